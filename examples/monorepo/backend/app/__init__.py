@@ -1,0 +1,1 @@
+"""Bayit+ backend API."""

@@ -1,0 +1,79 @@
+"""The library surface: everything the command line does, callable from Python.
+
+    >>> from pitstop import api
+    >>> result = api.review("examples/monorepo")
+    >>> result.verdict, [f.rule for f in result.findings]
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from pitstop.config import Config, check_codes, load_config
+from pitstop.errors import PitstopError
+from pitstop.model import ReviewResult
+from pitstop.review.engine import review_tree
+from pitstop.review.registry import RULES, known_codes
+from pitstop.review.rules.base import Rule
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def review(
+    path: str | Path = ".",
+    *,
+    config_file: str | Path | None = None,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    fail_on: str | None = None,
+) -> ReviewResult:
+    """Review the repository at `path` (or the one Dockerfile `path` names).
+
+    Raises PitstopError for bad usage or configuration; files that cannot be read or
+    parsed are listed in `result.problems` and the rest is still reviewed."""
+    target = Path(path)
+    if not target.exists():
+        raise PitstopError("no such file or directory", path=str(path))
+    root, only = (target.parent, target.name) if target.is_file() else (target, None)
+    config = configure(root, config_file, select, ignore, fail_on)
+    result = review_tree(root, config, only)
+    return replace(result, fail_on=config.fail_on)
+
+
+def configure(
+    root: Path,
+    config_file: str | Path | None = None,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    fail_on: str | None = None,
+) -> Config:
+    """The configuration for `root`, with command-line options applied and rule codes checked."""
+    config = load_config(root, Path(config_file) if config_file else None)
+    for option, codes in (("--select", select), ("--ignore", ignore)):
+        _check_cli_codes(option, codes)
+    try:
+        config = config.with_overrides(select=select, ignore=ignore, fail_on=fail_on)
+    except ValueError as error:
+        raise PitstopError(f"--fail-on: {error}") from None
+    check_codes(config, known_codes())
+    return config
+
+
+def _check_cli_codes(option: str, codes: tuple[str, ...]) -> None:
+    known = known_codes()
+    for code in codes:
+        if not any(k.startswith(code.upper()) for k in known):
+            raise PitstopError(f"{option}: unknown rule code {code!r} (valid codes: {', '.join(known)})")
+
+
+def exit_code(result: ReviewResult) -> int:
+    """0: nothing at the fail-on level; 1: findings at or above it; 2: nothing could be reviewed."""
+    if result.problems and not result.files_reviewed:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if result.failed else EXIT_OK
+
+
+def rules() -> tuple[Rule, ...]:
+    """Every built-in rule, in code order."""
+    return RULES

@@ -1,0 +1,106 @@
+"""The command line: parse arguments, call `pitstop.api`, map the result to an exit code.
+
+Start-up matters (pitstop runs on every commit): only argparse is imported here at
+module level; the review engine, the parser and rich load when a command needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pitstop import __version__
+from pitstop.files import write_atomic
+
+FORMATS = ("text", "json", "sarif", "markdown", "github")  # = pitstop.reports.Format values
+FAIL_ON = ("blocking", "warning", "info", "never")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pitstop", description="A CI/CD performance engineer in a command."
+    )
+    parser.add_argument("--version", action="version", version=f"pitstop {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    review = commands.add_parser("review", help="review Dockerfiles (and, later, contexts and workflows)")
+    review.add_argument("path", nargs="?", default=".", help="repository or Dockerfile (default: .)")
+    review.add_argument("--format", "-f", choices=FORMATS, default="text", help="output format")
+    review.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (atomically)")
+    review.add_argument("--fail-on", choices=FAIL_ON, help="lowest severity that exits 1 (default: blocking)")
+    review.add_argument("--config", metavar="FILE", help="configuration file (default: .pitstop.toml, pyproject.toml)")
+    review.add_argument("--select", action="append", default=[], metavar="CODE", help="run only these rules")
+    review.add_argument("--ignore", action="append", default=[], metavar="CODE", help="skip these rules")
+    review.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    rules = commands.add_parser("rules", help="list the rules (markdown: the rules reference)")
+    rules.add_argument("--format", choices=("text", "markdown"), default="text")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from pitstop.errors import PitstopError
+
+    try:
+        return _run(args)
+    except PitstopError as error:
+        for line in error.lines:
+            print(f"pitstop: error: {line}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pitstop: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "rules":
+        return _rules(args)
+    return _review(args)
+
+
+def _split(values: list[str]) -> tuple[str, ...]:
+    return tuple(code.strip() for value in values for code in value.split(",") if code.strip())
+
+
+def _review(args: argparse.Namespace) -> int:
+    from pitstop import api
+    from pitstop.reports import Format, render
+
+    result = api.review(
+        args.path,
+        config_file=args.config,
+        select=_split(args.select),
+        ignore=_split(args.ignore),
+        fail_on=args.fail_on,
+    )
+    for problem in result.problems:
+        print(f"pitstop: error: {problem}", file=sys.stderr)
+    color = {"auto": None, "always": True, "never": False}[args.color]
+    if args.output:
+        color = False
+    report = render(result, Format(args.format), color=color)
+    _emit(report, args.output)
+    return api.exit_code(result)
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from pitstop.reports.rules_doc import rules_markdown, rules_text
+
+    _emit(rules_markdown() if args.format == "markdown" else rules_text(), None)
+    return 0
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    write_atomic(Path(output), text)

@@ -1,0 +1,229 @@
+"""Settings: one loader, one documented search order, the schema checked up front.
+
+Search order (the first that exists wins):
+1. the file named by `--config` (an error if it is missing);
+2. `<root>/.pitstop.toml` (keys at the top level);
+3. `<root>/pyproject.toml`, table `[tool.pitstop]`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pitstop.errors import ConfigError, PitstopError
+from pitstop.model import Severity
+
+KEYS = ("select", "ignore", "severity", "per-path-ignores", "fail-on", "exclude")
+NEVER = "never"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Which rules run, at what severity, where, and what fails the run."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    fail_on: Severity | None = Severity.BLOCKING
+    exclude: tuple[str, ...] = ()
+    source: str | None = None
+
+    def enabled(self, code: str) -> bool:
+        selected = not self.select or any(code.startswith(p) for p in self.select)
+        return selected and not any(code.startswith(p) for p in self.ignore)
+
+    def severity_of(self, code: str, default: Severity) -> Severity:
+        return self.severity.get(code, default)
+
+    def ignored_at(self, code: str, path: str) -> bool:
+        return any(
+            glob_match(pattern, path) and any(code.startswith(p) for p in codes)
+            for pattern, codes in self.per_path_ignores
+        )
+
+    def with_overrides(
+        self, *, select: Iterable[str] = (), ignore: Iterable[str] = (), fail_on: str | None = None
+    ) -> Config:
+        """This config with command-line options applied on top."""
+        updated = self
+        if select:
+            updated = replace(updated, select=tuple(select))
+        if ignore:
+            updated = replace(updated, ignore=updated.ignore + tuple(ignore))
+        if fail_on is not None:
+            updated = replace(updated, fail_on=parse_fail_on(fail_on))
+        return updated
+
+
+def parse_fail_on(text: str) -> Severity | None:
+    if text == NEVER:
+        return None
+    return Severity.parse(text)
+
+
+def load_config(root: Path, explicit: Path | None = None) -> Config:
+    """The configuration for a review of `root` (see the module docstring for the order)."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise PitstopError("configuration file not found", path=str(explicit))
+        return _from_file(explicit, pyproject=explicit.name == "pyproject.toml")
+    dotfile = root / ".pitstop.toml"
+    if dotfile.is_file():
+        return _from_file(dotfile, pyproject=False)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        return _from_file(pyproject, pyproject=True)
+    return Config()
+
+
+def _from_file(path: Path, *, pyproject: bool) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as error:
+        raise PitstopError(f"cannot read configuration: {error}", path=str(path)) from None
+    except tomllib.TOMLDecodeError as error:
+        if pyproject:  # pyproject.toml is not ours: only our table must be valid
+            line = _decode_error_line(error)
+            raise PitstopError(f"invalid TOML: {error}", path=str(path), line=line) from None
+        raise PitstopError(f"invalid TOML: {error}", path=str(path), line=_decode_error_line(error)) from None
+    table = data.get("tool", {}).get("pitstop", {}) if pyproject else data
+    return _validated(table, text, str(path))
+
+
+def _decode_error_line(error: tomllib.TOMLDecodeError) -> int | None:
+    match = re.search(r"line (\d+)", str(error))
+    return int(match.group(1)) if match else None
+
+
+def _validated(table: Mapping[str, Any], text: str, path: str) -> Config:
+    problems: list[tuple[int | None, str]] = []
+
+    def problem(needle: str, message: str) -> None:
+        problems.append((_line_of(text, needle), message))
+
+    for key in table:
+        if key not in KEYS:
+            problem(key, f"unknown key {key!r} (valid keys: {', '.join(KEYS)})")
+    config = Config(
+        select=_codes(table, "select", problem),
+        ignore=_codes(table, "ignore", problem),
+        severity=_severities(table, problem),
+        per_path_ignores=_per_path(table, problem),
+        fail_on=_fail_on(table, problem),
+        exclude=_strings(table, "exclude", problem),
+        source=path,
+    )
+    if problems:
+        raise ConfigError(problems, path=path)
+    return config
+
+
+Problem = Any  # Callable[[str, str], None]; kept loose so the helpers stay one-liners
+
+
+def _strings(table: Mapping[str, Any], key: str, problem: Problem) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problem(key, f"{key} must be a list of strings")
+        return ()
+    return tuple(value)
+
+
+def _codes(table: Mapping[str, Any], key: str, problem: Problem) -> tuple[str, ...]:
+    return tuple(code.upper() for code in _strings(table, key, problem))
+
+
+def _severities(table: Mapping[str, Any], problem: Problem) -> dict[str, Severity]:
+    value = table.get("severity", {})
+    if not isinstance(value, dict):
+        problem("severity", "severity must be a table of rule code = level")
+        return {}
+    result = {}
+    for code, level in value.items():
+        try:
+            result[code.upper()] = Severity.parse(str(level))
+        except ValueError as error:
+            problem(code, f"severity.{code}: {error}")
+    return result
+
+
+def _per_path(table: Mapping[str, Any], problem: Problem) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    value = table.get("per-path-ignores", {})
+    if not isinstance(value, dict):
+        problem("per-path-ignores", "per-path-ignores must be a table of glob = [rule codes]")
+        return ()
+    entries = []
+    for pattern, codes in value.items():
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            problem(pattern, f"per-path-ignores.{pattern!r} must be a list of rule codes")
+            continue
+        entries.append((pattern, tuple(c.upper() for c in codes)))
+    return tuple(entries)
+
+
+def _fail_on(table: Mapping[str, Any], problem: Problem) -> Severity | None:
+    value = table.get("fail-on", Severity.BLOCKING.value)
+    try:
+        return parse_fail_on(str(value))
+    except ValueError:
+        valid = ", ".join([*(s.value for s in Severity), NEVER])
+        problem("fail-on", f"fail-on: unknown level {value!r} (expected one of: {valid})")
+        return Severity.BLOCKING
+
+
+def check_codes(config: Config, known: Collection[str]) -> None:
+    """ConfigError listing every code in `config` that names no rule, with the valid ones."""
+    named = [*config.select, *config.ignore, *config.severity]
+    named += [code for _, codes in config.per_path_ignores for code in codes]
+    unknown = sorted({c for c in named if not any(k.startswith(c) for k in known)})
+    if not unknown:
+        return
+    text = Path(config.source).read_text(encoding="utf-8") if config.source else ""
+    valid = ", ".join(sorted(known))
+    problems = [(_line_of(text, code), f"unknown rule code {code!r} (valid codes: {valid})") for code in unknown]
+    raise ConfigError(problems, path=config.source or "command line")
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number
+    return None
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    """Whether relative `path` matches `pattern`: `*` within a folder, `**` across folders;
+    a pattern without `/` matches a file name at any depth."""
+    if "/" not in pattern.rstrip("/"):
+        pattern = "**/" + pattern
+    return re.fullmatch(_glob_regex(pattern.rstrip("/")), path) is not None or re.match(
+        _glob_regex(pattern.rstrip("/")) + "/", path
+    ) is not None
+
+
+def _glob_regex(pattern: str) -> str:
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)

@@ -1,0 +1,315 @@
+"""Dockerfile text in, a typed model of stages and instructions out.
+
+Tokenising is BuildKit's own parser (the `dockerfile` package wraps
+github.com/moby/buildkit/frontend/dockerfile/parser); this module adds what the
+parser leaves to BuildKit's later passes: stage structure, ARG expansion in FROM,
+and the checks that make `docker build` refuse a file (unknown instruction, no
+FROM, missing arguments), so pitstop rejects what Docker rejects.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from functools import cached_property
+
+from pitstop.errors import PitstopError
+
+KNOWN_INSTRUCTIONS = frozenset(
+    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN "
+    "SHELL STOPSIGNAL USER VOLUME WORKDIR".split()
+)
+_MIN_ARGS = {"ADD": 2, "COPY": 2, "FROM": 1, "WORKDIR": 1, "USER": 1, "ENV": 1, "ARG": 1}
+
+
+@dataclass(frozen=True)
+class Heredoc:
+    name: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One instruction as BuildKit tokenised it; `keyword` is upper-case."""
+
+    keyword: str
+    args: tuple[str, ...]
+    flags: tuple[str, ...]
+    line: int
+    end_line: int
+    original: str
+    json_form: bool = False
+    heredocs: tuple[Heredoc, ...] = ()
+
+    def flag(self, name: str) -> str | None:
+        """The value of `--name=value` (`""` for a bare `--name`), or None when absent."""
+        for raw in self.flags:
+            key, sep, value = raw.partition("=")
+            if key == f"--{name}":
+                return value if sep else ""
+        return None
+
+    def flag_values(self, name: str) -> tuple[str, ...]:
+        """Every value of a flag that may repeat, such as `--mount`."""
+        values = []
+        for raw in self.flags:
+            key, _, value = raw.partition("=")
+            if key == f"--{name}":
+                values.append(value)
+        return tuple(values)
+
+    @property
+    def shell_script(self) -> str:
+        """The text a shell runs for a shell-form RUN/CMD/ENTRYPOINT (heredoc bodies included)."""
+        if self.json_form:
+            return " ".join(shlex.quote(a) for a in self.args)
+        text = " ".join(self.args)
+        for doc in self.heredocs:
+            text += "\n" + doc.content
+        return text
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A build stage: a FROM and the instructions up to the next FROM."""
+
+    index: int
+    name: str | None
+    base: str
+    line: int
+    instructions: tuple[Instruction, ...]
+    parent: int | None = None
+    platform: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name if self.name is not None else f"stage {self.index}"
+
+    @property
+    def base_image(self) -> str | None:
+        """The image this stage starts from, or None when it starts from another stage."""
+        return None if self.parent is not None else self.base
+
+    def of(self, *keywords: str) -> tuple[Instruction, ...]:
+        return tuple(i for i in self.instructions if i.keyword in keywords)
+
+
+@dataclass(frozen=True)
+class Dockerfile:
+    """A parsed Dockerfile: global ARGs, stages in order, and the source lines."""
+
+    path: str
+    lines: tuple[str, ...]
+    global_args: tuple[Instruction, ...]
+    stages: tuple[Stage, ...]
+
+    def stage(self, ref: str) -> Stage | None:
+        """The stage named `ref` (case-insensitive) or numbered `ref`, as `--target`/`--from`."""
+        for stage in self.stages:
+            if stage.name is not None and stage.name.lower() == ref.lower():
+                return stage
+        if ref.isdigit() and int(ref) < len(self.stages):
+            return self.stages[int(ref)]
+        return None
+
+    @property
+    def last_stage(self) -> Stage:
+        return self.stages[-1]
+
+    def lineage(self, stage: Stage) -> tuple[Stage, ...]:
+        """The stages whose layers `stage` is built on, oldest first, `stage` last."""
+        chain = [stage]
+        while chain[-1].parent is not None:
+            chain.append(self.stages[chain[-1].parent])  # parents always precede: no cycle
+        return tuple(reversed(chain))
+
+    def stages_built_for(self, target: Stage) -> tuple[Stage, ...]:
+        """Every stage BuildKit builds to produce `target`: its FROM chain and the
+        stages it copies or mounts from, transitively; unreferenced stages are skipped."""
+        needed: set[int] = set()
+        pending = [target.index]
+        while pending:
+            index = pending.pop()
+            if index in needed:
+                continue
+            needed.add(index)
+            stage = self.stages[index]
+            if stage.parent is not None:
+                pending.append(stage.parent)
+            pending.extend(dep.index for dep in self._stage_sources(stage))
+        return tuple(s for s in self.stages if s.index in needed)
+
+    def _stage_sources(self, stage: Stage) -> list[Stage]:
+        sources = []
+        for instruction in stage.instructions:
+            refs = [instruction.flag("from")] if instruction.keyword in ("COPY", "ADD") else []
+            if instruction.keyword == "RUN":
+                refs += [_mount_option(m, "from") for m in instruction.flag_values("mount")]
+            for ref in refs:
+                found = self.stage(ref) if ref else None
+                if found is not None and found.index < stage.index:
+                    sources.append(found)
+        return sources
+
+    def stage_of_line(self, line: int) -> Stage | None:
+        owner = None
+        for stage in self.stages:
+            if stage.line <= line:
+                owner = stage
+        return owner
+
+
+def _mount_option(mount: str, key: str) -> str | None:
+    for part in mount.split(","):
+        name, _, value = part.partition("=")
+        if name.strip() == key:
+            return value.strip()
+    return None
+
+
+def mount_options(mount: str) -> dict[str, str]:
+    """`type=cache,target=/root/.cache` as a dict (a bare key maps to "")."""
+    options = {}
+    for part in mount.split(","):
+        name, _, value = part.partition("=")
+        if name.strip():
+            options[name.strip()] = value.strip()
+    return options
+
+
+_VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<modifier>:?[-+][^}]*)?\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+
+
+def expand_args(text: str, values: dict[str, str | None]) -> str:
+    """Expand `$NAME`, `${NAME}` and `${NAME:-default}` as BuildKit does for FROM."""
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group("braced") or match.group("bare")
+        value = values.get(name)
+        modifier = match.group("modifier") or ""
+        if modifier.lstrip(":").startswith("-") and not value:
+            return modifier.lstrip(":")[1:]
+        if modifier.lstrip(":").startswith("+"):
+            return modifier.lstrip(":")[1:] if value else ""
+        return value if value is not None else ""
+
+    return _VAR.sub(substitute, text)
+
+
+def parse_dockerfile(text: str, path: str) -> Dockerfile:
+    """Parse Dockerfile `text`; PitstopError naming `path` and the line when Docker would refuse it."""
+    import dockerfile as buildkit  # lazy: keeps `pitstop --version` fast
+
+    try:
+        commands = buildkit.parse_string(text)
+    except buildkit.GoParseError as error:
+        raise PitstopError(f"Dockerfile syntax error: {error}", path=path, line=_error_line(error, text)) from None
+    instructions = [_instruction(c, path) for c in commands]
+    return _assemble(path, text, instructions)
+
+
+def _instruction(command: object, path: str) -> Instruction:
+    keyword = str(getattr(command, "cmd", "")).upper()
+    line = int(getattr(command, "start_line", 1))
+    if keyword not in KNOWN_INSTRUCTIONS:
+        raise PitstopError(f"unknown instruction: {keyword} (is it a typo?)", path=path, line=line)
+    sub_keyword = getattr(command, "sub_cmd", None)
+    args = tuple(str(v) for v in getattr(command, "value", ()))
+    if keyword == "ONBUILD" and sub_keyword:
+        args = (str(sub_keyword).upper(), *args)
+    heredocs = tuple(Heredoc(h.name, h.content) for h in getattr(command, "heredocs", ()))
+    instruction = Instruction(
+        keyword=keyword,
+        args=args,
+        flags=tuple(getattr(command, "flags", ())),
+        line=line,
+        end_line=int(getattr(command, "end_line", line)),
+        original=str(getattr(command, "original", "")),
+        json_form=bool(getattr(command, "json", False)),
+        heredocs=heredocs,
+    )
+    needed = _MIN_ARGS.get(keyword, 0) - (1 if heredocs and keyword in ("COPY", "ADD") else 0)
+    if len([a for a in args if a]) < needed:
+        noun = "argument" if needed == 1 else "arguments"
+        raise PitstopError(f"{keyword} requires at least {needed} {noun}", path=path, line=line)
+    return instruction
+
+
+def _assemble(path: str, text: str, instructions: list[Instruction]) -> Dockerfile:
+    global_args: list[Instruction] = []
+    stages: list[Stage] = []
+    body: list[Instruction] = []
+    current: Stage | None = None
+    arg_values: dict[str, str | None] = {}
+    for instruction in instructions:
+        if instruction.keyword == "FROM":
+            if current is not None:
+                stages.append(_with_body(current, body))
+            current, body = _stage(instruction, len(stages), stages, arg_values, path), []
+        elif current is None:
+            if instruction.keyword != "ARG":
+                raise PitstopError(
+                    f"{instruction.keyword} before the first FROM (only ARG may come first)",
+                    path=path,
+                    line=instruction.line,
+                )
+            global_args.append(instruction)
+            arg_values.update(parse_arg_pairs(instruction))
+        else:
+            body.append(instruction)
+    if current is None:
+        raise PitstopError("no FROM instruction: not a Dockerfile Docker can build", path=path, line=1)
+    stages.append(_with_body(current, body))
+    return Dockerfile(path, tuple(text.splitlines()), tuple(global_args), tuple(stages))
+
+
+def _with_body(stage: Stage, body: list[Instruction]) -> Stage:
+    return Stage(stage.index, stage.name, stage.base, stage.line, tuple(body), stage.parent, stage.platform)
+
+
+def _stage(
+    instruction: Instruction, index: int, earlier: list[Stage], args: dict[str, str | None], path: str
+) -> Stage:
+    words = list(instruction.args)
+    name = None
+    if len(words) == 3 and words[1].lower() == "as":
+        name = words[2]
+    elif len(words) != 1:
+        raise PitstopError("FROM takes an image and an optional 'AS name'", path=path, line=instruction.line)
+    base = expand_args(words[0], args)
+    parent = next((s.index for s in earlier if s.name and s.name.lower() == base.lower()), None)
+    return Stage(index, name, base, instruction.line, (), parent, instruction.flag("platform"))
+
+
+def parse_arg_pairs(instruction: Instruction) -> dict[str, str | None]:
+    """ARG `NAME` or `NAME=default` declarations (several per line allowed)."""
+    pairs: dict[str, str | None] = {}
+    for word in instruction.args:
+        name, sep, value = word.partition("=")
+        pairs[name] = unquote(value) if sep else None
+    return pairs
+
+
+def env_pairs(instruction: Instruction) -> list[tuple[str, str]]:
+    """ENV `KEY=value ...` or legacy `KEY value` as (key, value) pairs, quotes removed."""
+    args = instruction.args
+    return [(args[i], unquote(args[i + 1])) for i in range(0, len(args) - 1, 2)]
+
+
+def unquote(value: str) -> str:
+    try:
+        words = shlex.split(value)
+    except ValueError:
+        return value
+    return " ".join(words) if words else ""
+
+
+def _error_line(error: Exception, text: str) -> int | None:
+    match = re.search(r"line (\d+)", str(error))
+    if match:
+        return int(match.group(1))
+    if "heredoc" in str(error):
+        heredoc_lines = [n for n, line in enumerate(text.splitlines(), 1) if "<<" in line]
+        return heredoc_lines[-1] if heredoc_lines else None
+    return None

@@ -1,0 +1,64 @@
+"""What several reports share: severity order, score wording, counts and places."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from pitstop.model import Area, AreaScore, Finding, Location, ReviewResult, Severity
+
+# Reports list the worst first.
+SEVERITY_ORDER: tuple[Severity, ...] = (Severity.BLOCKING, Severity.WARNING, Severity.INFO)
+
+
+def format_score(score: float | None) -> str:
+    """`7.5 / 10`, or `not reviewed` when the area had nothing to score."""
+    return "not reviewed" if score is None else f"{score:.1f} / 10"
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 warning`, `2 warnings`; `nouns` for plurals that are not noun + s."""
+    word = noun if count == 1 else (nouns or f"{noun}s")
+    return f"{count} {word}"
+
+
+def where(location: Location) -> str:
+    """`path:line`, the way editors and terminals link to a place."""
+    return f"{location.path}:{location.line}"
+
+
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings by file, line, column and rule code."""
+    return sorted(findings, key=lambda finding: finding.sort_key)
+
+
+def of_severity(findings: Iterable[Finding], severity: Severity) -> list[Finding]:
+    """The findings at exactly `severity`, by file and line."""
+    return sorted_findings(f for f in findings if f.severity is severity)
+
+
+def severity_counts(findings: Sequence[Finding]) -> str:
+    """`1 blocking, 2 warnings, 0 info`."""
+    counts = {s: sum(f.severity is s for f in findings) for s in SEVERITY_ORDER}
+    return ", ".join(
+        [
+            f"{counts[Severity.BLOCKING]} blocking",
+            plural(counts[Severity.WARNING], "warning"),
+            f"{counts[Severity.INFO]} info",
+        ]
+    )
+
+
+def summary(result: ReviewResult) -> str:
+    """One line: how many findings of each severity, files reviewed and input problems."""
+    parts = [
+        f"{plural(len(result.findings), 'finding')} ({severity_counts(result.findings)})",
+        f"{plural(len(result.files_reviewed), 'file')} reviewed",
+    ]
+    if result.problems:
+        parts.append(plural(len(result.problems), "input problem"))
+    return "; ".join(parts)
+
+
+def score_of(result: ReviewResult, area: Area) -> AreaScore | None:
+    """The score `result` holds for `area`, if any."""
+    return next((score for score in result.scores if score.area is area), None)

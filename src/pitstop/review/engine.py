@@ -1,0 +1,127 @@
+"""The review run: read the project, run the enabled rules, apply suppressions and
+severity overrides, score. Files that cannot be read or parsed become InputProblems;
+the rest are still reviewed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from pitstop.config import Config
+from pitstop.errors import PitstopError
+from pitstop.model import Finding, InputProblem, ReviewResult
+from pitstop.parsers.dockerfile import parse_dockerfile
+from pitstop.review.discovery import find_dockerfiles, repository_files
+from pitstop.review.project import Build, DockerfileSource, Project, Tree
+from pitstop.review.registry import RULES
+from pitstop.review.rules.base import Hit, Rule
+from pitstop.review.scoring import score_areas, verdict
+
+_SUPPRESSION = re.compile(r"#\s*pitstop:\s*ignore(?:\[(?P<codes>[A-Za-z0-9_,\s]+)\])?")
+
+
+def review_tree(root: Path, config: Config, only: str | None = None) -> ReviewResult:
+    """Review the repository at `root` (or just the Dockerfile `only`, relative to it)."""
+    tree = Tree(root)
+    candidates = [only] if only else find_dockerfiles(repository_files(root), config.exclude)
+    sources, problems = read_dockerfiles(tree, candidates)
+    project = Project(root=tree.root, tree=tree, dockerfiles=tuple(sources))
+    findings = run_rules(project, config, RULES)
+    scores = score_areas(findings, project, [r for r in RULES if config.enabled(r.code)])
+    return ReviewResult(
+        root=str(root),
+        findings=tuple(findings),
+        scores=scores,
+        verdict=verdict(findings, scores),
+        files_reviewed=tuple(s.path for s in sources),
+        problems=tuple(problems),
+    )
+
+
+def read_dockerfiles(tree: Tree, paths: Iterable[str]) -> tuple[list[DockerfileSource], list[InputProblem]]:
+    sources, problems = [], []
+    for path in paths:
+        try:
+            text = read_text(tree, path)
+            dockerfile = parse_dockerfile(text, path)
+        except PitstopError as error:
+            problems.append(InputProblem(error.path or path, error.message, error.line))
+            continue
+        folder = str(PurePosixPath(path).parent)
+        sources.append(DockerfileSource(path, dockerfile, (Build("" if folder == "." else folder),)))
+    return sources, problems
+
+
+def read_text(tree: Tree, path: str) -> str:
+    """The UTF-8 text of `path`; PitstopError naming the file (and line) otherwise."""
+    full = tree.root / path
+    if full.is_symlink() and not tree.exists(path):
+        raise PitstopError("symlink points outside the repository; not followed", path=path)
+    try:
+        data = full.read_bytes()
+    except OSError as error:
+        raise PitstopError(f"cannot read: {error.strerror or error}", path=path) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise PitstopError(f"not UTF-8 (byte 0x{data[error.start]:02x})", path=path, line=line) from None
+
+
+def run_rules(project: Project, config: Config, rules: Iterable[Rule]) -> list[Finding]:
+    lines = {s.path: s.dockerfile.lines for s in project.dockerfiles}
+    findings = []
+    for rule in rules:
+        if not config.enabled(rule.code):
+            continue
+        for hit in rule.run(project):
+            if _suppressed(rule.code, hit, lines, config):
+                continue
+            findings.append(_finding(rule, hit, config))
+    return sorted(findings, key=lambda f: f.sort_key)
+
+
+def _finding(rule: Rule, hit: Hit, config: Config) -> Finding:
+    return Finding(
+        rule=rule.code,
+        severity=config.severity_of(rule.code, rule.severity),
+        title=rule.title,
+        message=hit.message,
+        location=hit.location,
+        area=rule.area,
+        related=hit.related,
+        fix=hit.fix,
+    )
+
+
+def _suppressed(code: str, hit: Hit, lines: dict[str, tuple[str, ...]], config: Config) -> bool:
+    path = hit.location.path
+    if config.ignored_at(code, path):
+        return True
+    return code in inline_ignores(lines.get(path, ()), hit.location.line)
+
+
+def inline_ignores(lines: tuple[str, ...], line: int) -> set[str]:
+    """Codes ignored at `line` by `# pitstop: ignore[...]` on it, on a continuation line of its
+    instruction, or in the comment lines right above the instruction. A bare
+    `# pitstop: ignore` ignores every rule there."""
+    codes: set[str] = set()
+    number = line
+    while 1 <= number <= len(lines):
+        text = lines[number - 1]
+        codes |= _codes_in(text)
+        above = lines[number - 2].rstrip() if number >= 2 else ""
+        if not (above.endswith("\\") or above.lstrip().startswith("#")):
+            break
+        number -= 1
+    return codes
+
+
+def _codes_in(text: str) -> set[str]:
+    match = _SUPPRESSION.search(text)
+    if match is None:
+        return set()
+    if match.group("codes") is None:
+        return {code.code for code in RULES}
+    return {c.strip().upper() for c in match.group("codes").split(",") if c.strip()}

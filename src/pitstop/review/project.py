@@ -1,0 +1,90 @@
+"""The Project model rules see: every Dockerfile with the builds that use it.
+
+Issue 3 adds contexts from workflows, compose and bake files, ignore files and
+dependency declarations; rules already read builds through `DockerfileSource.builds`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from pitstop.model import Location
+from pitstop.parsers.dockerfile import Dockerfile, Stage
+
+
+@dataclass(frozen=True)
+class Build:
+    """One way a Dockerfile is built: its context folder (relative to the root) and target."""
+
+    context: str
+    target: str | None = None
+    declared_at: Location | None = None
+
+
+@dataclass(frozen=True)
+class DockerfileSource:
+    """A Dockerfile in the project, parsed, with the builds that use it."""
+
+    path: str
+    dockerfile: Dockerfile
+    builds: tuple[Build, ...]
+
+    @property
+    def folder(self) -> str:
+        parent = str(PurePosixPath(self.path).parent)
+        return "" if parent == "." else parent
+
+    def shipped_stages(self) -> tuple[Stage, ...]:
+        """The stages that become images: each build's target, or the last stage."""
+        shipped: dict[int, Stage] = {}
+        for build in self.builds or (Build(self.folder),):
+            stage = self.dockerfile.stage(build.target) if build.target else None
+            stage = stage or self.dockerfile.last_stage
+            shipped[stage.index] = stage
+        return tuple(shipped[i] for i in sorted(shipped))
+
+    def built_stages(self) -> tuple[Stage, ...]:
+        """The stages BuildKit builds for some shipped stage (unreferenced ones never run)."""
+        built: dict[int, Stage] = {}
+        for shipped in self.shipped_stages():
+            for stage in self.dockerfile.stages_built_for(shipped):
+                built[stage.index] = stage
+        return tuple(built[i] for i in sorted(built))
+
+    def is_multi_stage(self) -> bool:
+        return len(self.dockerfile.stages) > 1
+
+    def location(self, line: int, column: int = 1) -> Location:
+        return Location(self.path, line, column)
+
+
+class Tree:
+    """Read-only access to the reviewed repository; never leaves `root`, even through a symlink."""
+
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+
+    def _inside(self, relative: str) -> Path | None:
+        path = (self.root / relative).resolve()
+        if path != self.root and self.root not in path.parents:
+            return None
+        return path
+
+    def is_dir(self, relative: str) -> bool:
+        path = self._inside(relative)
+        return path is not None and path.is_dir()
+
+    def exists(self, relative: str) -> bool:
+        path = self._inside(relative)
+        return path is not None and os.path.exists(path)
+
+
+@dataclass(frozen=True)
+class Project:
+    """The reviewed repository as rules see it."""
+
+    root: Path
+    tree: Tree
+    dockerfiles: tuple[DockerfileSource, ...]

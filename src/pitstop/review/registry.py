@@ -1,0 +1,26 @@
+"""The table of built-in rules, in code order. Nothing is discovered: a rule exists
+when it is listed here (docs/rules.md is generated from this table)."""
+
+from __future__ import annotations
+
+from pitstop.review.rules import cache, hardening, images, layers, packages, secrets
+from pitstop.review.rules.base import Rule
+
+RULES: tuple[Rule, ...] = (
+    *hardening.RULES,
+    *layers.RULES,
+    *cache.RULES,
+    *packages.RULES,
+    *images.RULES,
+    *secrets.RULES,
+)
+
+_BY_CODE = {rule.code: rule for rule in RULES}
+
+
+def rule_by_code(code: str) -> Rule:
+    return _BY_CODE[code]
+
+
+def known_codes() -> tuple[str, ...]:
+    return tuple(_BY_CODE)

@@ -1,0 +1,249 @@
+"""Hardening rules: they judge the stage that ships (a build's target, or the last stage),
+including every stage it is built FROM."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pitstop.model import Area, Fix, Severity, TextEdit
+from pitstop.parsers.dockerfile import Instruction, Stage
+from pitstop.parsers.shell import SimpleCommand, pip_install
+from pitstop.review.project import DockerfileSource, Project
+from pitstop.review.rules.base import Hit, Rule
+from pitstop.review.rules.common import at, commands, shipped_lineages, walk
+
+_BUILD_PACKAGE = re.compile(
+    r"^(gcc|g\+\+|gcc-[\d.]+|g\+\+-[\d.]+|cpp|clang(-[\d.]+)?|make|cmake|ninja-build|build-essential|"
+    r"build-base|musl-dev|autoconf|automake|libtool|pkg-config|pkgconf|rustc|cargo|golang(-go)?|git|"
+    r".+-dev|.+-devel)(=.*)?$"
+)
+_INSTALLERS = {"apt-get": "install", "apt": "install", "apk": "add", "yum": "install", "dnf": "install",
+               "microdnf": "install"}
+_REMOVERS = {"apt-get": ("purge", "remove", "autoremove"), "apt": ("purge", "remove"), "apk": ("del",),
+             "yum": ("remove",), "dnf": ("remove",), "microdnf": ("remove",)}
+_SERVER = re.compile(
+    r"\b(uvicorn|gunicorn|hypercorn|daphne|granian|waitress-serve|runserver|flask run|nginx|httpd|"
+    r"node|npm start|serve|streamlit|fastapi run)\b"
+)
+
+
+def build_tools(command: SimpleCommand) -> list[str]:
+    """Build tools or package managers `command` installs (compilers, headers, git, poetry)."""
+    verb = _INSTALLERS.get(command.program)
+    operands = command.operands()
+    if verb is not None and verb in operands:
+        after = operands[operands.index(verb) + 1 :]
+        return [p for p in after if _BUILD_PACKAGE.match(p)]
+    packages = pip_install(command)
+    if packages is not None:
+        return [p for p in packages if re.match(r"^(poetry|pipenv|pdm|hatch)([=<>!~].*)?$", p)]
+    if command.program == "pipx" and "install" in command.words and "poetry" in command.words:
+        return ["poetry"]
+    return []
+
+
+def _removed(instruction: Instruction, package: str) -> bool:
+    for command in commands(instruction):
+        verbs = _REMOVERS.get(command.program, ())
+        if any(v in command.words for v in verbs) and package.split("=")[0] in command.words:
+            return True
+    return False
+
+
+def _installs(lineage: tuple[Stage, ...]) -> Iterator[tuple[Instruction, list[str]]]:
+    for placed in walk(lineage):
+        tools = [t for c in commands(placed.instruction) for t in build_tools(c)]
+        tools = [t for t in tools if not _removed(placed.instruction, t)]
+        if tools:
+            yield placed.instruction, tools
+
+
+def check_build_tools_shipped(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    if not source.is_multi_stage():
+        return
+    for shipped, lineage in shipped_lineages(source):
+        for instruction, tools in _installs(lineage):
+            yield Hit(
+                at(source, instruction, re.escape(tools[0].split("=")[0])),
+                f"{', '.join(tools)} installed here end up in the shipped stage \"{shipped.label}\": "
+                "install them in a builder stage and copy only the built artifacts (wheels, a "
+                "virtualenv) into the runtime stage.",
+            )
+
+
+def check_single_stage_build_tools(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    if source.is_multi_stage():
+        return
+    for instruction, tools in _installs(source.dockerfile.stages):
+        yield Hit(
+            at(source, instruction, re.escape(tools[0].split("=")[0])),
+            f"this single-stage image installs {', '.join(tools)} and ships them: split it into a "
+            "builder stage (tools, compile, build wheels or a virtualenv) and a runtime stage on "
+            "the same slim base that copies only the result (COPY --from=builder).",
+        )
+
+
+def _is_root(user: str) -> bool:
+    name = user.split(":")[0].strip()
+    return name in ("root", "0", "")
+
+
+def check_root_user(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    for shipped, lineage in shipped_lineages(source):
+        users = [p.instruction for p in walk(lineage) if p.instruction.keyword == "USER"]
+        if users and not _is_root(users[-1].args[0]):
+            continue
+        if not users and "nonroot" in (lineage[0].base_image or ""):
+            continue
+        if users:
+            yield Hit(source.location(users[-1].line), f'the shipped stage "{shipped.label}" ends as root.')
+            continue
+        yield Hit(
+            source.location(shipped.line),
+            f'the shipped stage "{shipped.label}" sets no USER, so the process runs as root unless '
+            "the base image sets another user: create a user and add `USER <name>` before CMD.",
+        )
+
+
+def _effective(lineage: tuple[Stage, ...], keyword: str) -> Instruction | None:
+    found = [p.instruction for p in walk(lineage) if p.instruction.keyword == keyword]
+    return found[-1] if found else None
+
+
+def check_healthcheck(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    for shipped, lineage in shipped_lineages(source):
+        if _effective(lineage, "HEALTHCHECK") is not None:
+            continue
+        expose = _effective(lineage, "EXPOSE")
+        command = _effective(lineage, "CMD") or _effective(lineage, "ENTRYPOINT")
+        server = command is not None and _SERVER.search(" ".join(command.args))
+        reason = expose or (command if server else None)
+        if reason is None:
+            continue
+        what = "EXPOSEs a port" if reason is expose else "runs a server"
+        yield Hit(
+            source.location(reason.line),
+            f'the shipped stage "{shipped.label}" {what} but has no HEALTHCHECK: `docker run`, '
+            "compose `depends_on: service_healthy` and swarm cannot tell a hung server from a "
+            "healthy one. Add `HEALTHCHECK CMD ...` probing it, or `HEALTHCHECK NONE` to say "
+            "the platform probes it (Kubernetes and Cloud Run ignore HEALTHCHECK).",
+        )
+
+
+def _shell_form_commands(source: DockerfileSource) -> Iterator[tuple[Stage, Instruction]]:
+    seen: set[int] = set()
+    for shipped, lineage in shipped_lineages(source):
+        for keyword in ("ENTRYPOINT", "CMD"):
+            instruction = _effective(lineage, keyword)
+            if instruction is not None and not instruction.json_form and instruction.line not in seen:
+                seen.add(instruction.line)
+                yield shipped, instruction
+
+
+def _script(instruction: Instruction) -> str:
+    return " ".join(instruction.args).strip()
+
+
+def check_signals(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    for _, instruction in _shell_form_commands(source):
+        script = _script(instruction)
+        if script.startswith("exec "):
+            continue
+        program = script.split()[0] if script else instruction.keyword
+        yield Hit(
+            at(source, instruction, re.escape(program)),
+            f"shell-form {instruction.keyword} runs `/bin/sh -c \"{script}\"`: the shell is PID 1 "
+            f"and does not pass SIGTERM on to {program}, so `docker stop` and rolling deploys kill "
+            "it after the grace period instead of letting it shut down cleanly. Use the exec form "
+            f'({instruction.keyword} ["{program}", ...]) or start the command with `exec`.',
+            fix=_exec_fix(source, instruction, script, program),
+        )
+
+
+def _exec_fix(source: DockerfileSource, instruction: Instruction, script: str, program: str) -> Fix | None:
+    # Prefixing `exec` is safe only for one simple command: with `&&` or `|` it would change
+    # what runs. Variables still expand, because the shell still parses the line.
+    if re.search(r"&&|\|\||[;|&<>`]|\$\(", script) or instruction.line != instruction.end_line:
+        return None
+    line = source.dockerfile.lines[instruction.line - 1]
+    match = re.match(rf"\s*{instruction.keyword}\s+", line, re.IGNORECASE)
+    if match is None or not line[match.end() :].startswith(program):
+        return None
+    column = match.end() + 1
+    edit = TextEdit(source.path, instruction.line, column, instruction.line, column, "exec ")
+    return Fix(f"prefix the {instruction.keyword} with `exec` so {program} runs as PID 1", (edit,))
+
+
+def check_shell_form(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    for _, instruction in _shell_form_commands(source):
+        script = _script(instruction)
+        if not script.startswith("exec "):
+            continue  # PS105 reports it
+        if instruction.keyword == "ENTRYPOINT":
+            message = (
+                "shell-form ENTRYPOINT ignores CMD and every `docker run` argument; `exec` does "
+                'make signals reach the process. Use the exec form (ENTRYPOINT ["..."]).'
+            )
+        else:
+            message = (
+                "`exec` makes signals reach the process, so this works; the exec form "
+                '(CMD ["...", ...]) says the same without a shell. Keep the shell form only if '
+                "it expands variables such as ${PORT}."
+            )
+        yield Hit(at(source, instruction, "exec"), message)
+
+
+RULES = (
+    Rule(
+        "PS101", "build-tools-in-shipped-stage", "Build tools in the shipped stage", Severity.WARNING,
+        Area.DOCKERFILE,
+        "Compilers, `-dev` headers, git and package managers such as Poetry are needed to build "
+        "wheels, not to run them. In the stage that ships they add hundreds of megabytes to every "
+        "pull and every cold start, and give an attacker a toolchain. Install them in a builder "
+        "stage and copy only the built artifacts into the runtime stage.",
+        check_dockerfile=check_build_tools_shipped,
+    ),
+    Rule(
+        "PS102", "single-stage-build-tools", "Single-stage image installs build tools",
+        Severity.WARNING, Area.DOCKERFILE,
+        "A single-stage Dockerfile ships everything it needed to build. A multi-stage build keeps "
+        "compilers and package managers in a builder stage and copies only wheels or a virtualenv "
+        "into a slim runtime stage: smaller images, faster pulls, a smaller attack surface.",
+        check_dockerfile=check_single_stage_build_tools,
+    ),
+    Rule(
+        "PS103", "runs-as-root", "Shipped stage runs as root", Severity.WARNING, Area.SECURITY,
+        "A process running as root inside the container is root on the host's kernel interface: "
+        "a container escape or a writable mount becomes a host compromise. Create an unprivileged "
+        "user and switch to it with `USER` before the command runs.",
+        check_dockerfile=check_root_user,
+    ),
+    Rule(
+        "PS104", "missing-healthcheck", "No HEALTHCHECK for a server image", Severity.INFO,
+        Area.DOCKERFILE,
+        "Without a HEALTHCHECK, Docker, compose and swarm consider a container healthy as soon as "
+        "it starts, so dependants start too early and a hung server is never replaced. Kubernetes "
+        "and Cloud Run ignore HEALTHCHECK and use their own probes: there, `HEALTHCHECK NONE` "
+        "records that decision.",
+        check_dockerfile=check_healthcheck,
+    ),
+    Rule(
+        "PS105", "signals-not-forwarded", "Shell-form CMD or ENTRYPOINT does not forward signals",
+        Severity.WARNING, Area.DOCKERFILE,
+        "In shell form, Docker runs the command under `/bin/sh -c`; the shell becomes PID 1 and "
+        "does not forward SIGTERM. `docker stop`, Cloud Run and Kubernetes then kill the process "
+        "after the grace period, dropping in-flight requests. The exec form, or `exec` in front of "
+        "a single command, makes the process itself PID 1.",
+        check_dockerfile=check_signals,
+        fixable=True,
+    ),
+    Rule(
+        "PS106", "shell-form-command", "Shell-form CMD or ENTRYPOINT", Severity.INFO,
+        Area.DOCKERFILE,
+        "A shell-form command with `exec` does receive signals, but a shell-form ENTRYPOINT "
+        "ignores CMD and `docker run` arguments, and the shell form hides from readers and tools "
+        "which program runs. The exec form is the documented default.",
+        check_dockerfile=check_shell_form,
+    ),
+)

@@ -1,0 +1,116 @@
+"""Base-image and ADD rules: what an image is built from and how files get into it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pitstop.model import Area, Fix, Severity, TextEdit
+from pitstop.parsers.dockerfile import Instruction
+from pitstop.review.project import DockerfileSource, Project
+from pitstop.review.rules.base import Hit, Rule
+from pitstop.review.rules.common import at, built_instructions
+
+_URL = re.compile(r"^(https?|git)://|^git@|\.git(#.*)?$")
+_ARCHIVE = re.compile(r"\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|tzst)$", re.IGNORECASE)
+_ADD_ONLY_FLAGS = ("checksum", "keep-git-dir", "unpack")
+
+
+def image_tag(image: str) -> str | None:
+    """The tag of an image reference (`None` when it has none); digests count as pinned."""
+    if "@" in image:
+        return image.split("@", 1)[1]
+    last = image.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else None
+
+
+def check_unpinned_base(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    for stage in source.built_stages():
+        image = stage.base_image
+        if image is None or image.lower() == "scratch" or "$" in image or not image:
+            continue
+        tag = image_tag(image)
+        if tag is not None and tag != "latest":
+            continue
+        problem = "no tag, so it means :latest" if tag is None else "the :latest tag"
+        yield Hit(
+            source.location(stage.line, _column(source, stage.line, image)),
+            f"`FROM {image}` has {problem}: each build may start from a different image, and "
+            "the build cache is invalidated whenever it moves. Pin a version tag "
+            "(python:3.12-slim), or a digest for fully reproducible builds.",
+        )
+
+
+def _column(source: DockerfileSource, line: int, text: str) -> int:
+    found = source.dockerfile.lines[line - 1].find(text)
+    return found + 1 if found >= 0 else 1
+
+
+def _sources(instruction: Instruction) -> tuple[str, ...]:
+    return instruction.args[:-1]
+
+
+def check_add_url(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    for _, instruction in built_instructions(source):
+        if instruction.keyword != "ADD" or instruction.flag("checksum") is not None:
+            continue
+        urls = [s for s in _sources(instruction) if _URL.search(s)]
+        if urls:
+            yield Hit(
+                at(source, instruction, re.escape(urls[0])),
+                f"ADD {urls[0]} downloads without a checksum: the content can change under the "
+                "same URL and BuildKit fetches it again on every build to find out. Add "
+                "`--checksum=sha256:...` (or, for a git repository, pin a commit).",
+            )
+
+
+def check_add_for_copy(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    for _, instruction in built_instructions(source):
+        if instruction.keyword != "ADD" or instruction.heredocs:
+            continue
+        sources = _sources(instruction)
+        if not sources or any(_URL.search(s) or _ARCHIVE.search(s) or "$" in s for s in sources):
+            continue
+        yield Hit(
+            at(source, instruction, r"(?i)\bADD\b"),
+            "ADD of local files does what COPY does, plus unpacking archives and fetching URLs "
+            "that readers must rule out: use COPY.",
+            fix=_copy_fix(source, instruction),
+        )
+
+
+def _copy_fix(source: DockerfileSource, instruction: Instruction) -> Fix | None:
+    if any(instruction.flag(name) is not None for name in _ADD_ONLY_FLAGS):
+        return None
+    line = source.dockerfile.lines[instruction.line - 1]
+    match = re.match(r"(\s*)(ADD)\b", line, re.IGNORECASE)
+    if match is None:
+        return None
+    start, end = match.start(2) + 1, match.end(2) + 1
+    edit = TextEdit(source.path, instruction.line, start, instruction.line, end, "COPY")
+    return Fix("replace ADD with COPY", (edit,))
+
+
+RULES = (
+    Rule(
+        "PS140", "unpinned-base-image", "Unpinned base image", Severity.WARNING, Area.DOCKERFILE,
+        "An image with no tag, or `latest`, changes whenever its publisher pushes: builds stop "
+        "being reproducible, a rebuild can silently change the Python or OS version, and every "
+        "move invalidates the layer cache. Pin a version tag, or a digest.",
+        check_dockerfile=check_unpinned_base,
+    ),
+    Rule(
+        "PS141", "add-url", "ADD of a URL without a checksum", Severity.WARNING, Area.DOCKERFILE,
+        "ADD with a URL fetches the file on every build to see whether it changed, and trusts "
+        "whatever the server returns. `ADD --checksum=sha256:...` makes the download verified "
+        "and cacheable.",
+        check_dockerfile=check_add_url,
+    ),
+    Rule(
+        "PS142", "add-instead-of-copy", "ADD where COPY is meant", Severity.INFO, Area.DOCKERFILE,
+        "ADD also unpacks local tar archives and downloads URLs. For plain files COPY does the "
+        "same with none of the surprises, which is why Docker's best practices prefer it.",
+        check_dockerfile=check_add_for_copy,
+        fixable=True,
+    ),
+)

@@ -1,0 +1,35 @@
+"""Every format rendered from one hand-built result, compared with `golden/`.
+
+After an intended change to a report, rewrite the golden files with one command and review
+the diff before keeping it:
+
+    PYTHONPATH=src python -m pytest tests/reports --update-goldens
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pitstop.model import ReviewResult
+from pitstop.reports import Format, render
+
+from .conftest import CheckGolden
+
+EXTENSIONS = {
+    Format.TEXT: "txt",
+    Format.JSON: "json",
+    Format.SARIF: "sarif",
+    Format.MARKDOWN: "md",
+    Format.GITHUB: "github.txt",
+}
+
+
+def test_every_format_has_a_golden_extension() -> None:
+    assert set(EXTENSIONS) == set(Format)
+
+
+@pytest.mark.parametrize("fmt", list(Format), ids=lambda fmt: fmt.value)
+def test_report_matches_golden(
+    fmt: Format, result: ReviewResult, check_golden: CheckGolden
+) -> None:
+    check_golden(f"review.{EXTENSIONS[fmt]}", render(result, fmt, color=False))
