@@ -1,8 +1,8 @@
 """The library surface: everything the command line does, callable from Python.
 
-    >>> from pitstop import api
-    >>> result = api.review("examples/monorepo")
-    >>> result.verdict, [f.rule for f in result.findings]
+>>> from pitstop import api
+>>> result = api.review("examples/monorepo")
+>>> result.verdict, [f.rule for f in result.findings]
 """
 
 from __future__ import annotations
@@ -64,7 +64,9 @@ def _check_cli_codes(option: str, codes: tuple[str, ...]) -> None:
     known = known_codes()
     for code in codes:
         if not any(k.startswith(code.upper()) for k in known):
-            raise PitstopError(f"{option}: unknown rule code {code!r} (valid codes: {', '.join(known)})")
+            raise PitstopError(
+                f"{option}: unknown rule code {code!r} (valid codes: {', '.join(known)})"
+            )
 
 
 def exit_code(result: ReviewResult) -> int:

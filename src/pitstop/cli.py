@@ -25,14 +25,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pitstop {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    review = commands.add_parser("review", help="review Dockerfiles (and, later, contexts and workflows)")
-    review.add_argument("path", nargs="?", default=".", help="repository or Dockerfile (default: .)")
+    review = commands.add_parser(
+        "review", help="review Dockerfiles (and, later, contexts and workflows)"
+    )
+    review.add_argument(
+        "path", nargs="?", default=".", help="repository or Dockerfile (default: .)"
+    )
     review.add_argument("--format", "-f", choices=FORMATS, default="text", help="output format")
-    review.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (atomically)")
-    review.add_argument("--fail-on", choices=FAIL_ON, help="lowest severity that exits 1 (default: blocking)")
-    review.add_argument("--config", metavar="FILE", help="configuration file (default: .pitstop.toml, pyproject.toml)")
-    review.add_argument("--select", action="append", default=[], metavar="CODE", help="run only these rules")
-    review.add_argument("--ignore", action="append", default=[], metavar="CODE", help="skip these rules")
+    review.add_argument(
+        "--output", "-o", metavar="FILE", help="write the report to FILE (atomically)"
+    )
+    review.add_argument(
+        "--fail-on", choices=FAIL_ON, help="lowest severity that exits 1 (default: blocking)"
+    )
+    review.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: .pitstop.toml, pyproject.toml)",
+    )
+    review.add_argument(
+        "--select", action="append", default=[], metavar="CODE", help="run only these rules"
+    )
+    review.add_argument(
+        "--ignore", action="append", default=[], metavar="CODE", help="skip these rules"
+    )
     review.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     rules = commands.add_parser("rules", help="list the rules (markdown: the rules reference)")
     rules.add_argument("--format", choices=("text", "markdown"), default="text")

@@ -89,17 +89,20 @@ def _from_file(path: Path, *, pyproject: bool) -> Config:
     except (OSError, UnicodeDecodeError) as error:
         raise PitstopError(f"cannot read configuration: {error}", path=str(path)) from None
     except tomllib.TOMLDecodeError as error:
-        if pyproject:  # pyproject.toml is not ours: only our table must be valid
-            line = _decode_error_line(error)
-            raise PitstopError(f"invalid TOML: {error}", path=str(path), line=line) from None
-        raise PitstopError(f"invalid TOML: {error}", path=str(path), line=_decode_error_line(error)) from None
+        message, line = _decode_error(error, text)
+        raise PitstopError(f"invalid TOML: {message}", path=str(path), line=line) from None
     table = data.get("tool", {}).get("pitstop", {}) if pyproject else data
     return _validated(table, text, str(path))
 
 
-def _decode_error_line(error: tomllib.TOMLDecodeError) -> int | None:
-    match = re.search(r"line (\d+)", str(error))
-    return int(match.group(1)) if match else None
+def _decode_error(error: tomllib.TOMLDecodeError, text: str) -> tuple[str, int | None]:
+    """tomllib's message without its position, and the line it names."""
+    message = str(error)
+    match = re.search(r"\s*\((?:at line (\d+), column \d+|at end of document)\)", message)
+    if match is None:
+        return message, None
+    line = int(match.group(1)) if match.group(1) else max(1, len(text.splitlines()))
+    return message[: match.start()], line
 
 
 def _validated(table: Mapping[str, Any], text: str, path: str) -> Config:
@@ -154,7 +157,9 @@ def _severities(table: Mapping[str, Any], problem: Problem) -> dict[str, Severit
     return result
 
 
-def _per_path(table: Mapping[str, Any], problem: Problem) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _per_path(
+    table: Mapping[str, Any], problem: Problem
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
     value = table.get("per-path-ignores", {})
     if not isinstance(value, dict):
         problem("per-path-ignores", "per-path-ignores must be a table of glob = [rule codes]")
@@ -187,7 +192,10 @@ def check_codes(config: Config, known: Collection[str]) -> None:
         return
     text = Path(config.source).read_text(encoding="utf-8") if config.source else ""
     valid = ", ".join(sorted(known))
-    problems = [(_line_of(text, code), f"unknown rule code {code!r} (valid codes: {valid})") for code in unknown]
+    problems = [
+        (_line_of(text, code), f"unknown rule code {code!r} (valid codes: {valid})")
+        for code in unknown
+    ]
     raise ConfigError(problems, path=config.source or "command line")
 
 
@@ -203,9 +211,10 @@ def glob_match(pattern: str, path: str) -> bool:
     a pattern without `/` matches a file name at any depth."""
     if "/" not in pattern.rstrip("/"):
         pattern = "**/" + pattern
-    return re.fullmatch(_glob_regex(pattern.rstrip("/")), path) is not None or re.match(
-        _glob_regex(pattern.rstrip("/")) + "/", path
-    ) is not None
+    return (
+        re.fullmatch(_glob_regex(pattern.rstrip("/")), path) is not None
+        or re.match(_glob_regex(pattern.rstrip("/")) + "/", path) is not None
+    )
 
 
 def _glob_regex(pattern: str) -> str:

@@ -34,4 +34,6 @@ class ConfigError(PitstopError):
 
     @property
     def lines(self) -> list[str]:
-        return [str(PitstopError(message, path=self.path, line=line)) for line, message in self.problems]
+        return [
+            str(PitstopError(message, path=self.path, line=line)) for line, message in self.problems
+        ]

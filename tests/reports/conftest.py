@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from pitstop.reports import sarif
 from pitstop.model import (
     Area,
     AreaScore,
@@ -21,6 +20,7 @@ from pitstop.model import (
     TextEdit,
     Verdict,
 )
+from pitstop.reports import sarif
 from pitstop.review.rules.base import Rule
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -153,9 +153,9 @@ def check_golden(update_goldens: bool) -> CheckGolden:
         path = GOLDEN_DIR / name
         if update_goldens:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(actual, encoding="utf-8", newline="")
+            path.write_bytes(actual.encode("utf-8"))
             return
         assert path.exists(), f"{path} is missing; run: pytest tests/reports --update-goldens"
-        assert actual == path.read_text(encoding="utf-8", newline="")
+        assert actual == path.read_bytes().decode("utf-8")
 
     return check

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 
@@ -25,9 +26,8 @@ def test_format_values_are_the_cli_choices() -> None:
     ],
 )
 def test_render_dispatches_to_the_format_module(
-    fmt: Format, expected: object, result: ReviewResult
+    fmt: Format, expected: Callable[[ReviewResult], str], result: ReviewResult
 ) -> None:
-    assert callable(expected)
     assert render(result, fmt) == expected(result)
 
 

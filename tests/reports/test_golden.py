@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from pitstop.model import ReviewResult
-from pitstop.reports import Format, render
+from pitstop.reports import Format, render, sarif
 
 from .conftest import CheckGolden
 
@@ -30,6 +30,7 @@ def test_every_format_has_a_golden_extension() -> None:
 
 @pytest.mark.parametrize("fmt", list(Format), ids=lambda fmt: fmt.value)
 def test_report_matches_golden(
-    fmt: Format, result: ReviewResult, check_golden: CheckGolden
+    fmt: Format, result: ReviewResult, check_golden: CheckGolden, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(sarif, "__version__", "0.1.0")  # a release must not change goldens
     check_golden(f"review.{EXTENSIONS[fmt]}", render(result, fmt, color=False))

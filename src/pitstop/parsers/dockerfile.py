@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from functools import cached_property
 
 from pitstop.errors import PitstopError
 
-KNOWN_INSTRUCTIONS = frozenset(
-    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN "
-    "SHELL STOPSIGNAL USER VOLUME WORKDIR".split()
-)
+KNOWN_INSTRUCTIONS = frozenset({
+    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+    "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+})  # fmt: skip
 _MIN_ARGS = {"ADD": 2, "COPY": 2, "FROM": 1, "WORKDIR": 1, "USER": 1, "ENV": 1, "ARG": 1}
 
 
@@ -178,7 +177,9 @@ def mount_options(mount: str) -> dict[str, str]:
     return options
 
 
-_VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<modifier>:?[-+][^}]*)?\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+_VAR = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<modifier>:?[-+][^}]*)?\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
 
 
 def expand_args(text: str, values: dict[str, str | None]) -> str:
@@ -198,13 +199,15 @@ def expand_args(text: str, values: dict[str, str | None]) -> str:
 
 
 def parse_dockerfile(text: str, path: str) -> Dockerfile:
-    """Parse Dockerfile `text`; PitstopError naming `path` and the line when Docker would refuse it."""
+    """Parse Dockerfile `text`; PitstopError naming `path` and line where Docker would refuse it."""
     import dockerfile as buildkit  # lazy: keeps `pitstop --version` fast
 
     try:
         commands = buildkit.parse_string(text)
     except buildkit.GoParseError as error:
-        raise PitstopError(f"Dockerfile syntax error: {error}", path=path, line=_error_line(error, text)) from None
+        raise PitstopError(
+            f"Dockerfile syntax error: {error}", path=path, line=_error_line(error, text)
+        ) from None
     instructions = [_instruction(c, path) for c in commands]
     return _assemble(path, text, instructions)
 
@@ -259,24 +262,34 @@ def _assemble(path: str, text: str, instructions: list[Instruction]) -> Dockerfi
         else:
             body.append(instruction)
     if current is None:
-        raise PitstopError("no FROM instruction: not a Dockerfile Docker can build", path=path, line=1)
+        raise PitstopError(
+            "no FROM instruction: not a Dockerfile Docker can build", path=path, line=1
+        )
     stages.append(_with_body(current, body))
     return Dockerfile(path, tuple(text.splitlines()), tuple(global_args), tuple(stages))
 
 
 def _with_body(stage: Stage, body: list[Instruction]) -> Stage:
-    return Stage(stage.index, stage.name, stage.base, stage.line, tuple(body), stage.parent, stage.platform)
+    return Stage(
+        stage.index, stage.name, stage.base, stage.line, tuple(body), stage.parent, stage.platform
+    )
 
 
 def _stage(
-    instruction: Instruction, index: int, earlier: list[Stage], args: dict[str, str | None], path: str
+    instruction: Instruction,
+    index: int,
+    earlier: list[Stage],
+    args: dict[str, str | None],
+    path: str,
 ) -> Stage:
     words = list(instruction.args)
     name = None
     if len(words) == 3 and words[1].lower() == "as":
         name = words[2]
     elif len(words) != 1:
-        raise PitstopError("FROM takes an image and an optional 'AS name'", path=path, line=instruction.line)
+        raise PitstopError(
+            "FROM takes an image and an optional 'AS name'", path=path, line=instruction.line
+        )
     base = expand_args(words[0], args)
     parent = next((s.index for s in earlier if s.name and s.name.lower() == base.lower()), None)
     return Stage(index, name, base, instruction.line, (), parent, instruction.flag("platform"))

@@ -54,7 +54,9 @@ def split_commands(script: str) -> list[SimpleCommand]:
 
 def _logical_lines(script: str) -> list[str]:
     joined = re.sub(r"\\\r?\n", " ", script)
-    return [line for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        line for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def _tokens(text: str) -> list[str]:

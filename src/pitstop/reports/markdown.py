@@ -52,7 +52,8 @@ def _escape_plain(text: str) -> str:
     return html.escape(text.replace("\\", "\\\\"), quote=False)
 
 
-def _cell(text: str) -> str:
+def table_cell(text: str) -> str:
+    """`text` safe inside a table cell: one line, no raw HTML, `|` escaped."""
     return escape_inline(" ".join(text.splitlines())).replace("|", "\\|")
 
 
@@ -72,7 +73,7 @@ def _score_table(result: ReviewResult) -> str:
 def _score_row(score: AreaScore) -> str:
     cells = [score.area.value, format_score(score.score)]
     cells += [str(n) for n in (score.files, score.blocking, score.warning, score.info)]
-    return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
+    return "| " + " | ".join(table_cell(cell) for cell in cells) + " |"
 
 
 def _finding_sections(result: ReviewResult) -> Iterator[str]:

@@ -26,5 +26,6 @@ def rules_markdown() -> str:
 def rules_text() -> str:
     width = max(len(rule.name) for rule in RULES)
     return "".join(
-        f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<8}  {rule.title}\n" for rule in RULES
+        f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<8}  {rule.title}\n"
+        for rule in RULES
     )

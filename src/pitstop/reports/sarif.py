@@ -137,9 +137,7 @@ def _descriptor(info: RuleInfo) -> JSONObject:
 
 def _info_from_finding(finding: Finding) -> RuleInfo:
     """A rule the table does not (yet) hold: described by what its finding says."""
-    return RuleInfo(
-        finding.rule, finding.rule, finding.title, "", finding.severity, finding.area
-    )
+    return RuleInfo(finding.rule, finding.rule, finding.title, "", finding.severity, finding.area)
 
 
 def _root_base(root: str) -> JSONObject:

@@ -22,7 +22,11 @@ from pitstop.reports._common import format_score, sorted_findings, summary, wher
 
 WIDTH = 100
 
-_SEVERITY_STYLES = {Severity.BLOCKING: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_SEVERITY_STYLES = {
+    Severity.BLOCKING: "bold red",
+    Severity.WARNING: "yellow",
+    Severity.INFO: "cyan",
+}
 _VERDICT_STYLES = {
     Verdict.APPROVED: "bold green",
     Verdict.CONDITIONALLY_APPROVED: "bold yellow",
@@ -81,7 +85,9 @@ def _report(result: ReviewResult) -> Iterator[RenderableType]:
         yield from _problems(result.problems)
     yield _score_table(result)
     yield Text()
-    yield Text.assemble(("Verdict: ", "bold"), (result.verdict.value, _VERDICT_STYLES[result.verdict]))
+    yield Text.assemble(
+        ("Verdict: ", "bold"), (result.verdict.value, _VERDICT_STYLES[result.verdict])
+    )
     yield Text(summary(result))
 
 
@@ -111,7 +117,9 @@ def _finding_lines(finding: Finding, width: int) -> Iterator[Text]:
     indent = " " * (2 + width + 2)
     yield from (Text(indent + line) for line in finding.message.splitlines())
     for related in finding.related:
-        yield Text.assemble(indent, ("  ↳ ", "dim"), (where(related.location), "dim"), " ", related.message)
+        yield Text.assemble(
+            indent, ("  ↳ ", "dim"), (where(related.location), "dim"), " ", related.message
+        )
     if finding.fix is not None:
         yield Text.assemble(indent, ("fix available: ", "green"), finding.fix.description)
 

@@ -15,13 +15,41 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 SKIPPED_FOLDERS = frozenset(
-    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__",
-     ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".pitstop"}
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "site-packages",
+        ".pitstop",
+    }
 )
-_DOCKERFILE_PATTERNS = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile", "Containerfile.*",
-                        "*.dockerfile", "dockerfile")
+_DOCKERFILE_PATTERNS = (
+    "Dockerfile",
+    "*.Dockerfile",
+    "Dockerfile.*",
+    "Containerfile",
+    "Containerfile.*",
+    "*.dockerfile",
+    "dockerfile",
+)
 _NOT_DOCKERFILES = ("*.dockerignore", "*.md", "*.txt", "*.orig", "*.rej", "*.swp", "*~")
-_GIT_SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=false")
+_GIT_SAFE = (
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "core.quotePath=false",
+)
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -34,7 +62,12 @@ def repository_files(root: Path) -> list[str]:
     """Every file a review may read, relative to `root` with `/`, sorted."""
     listed = _git_files(root)
     files = listed if listed is not None else list(_walk(root))
-    return sorted(f for f in files if not _in_skipped_folder(f))
+    virtualenvs = tuple(
+        f[: -len("pyvenv.cfg")] for f in files if PurePosixPath(f).name == "pyvenv.cfg"
+    )
+    return sorted(
+        f for f in files if not _in_skipped_folder(f) and not f.startswith(virtualenvs or ("\0",))
+    )
 
 
 def find_dockerfiles(files: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
@@ -42,7 +75,8 @@ def find_dockerfiles(files: Iterable[str], exclude: Iterable[str] = ()) -> list[
 
     patterns = tuple(exclude)
     return [
-        f for f in files
+        f
+        for f in files
         if is_dockerfile_name(PurePosixPath(f).name) and not any(glob_match(p, f) for p in patterns)
     ]
 
@@ -65,7 +99,11 @@ def _git_files(root: Path) -> list[str] | None:
 
 def _walk(root: Path) -> Iterator[str]:
     for folder, subfolders, names in os.walk(root):  # never follows symlinked folders
-        subfolders[:] = [d for d in subfolders if d not in SKIPPED_FOLDERS and not _is_virtualenv(Path(folder, d))]
+        subfolders[:] = [
+            d
+            for d in subfolders
+            if d not in SKIPPED_FOLDERS and not _is_virtualenv(Path(folder, d))
+        ]
         base = Path(folder).relative_to(root)
         for name in names:
             yield (base / name).as_posix()

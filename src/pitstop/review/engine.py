@@ -39,7 +39,9 @@ def review_tree(root: Path, config: Config, only: str | None = None) -> ReviewRe
     )
 
 
-def read_dockerfiles(tree: Tree, paths: Iterable[str]) -> tuple[list[DockerfileSource], list[InputProblem]]:
+def read_dockerfiles(
+    tree: Tree, paths: Iterable[str]
+) -> tuple[list[DockerfileSource], list[InputProblem]]:
     sources, problems = [], []
     for path in paths:
         try:
@@ -49,7 +51,9 @@ def read_dockerfiles(tree: Tree, paths: Iterable[str]) -> tuple[list[DockerfileS
             problems.append(InputProblem(error.path or path, error.message, error.line))
             continue
         folder = str(PurePosixPath(path).parent)
-        sources.append(DockerfileSource(path, dockerfile, (Build("" if folder == "." else folder),)))
+        sources.append(
+            DockerfileSource(path, dockerfile, (Build("" if folder == "." else folder),))
+        )
     return sources, problems
 
 
@@ -66,7 +70,9 @@ def read_text(tree: Tree, path: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise PitstopError(f"not UTF-8 (byte 0x{data[error.start]:02x})", path=path, line=line) from None
+        raise PitstopError(
+            f"not UTF-8 (byte 0x{data[error.start]:02x})", path=path, line=line
+        ) from None
 
 
 def run_rules(project: Project, config: Config, rules: Iterable[Rule]) -> list[Finding]:

@@ -34,16 +34,27 @@ def area_score(files: int, counts: dict[Severity, int]) -> float:
     return round(max(0.0, 10.0 - penalty / files), 1)
 
 
-def score_areas(findings: Iterable[Finding], project: Project, rules: Sequence[Rule]) -> tuple[AreaScore, ...]:
+def score_areas(
+    findings: Iterable[Finding], project: Project, rules: Sequence[Rule]
+) -> tuple[AreaScore, ...]:
     findings = list(findings)
     ruled = {rule.area for rule in rules}
     scores = []
     for area in Area:
         files = files_examined(area, project) if area in ruled else 0
-        counts = {s: sum(1 for f in findings if f.area is area and f.severity is s) for s in Severity}
+        counts = {
+            s: sum(1 for f in findings if f.area is area and f.severity is s) for s in Severity
+        }
         score = area_score(files, counts) if files else None
         scores.append(
-            AreaScore(area, files, counts[Severity.BLOCKING], counts[Severity.WARNING], counts[Severity.INFO], score)
+            AreaScore(
+                area,
+                files,
+                counts[Severity.BLOCKING],
+                counts[Severity.WARNING],
+                counts[Severity.INFO],
+                score,
+            )
         )
     return tuple(scores)
 

@@ -16,8 +16,20 @@ from pitstop.review.rules.common import Placed, at, commands, related, walk
 
 _PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _MANIFEST_NAMES = frozenset(
-    {"pyproject.toml", "setup.py", "setup.cfg", "poetry.lock", "uv.lock", "pdm.lock", "Pipfile",
-     "Pipfile.lock", "requirements.txt", "constraints.txt", "README.md", "README.rst"}
+    {
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "poetry.lock",
+        "uv.lock",
+        "pdm.lock",
+        "Pipfile",
+        "Pipfile.lock",
+        "requirements.txt",
+        "constraints.txt",
+        "README.md",
+        "README.rst",
+    }
 )
 
 
@@ -35,7 +47,11 @@ def _manifests(command: SimpleCommand) -> tuple[str, tuple[str, ...]] | None:
     packages = pip_install(command)
     if packages is not None:
         words = list(packages)
-        reqs = [words[i + 1] for i, w in enumerate(words[:-1]) if w in ("-r", "--requirement", "-c", "--constraint")]
+        reqs = [
+            words[i + 1]
+            for i, w in enumerate(words[:-1])
+            if w in ("-r", "--requirement", "-c", "--constraint")
+        ]
         reqs += [w.split("=", 1)[1] for w in words if w.startswith(("--requirement=", "-r="))]
         if reqs:
             return "pip", tuple(reqs)
@@ -106,14 +122,21 @@ def _hit(source: DockerfileSource, copy: Placed, copied: str, install: Install) 
         f"at line {install.placed.instruction.line}, so any change to the copied sources re-runs "
         f"the install. Copy only what the installer reads first ({files}), run {step}, and copy "
         "the rest after it.",
-        related=(related(source, install.placed.instruction, f"{install.tool} installs dependencies here"),),
+        related=(
+            related(
+                source, install.placed.instruction, f"{install.tool} installs dependencies here"
+            ),
+        ),
     )
 
 
 RULES = (
     Rule(
-        "PS120", "copy-before-install", "Sources copied before the dependency install",
-        Severity.WARNING, Area.DOCKERFILE,
+        "PS120",
+        "copy-before-install",
+        "Sources copied before the dependency install",
+        Severity.WARNING,
+        Area.DOCKERFILE,
         "Docker reuses a cached layer only while every layer before it is unchanged. When the "
         "whole source tree is copied before `pip install`, `poetry install` or `uv sync`, every "
         "code change re-installs every dependency: minutes per build instead of seconds. Copy "

@@ -31,11 +31,15 @@ def cache_mount_targets(instruction: Instruction) -> tuple[str, ...]:
     for mount in instruction.flag_values("mount"):
         options = mount_options(mount)
         if options.get("type") == "cache":
-            targets.append(options.get("target") or options.get("dst") or options.get("destination", ""))
+            targets.append(
+                options.get("target") or options.get("dst") or options.get("destination", "")
+            )
     return tuple(targets)
 
 
-def position(source: DockerfileSource, instruction: Instruction, pattern: str) -> tuple[int, int] | None:
+def position(
+    source: DockerfileSource, instruction: Instruction, pattern: str
+) -> tuple[int, int] | None:
     """(line, column) of the first match of regex `pattern` within the instruction's lines."""
     regex = re.compile(pattern)
     lines = source.dockerfile.lines
@@ -54,7 +58,9 @@ def at(source: DockerfileSource, instruction: Instruction, pattern: str | None =
     return source.location(*found)
 
 
-def insertion(source: DockerfileSource, instruction: Instruction, pattern: str, text: str) -> TextEdit | None:
+def insertion(
+    source: DockerfileSource, instruction: Instruction, pattern: str, text: str
+) -> TextEdit | None:
     """An edit inserting `text` right after the (unique, single-line) match of `pattern`."""
     regex = re.compile(pattern)
     lines = source.dockerfile.lines

@@ -18,10 +18,22 @@ _BUILD_PACKAGE = re.compile(
     r"build-base|musl-dev|autoconf|automake|libtool|pkg-config|pkgconf|rustc|cargo|golang(-go)?|git|"
     r".+-dev|.+-devel)(=.*)?$"
 )
-_INSTALLERS = {"apt-get": "install", "apt": "install", "apk": "add", "yum": "install", "dnf": "install",
-               "microdnf": "install"}
-_REMOVERS = {"apt-get": ("purge", "remove", "autoremove"), "apt": ("purge", "remove"), "apk": ("del",),
-             "yum": ("remove",), "dnf": ("remove",), "microdnf": ("remove",)}
+_INSTALLERS = {
+    "apt-get": "install",
+    "apt": "install",
+    "apk": "add",
+    "yum": "install",
+    "dnf": "install",
+    "microdnf": "install",
+}
+_REMOVERS = {
+    "apt-get": ("purge", "remove", "autoremove"),
+    "apt": ("purge", "remove"),
+    "apk": ("del",),
+    "yum": ("remove",),
+    "dnf": ("remove",),
+    "microdnf": ("remove",),
+}
 _SERVER = re.compile(
     r"\b(uvicorn|gunicorn|hypercorn|daphne|granian|waitress-serve|runserver|flask run|nginx|httpd|"
     r"node|npm start|serve|streamlit|fastapi run)\b"
@@ -66,7 +78,7 @@ def check_build_tools_shipped(source: DockerfileSource, project: Project) -> Ite
         for instruction, tools in _installs(lineage):
             yield Hit(
                 at(source, instruction, re.escape(tools[0].split("=")[0])),
-                f"{', '.join(tools)} installed here end up in the shipped stage \"{shipped.label}\": "
+                f'{", ".join(tools)} installed here end up in the shipped stage "{shipped.label}": '
                 "install them in a builder stage and copy only the built artifacts (wheels, a "
                 "virtualenv) into the runtime stage.",
             )
@@ -97,7 +109,10 @@ def check_root_user(source: DockerfileSource, project: Project) -> Iterator[Hit]
         if not users and "nonroot" in (lineage[0].base_image or ""):
             continue
         if users:
-            yield Hit(source.location(users[-1].line), f'the shipped stage "{shipped.label}" ends as root.')
+            yield Hit(
+                source.location(users[-1].line),
+                f'the shipped stage "{shipped.label}" ends as root.',
+            )
             continue
         yield Hit(
             source.location(shipped.line),
@@ -136,7 +151,11 @@ def _shell_form_commands(source: DockerfileSource) -> Iterator[tuple[Stage, Inst
     for shipped, lineage in shipped_lineages(source):
         for keyword in ("ENTRYPOINT", "CMD"):
             instruction = _effective(lineage, keyword)
-            if instruction is not None and not instruction.json_form and instruction.line not in seen:
+            if (
+                instruction is not None
+                and not instruction.json_form
+                and instruction.line not in seen
+            ):
                 seen.add(instruction.line)
                 yield shipped, instruction
 
@@ -153,7 +172,7 @@ def check_signals(source: DockerfileSource, project: Project) -> Iterator[Hit]:
         program = script.split()[0] if script else instruction.keyword
         yield Hit(
             at(source, instruction, re.escape(program)),
-            f"shell-form {instruction.keyword} runs `/bin/sh -c \"{script}\"`: the shell is PID 1 "
+            f'shell-form {instruction.keyword} runs `/bin/sh -c "{script}"`: the shell is PID 1 '
             f"and does not pass SIGTERM on to {program}, so `docker stop` and rolling deploys kill "
             "it after the grace period instead of letting it shut down cleanly. Use the exec form "
             f'({instruction.keyword} ["{program}", ...]) or start the command with `exec`.',
@@ -161,7 +180,9 @@ def check_signals(source: DockerfileSource, project: Project) -> Iterator[Hit]:
         )
 
 
-def _exec_fix(source: DockerfileSource, instruction: Instruction, script: str, program: str) -> Fix | None:
+def _exec_fix(
+    source: DockerfileSource, instruction: Instruction, script: str, program: str
+) -> Fix | None:
     # Prefixing `exec` is safe only for one simple command: with `&&` or `|` it would change
     # what runs. Variables still expand, because the shell still parses the line.
     if re.search(r"&&|\|\||[;|&<>`]|\$\(", script) or instruction.line != instruction.end_line:
@@ -196,7 +217,10 @@ def check_shell_form(source: DockerfileSource, project: Project) -> Iterator[Hit
 
 RULES = (
     Rule(
-        "PS101", "build-tools-in-shipped-stage", "Build tools in the shipped stage", Severity.WARNING,
+        "PS101",
+        "build-tools-in-shipped-stage",
+        "Build tools in the shipped stage",
+        Severity.WARNING,
         Area.DOCKERFILE,
         "Compilers, `-dev` headers, git and package managers such as Poetry are needed to build "
         "wheels, not to run them. In the stage that ships they add hundreds of megabytes to every "
@@ -205,22 +229,32 @@ RULES = (
         check_dockerfile=check_build_tools_shipped,
     ),
     Rule(
-        "PS102", "single-stage-build-tools", "Single-stage image installs build tools",
-        Severity.WARNING, Area.DOCKERFILE,
+        "PS102",
+        "single-stage-build-tools",
+        "Single-stage image installs build tools",
+        Severity.WARNING,
+        Area.DOCKERFILE,
         "A single-stage Dockerfile ships everything it needed to build. A multi-stage build keeps "
         "compilers and package managers in a builder stage and copies only wheels or a virtualenv "
         "into a slim runtime stage: smaller images, faster pulls, a smaller attack surface.",
         check_dockerfile=check_single_stage_build_tools,
     ),
     Rule(
-        "PS103", "runs-as-root", "Shipped stage runs as root", Severity.WARNING, Area.SECURITY,
+        "PS103",
+        "runs-as-root",
+        "Shipped stage runs as root",
+        Severity.WARNING,
+        Area.SECURITY,
         "A process running as root inside the container is root on the host's kernel interface: "
         "a container escape or a writable mount becomes a host compromise. Create an unprivileged "
         "user and switch to it with `USER` before the command runs.",
         check_dockerfile=check_root_user,
     ),
     Rule(
-        "PS104", "missing-healthcheck", "No HEALTHCHECK for a server image", Severity.INFO,
+        "PS104",
+        "missing-healthcheck",
+        "No HEALTHCHECK for a server image",
+        Severity.INFO,
         Area.DOCKERFILE,
         "Without a HEALTHCHECK, Docker, compose and swarm consider a container healthy as soon as "
         "it starts, so dependants start too early and a hung server is never replaced. Kubernetes "
@@ -229,8 +263,11 @@ RULES = (
         check_dockerfile=check_healthcheck,
     ),
     Rule(
-        "PS105", "signals-not-forwarded", "Shell-form CMD or ENTRYPOINT does not forward signals",
-        Severity.WARNING, Area.DOCKERFILE,
+        "PS105",
+        "signals-not-forwarded",
+        "Shell-form CMD or ENTRYPOINT does not forward signals",
+        Severity.WARNING,
+        Area.DOCKERFILE,
         "In shell form, Docker runs the command under `/bin/sh -c`; the shell becomes PID 1 and "
         "does not forward SIGTERM. `docker stop`, Cloud Run and Kubernetes then kill the process "
         "after the grace period, dropping in-flight requests. The exec form, or `exec` in front of "
@@ -239,7 +276,10 @@ RULES = (
         fixable=True,
     ),
     Rule(
-        "PS106", "shell-form-command", "Shell-form CMD or ENTRYPOINT", Severity.INFO,
+        "PS106",
+        "shell-form-command",
+        "Shell-form CMD or ENTRYPOINT",
+        Severity.INFO,
         Area.DOCKERFILE,
         "A shell-form command with `exec` does receive signals, but a shell-form ENTRYPOINT "
         "ignores CMD and `docker run` arguments, and the shell form hides from readers and tools "

@@ -12,7 +12,9 @@ from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.common import at, built_instructions
 
 _URL = re.compile(r"^(https?|git)://|^git@|\.git(#.*)?$")
-_ARCHIVE = re.compile(r"\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|tzst)$", re.IGNORECASE)
+_ARCHIVE = re.compile(
+    r"\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|tzst)$", re.IGNORECASE
+)
 _ADD_ONLY_FLAGS = ("checksum", "keep-git-dir", "unpack")
 
 
@@ -93,21 +95,33 @@ def _copy_fix(source: DockerfileSource, instruction: Instruction) -> Fix | None:
 
 RULES = (
     Rule(
-        "PS140", "unpinned-base-image", "Unpinned base image", Severity.WARNING, Area.DOCKERFILE,
+        "PS140",
+        "unpinned-base-image",
+        "Unpinned base image",
+        Severity.WARNING,
+        Area.DOCKERFILE,
         "An image with no tag, or `latest`, changes whenever its publisher pushes: builds stop "
         "being reproducible, a rebuild can silently change the Python or OS version, and every "
         "move invalidates the layer cache. Pin a version tag, or a digest.",
         check_dockerfile=check_unpinned_base,
     ),
     Rule(
-        "PS141", "add-url", "ADD of a URL without a checksum", Severity.WARNING, Area.DOCKERFILE,
+        "PS141",
+        "add-url",
+        "ADD of a URL without a checksum",
+        Severity.WARNING,
+        Area.DOCKERFILE,
         "ADD with a URL fetches the file on every build to see whether it changed, and trusts "
         "whatever the server returns. `ADD --checksum=sha256:...` makes the download verified "
         "and cacheable.",
         check_dockerfile=check_add_url,
     ),
     Rule(
-        "PS142", "add-instead-of-copy", "ADD where COPY is meant", Severity.INFO, Area.DOCKERFILE,
+        "PS142",
+        "add-instead-of-copy",
+        "ADD where COPY is meant",
+        Severity.INFO,
+        Area.DOCKERFILE,
         "ADD also unpacks local tar archives and downloads URLs. For plain files COPY does the "
         "same with none of the surprises, which is why Docker's best practices prefer it.",
         check_dockerfile=check_add_for_copy,

@@ -26,8 +26,11 @@ from pitstop.review.rules.common import (
 def _recursive_targets(command: SimpleCommand) -> list[str]:
     if command.program not in ("chown", "chmod", "chgrp"):
         return []
-    if not any(w in ("-R", "--recursive") or (w.startswith("-") and "R" in w[1:] and not w.startswith("--"))
-               for w in command.words[1:]):
+    if not any(
+        w in ("-R", "--recursive")
+        or (w.startswith("-") and "R" in w[1:] and not w.startswith("--"))
+        for w in command.words[1:]
+    ):
         return []
     operands = command.operands()
     return [p for p in operands[1:] if "$" not in p]
@@ -67,15 +70,21 @@ def check_recursive_chown(source: DockerfileSource, project: Project) -> Iterato
                         yield _chown_hit(source, placed, command, path, copied)
 
 
-def _chown_hit(source: DockerfileSource, placed: Placed, command: SimpleCommand, path: str,
-               copied: list[tuple[Placed, str]]) -> Hit:
+def _chown_hit(
+    source: DockerfileSource,
+    placed: Placed,
+    command: SimpleCommand,
+    path: str,
+    copied: list[tuple[Placed, str]],
+) -> Hit:
     lines = ", ".join(str(p.instruction.line) for p, _ in copied)
     flag = "--chown" if command.program in ("chown", "chgrp") else "--chmod"
     return Hit(
         at(source, placed.instruction, rf"\b{command.program}\b"),
         f"`{command.program} -R {path}`{in_stage(placed.stage, source)} rewrites files that "
         f"line(s) {lines} copied in, so this layer stores every one of them a second time. "
-        f"Set ownership as they are copied (`COPY {flag}=...`) and drop the recursive {command.program}.",
+        f"Set ownership as they are copied (`COPY {flag}=...`) and drop the recursive "
+        f"{command.program}.",
         related=tuple(related(source, p.instruction, f"copies into {dest}") for p, dest in copied),
     )
 
@@ -87,30 +96,43 @@ def check_deleted_later(source: DockerfileSource, project: Project) -> Iterator[
             for command in commands(placed.instruction):
                 for removed in _removed_paths(command):
                     path = container_path(placed.workdir, removed)
-                    copied = [(p, d) for p, d in history if d == path or d.startswith(path.rstrip("/") + "/")]
+                    copied = [
+                        (p, d)
+                        for p, d in history
+                        if d == path or d.startswith(path.rstrip("/") + "/")
+                    ]
                     if copied and placed.instruction.line not in seen:
                         seen.add(placed.instruction.line)
                         yield _deleted_hit(source, placed, path, copied)
 
 
-def _deleted_hit(source: DockerfileSource, placed: Placed, path: str,
-                 copied: list[tuple[Placed, str]]) -> Hit:
+def _deleted_hit(
+    source: DockerfileSource, placed: Placed, path: str, copied: list[tuple[Placed, str]]
+) -> Hit:
     first = copied[0][0].instruction
     origin = first.flag("from")
-    mount = f"type=bind,from={origin},source=...,target={path}" if origin else f"type=bind,source=...,target={path}"
+    mount = (
+        f"type=bind,from={origin},source=...,target={path}"
+        if origin
+        else f"type=bind,source=...,target={path}"
+    )
     return Hit(
         at(source, placed.instruction, r"\brm\b"),
         f"`rm {path}` deletes files that line {first.line} added in an earlier layer: they are "
         "hidden, not removed, and still ship in that layer. Mount them for the one RUN that needs "
-        f"them instead of copying (`RUN --mount={mount} ...`), or add and delete them in the same RUN.",
+        f"them instead of copying (`RUN --mount={mount} ...`), or add and delete them in the "
+        "same RUN.",
         related=tuple(related(source, p.instruction, f"adds {dest}") for p, dest in copied),
     )
 
 
 RULES = (
     Rule(
-        "PS110", "recursive-chown-after-copy", "Recursive chown/chmod duplicates copied files",
-        Severity.WARNING, Area.DOCKERFILE,
+        "PS110",
+        "recursive-chown-after-copy",
+        "Recursive chown/chmod duplicates copied files",
+        Severity.WARNING,
+        Area.DOCKERFILE,
         "A layer stores every file whose content or metadata changed. `RUN chown -R` or "
         "`chmod -R` over files an earlier COPY added writes each of them again, doubling their "
         "size in the image. `COPY --chown=user:group` and `COPY --chmod=...` set ownership and "
@@ -118,8 +140,11 @@ RULES = (
         check_dockerfile=check_recursive_chown,
     ),
     Rule(
-        "PS111", "deleted-in-later-layer", "Files deleted in a later layer still ship",
-        Severity.WARNING, Area.DOCKERFILE,
+        "PS111",
+        "deleted-in-later-layer",
+        "Files deleted in a later layer still ship",
+        Severity.WARNING,
+        Area.DOCKERFILE,
         "Deleting a file in a later layer only hides it: the layer that added it is still pulled "
         "in full. Wheels or archives copied in to be installed and then removed are the usual "
         "case. A `RUN --mount=type=bind` (or `from=` another stage) makes them available to one "

@@ -3,7 +3,6 @@ and how apt's index goes stale in the build cache. They judge every stage that g
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from pitstop.model import Area, Fix, Severity, TextEdit
@@ -37,7 +36,9 @@ def _apt(instruction: Instruction, verb: str) -> list[SimpleCommand]:
 def check_install_recommends(source: DockerfileSource, project: Project) -> Iterator[Hit]:
     for stage, instruction in built_instructions(source):
         for command in _apt(instruction, "install"):
-            if command.has("--no-install-recommends") or any("Install-Recommends" in w for w in command.words):
+            if command.has("--no-install-recommends") or any(
+                "Install-Recommends" in w for w in command.words
+            ):
                 continue
             edit = insertion(source, instruction, _APT_INSTALL, " --no-install-recommends")
             yield Hit(
@@ -53,7 +54,8 @@ def _cleans_lists(instruction: Instruction) -> bool:
     if any(t.startswith("/var/lib/apt") for t in cache_mount_targets(instruction)):
         return True
     return any(
-        c.program == "rm" and any(w.startswith("/var/lib/apt/lists") for w in c.words) for c in commands(instruction)
+        c.program == "rm" and any(w.startswith("/var/lib/apt/lists") for w in c.words)
+        for c in commands(instruction)
     )
 
 
@@ -77,8 +79,14 @@ def _append_fix(source: DockerfileSource, instruction: Instruction, command: str
     if last.rstrip().endswith("\\"):
         return None
     end = len(last.rstrip()) + 1
-    edit = TextEdit(source.path, instruction.end_line, end, instruction.end_line, len(last) + 1,
-                    f" \\\n    && {command}")
+    edit = TextEdit(
+        source.path,
+        instruction.end_line,
+        end,
+        instruction.end_line,
+        len(last) + 1,
+        f" \\\n    && {command}",
+    )
     return Fix(f"append `&& {command}` to the RUN", (edit,))
 
 
@@ -146,18 +154,30 @@ def check_pip_cache(source: DockerfileSource, project: Project) -> Iterator[Hit]
             break
 
 
-def _tool_cache_kept(tool: str, command: SimpleCommand, instruction: Instruction, env: dict[str, str]) -> bool:
-    if command.has("--no-cache") or any(w.startswith(f"{tool.upper()}_NO_CACHE=") for w in command.env):
+def _tool_cache_kept(
+    tool: str, command: SimpleCommand, instruction: Instruction, env: dict[str, str]
+) -> bool:
+    if command.has("--no-cache") or any(
+        w.startswith(f"{tool.upper()}_NO_CACHE=") for w in command.env
+    ):
         return False
     if tool == "uv" and env.get("UV_NO_CACHE", "").lower() not in ("", "0", "false"):
         return False
     cache_dir = {"uv": "uv", "poetry": "pypoetry"}[tool]
-    if any(cache_dir in t or t.rstrip("/").endswith(".cache") for t in cache_mount_targets(instruction)):
+    if any(
+        cache_dir in t or t.rstrip("/").endswith(".cache") for t in cache_mount_targets(instruction)
+    ):
         return False
     variable = f"${tool.upper()}_CACHE_DIR"
     removed = [
-        w for c in commands(instruction) if c.program == "rm" for w in c.words
-        if cache_dir in w or w.rstrip("/").endswith(".cache") or variable in w or f"${{{variable[1:]}}}" in w
+        w
+        for c in commands(instruction)
+        if c.program == "rm"
+        for w in c.words
+        if cache_dir in w
+        or w.rstrip("/").endswith(".cache")
+        or variable in w
+        or f"${{{variable[1:]}}}" in w
     ]
     return not removed
 
@@ -166,7 +186,9 @@ def _installs_with(command: SimpleCommand) -> str | None:
     verb = command.words[1] if len(command.words) > 1 else ""
     if command.program == "poetry" and verb in ("install", "sync", "add"):
         return "poetry"
-    if command.program == "uv" and (verb in ("sync", "add") or command.words[1:3] == ("pip", "install")):
+    if command.program == "uv" and (
+        verb in ("sync", "add") or command.words[1:3] == ("pip", "install")
+    ):
         return "uv"
     return None
 
@@ -191,15 +213,21 @@ def check_tool_cache(source: DockerfileSource, project: Project) -> Iterator[Hit
 
 RULES = (
     Rule(
-        "PS130", "apt-install-recommends", "apt-get install without --no-install-recommends",
-        Severity.WARNING, Area.DOCKERFILE,
+        "PS130",
+        "apt-install-recommends",
+        "apt-get install without --no-install-recommends",
+        Severity.WARNING,
+        Area.DOCKERFILE,
         "Debian and Ubuntu install recommended packages by default. In an image they are rarely "
         "used and often double the size of the layer and the time to build and pull it.",
         check_dockerfile=check_install_recommends,
         fixable=True,
     ),
     Rule(
-        "PS131", "apt-lists-kept", "apt lists not removed in the same RUN", Severity.WARNING,
+        "PS131",
+        "apt-lists-kept",
+        "apt lists not removed in the same RUN",
+        Severity.WARNING,
         Area.DOCKERFILE,
         "`apt-get update` downloads package indexes to /var/lib/apt/lists. Unless the same RUN "
         "deletes them (or a cache mount keeps them out of the layer), they ship in the image. "
@@ -208,7 +236,10 @@ RULES = (
         fixable=True,
     ),
     Rule(
-        "PS132", "apt-update-alone", "apt-get update in its own RUN", Severity.WARNING,
+        "PS132",
+        "apt-update-alone",
+        "apt-get update in its own RUN",
+        Severity.WARNING,
         Area.DOCKERFILE,
         "The build cache keys a RUN by its text. An `apt-get update` alone in a RUN stays cached "
         "for months, so a later change to the install step runs against a stale index: packages "
@@ -216,14 +247,22 @@ RULES = (
         check_dockerfile=check_update_alone,
     ),
     Rule(
-        "PS133", "apt-upgrade", "apt-get upgrade in a Dockerfile", Severity.INFO, Area.DOCKERFILE,
+        "PS133",
+        "apt-upgrade",
+        "apt-get upgrade in a Dockerfile",
+        Severity.INFO,
+        Area.DOCKERFILE,
         "Upgrading packages inside the build makes the image depend on when it was built, adds "
         "a layer of changed files on top of the base, and hides that the base image is stale. "
         "Pin a current base image tag and rebuild when it changes.",
         check_dockerfile=check_upgrade,
     ),
     Rule(
-        "PS134", "pip-cache-kept", "pip cache kept in the image", Severity.WARNING, Area.DOCKERFILE,
+        "PS134",
+        "pip-cache-kept",
+        "pip cache kept in the image",
+        Severity.WARNING,
+        Area.DOCKERFILE,
         "pip keeps every downloaded wheel in ~/.cache/pip. In a Dockerfile that cache is written "
         "into the layer and shipped, and is useless there. `--no-cache-dir` drops it; a BuildKit "
         "cache mount keeps it out of the image and reuses it across builds.",
@@ -231,7 +270,10 @@ RULES = (
         fixable=True,
     ),
     Rule(
-        "PS135", "tool-cache-kept", "Poetry or uv cache kept in the image", Severity.WARNING,
+        "PS135",
+        "tool-cache-kept",
+        "Poetry or uv cache kept in the image",
+        Severity.WARNING,
         Area.DOCKERFILE,
         "Poetry and uv cache downloaded packages under ~/.cache. Unless a cache mount, --no-cache "
         "or a removal in the same RUN keeps it out, the cache is stored in the layer next to the "

@@ -29,7 +29,11 @@ def _declarations(source: DockerfileSource) -> Iterator[tuple[Instruction, str, 
     for stage in source.dockerfile.stages:
         instructions += [i for i in stage.instructions if i.keyword in ("ARG", "ENV")]
     for instruction in instructions:
-        pairs = parse_arg_pairs(instruction).items() if instruction.keyword == "ARG" else env_pairs(instruction)
+        pairs = (
+            parse_arg_pairs(instruction).items()
+            if instruction.keyword == "ARG"
+            else env_pairs(instruction)
+        )
         for name, value in pairs:
             if is_secret_name(name):
                 yield instruction, name, value
@@ -48,8 +52,11 @@ def check_literal_secret(source: DockerfileSource, project: Project) -> Iterator
             source.location(instruction.line, _column(source, instruction, name)),
             f"{instruction.keyword} {name} holds a literal value ({len(value)} characters, not "
             "shown): it is stored in the image "
-            + ("config, visible to anyone who can pull it" if instruction.keyword == "ENV"
-               else "history and build cache")
+            + (
+                "config, visible to anyone who can pull it"
+                if instruction.keyword == "ENV"
+                else "history and build cache"
+            )
             + ". Remove it, rotate the credential, and pass it at build time with "
             "`RUN --mount=type=secret,id=...` or at run time from a secret manager.",
         )
@@ -58,11 +65,15 @@ def check_literal_secret(source: DockerfileSource, project: Project) -> Iterator
 def check_secret_build_arg(source: DockerfileSource, project: Project) -> Iterator[Hit]:
     for instruction, name, value in _declarations(source):
         if instruction.keyword == "ARG" and not value:
-            detail = (f"a value passed with --build-arg {name}=... is recorded in the image "
-                      "history and in build provenance")
+            detail = (
+                f"a value passed with --build-arg {name}=... is recorded in the image "
+                "history and in build provenance"
+            )
         elif instruction.keyword == "ENV" and value and _REFERENCE.match(value):
-            detail = (f"ENV {name}={value} copies a build argument into the image config, "
-                      "where anyone who pulls the image can read it")
+            detail = (
+                f"ENV {name}={value} copies a build argument into the image config, "
+                "where anyone who pulls the image can read it"
+            )
         else:
             continue
         yield Hit(
@@ -74,7 +85,10 @@ def check_secret_build_arg(source: DockerfileSource, project: Project) -> Iterat
 
 RULES = (
     Rule(
-        "PS150", "secret-in-dockerfile", "Secret value in ARG or ENV", Severity.BLOCKING,
+        "PS150",
+        "secret-in-dockerfile",
+        "Secret value in ARG or ENV",
+        Severity.BLOCKING,
         Area.SECURITY,
         "A credential written into an ENV is part of the image config; in an ARG it is in the "
         "image history and the build cache. Anyone who can pull the image, or read the "
@@ -82,7 +96,10 @@ RULES = (
         check_dockerfile=check_literal_secret,
     ),
     Rule(
-        "PS151", "secret-build-arg", "Secret passed as a build argument", Severity.WARNING,
+        "PS151",
+        "secret-build-arg",
+        "Secret passed as a build argument",
+        Severity.WARNING,
         Area.SECURITY,
         "Build arguments are not secret: their values appear in `docker history`, in provenance "
         "attestations and, once copied into ENV, in the image config. BuildKit secret mounts "

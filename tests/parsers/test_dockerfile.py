@@ -1,0 +1,92 @@
+"""The Dockerfile parser: BuildKit's tokens, pitstop's stage model, Docker's refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from pitstop.errors import PitstopError
+from pitstop.parsers.dockerfile import expand_args, parse_dockerfile
+
+SEED = """\
+ARG PY=3.11
+FROM python:${PY}-slim AS builder
+WORKDIR /build
+RUN pip install --no-cache-dir poetry
+FROM python:${PY}-slim AS runtime
+COPY --from=builder /build/requirements.txt .
+RUN --mount=type=bind,from=tools,target=/t true
+CMD ["python"]
+"""
+
+
+def test_stages_names_bases_and_lines():
+    dockerfile = parse_dockerfile(SEED, "Dockerfile")
+    assert [(s.name, s.base, s.line) for s in dockerfile.stages] == [
+        ("builder", "python:3.11-slim", 2),
+        ("runtime", "python:3.11-slim", 5),
+    ]
+    assert dockerfile.last_stage.name == "runtime"
+    assert [i.keyword for i in dockerfile.stages[0].instructions] == ["WORKDIR", "RUN"]
+
+
+def test_stage_lookup_is_case_insensitive_and_by_index():
+    dockerfile = parse_dockerfile(SEED, "Dockerfile")
+    assert dockerfile.stage("BUILDER") is dockerfile.stages[0]
+    assert dockerfile.stage("1") is dockerfile.stages[1]
+    assert dockerfile.stage("missing") is None
+
+
+def test_stages_built_for_a_target_follow_from_and_copy_from():
+    text = (
+        "FROM a:1 AS base\nFROM base AS dev\nFROM b:1 AS other\nFROM c:1\nCOPY --from=dev /x /x\n"
+    )
+    dockerfile = parse_dockerfile(text, "Dockerfile")
+    built = dockerfile.stages_built_for(dockerfile.last_stage)
+    assert [s.index for s in built] == [0, 1, 3]
+    assert [s.index for s in dockerfile.lineage(dockerfile.stages[1])] == [0, 1]
+
+
+def test_flags_and_heredocs():
+    text = "FROM a:1\nRUN --mount=type=cache,target=/root/.cache <<EOF\npip install x\nEOF\n"
+    (run,) = parse_dockerfile(text, "Dockerfile").stages[0].instructions
+    assert run.flag_values("mount") == ("type=cache,target=/root/.cache",)
+    assert "pip install x" in run.shell_script
+    assert (run.line, run.end_line) == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("FROM a:1\nRUNN echo\n", 2, "unknown instruction: RUNN"),
+        ("RUN echo\nFROM a:1\n", 1, "RUN before the first FROM"),
+        ("ARG X=1\n", 1, "no FROM instruction"),
+        ("FROM a:1\nCOPY onlyone\n", 2, "COPY requires at least 2 arguments"),
+        ("FROM a:1 AS\n", 1, "FROM takes an image"),
+        ("FROM a:1\nRUN <<EOF\necho\n", 2, "unterminated heredoc"),
+    ],
+)
+def test_docker_refusals_name_the_line(text, line, message):
+    with pytest.raises(PitstopError) as raised:
+        parse_dockerfile(text, "svc/Dockerfile")
+    assert raised.value.path == "svc/Dockerfile"
+    assert raised.value.line == line
+    assert message in raised.value.message
+
+
+def test_empty_file_is_refused():
+    with pytest.raises(PitstopError, match="no instructions"):
+        parse_dockerfile("\n# only a comment\n", "Dockerfile")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("python:${PY}", "python:3.12"),
+        ("python:$PY-slim", "python:3.12-slim"),
+        ("${MISSING:-debian}:12", "debian:12"),
+        ("${PY:+set}", "set"),
+        ("${MISSING}x", "x"),
+    ],
+)
+def test_arg_expansion_in_from(text, expected):
+    assert expand_args(text, {"PY": "3.12"}) == expected

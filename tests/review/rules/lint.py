@@ -1,0 +1,34 @@
+"""Run one rule over a Dockerfile snippet, the way the engine does, and return (code, line)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from pitstop.config import Config
+from pitstop.model import Finding
+from pitstop.review.engine import read_dockerfiles, run_rules
+from pitstop.review.project import Project, Tree
+from pitstop.review.registry import RULES
+
+
+def findings(snippet: str, code: str, root: Path, files: tuple[str, ...] = ()) -> list[Finding]:
+    """The findings of rule `code` on `snippet` saved as `root/Dockerfile`; `files` are
+    created (a name ending in `/` as a folder) so rules can see the build context."""
+    for name in files:
+        target = root / name
+        if name.endswith("/"):
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("x\n")
+    (root / "Dockerfile").write_text(textwrap.dedent(snippet).lstrip("\n"))
+    tree = Tree(root)
+    sources, problems = read_dockerfiles(tree, ["Dockerfile"])
+    assert not problems, problems
+    project = Project(root=tree.root, tree=tree, dockerfiles=tuple(sources))
+    return run_rules(project, Config(select=(code,)), RULES)
+
+
+def hits(snippet: str, code: str, root: Path, files: tuple[str, ...] = ()) -> list[tuple[str, int]]:
+    return [(f.rule, f.location.line) for f in findings(snippet, code, root, files)]
