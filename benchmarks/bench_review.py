@@ -522,8 +522,14 @@ def measure(cases: list[Case], runs: int) -> None:
         shift = round_ % len(live)
         for case in live[shift:] + live[:shift]:
             case.times.append(run_once(case))
-        print(f"\r  round {round_ + 1}/{runs}", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
+        progress(f"round {round_ + 1}/{runs}")
+    progress("")
+
+
+def progress(message: str) -> None:
+    """A self-overwriting status line, on a terminal only."""
+    if sys.stderr.isatty():
+        print(f"\r\033[K  {message}", end="", file=sys.stderr, flush=True)
 
 
 def check_same_files(tools: dict[str, str], root: Path, files: list[str], target: str) -> None:
@@ -683,7 +689,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             *review_cases(tools, generated, mono, mono_files),
             *startup_cases(tools),
         ]
-        print(f"timing {len(cases)} commands, 1 warm-up + {args.runs} runs each, round-robin")
+        print(
+            f"timing {len(cases)} commands, 1 warm-up + {args.runs} runs each, round-robin",
+            flush=True,
+        )
         measure(cases, args.runs)
     results = checks(cases, ["example", generated])
     print(table(cases))

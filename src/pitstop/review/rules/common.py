@@ -137,3 +137,8 @@ def built_instructions(source: DockerfileSource) -> Iterator[tuple[Stage, Instru
 def in_stage(stage: Stage, source: DockerfileSource) -> str:
     """' in stage "builder"' for multi-stage files, '' for single-stage ones."""
     return f' in stage "{stage.label}"' if source.is_multi_stage() else ""
+
+
+def shipped_name(stage: Stage, source: DockerfileSource) -> str:
+    """'the shipped stage "runtime"' for multi-stage files, 'the image' for single-stage ones."""
+    return f'the shipped stage "{stage.label}"' if source.is_multi_stage() else "the image"

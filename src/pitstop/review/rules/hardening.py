@@ -11,7 +11,7 @@ from pitstop.parsers.dockerfile import Instruction, Stage
 from pitstop.parsers.shell import SimpleCommand, pip_install
 from pitstop.review.project import DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
-from pitstop.review.rules.common import at, commands, shipped_lineages, walk
+from pitstop.review.rules.common import at, commands, shipped_lineages, shipped_name, walk
 
 _BUILD_PACKAGE = re.compile(
     r"^(gcc|g\+\+|gcc-[\d.]+|g\+\+-[\d.]+|cpp|clang(-[\d.]+)?|make|cmake|ninja-build|build-essential|"
@@ -111,12 +111,12 @@ def check_root_user(source: DockerfileSource, project: Project) -> Iterator[Hit]
         if users:
             yield Hit(
                 source.location(users[-1].line),
-                f'the shipped stage "{shipped.label}" ends as root.',
+                f"{shipped_name(shipped, source)} ends as root.",
             )
             continue
         yield Hit(
             source.location(shipped.line),
-            f'the shipped stage "{shipped.label}" sets no USER, so the process runs as root unless '
+            f"{shipped_name(shipped, source)} sets no USER, so the process runs as root unless "
             "the base image sets another user: create a user and add `USER <name>` before CMD.",
         )
 
@@ -139,7 +139,7 @@ def check_healthcheck(source: DockerfileSource, project: Project) -> Iterator[Hi
         what = "EXPOSEs a port" if reason is expose else "runs a server"
         yield Hit(
             source.location(reason.line),
-            f'the shipped stage "{shipped.label}" {what} but has no HEALTHCHECK: `docker run`, '
+            f"{shipped_name(shipped, source)} {what} but has no HEALTHCHECK: `docker run`, "
             "compose `depends_on: service_healthy` and swarm cannot tell a hung server from a "
             "healthy one. Add `HEALTHCHECK CMD ...` probing it, or `HEALTHCHECK NONE` to say "
             "the platform probes it (Kubernetes and Cloud Run ignore HEALTHCHECK).",

@@ -81,7 +81,7 @@ def _chown_hit(
     flag = "--chown" if command.program in ("chown", "chgrp") else "--chmod"
     return Hit(
         at(source, placed.instruction, rf"\b{command.program}\b"),
-        f"`{command.program} -R {path}`{in_stage(placed.stage, source)} rewrites files that "
+        f"`{' '.join(command.words)}`{in_stage(placed.stage, source)} rewrites files that "
         f"line(s) {lines} copied in, so this layer stores every one of them a second time. "
         f"Set ownership as they are copied (`COPY {flag}=...`) and drop the recursive "
         f"{command.program}.",

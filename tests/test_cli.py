@@ -1,0 +1,105 @@
+"""The command line as users run it: exit codes, one-line errors, formats, start-up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pitstop import __version__
+from pitstop.cli import FORMATS, main
+from pitstop.reports import Format
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "monorepo"
+SECRET = 'FROM python:3.12-slim\nUSER app\nENV API_TOKEN=abc\nCMD ["python"]\n'
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pitstop", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_version():
+    done = run("--version")
+    assert (done.returncode, done.stdout.strip()) == (0, f"pitstop {__version__}")
+
+
+def test_version_does_not_load_the_engine():
+    code = "import sys; from pitstop import cli; print(sorted(m for m in ('rich', 'dockerfile', 'pitstop.review') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_cli_choices_come_from_the_format_enum():
+    assert set(FORMATS) == {f.value for f in Format}
+
+
+def test_example_review_reports_the_dockerfile_findings(capsys):
+    assert main(["review", str(EXAMPLE), "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    found = {
+        (f["rule"], f["location"]["path"], f["location"]["line"]) for f in document["findings"]
+    }
+    assert ("PS110", "backend/Dockerfile", 50) in found  # chown -R /app after COPY app/
+    assert ("PS106", "backend/Dockerfile", 62) in found  # CMD exec uvicorn ...
+    assert document["files_reviewed"] == ["backend/Dockerfile"]
+
+
+def test_blocking_finding_exits_1(tmp_path, capsys):
+    (tmp_path / "Dockerfile").write_text(SECRET)
+    assert main(["review", str(tmp_path)]) == 1
+    assert main(["review", str(tmp_path), "--fail-on", "never"]) == 0
+    assert main(["review", str(tmp_path), "--ignore", "PS150,PS151"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["review", "/no/such/place"],
+            "pitstop: error: /no/such/place: no such file or directory\n",
+        ),
+        (
+            ["review", ".", "--select", "PS999"],
+            "pitstop: error: --select: unknown rule code 'PS999' (valid codes: PS101,",
+        ),
+        (
+            ["review", ".", "--config", "/no/such.toml"],
+            "pitstop: error: /no/such.toml: configuration file not found\n",
+        ),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message)
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_unparseable_dockerfile_alone_exits_2_without_traceback(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12\nRUNN x\n")
+    done = run("review", str(tmp_path))
+    assert done.returncode == 2
+    assert (
+        done.stderr == "pitstop: error: Dockerfile:2: unknown instruction: RUNN (is it a typo?)\n"
+    )
+
+
+def test_output_file_is_written(tmp_path):
+    (tmp_path / "Dockerfile").write_text(SECRET)
+    target = tmp_path / "out" / "report.sarif"
+    assert main(["review", str(tmp_path), "--format", "sarif", "--output", str(target)]) == 1
+    assert json.loads(target.read_text())["version"] == "2.1.0"
+    assert [p.name for p in target.parent.iterdir()] == ["report.sarif"]  # no temporary left
+
+
+def test_rules_reference_is_up_to_date():
+    docs = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
+    done = run("rules", "--format", "markdown")
+    assert done.stdout == docs.read_text(), (
+        "regenerate: pitstop rules --format markdown > docs/rules.md"
+    )
