@@ -14,6 +14,7 @@ from pitstop.config import Config, check_codes, load_config
 from pitstop.errors import PitstopError
 from pitstop.model import ReviewResult
 from pitstop.review.engine import review_tree
+from pitstop.review.fixes import FixPlan, plan_fixes, unified_diff, write_changes
 from pitstop.review.registry import RULES, known_codes
 from pitstop.review.rules.base import Rule
 
@@ -58,6 +59,21 @@ def configure(
         raise PitstopError(f"--fail-on: {error}") from None
     check_codes(config, known_codes())
     return config
+
+
+def fixes(result: ReviewResult) -> FixPlan:
+    """The file changes that the safe fixes of `result`'s findings make (nothing is written)."""
+    return plan_fixes(Path(result.root), result.findings)
+
+
+def diff(plan: FixPlan) -> str:
+    """The changes of `plan` as one unified diff (`git apply` accepts it)."""
+    return unified_diff(plan.changes)
+
+
+def apply_fixes(plan: FixPlan, root: str | Path) -> None:
+    """Write the changes of `plan` under `root`, each file atomically."""
+    write_changes(Path(root), plan.changes)
 
 
 def _check_cli_codes(option: str, codes: tuple[str, ...]) -> None:

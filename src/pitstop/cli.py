@@ -11,9 +11,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pitstop import __version__
 from pitstop.files import write_atomic
+
+if TYPE_CHECKING:
+    from pitstop.model import ReviewResult
 
 FORMATS = ("text", "json", "sarif", "markdown", "github")  # = pitstop.reports.Format values
 FAIL_ON = ("blocking", "warning", "info", "never")
@@ -48,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     review.add_argument(
         "--ignore", action="append", default=[], metavar="CODE", help="skip these rules"
+    )
+    review.add_argument(
+        "--diff", action="store_true", help="print the safe fixes as a unified diff"
+    )
+    review.add_argument(
+        "--fix", action="store_true", help="apply the safe fixes, then report what is left"
     )
     review.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     rules = commands.add_parser("rules", help="list the rules (markdown: the rules reference)")
@@ -100,12 +110,41 @@ def _review(args: argparse.Namespace) -> int:
     )
     for problem in result.problems:
         print(f"pitstop: error: {problem}", file=sys.stderr)
+    if args.diff or args.fix:
+        result = _fixes(args, result)
+        if args.diff:
+            return api.exit_code(result)
     color = {"auto": None, "always": True, "never": False}[args.color]
     if args.output:
         color = False
     report = render(result, Format(args.format), color=color)
     _emit(report, args.output)
     return api.exit_code(result)
+
+
+def _fixes(args: argparse.Namespace, result: ReviewResult) -> ReviewResult:
+    """--diff: print the patch. --fix: write it and review again (what is left is reported)."""
+    from pitstop import api
+
+    plan = api.fixes(result)
+    if args.diff:
+        _emit(api.diff(plan), None)
+        return result
+    api.apply_fixes(plan, result.root)
+    files = len(plan.changes)
+    print(f"pitstop: fixed {len(plan.applied)} finding(s) in {files} file(s)", file=sys.stderr)
+    if plan.skipped:
+        print(
+            f"pitstop: {len(plan.skipped)} fix(es) overlapped another; run --fix again",
+            file=sys.stderr,
+        )
+    return api.review(
+        args.path,
+        config_file=args.config,
+        select=_split(args.select),
+        ignore=_split(args.ignore),
+        fail_on=args.fail_on,
+    )
 
 
 def _rules(args: argparse.Namespace) -> int:
