@@ -598,49 +598,53 @@ def find_case(cases: list[Case], tool: str, target: str) -> Case | None:
     return next((c for c in cases if c.tool == tool and c.target == target and c.times), None)
 
 
-def checks(cases: list[Case], targets: list[str]) -> list[dict[str, object]]:
-    results: list[dict[str, object]] = []
-    for target in targets:
-        ours, tally = find_case(cases, "pitstop", target), find_case(cases, "tally", target)
-        if ours and tally:
-            ratio = ours.median / tally.median
-            results.append(
-                {
-                    "check": f"pitstop no slower than tally ({target})",
-                    "ratio": ratio,
-                    "limit": 1.0,
-                    "passed": ratio <= 1.0,
-                }
-            )
+@dataclass
+class Check:
+    """A target: `numerator / denominator` medians at most `limit`, or None if not measured."""
+
+    name: str
+    limit: float
+    ratio: float | None
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.ratio is None else self.ratio <= self.limit
+
+    def statement(self) -> str:
+        if self.ratio is None:
+            return f"{self.name}: not measured"
+        if self.limit == 1.0:
+            return f"{self.name}: {'yes' if self.passed else 'no'} ({self.ratio:.2f}x tally)"
+        verdict = "ok" if self.passed else "OVER LIMIT"
+        return f"{self.name} = {self.ratio:.2f}x (limit {self.limit:g}x): {verdict}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"check": self.name, "ratio": self.ratio, "limit": self.limit, "passed": self.passed}
+
+
+def ratio_of(numerator: Case | None, denominator: Case | None) -> float | None:
+    return numerator.median / denominator.median if numerator and denominator else None
+
+
+def checks(cases: list[Case], targets: list[str]) -> list[Check]:
+    results = [
+        Check(
+            f"pitstop no slower than tally on {target}",
+            1.0,
+            ratio_of(find_case(cases, "pitstop", target), find_case(cases, "tally", target)),
+        )
+        for target in targets
+    ]
     version = find_case(cases, "pitstop --version", "start-up")
     bare = find_case(cases, "python -c pass", "start-up")
-    if version and bare:
-        ratio = version.median / bare.median
-        results.append(
-            {
-                "check": "pitstop --version / python -c pass",
-                "ratio": ratio,
-                "limit": STARTUP_LIMIT,
-                "passed": ratio <= STARTUP_LIMIT,
-            }
-        )
+    results.append(
+        Check("pitstop --version / python -c pass", STARTUP_LIMIT, ratio_of(version, bare))
+    )
     return results
 
 
-def statements(results: list[dict[str, object]]) -> list[str]:
-    lines = []
-    for result in results:
-        ratio, passed = float(str(result["ratio"])), bool(result["passed"])
-        if result["limit"] == STARTUP_LIMIT:
-            verdict = "ok" if passed else "OVER LIMIT"
-            lines.append(f"{result['check']} = {ratio:.2f}x (limit {STARTUP_LIMIT:g}x): {verdict}")
-        else:
-            lines.append(f"{result['check']}: {'yes' if passed else 'no'} ({ratio:.2f}x tally)")
-    return lines
-
-
 def write_json(
-    path: Path, cases: list[Case], results: list[dict[str, object]], meta: dict[str, object]
+    path: Path, cases: list[Case], results: list[Check], meta: dict[str, object]
 ) -> None:
     figures = [
         {
@@ -653,7 +657,7 @@ def write_json(
         }
         for c in cases
     ]
-    document = {"meta": meta, "results": figures, "checks": results}
+    document = {"meta": meta, "results": figures, "checks": [r.as_dict() for r in results]}
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
 
@@ -697,7 +701,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = checks(cases, ["example", generated])
     print(table(cases))
     print()
-    print("\n".join(statements(results)))
+    print("\n".join(result.statement() for result in results))
     if args.json:
         meta = {
             "python": sys.version.split()[0],
@@ -711,7 +715,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_json(Path(args.json), cases, results, meta)
     if any(case.failure for case in cases):
         return 2
-    return 1 if args.check and not all(r["passed"] for r in results) else 0
+    return 1 if args.check and any(r.passed is False for r in results) else 0
 
 
 if __name__ == "__main__":

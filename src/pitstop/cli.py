@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pitstop import __version__
-from pitstop.files import write_atomic
 
 if TYPE_CHECKING:
     from pitstop.model import ReviewResult
@@ -158,4 +157,6 @@ def _emit(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
+    from pitstop.files import write_atomic
+
     write_atomic(Path(output), text)

@@ -102,3 +102,15 @@ def test_fix_adds_no_cache_dir(tmp_path):
 def test_fixed_file_passes_the_rule(tmp_path):
     snippet = "FROM python:3.12-slim\nRUN pip install flask\n"
     assert hits(_fixed(snippet, "PS134", tmp_path), "PS134", tmp_path) == []
+
+
+def test_update_with_another_apt_verb_is_not_alone(tmp_path):
+    snippet = "FROM debian:12\nRUN apt-get update && apt-get dist-upgrade -y && rm -rf /var/lib/apt/lists/*\n"
+    assert hits(snippet, "PS132", tmp_path) == []
+
+
+def test_env_set_in_a_parent_stage_counts(tmp_path):
+    snippet = (
+        "FROM python:3.12-slim AS base\nENV PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install flask\n"
+    )
+    assert hits(snippet, "PS134", tmp_path) == []

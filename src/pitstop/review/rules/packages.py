@@ -94,7 +94,7 @@ def check_update_alone(source: DockerfileSource, project: Project) -> Iterator[H
     for stage, instruction in built_instructions(source):
         apts = [apt_get(c) for c in commands(instruction)]
         verbs = {a[0] for a in apts if a is not None}
-        if "update" in verbs and "install" not in verbs and "upgrade" not in verbs:
+        if verbs == {"update"}:
             yield Hit(
                 at(source, instruction, r"\bupdate\b"),
                 f"`apt-get update` alone in its RUN{in_stage(stage, source)} is cached on its own: "
@@ -116,15 +116,16 @@ def check_upgrade(source: DockerfileSource, project: Project) -> Iterator[Hit]:
                 break
 
 
-def _env(lineage: tuple[Stage, ...], instruction: Instruction) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for placed in walk(lineage):
-        if placed.instruction is instruction:
-            break
-        if placed.instruction.keyword in ("ENV", "ARG"):
-            pairs = env_pairs(placed.instruction) if placed.instruction.keyword == "ENV" else []
-            values.update(pairs)
-    return values
+def _with_env(source: DockerfileSource) -> Iterator[tuple[Stage, Instruction, dict[str, str]]]:
+    """Each RUN of the stages that get built, with the ENV values in force before it."""
+    for stage in source.built_stages():
+        env: dict[str, str] = {}
+        for placed in walk(source.dockerfile.lineage(stage)):
+            instruction = placed.instruction
+            if instruction.keyword == "ENV":
+                env.update(env_pairs(instruction))
+            elif instruction.keyword == "RUN" and placed.stage is stage:
+                yield stage, instruction, env
 
 
 def _pip_cache_off(command: SimpleCommand, instruction: Instruction, env: dict[str, str]) -> bool:
@@ -136,8 +137,7 @@ def _pip_cache_off(command: SimpleCommand, instruction: Instruction, env: dict[s
 
 
 def check_pip_cache(source: DockerfileSource, project: Project) -> Iterator[Hit]:
-    for stage, instruction in built_instructions(source):
-        env = _env(source.dockerfile.lineage(stage), instruction)
+    for stage, instruction, env in _with_env(source):
         for command in commands(instruction):
             if command.program == "uv" or pip_install(command) is None:
                 continue
@@ -194,8 +194,7 @@ def _installs_with(command: SimpleCommand) -> str | None:
 
 
 def check_tool_cache(source: DockerfileSource, project: Project) -> Iterator[Hit]:
-    for stage, instruction in built_instructions(source):
-        env = _env(source.dockerfile.lineage(stage), instruction)
+    for stage, instruction, env in _with_env(source):
         for command in commands(instruction):
             tool = _installs_with(command)
             if tool is None or not _tool_cache_kept(tool, command, instruction, env):

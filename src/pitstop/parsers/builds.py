@@ -1,0 +1,717 @@
+"""Where Dockerfiles are built from, as workflows, compose files and bake files declare it.
+
+A Dockerfile is reviewed against the context it is built from, and that context is
+declared elsewhere: a `docker/build-push-action` step or a `docker build` command in a
+GitHub Actions workflow, a compose service's `build:`, or a bake target. This module
+reads those declarations as written (paths unresolved, `${{ ... }}` and `${VAR}` left
+alone) with the lines they sit on; the caller resolves each path against the right
+base, which differs per kind:
+
+- build-push-action: `context` is relative to the workspace (the checkout), and `file`
+  is relative to the workspace too, not to the context (it becomes `--file` of a
+  `docker buildx build` run in the workspace). With no `context` the action builds
+  from the Git context (`https://github.com/<owner>/<repo>.git#<ref>`), i.e. the
+  repository root at the pushed commit: recorded as `context=None`.
+- `docker build` in a `run:` step: both relative to the step's working directory,
+  recorded in `working_directory` (the step's, else the job's or the workflow's
+  `defaults.run.working-directory`); the default `-f` is `<context>/Dockerfile`.
+- compose: `context` is relative to the project directory (the compose file's folder
+  unless `--project-directory` says otherwise) and `dockerfile` relative to the context.
+- bake: `context` is relative to the directory bake runs in and `dockerfile` relative
+  to the context.
+
+Every YAML file is read with ruamel.yaml's round-trip loader (YAML 1.2, so `on:` stays
+a string key; positions from `.lc`) after two guards: a size limit, and a bound on how
+many nodes the document's aliases would expand to, so a "billion laughs" file is
+refused before anything walks it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shlex
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pitstop.errors import PitstopError
+
+MAX_YAML_CHARS = 10 * 1024 * 1024
+"""Refuse YAML larger than this: no real workflow or compose file comes near it."""
+
+MAX_ALIAS_EXPANSION = 1_000_000
+"""Refuse YAML whose aliases, fully expanded, would stand for more nodes than this."""
+
+BUILD_PUSH_ACTION = "docker/build-push-action"
+
+
+@dataclass(frozen=True)
+class BuildDeclaration:
+    """One place that builds a Dockerfile, with its paths exactly as written.
+
+    `kind` is "workflow-action", "workflow-run", "compose" or "bake". `context` and
+    `dockerfile` are None when the declaration leaves them to the default (see the
+    module docstring for what each kind defaults to and resolves against). `name` is
+    the step name, compose service or bake target. `build_args` values are "" for an
+    argument named without a value (taken from the environment at build time).
+    """
+
+    source: str
+    line: int
+    context: str | None
+    dockerfile: str | None
+    target: str | None
+    build_args: tuple[tuple[str, str], ...]
+    cache_from: tuple[str, ...]
+    cache_to: tuple[str, ...]
+    kind: str
+    context_line: int | None
+    dockerfile_line: int | None
+    name: str | None
+    working_directory: str | None = None
+
+
+# --- YAML loading ----------------------------------------------------------------------
+
+
+def load_yaml(text: str, path: str) -> Any:
+    """The round-trip document in `text`, or a PitstopError naming `path` and the line.
+
+    Duplicate keys are an error, as they are for GitHub Actions and Compose.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    if len(text) > MAX_YAML_CHARS:
+        limit = MAX_YAML_CHARS // (1024 * 1024)
+        raise PitstopError(f"YAML file larger than {limit} MiB; refusing to parse it", path=path)
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        _check_alias_expansion(yaml.parse(text), path)
+        return yaml.load(text)
+    except MarkedYAMLError as error:
+        raise _yaml_error(error, path) from None
+    except YAMLError as error:
+        raise PitstopError(f"invalid YAML: {error}", path=path) from None
+
+
+def _yaml_error(error: Any, path: str) -> PitstopError:
+    mark = error.problem_mark or error.context_mark
+    line = mark.line + 1 if mark is not None else None
+    what = " ".join(str(part) for part in (error.context, error.problem) if part)
+    return PitstopError(f"invalid YAML: {what or type(error).__name__}", path=path, line=line)
+
+
+def _check_alias_expansion(events: Iterator[Any], path: str) -> None:
+    """Refuse a document whose aliases expand to more than MAX_ALIAS_EXPANSION nodes.
+
+    ruamel shares aliased nodes instead of copying them, so loading is cheap; but any
+    consumer that walks or serialises the result pays for the full expansion (nine
+    levels of nine aliases stand for 9**9 nodes). Counting on the event stream costs
+    one pass: each anchored node's expanded size is recorded when it closes, and an
+    alias adds that size to its parent. An alias to a node still open is recursive,
+    which no workflow or compose file needs and a naive walker never leaves.
+    """
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        CollectionStartEvent,
+        ScalarEvent,
+    )
+
+    sizes: dict[str, int] = {}
+    open_nodes: list[tuple[str | None, int]] = [(None, 0)]
+    expanded = 0
+    for event in events:
+        if isinstance(event, CollectionStartEvent):
+            open_nodes.append((event.anchor, 1))
+            continue
+        if isinstance(event, AliasEvent):
+            if any(anchor == event.anchor for anchor, _ in open_nodes):
+                raise PitstopError(
+                    f"recursive YAML alias *{event.anchor}",
+                    path=path,
+                    line=event.start_mark.line + 1,
+                )
+            size = sizes.get(event.anchor, 1)
+            expanded += size
+            if expanded > MAX_ALIAS_EXPANSION:
+                raise PitstopError(
+                    f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION} nodes "
+                    "(a 'billion laughs' document); refusing to parse it",
+                    path=path,
+                    line=event.start_mark.line + 1,
+                )
+        elif isinstance(event, ScalarEvent):
+            size = 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, CollectionEndEvent):
+            anchor, size = open_nodes.pop()
+            if anchor:
+                sizes[anchor] = size
+        else:
+            continue
+        anchor, total = open_nodes[-1]
+        open_nodes[-1] = (anchor, total + size)
+
+
+def _key_line(node: object, key: object) -> int | None:
+    """The 1-based line of `key` in a round-trip mapping; None for a key merged by `<<`."""
+    try:
+        return int(node.lc.key(key)[0]) + 1  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
+def _node_line(node: object) -> int | None:
+    try:
+        return int(node.lc.line) + 1  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):
+        return None
+
+
+def _line_of(node: object, key: object) -> int:
+    """The line of `key`, else of the mapping that holds it (for merged keys), else 1."""
+    return _key_line(node, key) or _node_line(node) or 1
+
+
+def _text(value: object) -> str | None:
+    """A scalar as the text a tool would receive: YAML 1.2 booleans in lower case."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping | list):
+        return None
+    return str(value)
+
+
+def _mapping(value: object) -> Mapping[Any, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+# --- GitHub Actions workflows ----------------------------------------------------------
+
+
+def parse_workflow_builds(text: str, path: str) -> list[BuildDeclaration]:
+    """Every build-push-action step and `docker build` command of a workflow, in order.
+
+    Reusable workflows are ordinary workflows here; a job that calls one (`jobs.<id>.uses`)
+    builds nothing itself.
+    """
+    document = _mapping(load_yaml(text, path))
+    workflow_dir = _run_directory(document)
+    builds: list[BuildDeclaration] = []
+    for job in _mapping(document.get("jobs")).values():
+        job = _mapping(job)
+        job_dir = _run_directory(job) or workflow_dir
+        steps = job.get("steps")
+        for step in steps if isinstance(steps, list) else []:
+            if isinstance(step, Mapping):
+                builds.extend(_step_builds(step, path, job_dir))
+    return builds
+
+
+def _run_directory(node: Mapping[Any, Any]) -> str | None:
+    """`defaults.run.working-directory`, which applies to `run:` steps only."""
+    return _text(_mapping(_mapping(node.get("defaults")).get("run")).get("working-directory"))
+
+
+def _step_builds(step: Mapping[Any, Any], path: str, job_dir: str | None) -> list[BuildDeclaration]:
+    uses = step.get("uses")
+    if isinstance(uses, str) and _is_build_push_action(uses):
+        return [_action_build(step, path)]
+    run = step.get("run")
+    if isinstance(run, str) and "docker" in run:
+        directory = _text(step.get("working-directory")) or job_dir
+        return _run_builds(step, run, path, directory)
+    return []
+
+
+def _is_build_push_action(uses: str) -> bool:
+    """Action references are case-insensitive in owner and repository, like GitHub's URLs."""
+    action, at, _ = uses.strip().partition("@")
+    return bool(at) and action.lower() == BUILD_PUSH_ACTION
+
+
+def _action_build(step: Mapping[Any, Any], path: str) -> BuildDeclaration:
+    inputs = _mapping(step.get("with"))
+    return BuildDeclaration(
+        source=path,
+        line=_line_of(step, "uses"),
+        context=_text(inputs.get("context")) or None,
+        dockerfile=_text(inputs.get("file")) or None,
+        target=_text(inputs.get("target")) or None,
+        build_args=tuple(_split_arg(item) for item in _action_list(inputs.get("build-args"))),
+        cache_from=_action_list(inputs.get("cache-from")),
+        cache_to=_action_list(inputs.get("cache-to")),
+        kind="workflow-action",
+        context_line=_key_line(inputs, "context") if "context" in inputs else None,
+        dockerfile_line=_key_line(inputs, "file") if "file" in inputs else None,
+        name=_text(step.get("name")),
+    )
+
+
+def _action_list(value: object) -> tuple[str, ...]:
+    """A list input of build-push-action: one item per line, CSV-unquoted.
+
+    The action splits `build-args`, `cache-from` and `cache-to` on newlines only
+    (`getInputList(name, {ignoreComma: true})`), because a cache spec such as
+    `type=registry,ref=x` is itself comma-separated; quotes are CSV quotes.
+    """
+    if isinstance(value, list):
+        lines = [text for item in value if (text := _text(item))]
+    else:
+        lines = (_text(value) or "").splitlines()
+    items = []
+    for line in lines:
+        fields = next(csv.reader([line]), [])
+        item = ",".join(fields).strip()
+        if item:
+            items.append(item)
+    return tuple(items)
+
+
+def _split_arg(item: str) -> tuple[str, str]:
+    key, _, value = item.partition("=")
+    return key.strip(), value
+
+
+# --- `docker build` commands in run: steps ---------------------------------------------
+
+
+def _run_builds(
+    step: Mapping[Any, Any], script: str, path: str, directory: str | None
+) -> list[BuildDeclaration]:
+    first_line = _script_first_line(step, script)
+    literal = type(script).__name__ == "LiteralScalarString"
+    builds = []
+    for index, command in docker_build_commands(script):
+        line = first_line + index if literal else first_line
+        builds.append(
+            BuildDeclaration(
+                source=path,
+                line=line,
+                context=command.context,
+                dockerfile=command.dockerfile,
+                target=command.target,
+                build_args=command.build_args,
+                cache_from=command.cache_from,
+                cache_to=command.cache_to,
+                kind="workflow-run",
+                context_line=line if command.context is not None else None,
+                dockerfile_line=line if command.dockerfile is not None else None,
+                name=_text(step.get("name")),
+                working_directory=directory,
+            )
+        )
+    return builds
+
+
+def _script_first_line(step: Mapping[Any, Any], script: str) -> int:
+    """The file line of the script's first line.
+
+    A literal block (`run: |`) starts on the line after its indicator and keeps its
+    lines one for one, so a command's line is exact. Folded and multi-line flow scalars
+    join lines, so their commands are reported at the `run:` line.
+    """
+    try:
+        value_line = int(step.lc.value("run")[0]) + 1  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, TypeError):
+        return _line_of(step, "run")
+    return value_line + 1 if type(script).__name__ == "LiteralScalarString" else value_line
+
+
+@dataclass(frozen=True)
+class DockerBuildCommand:
+    """The build-relevant options of one `docker build` command line."""
+
+    context: str | None
+    dockerfile: str | None
+    target: str | None
+    build_args: tuple[tuple[str, str], ...]
+    cache_from: tuple[str, ...]
+    cache_to: tuple[str, ...]
+
+
+_SEPARATORS = frozenset({"&&", "||", ";", ";;", "|", "|&", "&", "(", ")", "{", "}", "!"})
+_PREFIX_WORDS = frozenset({"sudo", "env", "time", "nice", "nohup", "exec", "command", "then", "do"})
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+_BUILD_SUBCOMMANDS = (
+    ("build",), ("buildx", "build"), ("buildx", "b"), ("image", "build"), ("builder", "build"),
+)  # fmt: skip
+# Options of `docker build` / `docker buildx build` that take a value as the next word;
+# any other option is taken as a switch, so the positional context is found correctly.
+_VALUE_OPTIONS = frozenset({
+    "-f", "--file", "-t", "--tag", "--target", "--build-arg", "--cache-from", "--cache-to",
+    "--label", "--platform", "--network", "--secret", "--ssh", "-o", "--output", "--progress",
+    "--iidfile", "--metadata-file", "--build-context", "--add-host", "--allow", "--builder",
+    "--shm-size", "--ulimit", "--cgroup-parent", "-m", "--memory", "--memory-swap", "-c",
+    "--cpu-shares", "--cpuset-cpus", "--cpuset-mems", "--cpu-period", "--cpu-quota",
+    "--isolation", "--security-opt", "--annotation", "--attest", "--no-cache-filter",
+    "--call", "--invoke", "--policy",
+})  # fmt: skip
+
+
+def docker_build_commands(script: str) -> list[tuple[int, DockerBuildCommand]]:
+    """Each `docker build`, `docker buildx build` or `docker image build` in a shell script,
+    with the 0-based index of the script line its (continued) command line starts on."""
+    found = []
+    for index, line in _logical_lines(script):
+        if "docker" not in line:
+            continue
+        for words in _simple_commands(line):
+            arguments = _build_arguments(words)
+            if arguments is not None:
+                found.append((index, _parse_build_options(arguments)))
+    return found
+
+
+def _logical_lines(script: str) -> list[tuple[int, str]]:
+    """Script lines with backslash-newline continuations joined, as the shell joins them."""
+    lines: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start = 0
+    for index, line in enumerate(script.splitlines()):
+        if not pending:
+            start = index
+        trailing = len(line) - len(line.rstrip("\\"))
+        if trailing % 2:
+            pending.append(line[:-1])
+            continue
+        lines.append((start, "".join([*pending, line])))
+        pending = []
+    if pending:
+        lines.append((start, "".join(pending)))
+    return lines
+
+
+def _simple_commands(line: str) -> list[list[str]]:
+    """The words of each simple command on a line, with `${{ ... }}` kept whole."""
+    expressions: list[str] = []
+
+    def protect(match: re.Match[str]) -> str:
+        expressions.append(match.group(0))
+        return f"\x00{len(expressions) - 1}\x00"
+
+    words = _shell_words(_EXPRESSION.sub(protect, line))
+    restore = re.compile("\x00([0-9]+)\x00")
+    commands: list[list[str]] = [[]]
+    skip_next = False
+    for word in words:
+        if skip_next:
+            skip_next = False
+        elif word.startswith("#"):
+            break
+        elif word in _SEPARATORS:
+            commands.append([])
+        elif set(word) <= set("<>&|") and ("<" in word or ">" in word):
+            skip_next = True  # a redirection and its target
+        else:
+            commands[-1].append(restore.sub(lambda m: expressions[int(m.group(1))], word))
+    return [command for command in commands if command]
+
+
+def _shell_words(line: str) -> list[str]:
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""  # `${REF#refs/tags/}` is not a comment; handled word by word
+    try:
+        return list(lexer)
+    except ValueError:  # an unclosed quote: fall back to whitespace
+        return line.split()
+
+
+def _build_arguments(words: list[str]) -> list[str] | None:
+    """The arguments after `docker build` (or an alias), or None for any other command."""
+    position = 0
+    while position < len(words) and (
+        words[position] in _PREFIX_WORDS or _ASSIGNMENT.match(words[position])
+    ):
+        position += 1
+    if position >= len(words) or words[position].rsplit("/", 1)[-1] != "docker":
+        return None
+    rest = words[position + 1 :]
+    for subcommand in _BUILD_SUBCOMMANDS:
+        if tuple(rest[: len(subcommand)]) == subcommand:
+            return rest[len(subcommand) :]
+    return None
+
+
+def _parse_build_options(arguments: list[str]) -> DockerBuildCommand:
+    values: dict[str, list[str]] = {}
+    positional: list[str] = []
+    words = iter(arguments)
+    for word in words:
+        if word == "--":
+            positional.extend(words)
+        elif word.startswith("--") and "=" in word:
+            name, _, value = word.partition("=")
+            values.setdefault(name, []).append(value)
+        elif word in _VALUE_OPTIONS:
+            values.setdefault(word, []).append(next(words, ""))
+        elif word.startswith("-f") and len(word) > 2 and not word.startswith("--"):
+            values.setdefault("-f", []).append(word[2:])
+        elif not word.startswith("-") or word == "-":
+            positional.append(word)
+    files = values.get("-f", []) + values.get("--file", [])
+    targets = values.get("--target", [])
+    return DockerBuildCommand(
+        context=positional[0] if positional else None,
+        dockerfile=files[-1] if files else None,
+        target=targets[-1] if targets else None,
+        build_args=tuple(_split_arg(item) for item in values.get("--build-arg", [])),
+        cache_from=tuple(values.get("--cache-from", [])),
+        cache_to=tuple(values.get("--cache-to", [])),
+    )
+
+
+# --- Compose ---------------------------------------------------------------------------
+
+
+def parse_compose_builds(text: str, path: str) -> list[BuildDeclaration]:
+    """Every `services.<name>.build` of a compose file, in service order."""
+    document = _mapping(load_yaml(text, path))
+    builds = []
+    for name, service in _mapping(document.get("services")).items():
+        if isinstance(service, Mapping) and "build" in service:
+            builds.append(_compose_build(str(name), service, path))
+    return builds
+
+
+def _compose_build(name: str, service: Mapping[Any, Any], path: str) -> BuildDeclaration:
+    build = service["build"]
+    line = _line_of(service, "build")
+    if isinstance(build, Mapping):
+        context_line = _line_of(build, "context") if "context" in build else None
+    else:  # `build: ./dir` is the context alone
+        build, context_line = {"context": build}, line
+    return BuildDeclaration(
+        source=path,
+        line=line,
+        context=_text(build.get("context")),
+        dockerfile=_text(build.get("dockerfile")),
+        target=_text(build.get("target")),
+        build_args=_compose_args(build.get("args")),
+        cache_from=_text_list(build.get("cache_from")),
+        cache_to=_text_list(build.get("cache_to")),
+        kind="compose",
+        context_line=context_line,
+        dockerfile_line=_line_of(build, "dockerfile") if "dockerfile" in build else None,
+        name=name,
+    )
+
+
+def _compose_args(args: object) -> tuple[tuple[str, str], ...]:
+    """`args` as a mapping or as a list of `KEY=VALUE` / bare `KEY` entries."""
+    if isinstance(args, Mapping):
+        return tuple((str(key), _text(value) or "") for key, value in args.items())
+    if isinstance(args, list):
+        return tuple(_split_arg(text) for item in args if (text := _text(item)))
+    return ()
+
+
+def _text_list(value: object) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(text for item in value if (text := _text(item)))
+    text = _text(value)
+    return (text,) if text else ()
+
+
+# --- Bake ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _BakeTarget:
+    """A bake target's attributes (already plain values) and the line each was set on."""
+
+    name: str
+    line: int
+    attributes: Mapping[str, tuple[object, int]]
+
+
+def parse_bake_builds(text: str, path: str) -> list[BuildDeclaration]:
+    """Every target of a bake file (HCL, or JSON when `path` ends in `.json`).
+
+    Blocks that repeat a target name are merged, later attributes winning, as bake
+    merges them; `inherits` is resolved within this file, and a parent defined
+    elsewhere (`docker-metadata-action`, another bake file) is skipped.
+    """
+    targets = _bake_json(text, path) if path.endswith(".json") else _bake_hcl(text, path)
+    merged: dict[str, _BakeTarget] = {}
+    for target in targets:
+        previous = merged.get(target.name)
+        if previous is not None:
+            target = _BakeTarget(
+                target.name, previous.line, {**previous.attributes, **target.attributes}
+            )
+        merged[target.name] = target
+    return [_bake_build(_inherit(name, merged, path, ()), path) for name in merged]
+
+
+def _inherit(
+    name: str, targets: Mapping[str, _BakeTarget], path: str, chain: tuple[str, ...]
+) -> _BakeTarget:
+    """`name` with what it inherits filled in: parents in order, each overriding the last,
+    then the target's own attributes; `args` maps are merged key by key."""
+    target = targets[name]
+    if name in chain:
+        cycle = " -> ".join([*chain, name])
+        raise PitstopError(f"bake targets inherit in a cycle: {cycle}", path=path, line=target.line)
+    parents = target.attributes.get("inherits", ([], 0))[0]
+    attributes: dict[str, tuple[object, int]] = {}
+    for parent in parents if isinstance(parents, list) else [parents]:
+        if isinstance(parent, str) and parent in targets:
+            inherited = _inherit(parent, targets, path, (*chain, name))
+            attributes = _merge_attributes(attributes, inherited.attributes)
+    attributes = _merge_attributes(attributes, target.attributes)
+    return _BakeTarget(name, target.line, attributes)
+
+
+def _merge_attributes(
+    base: Mapping[str, tuple[object, int]], override: Mapping[str, tuple[object, int]]
+) -> dict[str, tuple[object, int]]:
+    merged = {**base, **override}
+    base_args, override_args = base.get("args"), override.get("args")
+    if (
+        base_args
+        and override_args
+        and isinstance(base_args[0], Mapping)
+        and isinstance(override_args[0], Mapping)
+    ):
+        merged["args"] = ({**base_args[0], **override_args[0]}, override_args[1])
+    return merged
+
+
+def _bake_build(target: _BakeTarget, path: str) -> BuildDeclaration:
+    attributes = target.attributes
+
+    def text(key: str) -> str | None:
+        return _text(attributes[key][0]) if key in attributes else None
+
+    def line(key: str) -> int | None:
+        return attributes[key][1] if key in attributes else None
+
+    args = attributes.get("args", ({}, 0))[0]
+    return BuildDeclaration(
+        source=path,
+        line=target.line,
+        context=text("context"),
+        dockerfile=text("dockerfile"),
+        target=text("target"),
+        build_args=tuple((str(key), _text(value) or "") for key, value in _mapping(args).items()),
+        cache_from=_bake_cache(attributes.get("cache-from", (None, 0))[0]),
+        cache_to=_bake_cache(attributes.get("cache-to", (None, 0))[0]),
+        kind="bake",
+        context_line=line("context"),
+        dockerfile_line=line("dockerfile"),
+        name=target.name,
+    )
+
+
+def _bake_cache(value: object) -> tuple[str, ...]:
+    """Cache entries as CSV strings; bake also takes `{type = "gha", mode = "max"}` objects."""
+    entries = value if isinstance(value, list) else [] if value is None else [value]
+    specs = []
+    for entry in entries:
+        if isinstance(entry, Mapping):
+            specs.append(",".join(f"{key}={_text(item)}" for key, item in entry.items()))
+        elif (spec := _text(entry)) is not None and spec:
+            specs.append(spec)
+    return tuple(specs)
+
+
+def _bake_hcl(text: str, path: str) -> list[_BakeTarget]:
+    """Targets of an HCL bake file, via python-hcl2's document view (lines from Lark).
+
+    python-hcl2 8 dropped the `with_meta` line markers of earlier versions (the option
+    still exists but adds nothing), so lines come from the Lark tree of each node.
+    """
+    from hcl2.query.body import DocumentView
+    from hcl2.utils import SerializationOptions
+    from lark.exceptions import LarkError, UnexpectedInput
+
+    options = SerializationOptions(with_comments=False, explicit_blocks=False)
+    try:
+        document: Any = DocumentView.parse(text)
+        targets = []
+        for block in document.blocks("target"):
+            labels = block.name_labels
+            attributes = {
+                attribute.name: (
+                    _unhcl(attribute.to_dict(options)[attribute.name]),
+                    attribute.raw.to_lark().meta.line,
+                )
+                for attribute in block.attributes()
+            }
+            name = str(labels[0]).strip('"') if labels else ""
+            targets.append(_BakeTarget(name, block.raw.to_lark().meta.line, attributes))
+    except UnexpectedInput as error:
+        raise PitstopError(
+            f"invalid HCL at column {error.column}", path=path, line=error.line
+        ) from None
+    except (LarkError, ValueError, RecursionError) as error:
+        raise PitstopError(f"invalid HCL: {error}", path=path) from None
+    return targets
+
+
+def _unhcl(value: object) -> object:
+    """A value serialised by python-hcl2 as plain data: string literals unquoted and
+    unescaped, heredocs reduced to their text, and any other expression (a variable,
+    a function call) written as `${...}` so it reads as interpolation, not as a path."""
+    if isinstance(value, Mapping):  # keys are names, or quoted names
+        return {str(key).strip('"'): _unhcl(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unhcl(item) for item in value]
+    if not isinstance(value, str):
+        return value
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return _hcl_string(value[1:-1])
+    return value if value.startswith("${") else f"${{{value}}}"
+
+
+def _hcl_string(body: str) -> str:
+    heredoc = re.match(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\n", body)
+    if heredoc:
+        content = body[heredoc.end() :]
+        return content[: content.rfind("\n") + 1] if "\n" in content else ""
+    try:
+        decoded = json.loads(f'"{body}"')
+    except ValueError:
+        return body
+    return decoded if isinstance(decoded, str) else body
+
+
+def _bake_json(text: str, path: str) -> list[_BakeTarget]:
+    """Targets of a JSON bake file; lines are found by searching for each key in order,
+    since the json module keeps no positions."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PitstopError(f"invalid JSON: {error.msg}", path=path, line=error.lineno) from None
+    section = _mapping(document).get("target")
+    offset = _key_offset(text, "target", 0)
+    targets = []
+    for name, body in _mapping(section).items():
+        start = _key_offset(text, name, offset)
+        attributes = {}
+        for key, value in _mapping(body).items():
+            at = _key_offset(text, key, start)
+            attributes[str(key)] = (value, _line_at(text, at))
+        targets.append(_BakeTarget(str(name), _line_at(text, start), attributes))
+        offset = start
+    return targets
+
+
+def _key_offset(text: str, key: str, start: int) -> int:
+    match = re.compile(re.escape(json.dumps(key)) + r"\s*:").search(text, start)
+    return match.start() if match else start
+
+
+def _line_at(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
