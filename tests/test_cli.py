@@ -38,15 +38,27 @@ def test_cli_choices_come_from_the_format_enum():
     assert set(FORMATS) == {f.value for f in Format}
 
 
-def test_example_review_reports_the_dockerfile_findings(capsys):
-    assert main(["review", str(EXAMPLE), "--format", "json"]) == 0
+def test_example_review_reports_the_seeds_findings(capsys):
+    assert main(["review", str(EXAMPLE), "--format", "json"]) == 1
     document = json.loads(capsys.readouterr().out)
     found = {
         (f["rule"], f["location"]["path"], f["location"]["line"]) for f in document["findings"]
     }
     assert ("PS110", "backend/Dockerfile", 50) in found  # chown -R /app after COPY app/
     assert ("PS106", "backend/Dockerfile", 62) in found  # CMD exec uvicorn ...
-    assert document["files_reviewed"] == ["backend/Dockerfile"]
+    assert ("PS301", "backend/pyproject.toml", 55) in found  # the seeds' blocking issue
+    (blocking,) = [f for f in document["findings"] if f["severity"] == "blocking"]
+    related = {(r["path"], r["line"]) for r in blocking["related"]}
+    assert {
+        (".github/workflows/deploy-staging.yml", 103),
+        (".github/workflows/deploy-production.yml", 120),
+    } <= related
+    assert document["verdict"] == "CONDITIONALLY APPROVED"
+    assert document["files_reviewed"] == [
+        "backend/Dockerfile",
+        ".github/workflows/deploy-production.yml",
+        ".github/workflows/deploy-staging.yml",
+    ]
 
 
 def test_blocking_finding_exits_1(tmp_path, capsys):

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pitstop.config import Config
-from pitstop.errors import PitstopError
-from pitstop.model import Finding, InputProblem, ReviewResult
-from pitstop.parsers.dockerfile import parse_dockerfile
-from pitstop.review.discovery import find_dockerfiles, repository_files
-from pitstop.review.project import Build, DockerfileSource, Project, Tree
+from pitstop.model import Finding, ReviewResult
+from pitstop.review.load import load_project
+from pitstop.review.project import Project
 from pitstop.review.registry import RULES
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.scoring import score_areas, verdict
@@ -23,10 +21,8 @@ _SUPPRESSION = re.compile(r"#\s*pitstop:\s*ignore(?:\[(?P<codes>[A-Za-z0-9_,\s]+
 
 def review_tree(root: Path, config: Config, only: str | None = None) -> ReviewResult:
     """Review the repository at `root` (or just the Dockerfile `only`, relative to it)."""
-    tree = Tree(root)
-    candidates = [only] if only else find_dockerfiles(repository_files(root), config.exclude)
-    sources, problems = read_dockerfiles(tree, candidates)
-    project = Project(root=tree.root, tree=tree, dockerfiles=tuple(sources))
+    loaded = load_project(root, config, only)
+    project = loaded.project
     findings = run_rules(project, config, RULES)
     scores = score_areas(findings, project, [r for r in RULES if config.enabled(r.code)])
     return ReviewResult(
@@ -34,45 +30,9 @@ def review_tree(root: Path, config: Config, only: str | None = None) -> ReviewRe
         findings=tuple(findings),
         scores=scores,
         verdict=verdict(findings, scores),
-        files_reviewed=tuple(s.path for s in sources),
-        problems=tuple(problems),
+        files_reviewed=tuple(s.path for s in project.dockerfiles) + project.build_files,
+        problems=tuple(loaded.problems),
     )
-
-
-def read_dockerfiles(
-    tree: Tree, paths: Iterable[str]
-) -> tuple[list[DockerfileSource], list[InputProblem]]:
-    sources, problems = [], []
-    for path in paths:
-        try:
-            text = read_text(tree, path)
-            dockerfile = parse_dockerfile(text, path)
-        except PitstopError as error:
-            problems.append(InputProblem(error.path or path, error.message, error.line))
-            continue
-        folder = str(PurePosixPath(path).parent)
-        sources.append(
-            DockerfileSource(path, dockerfile, (Build("" if folder == "." else folder),))
-        )
-    return sources, problems
-
-
-def read_text(tree: Tree, path: str) -> str:
-    """The UTF-8 text of `path`; PitstopError naming the file (and line) otherwise."""
-    full = tree.root / path
-    if full.is_symlink() and not tree.exists(path):
-        raise PitstopError("symlink points outside the repository; not followed", path=path)
-    try:
-        data = full.read_bytes()
-    except OSError as error:
-        raise PitstopError(f"cannot read: {error.strerror or error}", path=path) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise PitstopError(
-            f"not UTF-8 (byte 0x{data[error.start]:02x})", path=path, line=line
-        ) from None
 
 
 def run_rules(project: Project, config: Config, rules: Iterable[Rule]) -> list[Finding]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pitstop.model import Location
+from pitstop.parsers.dependencies import IncludedFile, PathDependency
 from pitstop.parsers.dockerfile import Dockerfile, Stage
 
 
@@ -21,6 +22,13 @@ class Build:
     context: str
     target: str | None = None
     declared_at: Location | None = None
+    context_at: Location | None = None
+    dockerfile_at: Location | None = None
+
+    @property
+    def declared(self) -> bool:
+        """Whether a workflow, compose or bake file declares this build (else it is assumed)."""
+        return self.declared_at is not None
 
 
 @dataclass(frozen=True)
@@ -82,9 +90,32 @@ class Tree:
 
 
 @dataclass(frozen=True)
+class DependencyFile:
+    """A file that declares Python dependencies, with the local paths it depends on."""
+
+    path: str
+    dependencies: tuple[PathDependency, ...]
+    includes: tuple[IncludedFile, ...] = ()
+
+
+@dataclass(frozen=True)
 class Project:
     """The reviewed repository as rules see it."""
 
     root: Path
     tree: Tree
     dockerfiles: tuple[DockerfileSource, ...]
+    files: frozenset[str] = frozenset()
+    build_files: tuple[str, ...] = ()
+    missing_paths: tuple[tuple[Location, str, str], ...] = ()
+    dependency_files: tuple[DependencyFile, ...] = ()
+
+    def folders(self) -> frozenset[str]:
+        """Every folder that holds a file of the project ("" is the root)."""
+        found = {""}
+        for path in self.files:
+            parent = PurePosixPath(path).parent
+            while str(parent) not in (".", "") and str(parent) not in found:
+                found.add(str(parent))
+                parent = parent.parent
+        return frozenset(found)

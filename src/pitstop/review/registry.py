@@ -3,7 +3,16 @@ when it is listed here (docs/rules.md is generated from this table)."""
 
 from __future__ import annotations
 
-from pitstop.review.rules import cache, hardening, images, layers, packages, secrets
+from pitstop.review.rules import (
+    cache,
+    context,
+    dependencies,
+    hardening,
+    images,
+    layers,
+    packages,
+    secrets,
+)
 from pitstop.review.rules.base import Rule
 
 RULES: tuple[Rule, ...] = (
@@ -13,6 +22,8 @@ RULES: tuple[Rule, ...] = (
     *packages.RULES,
     *images.RULES,
     *secrets.RULES,
+    *context.RULES,
+    *dependencies.RULES,
 )
 
 _BY_CODE = {rule.code: rule for rule in RULES}

@@ -26,7 +26,11 @@ def files_examined(area: Area, project: Project) -> int:
     """How many files the rules of `area` read; the divisor of the area's score."""
     if area in (Area.DOCKERFILE, Area.SECURITY):
         return len(project.dockerfiles)
-    return 0  # context, dependencies and workflows have no rules yet
+    if area is Area.CONTEXT:
+        return len({b.context for s in project.dockerfiles for b in s.builds})
+    if area is Area.DEPENDENCIES:
+        return len(project.dependency_files)
+    return 0  # workflows have no rules yet
 
 
 def area_score(files: int, counts: dict[Severity, int]) -> float:

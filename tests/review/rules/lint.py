@@ -7,7 +7,8 @@ from pathlib import Path
 
 from pitstop.config import Config
 from pitstop.model import Finding
-from pitstop.review.engine import read_dockerfiles, run_rules
+from pitstop.review.engine import run_rules
+from pitstop.review.load import read_dockerfiles
 from pitstop.review.project import Project, Tree
 from pitstop.review.registry import RULES
 

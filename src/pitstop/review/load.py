@@ -1,0 +1,145 @@
+"""Read a repository into the Project model: its Dockerfiles, the builds that use them,
+and the dependency declarations their images install. What cannot be read or parsed
+becomes an InputProblem; the rest is still loaded."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from pitstop.config import Config
+from pitstop.errors import PitstopError
+from pitstop.model import InputProblem, Location
+from pitstop.parsers.dependencies import parse_pyproject_dependencies, parse_requirements
+from pitstop.parsers.dockerfile import parse_dockerfile
+from pitstop.review.builds import DeclaredBuild, declared_builds
+from pitstop.review.discovery import find_dockerfiles, repository_files
+from pitstop.review.project import Build, DependencyFile, DockerfileSource, Project, Tree
+
+_REQUIREMENTS = re.compile(
+    r"^(requirements|constraints)[\w.-]*\.(txt|in)$|^requirements/.*\.(txt|in)$"
+)
+
+
+@dataclass
+class Loaded:
+    project: Project
+    problems: list[InputProblem] = field(default_factory=list)
+
+
+def load_project(root: Path, config: Config, only: str | None = None) -> Loaded:
+    """The project at `root`; with `only`, just that Dockerfile (and no builds)."""
+    tree = Tree(root)
+    problems: list[InputProblem] = []
+    files = [only] if only else repository_files(root)
+    declared, build_problems, build_files = declared_builds(files, lambda p: read_text(tree, p))
+    problems += build_problems
+    candidates = [only] if only else _dockerfiles(files, declared, config, tree)
+    sources, parse_problems = read_dockerfiles(tree, candidates, declared)
+    problems += parse_problems
+    dependency_files, dependency_problems = read_dependency_files(tree, files)
+    project = Project(
+        root=tree.root,
+        tree=tree,
+        dockerfiles=tuple(sources),
+        files=frozenset(files),
+        build_files=tuple(build_files),
+        missing_paths=tuple(_missing(declared, tree)),
+        dependency_files=tuple(dependency_files),
+    )
+    return Loaded(project, problems + dependency_problems)
+
+
+def _dockerfiles(
+    files: list[str], declared: list[DeclaredBuild], config: Config, tree: Tree
+) -> list[str]:
+    found = find_dockerfiles(files, config.exclude)
+    named = {b.dockerfile for b in declared if b.dockerfile and tree.exists(b.dockerfile)}
+    return sorted(set(found) | {n for n in named if not tree.is_dir(n)})
+
+
+def _missing(declared: list[DeclaredBuild], tree: Tree) -> list[tuple[Location, str, str]]:
+    missing = []
+    for build in declared:
+        if build.context is not None and not tree.is_dir(build.context):
+            missing.append((build.context_location, "context", build.context or "."))
+        elif build.dockerfile is not None and not tree.exists(build.dockerfile):
+            missing.append((build.dockerfile_location, "Dockerfile", build.dockerfile))
+    return missing
+
+
+def read_dockerfiles(
+    tree: Tree, paths: Iterable[str], declared: Iterable[DeclaredBuild] = ()
+) -> tuple[list[DockerfileSource], list[InputProblem]]:
+    sources, problems = [], []
+    declared = list(declared)
+    for path in paths:
+        try:
+            dockerfile = parse_dockerfile(read_text(tree, path), path)
+        except PitstopError as error:
+            problems.append(InputProblem(error.path or path, error.message, error.line))
+            continue
+        sources.append(DockerfileSource(path, dockerfile, _builds_of(path, declared)))
+    return sources, problems
+
+
+def _builds_of(path: str, declared: list[DeclaredBuild]) -> tuple[Build, ...]:
+    builds = [
+        Build(
+            b.context or "",
+            b.declaration.target,
+            b.location,
+            b.context_location,
+            b.dockerfile_location,
+        )
+        for b in declared
+        if b.dockerfile == path and b.context is not None
+    ]
+    if builds:
+        return tuple(builds)
+    folder = str(PurePosixPath(path).parent)
+    return (Build("" if folder == "." else folder),)
+
+
+def is_dependency_file(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return name == "pyproject.toml" or bool(_REQUIREMENTS.match(name))
+
+
+def read_dependency_files(
+    tree: Tree, files: Iterable[str]
+) -> tuple[list[DependencyFile], list[InputProblem]]:
+    found, problems = [], []
+    for path in files:
+        if not is_dependency_file(path):
+            continue
+        try:
+            text = read_text(tree, path)
+            if path.endswith("pyproject.toml"):
+                found.append(DependencyFile(path, tuple(parse_pyproject_dependencies(text, path))))
+            else:
+                dependencies, includes = parse_requirements(text, path)
+                found.append(DependencyFile(path, tuple(dependencies), tuple(includes)))
+        except PitstopError as error:
+            problems.append(InputProblem(error.path or path, error.message, error.line))
+    return found, problems
+
+
+def read_text(tree: Tree, path: str) -> str:
+    """The UTF-8 text of `path`; PitstopError naming the file (and line) otherwise."""
+    full = tree.root / path
+    if full.is_symlink() and not tree.exists(path):
+        raise PitstopError("symlink points outside the repository; not followed", path=path)
+    try:
+        data = full.read_bytes()
+    except OSError as error:
+        raise PitstopError(f"cannot read: {error.strerror or error}", path=path) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise PitstopError(
+            f"not UTF-8 (byte 0x{data[error.start]:02x})", path=path, line=line
+        ) from None

@@ -1,0 +1,150 @@
+"""Build-context rules: what a build declares against what Docker will really send.
+
+Docker sends the context folder (less what the effective ignore file excludes) and
+nothing else. BuildKit resolves every COPY/ADD source inside it: `../x` is cleaned to
+`x` within the context, so it never reaches outside.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pitstop.model import Area, Related, Severity
+from pitstop.parsers.dockerfile import Instruction, Stage
+from pitstop.review.project import Build, DockerfileSource, Project
+from pitstop.review.rules.base import Hit, Rule
+from pitstop.review.rules.common import at
+
+_WILDCARD = frozenset("*?[")
+
+
+@dataclass(frozen=True)
+class CopySource:
+    """One source of a COPY/ADD from the build context, in one build."""
+
+    build: Build
+    stage: Stage
+    instruction: Instruction
+    raw: str
+
+    @property
+    def cleaned(self) -> str:
+        return posixpath.normpath(self.raw.lstrip("/") or ".")
+
+    @property
+    def in_repository(self) -> str:
+        """The source as a path relative to the repository root."""
+        return posixpath.normpath(posixpath.join(self.build.context or ".", self.cleaned))
+
+
+def context_label(build: Build) -> str:
+    return f"{build.context}/" if build.context else "the repository root"
+
+
+def copy_sources(source: DockerfileSource) -> Iterator[CopySource]:
+    """Every context source of every COPY/ADD in the stages each build builds."""
+    for build in source.builds:
+        target = source.dockerfile.stage(build.target) if build.target else None
+        shipped = target or source.dockerfile.last_stage
+        for stage in source.dockerfile.stages_built_for(shipped):
+            for instruction in stage.of("COPY", "ADD"):
+                if instruction.flag("from") is not None or instruction.heredocs:
+                    continue
+                for raw in instruction.args[:-1]:
+                    if "://" not in raw and not raw.startswith("git@") and "$" not in raw:
+                        yield CopySource(build, stage, instruction, raw)
+
+
+def build_related(build: Build) -> tuple[Related, ...]:
+    if build.context_at is None:
+        return ()
+    return (Related(build.context_at, f"the build context is {context_label(build)}"),)
+
+
+def check_missing_build_paths(project: Project) -> Iterator[Hit]:
+    for location, kind, path in project.missing_paths:
+        yield Hit(
+            location,
+            f"the build's {kind} `{path}` does not exist in the repository, so this build "
+            "fails before its first step. Fix the path, or remove the build.",
+        )
+
+
+def check_outside_context(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    for copy in copy_sources(source):
+        if not posixpath.normpath(copy.raw).startswith(".."):
+            continue
+        yield Hit(
+            at(source, copy.instruction, _escaped(copy.raw)),
+            f"`{copy.instruction.keyword} {copy.raw}` reaches outside the build context "
+            f"({context_label(copy.build)}): Docker never sends files outside it, and BuildKit "
+            f"reads this source as `{copy.cleaned.lstrip('./')}` inside the context. Build from a "
+            "context that holds both (for example the repository root, with `file:` naming "
+            "this Dockerfile) and copy the path relative to it.",
+            related=build_related(copy.build),
+        )
+
+
+def check_missing_source(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    for copy in copy_sources(source):
+        if posixpath.normpath(copy.raw).startswith("..") or _exists(project, copy.in_repository):
+            continue
+        yield Hit(
+            at(source, copy.instruction, _escaped(copy.raw)),
+            f"`{copy.raw}` is not in the build context ({context_label(copy.build)}): "
+            f'`{copy.in_repository}` does not exist, so the build fails with "not found". '
+            "If an earlier CI step generates it, ignore this finding on that line.",
+            related=build_related(copy.build),
+        )
+
+
+def _exists(project: Project, path: str) -> bool:
+    if not _WILDCARD & set(path):
+        return project.tree.exists(path)
+    return any(True for _ in project.tree.root.glob(path))
+
+
+def _escaped(raw: str) -> str:
+    import re
+
+    return re.escape(raw)
+
+
+RULES = (
+    Rule(
+        "PS201",
+        "missing-build-path",
+        "Build context or Dockerfile does not exist",
+        Severity.BLOCKING,
+        Area.CONTEXT,
+        "A workflow, compose or bake file that names a context folder or Dockerfile that is "
+        "not in the repository fails the moment it runs, usually after a rename. Because the "
+        "build only runs in CI (often only on the deploy branch), the mistake is found late.",
+        check_project=check_missing_build_paths,
+    ),
+    Rule(
+        "PS202",
+        "copy-outside-context",
+        "COPY or ADD source outside the build context",
+        Severity.BLOCKING,
+        Area.CONTEXT,
+        "Docker sends the build context and nothing else; `COPY ../x` cannot reach a sibling "
+        "folder. BuildKit cleans the path to `x` inside the context, which usually does not "
+        "exist, and the build fails. The fix is a wider context (and `-f`/`file:` for the "
+        "Dockerfile), not a path outside it.",
+        check_dockerfile=check_outside_context,
+    ),
+    Rule(
+        "PS203",
+        "copy-source-missing",
+        "COPY or ADD source missing from the build context",
+        Severity.BLOCKING,
+        Area.CONTEXT,
+        'A COPY whose source is not in the context fails the build with "not found". It '
+        "happens when the context in CI differs from the folder the Dockerfile was written "
+        "for, or when a file was moved.",
+        check_dockerfile=check_missing_source,
+    ),
+)

@@ -1,0 +1,248 @@
+"""Dependency rules: local path dependencies checked against what the image will hold.
+
+A dependency file matters to a build when the Dockerfile copies it from the build
+context; its path dependencies must then exist inside the image when the installer runs:
+never an absolute path from a laptop, never a path outside the context, and always
+copied in before the install step.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pitstop.model import Area, Location, Related, Severity
+from pitstop.parsers.dependencies import PathDependency
+from pitstop.review.project import Build, DependencyFile, DockerfileSource, Project
+from pitstop.review.rules.base import Hit, Rule
+from pitstop.review.rules.context import CopySource, build_related, context_label, copy_sources
+
+
+@dataclass(frozen=True)
+class Use:
+    """A dependency file that a build copies into its image, and the copy that does it."""
+
+    file: DependencyFile
+    source: DockerfileSource
+    build: Build
+    copy: CopySource
+
+
+def covers(copied: str, path: str) -> bool:
+    """Whether a COPY of repository path `copied` brings `path` along."""
+    return copied in (".", path) or path.startswith(copied.rstrip("/") + "/")
+
+
+def uses(project: Project) -> Iterator[Use]:
+    """Each (dependency file with path dependencies, build that copies it)."""
+    for file in project.dependency_files:
+        if not file.dependencies:
+            continue
+        for source in project.dockerfiles:
+            for copy in copy_sources(source):
+                if covers(copy.in_repository, file.path):
+                    yield Use(file, source, copy.build, copy)
+
+
+def target_in_repository(file: DependencyFile, dependency: PathDependency) -> str | None:
+    if dependency.path is None or dependency.absolute:
+        return None
+    folder = posixpath.dirname(file.path)
+    return posixpath.normpath(posixpath.join(folder or ".", dependency.path))
+
+
+def inside(context: str, path: str) -> bool:
+    return not path.startswith("..") and covers(context or ".", path)
+
+
+def suffix_in_repository(project: Project, absolute: str) -> str | None:
+    """The longest tail of an absolute path that names a folder of this repository."""
+    parts = [p for p in absolute.replace("\\", "/").split("/") if p and not p.endswith(":")]
+    folders = project.folders()
+    for start in range(len(parts)):
+        candidate = "/".join(parts[start:])
+        if candidate in folders:
+            return candidate
+    return None
+
+
+def _grouped(
+    project: Project, select: str
+) -> Iterator[tuple[DependencyFile, list[PathDependency], list[Use]]]:
+    """Per dependency file: its dependencies with problem `select`, and the builds using it."""
+    by_file: dict[str, list[Use]] = {}
+    for use in uses(project):
+        by_file.setdefault(use.file.path, []).append(use)
+    for path in sorted(by_file):
+        file_uses = by_file[path]
+        file = file_uses[0].file
+        chosen = [d for d in file.dependencies if _problem(d, file, file_uses) == select]
+        if chosen:
+            yield file, chosen, file_uses
+
+
+def _problem(dependency: PathDependency, file: DependencyFile, file_uses: list[Use]) -> str | None:
+    if dependency.malformed:
+        return "malformed"
+    if dependency.absolute:
+        return "absolute"
+    target = target_in_repository(file, dependency)
+    if target is None:
+        return None
+    if any(not inside(use.build.context, target) for use in file_uses):
+        return "outside"
+    if any(not _copied_before_install(use, target) for use in file_uses):
+        return "not-copied"
+    return None
+
+
+def _copied_before_install(use: Use, target: str) -> bool:
+    line = use.copy.instruction.line
+    installs = [i.line for i in use.copy.stage.of("RUN") if i.line > line]
+    deadline = installs[0] if installs else 10**9
+    return any(
+        c.instruction.line < deadline and covers(c.in_repository, target)
+        for c in copy_sources(use.source)
+        if c.build == use.build and c.stage == use.copy.stage
+    )
+
+
+def _related(
+    file: DependencyFile, chosen: list[PathDependency], file_uses: list[Use]
+) -> tuple[Related, ...]:
+    related = [
+        Related(Location(file.path, d.line, d.column), f"also `{d.raw}`") for d in chosen[1:]
+    ]
+    seen: set[Location] = set()
+    for use in file_uses:
+        for item in build_related(use.build):
+            if item.location not in seen:
+                seen.add(item.location)
+                related.append(item)
+        copy_at = Location(use.source.path, use.copy.instruction.line)
+        if copy_at not in seen:
+            seen.add(copy_at)
+            related.append(Related(copy_at, f"copies {file.path} into the image"))
+    return tuple(sorted(related, key=lambda r: (r.location.path != file.path, r.location)))
+
+
+def _contexts(file_uses: list[Use]) -> str:
+    return ", ".join(sorted({context_label(u.build) for u in file_uses}))
+
+
+def _names(chosen: list[PathDependency]) -> str:
+    names = sorted({d.name or d.raw for d in chosen})
+    return ", ".join(names)
+
+
+def _count(chosen: list[PathDependency]) -> str:
+    distinct = len({d.name or d.raw for d in chosen})
+    noun = "path dependency is" if distinct == 1 else "path dependencies are"
+    twice = f" (declared {len(chosen)} times)" if len(chosen) > distinct else ""
+    return f"{distinct} {noun}{twice}"
+
+
+def check_absolute(project: Project) -> Iterator[Hit]:
+    for file, chosen, file_uses in _grouped(project, "absolute"):
+        first = chosen[0]
+        tails = sorted(
+            {t for d in chosen if d.path and (t := suffix_in_repository(project, d.path))}
+        )
+        where = (
+            f" They name {', '.join(tails)} of this repository, outside the build context "
+            f"{_contexts(file_uses)}: build from a context that holds both, copy the packages "
+            "in before the install, and make the paths relative."
+            if tails and not all(inside(u.build.context, t) for u in file_uses for t in tails)
+            else " Make them relative to the project (or publish the packages)."
+        )
+        yield Hit(
+            Location(file.path, first.line, first.column),
+            f"{_count(chosen)} absolute "
+            f"paths from a developer's machine (`{first.path}`; {_names(chosen)}): they exist "
+            f"only there, so the image build from {_contexts(file_uses)} fails to install "
+            f"them.{where}",
+            related=_related(file, chosen, file_uses),
+        )
+
+
+def check_outside(project: Project) -> Iterator[Hit]:
+    for file, chosen, file_uses in _grouped(project, "outside"):
+        first = chosen[0]
+        yield Hit(
+            Location(file.path, first.line, first.column),
+            f"{_names(chosen)}: `{first.raw}` resolves outside the build context "
+            f"{_contexts(file_uses)}, which Docker never sends: the install in the image fails. "
+            "Build from a context that holds the project and its path dependencies.",
+            related=_related(file, chosen, file_uses),
+        )
+
+
+def check_not_copied(project: Project) -> Iterator[Hit]:
+    for file, chosen, file_uses in _grouped(project, "not-copied"):
+        first = chosen[0]
+        yield Hit(
+            Location(file.path, first.line, first.column),
+            f"{_names(chosen)}: `{first.raw}` is inside the build context but the Dockerfile "
+            "does not copy it into the image before the step that installs the project, so the "
+            "install cannot find it. COPY it before that step.",
+            related=_related(file, chosen, file_uses),
+        )
+
+
+def check_malformed(project: Project) -> Iterator[Hit]:
+    for file, chosen, file_uses in _grouped(project, "malformed"):
+        first = chosen[0]
+        yield Hit(
+            Location(file.path, first.line, first.column),
+            f"{first.malformed} ({_names(chosen)}). Use a path relative to the project instead.",
+            related=_related(file, chosen, file_uses),
+        )
+
+
+RULES = (
+    Rule(
+        "PS301",
+        "absolute-path-dependency",
+        "Path dependency on an absolute path from a developer's machine",
+        Severity.BLOCKING,
+        Area.DEPENDENCIES,
+        '`name @ file:///Users/...` or `{ path = "/home/..." }` works on the laptop it was '
+        "written on and nowhere else: not on a colleague's machine, not in CI, not in a Docker "
+        "build. Relative paths (Poetry, uv, `./path` in requirements) inside the build context "
+        "make the same dependency portable.",
+        check_project=check_absolute,
+    ),
+    Rule(
+        "PS302",
+        "path-dependency-outside-context",
+        "Path dependency outside the build context",
+        Severity.BLOCKING,
+        Area.DEPENDENCIES,
+        "A relative path dependency such as `../packages/core` resolves outside a build "
+        "context of `backend/`. Docker sends only the context, so the installer in the image "
+        "cannot find the package. Widen the context to the folder that holds both.",
+        check_project=check_outside,
+    ),
+    Rule(
+        "PS303",
+        "path-dependency-not-copied",
+        "Path dependency not copied before the install",
+        Severity.BLOCKING,
+        Area.DEPENDENCIES,
+        "A path dependency inside the context still has to be copied into the image before "
+        "the step that installs the project; otherwise the installer fails to find it.",
+        check_project=check_not_copied,
+    ),
+    Rule(
+        "PS304",
+        "malformed-file-url",
+        "file: URL that does not mean what it says",
+        Severity.BLOCKING,
+        Area.DEPENDENCIES,
+        "`file:///../packages/x` looks relative but is an absolute URL: its path is "
+        "`/../packages/x`, which is `/packages/x`. `file://../x` makes `..` a host name. Neither "
+        "points next to the project.",
+        check_project=check_malformed,
+    ),
+)
