@@ -18,7 +18,7 @@ from pitstop import __version__
 if TYPE_CHECKING:
     from pitstop.model import ReviewResult
 
-FORMATS = ("text", "json", "sarif", "markdown", "github")  # = pitstop.reports.Format values
+FORMATS = ("text", "json", "sarif", "markdown", "github", "plan")  # = pitstop.reports.Format values
 FAIL_ON = ("blocking", "warning", "info", "never")
 
 

@@ -121,6 +121,21 @@ class AreaScore:
     score: float | None = None
 
 
+@dataclass(frozen=True)
+class BuildInfo:
+    """One image build the review knows of: what `docker build` it amounts to."""
+
+    dockerfile: str
+    context: str
+    target: str | None = None
+    declared_at: Location | None = None
+
+    @property
+    def command(self) -> str:
+        target = f" --target {self.target}" if self.target else ""
+        return f"docker build -f {self.dockerfile}{target} {self.context or '.'}"
+
+
 class Verdict(enum.Enum):
     APPROVED = "APPROVED"
     CONDITIONALLY_APPROVED = "CONDITIONALLY APPROVED"
@@ -138,6 +153,7 @@ class ReviewResult:
     files_reviewed: tuple[str, ...] = ()
     problems: tuple[InputProblem, ...] = field(default=())
     fail_on: Severity | None = Severity.BLOCKING
+    builds: tuple[BuildInfo, ...] = ()
 
     def at_or_above(self, level: Severity) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity.rank >= level.rank)

@@ -1,4 +1,4 @@
-"""Reports: one review result rendered as text, JSON, SARIF, Markdown or GitHub annotations.
+"""Reports: one review result as text, JSON, SARIF, Markdown, GitHub annotations or a plan.
 
 Each format lives in its own module with a `render(result) -> str` function; the modules are
 imported only when asked for, so importing this package stays cheap (rich is slow to import).
@@ -23,6 +23,7 @@ class Format(enum.Enum):
     SARIF = "sarif"
     MARKDOWN = "markdown"
     GITHUB = "github"
+    PLAN = "plan"
 
 
 class Renderer(Protocol):
@@ -60,5 +61,9 @@ def renderer_for(fmt: Format, *, color: bool | None = None) -> Renderer:
             from pitstop.reports import github
 
             return github.render
+        case Format.PLAN:
+            from pitstop.reports import plan
+
+            return plan.render
         case _:
             assert_never(fmt)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pitstop.config import Config
-from pitstop.model import Finding, ReviewResult
+from pitstop.model import BuildInfo, Finding, ReviewResult
 from pitstop.review.load import load_project
 from pitstop.review.project import Project
 from pitstop.review.registry import RULES
@@ -32,6 +32,11 @@ def review_tree(root: Path, config: Config, only: str | None = None) -> ReviewRe
         verdict=verdict(findings, scores),
         files_reviewed=tuple(s.path for s in project.dockerfiles) + project.build_files,
         problems=tuple(loaded.problems),
+        builds=tuple(
+            BuildInfo(s.path, b.context, b.target, b.declared_at)
+            for s in project.dockerfiles
+            for b in s.builds
+        ),
     )
 
 

@@ -138,9 +138,9 @@ def _names(chosen: list[PathDependency]) -> str:
 
 def _count(chosen: list[PathDependency]) -> str:
     distinct = len({d.name or d.raw for d in chosen})
-    noun = "path dependency is" if distinct == 1 else "path dependencies are"
+    noun, verb = ("path dependency", "is") if distinct == 1 else ("path dependencies", "are")
     twice = f" (declared {len(chosen)} times)" if len(chosen) > distinct else ""
-    return f"{distinct} {noun}{twice}"
+    return f"{distinct} {noun}{twice} {verb}"
 
 
 def check_absolute(project: Project) -> Iterator[Hit]:
