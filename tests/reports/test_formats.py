@@ -13,7 +13,9 @@ from pitstop.reports import Format, github, json_report, markdown, render, sarif
 
 
 def test_format_values_are_the_cli_choices() -> None:
-    assert [f.value for f in Format] == ["text", "json", "sarif", "markdown", "github"]
+    from pitstop.cli import FORMATS
+
+    assert [f.value for f in Format] == list(FORMATS)
 
 
 @pytest.mark.parametrize(

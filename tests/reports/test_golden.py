@@ -3,7 +3,7 @@
 After an intended change to a report, rewrite the golden files with one command and review
 the diff before keeping it:
 
-    PYTHONPATH=src python -m pytest tests/reports --update-goldens
+    .venv/bin/python -m pytest tests/reports --update-goldens
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ EXTENSIONS = {
     Format.SARIF: "sarif",
     Format.MARKDOWN: "md",
     Format.GITHUB: "github.txt",
+    Format.PLAN: "plan.md",
 }
 
 
