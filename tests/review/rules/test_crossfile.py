@@ -1,0 +1,173 @@
+"""PS201-PS203 and PS301-PS304: builds declared in one file checked against the others."""
+
+from __future__ import annotations
+
+import pytest
+
+from pitstop import api
+
+WORKFLOW = """\
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: docker/build-push-action@v6
+        with:
+          context: {context}
+          file: {file}
+"""
+DOCKERFILE = """\
+FROM python:3.12-slim
+USER app
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir .
+CMD ["app"]
+"""
+
+
+def repo(root, files):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def found(root, prefix):
+    result = api.review(root)
+    return sorted(
+        (f.rule, f.location.path, f.location.line)
+        for f in result.findings
+        if f.rule.startswith(prefix)
+    )
+
+
+def workflow(context, file):
+    return WORKFLOW.format(context=context, file=file)
+
+
+def test_missing_context_and_dockerfile(tmp_path):
+    repo(
+        tmp_path,
+        {
+            ".github/workflows/a.yml": workflow("./service", "./service/Dockerfile"),
+            ".github/workflows/b.yml": workflow(".", "./docker/api.Dockerfile"),
+            "Dockerfile": DOCKERFILE,
+            "pyproject.toml": "[project]\nname = 'x'\n",
+        },
+    )
+    assert found(tmp_path, "PS2") == [
+        ("PS201", ".github/workflows/a.yml", 9),
+        ("PS201", ".github/workflows/b.yml", 10),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("copy", "expected"),
+    [
+        ("COPY ../packages/core /packages/core", [("PS202", "backend/Dockerfile", 3)]),
+        ("COPY missing.txt ./", [("PS203", "backend/Dockerfile", 3)]),
+        ("COPY *.lock ./", [("PS203", "backend/Dockerfile", 3)]),
+        ("COPY *.toml ./", []),
+        ("COPY --from=builder /x /x", []),
+        ("COPY https://example.com/x /x", []),
+    ],
+)
+def test_copy_sources_against_the_declared_context(tmp_path, copy, expected):
+    repo(
+        tmp_path,
+        {
+            ".github/workflows/deploy.yml": workflow("./backend", "./backend/Dockerfile"),
+            "backend/Dockerfile": f"FROM python:3.12-slim AS builder\nFROM python:3.12-slim\n{copy}\nUSER app\n",
+            "backend/pyproject.toml": "[project]\nname = 'x'\n",
+        },
+    )
+    assert found(tmp_path, "PS2") == expected
+
+
+def test_the_workflow_context_wins_over_the_dockerfile_folder(tmp_path):
+    # Built from the root, `COPY backend/pyproject.toml` is right and `COPY pyproject.toml` is not.
+    repo(
+        tmp_path,
+        {
+            ".github/workflows/deploy.yml": workflow(".", "backend/Dockerfile"),
+            "backend/Dockerfile": "FROM python:3.12-slim\nCOPY backend/pyproject.toml ./\nCOPY pyproject.toml ./\nUSER app\n",
+            "backend/pyproject.toml": "[project]\nname = 'x'\n",
+        },
+    )
+    assert found(tmp_path, "PS2") == [("PS203", "backend/Dockerfile", 3)]
+
+
+PYPROJECT = """\
+[project]
+name = "backend"
+dependencies = [
+    "fastapi>=0.110",
+    "core @ {url}",
+]
+"""
+
+
+@pytest.mark.parametrize(
+    ("context", "url", "copies", "expected"),
+    [
+        (
+            "./backend",
+            "file:///Users/dev/mono/packages/core",
+            "",
+            [("PS301", "backend/pyproject.toml", 5)],
+        ),
+        ("./backend", "file:///../packages/core", "", [("PS304", "backend/pyproject.toml", 5)]),
+        (".", "file:///home/dev/mono/packages/core", "", [("PS301", "backend/pyproject.toml", 5)]),
+    ],
+)
+def test_path_dependencies(tmp_path, context, url, copies, expected):
+    copy = "COPY pyproject.toml ./" if context != "." else "COPY backend/pyproject.toml ./"
+    repo(
+        tmp_path,
+        {
+            ".github/workflows/deploy.yml": workflow(context, "./backend/Dockerfile"),
+            "backend/Dockerfile": f"FROM python:3.12-slim\n{copy}\n{copies}RUN pip install --no-cache-dir .\nUSER app\n",
+            "backend/pyproject.toml": PYPROJECT.format(url=url),
+            "packages/core/pyproject.toml": "[project]\nname = 'core'\n",
+        },
+    )
+    assert found(tmp_path, "PS3") == expected
+
+
+REQUIREMENTS_DOCKERFILE = "FROM python:3.12-slim\nCOPY requirements.txt ./\n{copy}RUN pip install --no-cache-dir -r requirements.txt\nUSER app\n"
+
+
+@pytest.mark.parametrize(
+    ("requirement", "copy", "expected"),
+    [
+        ("-e ../packages/core", "", [("PS302", "backend/requirements.txt", 1)]),
+        ("./libs/core", "", [("PS303", "backend/requirements.txt", 1)]),
+        ("./libs/core", "COPY libs/ ./libs/\n", []),
+        ("fastapi==0.110", "", []),
+    ],
+)
+def test_requirements_paths(tmp_path, requirement, copy, expected):
+    repo(
+        tmp_path,
+        {
+            "backend/Dockerfile": REQUIREMENTS_DOCKERFILE.format(copy=copy),
+            "backend/requirements.txt": requirement + "\n",
+            "backend/libs/core/pyproject.toml": "[project]\nname = 'core'\n",
+            "packages/core/pyproject.toml": "[project]\nname = 'core'\n",
+        },
+    )
+    assert found(tmp_path, "PS3") == expected
+
+
+def test_a_dependency_file_no_image_copies_is_not_judged(tmp_path):
+    repo(
+        tmp_path,
+        {
+            "backend/Dockerfile": "FROM python:3.12-slim\nUSER app\n",
+            "backend/pyproject.toml": PYPROJECT.format(url="file:///Users/dev/core"),
+        },
+    )
+    assert found(tmp_path, "PS3") == []
