@@ -12,7 +12,7 @@ import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pitstop.model import Area, Location, Related, Severity
+from pitstop.model import Area, Fix, Location, Related, Severity
 from pitstop.parsers.dependencies import PathDependency
 from pitstop.review.project import Build, DependencyFile, DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
@@ -143,6 +143,29 @@ def _count(chosen: list[PathDependency]) -> str:
     return f"{distinct} {noun}{twice} {verb}"
 
 
+def _fix(
+    project: Project, file: DependencyFile, chosen: list[PathDependency], file_uses: list[Use]
+) -> Fix | None:
+    """Relocate the build when every use is one Dockerfile and every path names a folder here."""
+    from pitstop.review.relocate import relocation_fix
+
+    sources = {u.source.path for u in file_uses}
+    if len(sources) != 1:
+        return None
+    targets: dict[PathDependency, str] = {}
+    for dependency in [d for d in file.dependencies if d.path and not d.malformed]:
+        target = target_in_repository(file, dependency)
+        if dependency.absolute:
+            target = suffix_in_repository(project, dependency.path or "")
+        if target is None:
+            return None
+        targets[dependency] = target
+    if not targets or not all(d in targets for d in chosen):
+        return None
+    builds = list(dict.fromkeys(u.build for u in file_uses))
+    return relocation_fix(project, file, targets, file_uses[0].source, builds)
+
+
 def check_absolute(project: Project) -> Iterator[Hit]:
     for file, chosen, file_uses in _grouped(project, "absolute"):
         first = chosen[0]
@@ -163,6 +186,7 @@ def check_absolute(project: Project) -> Iterator[Hit]:
             f"only there, so the image build from {_contexts(file_uses)} fails to install "
             f"them.{where}",
             related=_related(file, chosen, file_uses),
+            fix=_fix(project, file, chosen, file_uses),
         )
 
 
@@ -175,6 +199,7 @@ def check_outside(project: Project) -> Iterator[Hit]:
             f"{_contexts(file_uses)}, which Docker never sends: the install in the image fails. "
             "Build from a context that holds the project and its path dependencies.",
             related=_related(file, chosen, file_uses),
+            fix=_fix(project, file, chosen, file_uses),
         )
 
 
@@ -187,6 +212,7 @@ def check_not_copied(project: Project) -> Iterator[Hit]:
             "does not copy it into the image before the step that installs the project, so the "
             "install cannot find it. COPY it before that step.",
             related=_related(file, chosen, file_uses),
+            fix=_fix(project, file, chosen, file_uses),
         )
 
 

@@ -1,0 +1,991 @@
+"""`.dockerignore` files with Docker's own semantics, which are not gitignore's.
+
+Docker reads an ignore file with moby/patternmatcher's `ignorefile.ReadAll` and BuildKit's
+file sender (tonistiigi/fsutil `filter.go`) judges every path with patternmatcher's
+`MatchesUsingParentResults` while it walks the context. This module reimplements the three
+steps from their Go sources (https://github.com/moby/patternmatcher,
+https://github.com/tonistiigi/fsutil); gitignore libraries get all three wrong.
+
+Reading (`ReadAll`):
+  a UTF-8 byte order mark is dropped; lines end at "\\n" (a trailing "\\r" is dropped); a line
+  is a comment only when `#` is its very first character; every other line is trimmed of
+  white space and skipped when empty; a leading `!` makes an exception (the rest is trimmed
+  again); the pattern is cleaned like Go's `filepath.Clean`, then one leading `/` is dropped.
+Compiling (`patternmatcher.New`):
+  the line is cleaned once more (so `./!x` is an exception too), `!` alone is an error, and
+  the pattern must be valid for Go's `filepath.Match`. It is then translated to a Go regular
+  expression: `*` is `[^/]*`, `?` is `[^/]`, `**` is `(.*/)?` (a trailing `/**` is "anything
+  below"), `\\x` escapes `x`, and `[...]` is copied through. A `*` never crosses `/`, so `*.md`
+  matches only at the top level; Go's `[^...]` negates a class, `[!...]` does not.
+Matching (`MatchesUsingParentResults`):
+  the last pattern that matches decides; a pattern that matched a folder matches everything
+  below it, so excluding a folder excludes its files and a later exception can bring some
+  back. This differs from `MatchesOrParentMatches` in one corner, followed here because it is
+  what a build sends: with `a/f` then `!a`, the file `a/f` stays excluded (the exception never
+  matched the folder `a`, which was not excluded when it was walked).
+
+Quirks of the regex translation are kept, because they are what Docker does: `[*]` and `[?]`
+turn into broken classes, `\\d` inside a pattern is a digit class, `[[:alpha:]]` is a POSIX
+class. Patterns Go rejects raise `PitstopError` naming the file and line, including those
+whose regular expression does not compile (Docker fails the build at the first path it
+checks against them; this module fails when it reads them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Final, NamedTuple, NoReturn
+
+from pitstop.errors import PitstopError
+
+# Go's unicode.IsSpace, which strings.TrimSpace uses (str.strip() would also strip \x1c-\x1f).
+_GO_SPACE: Final = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_BOM: Final = "\ufeff"
+_MAX_LINE_BYTES: Final = 64 * 1024  # bufio.Scanner's MaxScanTokenSize
+# fsutil descends into an excluded folder for any exception holding one of these.
+_WILDCARD_CHARS: Final = frozenset("*[]?^\\")
+_REGEX_ESCAPED: Final = frozenset(".+()|{}$")  # patternmatcher's shouldEscape
+
+
+# --------------------------------------------------------------------------- Go paths
+
+
+def go_clean(path: str) -> str:
+    """Go's `path.Clean` (what `filepath.Clean` does on Linux): the shortest equivalent path."""
+    if not path:
+        return "."
+    rooted = path[0] == "/"
+    out: list[str] = ["/"] if rooted else []
+    dotdot = len(out)
+    n, r = len(path), int(rooted)
+    while r < n:
+        end = path.find("/", r)
+        end = n if end < 0 else end
+        element = path[r:end]
+        r = end
+        if element in ("", "."):
+            continue
+        if element == "..":
+            if len(out) > dotdot:
+                del out[_last_slash(out, dotdot) :]
+            elif not rooted:
+                out.extend("/.." if out else "..")
+                dotdot = len(out)
+            continue
+        if len(out) != int(rooted):
+            out.append("/")
+        out.extend(element)
+    return "".join(out) or "."
+
+
+def _last_slash(out: list[str], floor: int) -> int:
+    """Where Clean's backtracking stops: the last "/" after `floor`, else `floor`."""
+    w = len(out) - 1
+    while w > floor and out[w] != "/":
+        w -= 1
+    return w
+
+
+def _go_match_error(pattern: str) -> str | None:
+    """Why Go's `filepath.Match` rejects `pattern` (ErrBadPattern), or None if it is valid."""
+    i, n = 0, len(pattern)
+    while i < n:
+        if pattern[i] == "\\":
+            if i + 1 >= n:
+                return "a trailing '\\' escapes nothing"
+            i += 2
+        elif pattern[i] == "[":
+            i, problem = _check_class(pattern, i + 1)
+            if problem:
+                return problem
+        else:
+            i += 1
+    return None
+
+
+def _check_class(pattern: str, i: int) -> tuple[int, str | None]:
+    """Go's matchChunk on one `[...]` starting after `[`: (index after `]`, problem)."""
+    if i < len(pattern) and pattern[i] == "^":
+        i += 1
+    ranges = 0
+    while not (i < len(pattern) and pattern[i] == "]" and ranges > 0):
+        _, i, problem = _class_char(pattern, i)
+        if problem is None and pattern[i] == "-":
+            _, i, problem = _class_char(pattern, i + 1)
+        if problem:
+            return i, problem
+        ranges += 1
+    return i + 1, None
+
+
+def _class_char(pattern: str, i: int) -> tuple[str, int, str | None]:
+    """Go's getEsc: one possibly escaped character of a class; the class must go on after it."""
+    if i >= len(pattern):
+        return "", i, "'[' is never closed (escape it as '\\[')"
+    if pattern[i] in "-]":
+        return "", i, f"'{pattern[i]}' must be escaped inside [...] (an empty class or bad range)"
+    if pattern[i] == "\\":
+        i += 1
+        if i >= len(pattern):
+            return "", i, "'[' is never closed (escape it as '\\[')"
+    char = pattern[i]
+    if "\udc80" <= char <= "\udcff":
+        return "", i, "the pattern is not valid UTF-8"
+    if i + 1 >= len(pattern):
+        return "", i + 1, "'[' is never closed (escape it as '\\[')"
+    return char, i + 1, None
+
+
+def go_glob_regex(pattern: str) -> re.Pattern[str] | None:
+    """Go's `filepath.Match(pattern, name)` as a Python regex for `fullmatch`; None when Go
+    rejects the pattern. BuildKit matches COPY and ADD wildcards with it."""
+    if _go_match_error(pattern) is not None:
+        return None
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "\\":
+            i += 1
+            out.append(re.escape(pattern[i]))
+        elif char == "[":
+            i = _glob_class(pattern, i + 1, out)
+            continue
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _glob_class(pattern: str, i: int, out: list[str]) -> int:
+    """Append a validated Go class to `out` as a Python class; return the index after `]`."""
+    negated = pattern[i] == "^"
+    i += int(negated)
+    ranges: list[tuple[int, int]] = []
+    while not (pattern[i] == "]" and ranges):
+        lo, i, _ = _class_char(pattern, i)
+        hi = lo
+        if pattern[i] == "-":
+            hi, i, _ = _class_char(pattern, i + 1)
+        ranges.append((ord(lo), ord(hi)))
+    # Go accepts a reversed range and it simply matches nothing.
+    valid = [(lo, hi) for lo, hi in ranges if lo <= hi]
+    out.append(_py_class(_complement(valid) if negated else _merge(valid)))
+    return i + 1
+
+
+# --------------------------------------------------------------------------- Go regexp (RE2)
+
+
+class _Lit(NamedTuple):
+    char: str
+
+
+class _Cls(NamedTuple):
+    ranges: tuple[tuple[int, int], ...]
+
+
+class _Rep(NamedTuple):
+    item: _Item
+    op: str
+    greedy: bool
+
+
+class _Grp(NamedTuple):
+    items: tuple[_Item, ...]
+
+
+class _Assert(NamedTuple):
+    kind: str  # begin, end, word, nonword
+
+
+_Item = _Lit | _Cls | _Rep | _Grp | _Assert
+_MAX_RUNE: Final = 0x10FFFF
+_DOT: Final = _Cls(((0, 9), (11, _MAX_RUNE)))  # RE2's "." does not match "\n"
+_BEGIN: Final = _Assert("begin")
+_END: Final = _Assert("end")
+# The "(.*/)?" patternmatcher writes for "**": zero or more whole folders.
+_ANY_FOLDERS: Final = _Rep(_Grp((_Rep(_DOT, "*", True), _Lit("/"))), "?", True)
+_DOT_STAR: Final = _Rep(_DOT, "*", True)
+
+_WORD: Final = ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A))
+_PERL_CLASSES: Final = {
+    "d": ((0x30, 0x39),),
+    "s": ((9, 10), (12, 13), (32, 32)),
+    "w": _WORD,
+}
+_POSIX_CLASSES: Final = {
+    "alnum": ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)),
+    "alpha": ((0x41, 0x5A), (0x61, 0x7A)),
+    "ascii": ((0, 0x7F),),
+    "blank": ((9, 9), (32, 32)),
+    "cntrl": ((0, 0x1F), (0x7F, 0x7F)),
+    "digit": ((0x30, 0x39),),
+    "graph": ((0x21, 0x7E),),
+    "lower": ((0x61, 0x7A),),
+    "print": ((0x20, 0x7E),),
+    "punct": ((0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)),
+    "space": ((9, 13), (32, 32)),
+    "upper": ((0x41, 0x5A),),
+    "word": _WORD,
+    "xdigit": ((0x30, 0x39), (0x41, 0x46), (0x61, 0x66)),
+}
+_C_ESCAPES: Final = {"a": "\a", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+_OCTAL: Final = "01234567"
+_WORD_CLASS: Final = "[0-9A-Za-z_]"
+_PY_ASSERTS: Final = {
+    "begin": r"\A",
+    "end": r"\Z",
+    "word": rf"(?:(?<={_WORD_CLASS})(?!{_WORD_CLASS})|(?<!{_WORD_CLASS})(?={_WORD_CLASS}))",
+    "nonword": rf"(?:(?<={_WORD_CLASS})(?={_WORD_CLASS})|(?<!{_WORD_CLASS})(?!{_WORD_CLASS}))",
+}
+
+
+def _merge(ranges: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return tuple(merged)
+
+
+def _complement(ranges: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    out: list[tuple[int, int]] = []
+    start = 0
+    for lo, hi in _merge(ranges):
+        if lo > start:
+            out.append((start, lo - 1))
+        start = hi + 1
+    if start <= _MAX_RUNE:
+        out.append((start, _MAX_RUNE))
+    return tuple(out)
+
+
+class _BadPattern(PitstopError):
+    """A pattern Docker rejects; `parse_ignore` adds the file and line."""
+
+
+class _Re2Parser:
+    """Parses the regular expression patternmatcher builds, as Go's regexp/syntax would
+    (Perl flags: "." skips "\\n", "^"/"$" anchor the whole text), into `_Item`s.
+
+    Only what a translated pattern can contain is handled: a pattern can put raw `[`, `]`,
+    `^`, `-` and backslash escapes into the expression; everything else is written by the
+    translator. Unicode classes (`\\p{...}`) are the one construct left out.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self.i = 0
+
+    def fail(self, message: str) -> NoReturn:
+        raise _BadPattern(message)
+
+    def parse(self) -> tuple[_Item, ...]:
+        return tuple(self._sequence(nested=False))
+
+    def _sequence(self, *, nested: bool) -> list[_Item]:
+        items: list[_Item] = []
+        while self.i < len(self.text):
+            char = self.text[self.i]
+            if char == ")" and nested:
+                self.i += 1
+                return items
+            if char in ")|":  # never written raw by the translator
+                self.fail(f"unexpected {char!r} in the regular expression")
+            if char in "*+?":
+                self._repeat(items, char)
+            elif char == "(":
+                self.i += 1
+                items.append(_Grp(tuple(self._sequence(nested=True))))
+            elif char == "[":
+                items.append(self._class())
+            elif char == "\\":
+                items.extend(self._escape())
+            else:
+                items.append(_ATOMS.get(char) or _Lit(char))
+                self.i += 1
+        if nested:
+            self.fail("missing closing ) in the regular expression")
+        return items
+
+    def _repeat(self, items: list[_Item], op: str) -> None:
+        self.i += 1
+        greedy = not (self.i < len(self.text) and self.text[self.i] == "?")
+        self.i += int(not greedy)
+        if not items or isinstance(items[-1], (_Rep, _Assert)):
+            self.fail(f"bad repetition operator {op!r} in the regular expression")
+        items.append(_Rep(items.pop(), op, greedy))
+
+    def _escape(self) -> list[_Item]:
+        text, i = self.text, self.i
+        code = text[i + 1] if i + 1 < len(text) else ""
+        if code in ("A", "z", "b", "B"):
+            self.i += 2
+            return [_Assert({"A": "begin", "z": "end", "b": "word", "B": "nonword"}[code])]
+        if code == "Q":  # \Q...\E: literal text, to the end when \E is missing
+            end = text.find("\\E", i + 2)
+            self.i = len(text) if end < 0 else end + 2
+            return [_Lit(c) for c in text[i + 2 : (len(text) if end < 0 else end)]]
+        perl = self._perl_class(i)
+        if perl is not None:
+            return [_Cls(perl)]
+        return [_Lit(self._single_escape())]
+
+    def _perl_class(self, i: int) -> tuple[tuple[int, int], ...] | None:
+        code = self.text[i + 1] if i + 1 < len(self.text) else ""
+        if code in ("p", "P"):
+            self.fail("Unicode classes (\\p) in ignore patterns are not supported by pitstop")
+        if code.lower() not in _PERL_CLASSES:
+            return None
+        self.i = i + 2
+        ranges = _PERL_CLASSES[code.lower()]
+        return _complement(ranges) if code.isupper() else ranges
+
+    def _single_escape(self) -> str:
+        """Go's parseEscape: the character a backslash escape stands for."""
+        text, i = self.text, self.i + 1
+        if i >= len(text):
+            self.fail("trailing backslash at end of the regular expression")
+        code = text[i]
+        i += 1
+        if code.isascii() and not code.isalnum():
+            self.i = i
+            return code
+        if code in _OCTAL and (code == "0" or (i < len(text) and text[i] in _OCTAL)):
+            digits = code
+            while len(digits) < 3 and i < len(text) and text[i] in _OCTAL:
+                digits += text[i]
+                i += 1
+            self.i = i
+            return chr(int(digits, 8))
+        if code == "x":
+            return self._hex_escape(i)
+        if code in _C_ESCAPES:
+            self.i = i
+            return _C_ESCAPES[code]
+        self.fail(f"invalid escape sequence \\{code} in the regular expression")
+
+    def _hex_escape(self, i: int) -> str:
+        """Go's `\\xHH` or `\\x{H...}` (the braces cannot come from a translated pattern)."""
+        text = self.text
+        if text[i : i + 1] == "{":
+            end = text.find("}", i + 1)
+            digits, after = (text[i + 1 : end], end + 1) if end > 0 else ("", i)
+        else:
+            digits, after = text[i : i + 2], i + 2
+            digits = digits if len(digits) == 2 else ""
+        if not digits or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            self.fail("invalid \\x escape in the regular expression")
+        if int(digits, 16) > _MAX_RUNE:
+            self.fail("invalid \\x escape in the regular expression")
+        self.i = after
+        return chr(int(digits, 16))
+
+    def _class(self) -> _Cls:
+        """Go's parseClass from the `[`: ranges, POSIX `[:name:]`, Perl `\\d`, escapes."""
+        text = self.text
+        self.i += 1
+        negated = self.i < len(text) and text[self.i] == "^"
+        self.i += int(negated)
+        ranges: list[tuple[int, int]] = []
+        first = True  # "]" and "-" are literal right after "[" or "[^"
+        while first or self.i >= len(text) or text[self.i] != "]":
+            if self.i >= len(text):
+                self.fail("missing closing ] in the regular expression")
+            first = False
+            ranges.extend(self._class_item())
+        self.i += 1
+        return _Cls(_complement(ranges) if negated else _merge(ranges))
+
+    def _class_item(self) -> tuple[tuple[int, int], ...]:
+        text, i = self.text, self.i
+        if text.startswith("[:", i) and len(text) - i > 2:
+            end = text.find(":]", i + 2)
+            if end >= 0:
+                return self._posix_class(text[i + 2 : end], end + 2)
+        if text[i] == "\\":
+            perl = self._perl_class(i)
+            if perl is not None:
+                return perl
+        lo = self._class_rune()
+        hi = lo
+        if self.i + 1 < len(text) and text[self.i] == "-" and text[self.i + 1] != "]":
+            self.i += 1
+            hi = self._class_rune()
+            if hi < lo:
+                self.fail(f"invalid character class range {lo}-{hi} in the regular expression")
+        return ((ord(lo), ord(hi)),)
+
+    def _posix_class(self, name: str, after: int) -> tuple[tuple[int, int], ...]:
+        negated = name.startswith("^")
+        ranges = _POSIX_CLASSES.get(name[int(negated) :])
+        if ranges is None:
+            self.fail(f"invalid character class [:{name}:] in the regular expression")
+        self.i = after
+        return _complement(ranges) if negated else ranges
+
+    def _class_rune(self) -> str:
+        if self.text[self.i] == "\\":
+            return self._single_escape()
+        self.i += 1
+        return self.text[self.i - 1]
+
+
+_ATOMS: Final[dict[str, _Item]] = {".": _DOT, "^": _BEGIN, "$": _END}
+
+
+def _py_char(code: int) -> str:
+    char = chr(code)
+    return char if char.isascii() and char.isalnum() else f"\\U{code:08x}"
+
+
+def _py_class(ranges: Sequence[tuple[int, int]]) -> str:
+    if not ranges:
+        return "(?!)"
+    parts = (_py_char(lo) if lo == hi else f"{_py_char(lo)}-{_py_char(hi)}" for lo, hi in ranges)
+    return "[" + "".join(parts) + "]"
+
+
+def _py(items: Sequence[_Item]) -> str:
+    """Python regex source with the meaning RE2 gives `items`."""
+    return "".join(_py_item(item) for item in items)
+
+
+def _py_item(item: _Item) -> str:
+    if isinstance(item, _Lit):
+        return re.escape(item.char)
+    if isinstance(item, _Cls):
+        return _py_class(item.ranges)
+    if isinstance(item, _Grp):
+        return f"(?:{_py(item.items)})"
+    if isinstance(item, _Rep):
+        return _py_item(item.item) + item.op + ("" if item.greedy else "?")
+    return _PY_ASSERTS[item.kind]
+
+
+def _can_match_slash(item: _Item) -> bool:
+    if isinstance(item, _Lit):
+        return item.char == "/"
+    if isinstance(item, _Cls):
+        return any(lo <= 0x2F <= hi for lo, hi in item.ranges)
+    if isinstance(item, _Rep):
+        return _can_match_slash(item.item)
+    return True  # groups and assertions are not confined to one path component
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+_EXACT, _PREFIX, _SUFFIX, _REGEXP = "exact", "prefix", "suffix", "regexp"
+_LIT, _RE, _ANY = 0, 1, 2
+
+
+class _Step(NamedTuple):
+    """One step of a pattern read component by component (see `_Program`)."""
+
+    kind: int  # _LIT: the component equals `literal`; _RE: `regex` matches it whole;
+    # _ANY: zero or more components, none holding "\n" unless `newlines`
+    literal: str = ""
+    regex: re.Pattern[str] | None = None
+    newlines: bool = True
+    source: str = ""  # Python regex for the last component, to build per-folder matchers
+
+
+def _lit(text: str) -> _Step:
+    return _Step(_LIT, literal=text, source=re.escape(text))
+
+
+def _regex(source: str) -> _Step:
+    return _Step(_RE, regex=re.compile(source), source=source)
+
+
+def _any(newlines: bool) -> _Step:
+    return _Step(_ANY, newlines=newlines, source="(?s:.+)" if newlines else "[^\n]+")
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    """One pattern as patternmatcher compiles it (`kind` and `literal` or `regex`), and the
+    same pattern as component steps when it can be read that way (else `steps` is None)."""
+
+    kind: str
+    literal: str
+    regex: re.Pattern[str] | None
+    steps: tuple[_Step, ...] | None
+
+    def matches(self, path: str) -> bool:
+        """patternmatcher's Pattern.match on a cleaned, slash-separated path."""
+        if self.kind == _EXACT:
+            return path == self.literal
+        if self.kind == _PREFIX:
+            return path.startswith(self.literal)
+        if self.kind == _SUFFIX:
+            suffix = self.literal
+            return path.endswith(suffix) or (suffix[:1] == "/" and path == suffix[1:])
+        assert self.regex is not None
+        return self.regex.search(path) is not None
+
+
+def _translate(pattern: str) -> tuple[str, str]:
+    """patternmatcher's Pattern.compile: (match kind, Go regular expression)."""
+    out, kind, i, n = ["^"], _EXACT, 0, len(pattern)
+    while i < n:
+        char, first = pattern[i], i == 0
+        i += 1
+        if char == "*" and i < n and pattern[i] == "*":
+            i += 1 + int(pattern[i + 1 : i + 2] == "/")
+            if i >= n and kind == _EXACT:
+                kind = _PREFIX
+            else:
+                out.append(".*" if i >= n else "(.*/)?")
+                kind = _REGEXP
+            kind = _SUFFIX if first else kind
+        elif char in "*?":
+            out.append("[^/]*" if char == "*" else "[^/]")
+            kind = _REGEXP
+        elif char in _REGEX_ESCAPED:
+            out.append("\\" + char)
+        elif char == "\\" and i < n:
+            out.append("\\" + pattern[i])
+            i += 1
+            kind = _REGEXP
+        else:
+            out.append(char)
+            kind = _REGEXP if char in "[]" else kind
+    if kind == _REGEXP:
+        out.append("$")
+    return kind, "".join(out)
+
+
+def _compile(pattern: str) -> _Matcher:
+    kind, source = _translate(pattern)
+    if kind == _EXACT:
+        return _Matcher(kind, pattern, None, tuple(_lit(p) for p in pattern.split("/")))
+    if kind == _PREFIX:
+        return _Matcher(kind, pattern[:-2], None, _prefix_steps(pattern[:-2]))
+    if kind == _SUFFIX:
+        return _Matcher(kind, pattern[2:], None, _suffix_steps(pattern[2:]))
+    if any("\udc80" <= char <= "\udcff" for char in source):
+        raise _BadPattern("the pattern is not valid UTF-8 (Go: invalid UTF-8 in regexp)")
+    items = _Re2Parser(source).parse()
+    return _Matcher(kind, "", re.compile(_py(items)), _regex_steps(items))
+
+
+def _prefix_steps(prefix: str) -> tuple[_Step, ...]:
+    """HasPrefix(path, prefix): the folders before the last "/" exactly, then a component
+    starting with the rest (any component when the prefix ends in "/"), then anything."""
+    *folders, last = prefix.split("/")
+    first = _regex(re.escape(last) + ("(?s:.*)" if last else "(?s:.+)"))
+    return (*(_lit(folder) for folder in folders), first, _any(True))
+
+
+def _suffix_steps(suffix: str) -> tuple[_Step, ...]:
+    if not suffix:
+        return (_any(True),)
+    if suffix[0] == "/":
+        return (_any(True), *(_lit(part) for part in suffix[1:].split("/")))
+    first, *rest = suffix.split("/")
+    return (_any(True), _regex("(?s:.*)" + re.escape(first)), *(_lit(part) for part in rest))
+
+
+def _regex_steps(items: tuple[_Item, ...]) -> tuple[_Step, ...] | None:
+    """The expression as component steps, or None when it does not split at "/"."""
+    if len(items) < 2 or items[0] != _BEGIN or items[-1] != _END:
+        return None
+    segments: list[list[_Item]] = [[]]
+    for item in items[1:-1]:
+        if item == _Lit("/"):
+            segments.append([])
+        else:
+            segments[-1].append(item)
+    steps: list[_Step] = []
+    for index, segment in enumerate(segments):
+        while segment and segment[0] == _ANY_FOLDERS:
+            steps.append(_any(False))
+            segment = segment[1:]
+        if segment == [_DOT_STAR] and index == len(segments) - 1:
+            steps += [_Step(_RE, regex=re.compile("[^\n]+"), source="[^\n]+"), _any(False)]
+        elif any(_can_match_slash(item) for item in segment):
+            return None
+        elif all(isinstance(item, _Lit) for item in segment):
+            steps.append(_lit("".join(item.char for item in segment if isinstance(item, _Lit))))
+        else:
+            steps.append(_regex(_py(segment)))
+    return tuple(steps)
+
+
+class _Program:
+    """A pattern's steps as a small NFA over path components; a state is a step index and
+    `end` means the whole pattern matched."""
+
+    def __init__(self, steps: tuple[_Step, ...]):
+        self.steps = steps
+        self.end = len(steps)
+        self.closures = tuple(self._closure(s) for s in range(self.end + 1))
+        self.start = self.closures[0]
+        self._finals: dict[frozenset[int], tuple[str, ...]] = {}
+
+    def _closure(self, state: int) -> frozenset[int]:
+        states = {state}
+        while state < self.end and self.steps[state].kind == _ANY:
+            state += 1
+            states.add(state)
+        return frozenset(states)
+
+    def advance(self, states: frozenset[int], name: str) -> frozenset[int]:
+        after: set[int] = set()
+        for state in states:
+            if state == self.end:
+                continue
+            step = self.steps[state]
+            if step.kind == _LIT:
+                if name == step.literal:
+                    after |= self.closures[state + 1]
+            elif step.kind == _RE:
+                assert step.regex is not None
+                if step.regex.fullmatch(name):
+                    after |= self.closures[state + 1]
+            elif step.newlines or "\n" not in name:
+                after |= self.closures[state]
+        return frozenset(after)
+
+    def final_sources(self, states: frozenset[int]) -> tuple[str, ...]:
+        """Regexes a last component must match for the pattern to match, from `states`."""
+        cached = self._finals.get(states)
+        if cached is None:
+            cached = tuple(
+                self.steps[s].source
+                for s in sorted(states)
+                if s < self.end and self._accepts_after(s)
+            )
+            self._finals[states] = cached
+        return cached
+
+    def _accepts_after(self, state: int) -> bool:
+        step_closure = self.closures[state if self.steps[state].kind == _ANY else state + 1]
+        return self.end in step_closure
+
+
+# --------------------------------------------------------------------------- public records
+
+
+@dataclass(frozen=True)
+class IgnorePattern:
+    """One pattern line, cleaned as Docker cleans it.
+
+    `exclusion` is patternmatcher's name for a `!` line: an exception that brings matching
+    paths back into the context. `text` never holds the `!`.
+    """
+
+    text: str
+    exclusion: bool
+    line: int
+    _matcher: _Matcher = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_matcher", _compile_checked(self.text))
+
+    def __str__(self) -> str:
+        return f"!{self.text}" if self.exclusion else self.text
+
+    def matches(self, path: str) -> bool:
+        """Whether the pattern alone matches `path` (no parent folders, no other lines)."""
+        return self._matcher.matches(path)
+
+
+def _compile_checked(text: str) -> _Matcher:
+    problem = _go_match_error(text)
+    if problem is not None:
+        raise _BadPattern(f"invalid pattern {text!r}: {problem} (Docker: syntax error in pattern)")
+    try:
+        return _compile(text)
+    except _BadPattern as error:
+        raise _BadPattern(f"invalid pattern {text!r}: {error.message}") from None
+
+
+@dataclass(frozen=True)
+class IgnoreFile:
+    """A parsed ignore file; `path` is where it was read from (None: no ignore file)."""
+
+    path: str | None
+    patterns: tuple[IgnorePattern, ...]
+    _engine: _Engine = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_engine", _Engine(self.patterns))
+
+    def excludes(self, relpath: str) -> bool:
+        """Whether Docker leaves `relpath` (relative to the context root, with `/`) out."""
+        return self._engine.verdict(relpath)[0]
+
+    def deciding_pattern(self, relpath: str) -> IgnorePattern | None:
+        """The pattern whose verdict stands for `relpath` (None: no pattern matched it)."""
+        index = self._engine.verdict(relpath)[1]
+        return None if index is None else self.patterns[index]
+
+    def may_reinclude_under(self, folder: str) -> bool:
+        """Whether an exception could bring back something below the excluded `folder`, so a
+        walker must enter it. fsutil's rule: when any exception holds a wildcard after a
+        trailing `/**` or `/*` is cut off, it enters every folder; otherwise only folders
+        that are a prefix of some exception."""
+        return self._engine.may_reinclude_under(folder)
+
+    def root(self) -> FolderMatch:
+        """The verdicts for the entries of the context root; `FolderMatch.enter` goes down."""
+        return self._engine.root()
+
+
+def parse_ignore(text: str, path: str | None) -> IgnoreFile:
+    """Parse ignore-file `text` (read from `path`, for messages) as `ignorefile.ReadAll` and
+    `patternmatcher.New` do; PitstopError names the line of a pattern Docker rejects."""
+    where = path or ".dockerignore"
+    patterns: list[IgnorePattern] = []
+    for number, line in _scan_lines(text):
+        if len(line.encode("utf-8", "surrogateescape")) >= _MAX_LINE_BYTES:
+            raise PitstopError(
+                f"line is {_MAX_LINE_BYTES} bytes or longer; Docker stops reading "
+                "(bufio.Scanner: token too long)",
+                path=where,
+                line=number,
+            )
+        cleaned = _read_all(line.removeprefix(_BOM) if number == 1 else line)
+        if cleaned is None:
+            continue
+        try:
+            patterns.append(_new_pattern(cleaned, number))
+        except _BadPattern as error:
+            raise PitstopError(error.message, path=where, line=number) from None
+    return IgnoreFile(path, tuple(patterns))
+
+
+def _scan_lines(text: str) -> Iterator[tuple[int, str]]:
+    """bufio.ScanLines: split at "\\n" only, drop one "\\r" before it, no empty last line."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    for number, line in enumerate(lines, start=1):
+        yield number, line.removesuffix("\r")
+
+
+def _read_all(line: str) -> str | None:
+    """One line through ReadAll: None for comments and blank lines, else the pattern."""
+    if line.startswith("#"):
+        return None
+    pattern = line.strip(_GO_SPACE)
+    if not pattern:
+        return None
+    invert = pattern[0] == "!"
+    if invert:
+        pattern = pattern[1:].strip(_GO_SPACE)
+    if pattern:
+        pattern = go_clean(pattern)
+        if len(pattern) > 1 and pattern[0] == "/":
+            pattern = pattern[1:]
+    return "!" + pattern if invert else pattern
+
+
+def _new_pattern(pattern: str, line: int) -> IgnorePattern:
+    """patternmatcher.New on one ReadAll pattern (it trims and cleans once more)."""
+    pattern = go_clean(pattern.strip(_GO_SPACE))
+    exclusion = pattern[0] == "!"
+    if exclusion:
+        if len(pattern) == 1:
+            raise _BadPattern('illegal exclusion pattern: "!" (an exception needs a pattern)')
+        pattern = pattern[1:]
+    return IgnorePattern(pattern, exclusion, line)
+
+
+# --------------------------------------------------------------------------- matching
+
+
+_FALLBACK: Final[frozenset[int]] = frozenset({-1})  # a pattern matched on whole paths
+_DEAD: Final[frozenset[int]] = frozenset()
+
+
+class _Engine:
+    """MatchesUsingParentResults over an ignore file's patterns, plus the fast per-folder
+    form a walker uses. Both follow the same Go code; tests check they agree."""
+
+    def __init__(self, patterns: tuple[IgnorePattern, ...]):
+        self.patterns = patterns
+        self.matchers = tuple(p._matcher for p in patterns)
+        self.exclusions = tuple(p.exclusion for p in patterns)
+        self.programs = tuple(None if m.steps is None else _Program(m.steps) for m in self.matchers)
+        self.rules: dict[tuple[bool, tuple[tuple[int, frozenset[int]], ...]], _FileRule] = {}
+        exceptions = [p.text for p in patterns if p.exclusion]
+        trimmed = [_without_trailing_glob(text) for text in exceptions]
+        self.has_exceptions = bool(exceptions)
+        self.enter_all = any(_WILDCARD_CHARS.intersection(text) for text in trimmed)
+        self.exception_prefixes = tuple(text + "/" for text in trimmed)
+
+    def verdict(self, relpath: str) -> tuple[bool, int | None]:
+        path = go_clean(relpath).lstrip("/")
+        if path in (".", ""):
+            return False, None  # "Don't let them exclude everything"
+        parts = path.split("/")
+        parent: tuple[bool, ...] = ()
+        matched, decider = False, None
+        for depth in range(1, len(parts) + 1):
+            matched, parent, decider = self._matches("/".join(parts[:depth]), parent)
+        return matched, decider
+
+    def _matches(
+        self, path: str, parent: tuple[bool, ...]
+    ) -> tuple[bool, tuple[bool, ...], int | None]:
+        """patternmatcher's MatchesUsingParentResults: (excluded, match info, deciding index).
+        A path one level below the root has no parent information, as in fsutil."""
+        matched, decider = False, None
+        info: list[bool] = []
+        for index, matcher in enumerate(self.matchers):
+            match = bool(parent) and parent[index]
+            if not match and self.exclusions[index] == matched:
+                match = matcher.matches(path)
+            info.append(match)
+            if match:
+                matched, decider = not self.exclusions[index], index
+        return matched, tuple(info), decider
+
+    def may_reinclude_under(self, folder: str) -> bool:
+        if not self.has_exceptions:
+            return False
+        if self.enter_all:
+            return True
+        folder_slash = go_clean(folder).lstrip("/") + "/"
+        return any(prefix.startswith(folder_slash) for prefix in self.exception_prefixes)
+
+    def root(self) -> FolderMatch:
+        states = tuple(_FALLBACK if p is None else p.start for p in self.programs)
+        return FolderMatch(self, "", (False,) * len(self.patterns), states)
+
+    def file_rule(self, sticky: tuple[bool, ...], states: tuple[frozenset[int], ...]) -> _FileRule:
+        last = max((i for i, s in enumerate(sticky) if s), default=-1)
+        default = last >= 0 and not self.exclusions[last]
+        candidates: list[tuple[int, frozenset[int]]] = []
+        for index in range(len(sticky) - 1, last, -1):
+            program, state = self.programs[index], states[index]
+            if program is None or (state and program.final_sources(state)):
+                candidates.append((index, state))
+        # The lowest candidates that would only confirm the default can never change it.
+        while candidates and self.exclusions[candidates[-1][0]] == default:
+            candidates.pop()
+        key = (default, tuple(candidates))
+        rule = self.rules.get(key)
+        if rule is None:
+            rule = self.rules[key] = _FileRule(self, default, key[1])
+        return rule
+
+
+def _without_trailing_glob(text: str) -> str:
+    """fsutil's patternWithoutTrailingGlob."""
+    return text.removesuffix("/**").removesuffix("/*")
+
+
+class _FileRule:
+    """The verdicts for the files of folders in one matching state: one compiled regex over
+    names when every live pattern reads component by component, else pattern by pattern."""
+
+    def __init__(
+        self, engine: _Engine, default: bool, candidates: tuple[tuple[int, frozenset[int]], ...]
+    ):
+        self.engine = engine
+        self.default = default
+        self.candidates = candidates
+        self.fallback = any(state is _FALLBACK for _, state in candidates)
+        self.regex: re.Pattern[str] | None = None
+        self.verdicts: dict[str, bool] = {}
+        if candidates and not self.fallback:
+            groups = []
+            for index, state in candidates:
+                program = engine.programs[index]
+                assert program is not None
+                groups.append(f"(?P<p{index}>{'|'.join(program.final_sources(state))})")
+                self.verdicts[f"p{index}"] = not engine.exclusions[index]
+            self.regex = re.compile("|".join(groups))
+        self.single = len(set(self.verdicts.values())) == 1
+
+    def verdicts_for(self, folder: str, names: Sequence[str]) -> list[bool]:
+        if not self.candidates:
+            return [self.default] * len(names)
+        if self.regex is not None:
+            fullmatch, default = self.regex.fullmatch, self.default
+            if self.single:
+                return [default if fullmatch(name) is None else not default for name in names]
+            verdicts = self.verdicts
+            return [
+                default if (m := fullmatch(name)) is None else verdicts[m.lastgroup or ""]
+                for name in names
+            ]
+        return [self._slow(folder + name, name) for name in names]
+
+    def _slow(self, path: str, name: str) -> bool:
+        engine = self.engine
+        for index, state in self.candidates:
+            program = engine.programs[index]
+            if program is None:
+                hit = engine.matchers[index].matches(path)
+            else:
+                hit = program.end in program.advance(state, name)
+            if hit:
+                return not engine.exclusions[index]
+        return self.default
+
+
+class FolderMatch:
+    """How the ignore file judges the entries of one folder, as fsutil computes it while it
+    walks: each folder carries its parent's match information (which patterns matched it)
+    and, per pattern, how far the folder's path has come through the pattern."""
+
+    __slots__ = ("_engine", "_states", "_sticky", "path")
+
+    def __init__(
+        self,
+        engine: _Engine,
+        path: str,
+        sticky: tuple[bool, ...],
+        states: tuple[frozenset[int], ...],
+    ):
+        self._engine = engine
+        self.path = path  # relative to the context root, "" for the root, else ending in "/"
+        self._sticky = sticky
+        self._states = states
+
+    def file_verdicts(self, names: Sequence[str]) -> list[bool]:
+        """For each non-folder entry named in `names`: True when Docker leaves it out."""
+        rule = self._engine.file_rule(self._sticky, self._states)
+        return rule.verdicts_for(self.path, names)
+
+    def enter(self, name: str) -> tuple[bool, FolderMatch]:
+        """The verdict for the subfolder `name` (True: excluded) and its own FolderMatch."""
+        engine = self._engine
+        path = self.path + name
+        matched = False
+        sticky: list[bool] = []
+        states: list[frozenset[int]] = []
+        for index, program in enumerate(engine.programs):
+            state = self._states[index]
+            match = self._sticky[index]
+            if not match:
+                if program is not None and state:
+                    state = program.advance(state, name)
+                if engine.exclusions[index] == matched:
+                    if program is None:
+                        match = engine.matchers[index].matches(path)
+                    else:
+                        match = program.end in state
+            sticky.append(match)
+            states.append(_DEAD if match else state)
+            if match:
+                matched = not engine.exclusions[index]
+        return matched, FolderMatch(engine, path + "/", tuple(sticky), tuple(states))
