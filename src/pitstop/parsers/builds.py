@@ -90,7 +90,8 @@ def load_yaml(text: str, path: str) -> Any:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
-        _check_alias_expansion(yaml.parse(text), path)
+        if "*" in text:  # an alias needs `*name`; without one there is nothing to expand
+            _check_alias_expansion(yaml.parse(text), path)
         return yaml.load(text)
     except MarkedYAMLError as error:
         raise _yaml_error(error, path) from None
