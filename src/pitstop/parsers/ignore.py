@@ -67,7 +67,7 @@ def go_clean(path: str) -> str:
         end = path.find("/", r)
         end = n if end < 0 else end
         element = path[r:end]
-        r = end
+        r = end + 1
         if element in ("", "."):
             continue
         if element == "..":
@@ -878,7 +878,7 @@ class _Engine:
             if program is None or (state and program.final_sources(state)):
                 candidates.append((index, state))
         # The lowest candidates that would only confirm the default can never change it.
-        while candidates and self.exclusions[candidates[-1][0]] == default:
+        while candidates and self.exclusions[candidates[-1][0]] != default:
             candidates.pop()
         key = (default, tuple(candidates))
         rule = self.rules.get(key)

@@ -14,6 +14,7 @@ from pitstop.errors import PitstopError
 from pitstop.model import InputProblem, Location
 from pitstop.parsers.dependencies import parse_pyproject_dependencies, parse_requirements
 from pitstop.parsers.dockerfile import parse_dockerfile
+from pitstop.parsers.ignore import IgnoreFile, parse_ignore
 from pitstop.review.builds import DeclaredBuild, declared_builds
 from pitstop.review.discovery import find_dockerfiles, repository_files
 from pitstop.review.project import Build, DependencyFile, DockerfileSource, Project, Tree
@@ -40,6 +41,8 @@ def load_project(root: Path, config: Config, only: str | None = None) -> Loaded:
     sources, parse_problems = read_dockerfiles(tree, candidates, declared)
     problems += parse_problems
     dependency_files, dependency_problems = read_dependency_files(tree, files)
+    ignore_files, ignore_problems = read_ignore_files(tree, sources)
+    problems += ignore_problems
     project = Project(
         root=tree.root,
         tree=tree,
@@ -48,6 +51,7 @@ def load_project(root: Path, config: Config, only: str | None = None) -> Loaded:
         build_files=tuple(build_files),
         missing_paths=tuple(_missing(declared, tree)),
         dependency_files=tuple(dependency_files),
+        ignore_files=tuple(ignore_files),
     )
     return Loaded(project, problems + dependency_problems)
 
@@ -122,6 +126,27 @@ def read_dependency_files(
             else:
                 dependencies, includes = parse_requirements(text, path)
                 found.append(DependencyFile(path, tuple(dependencies), tuple(includes)))
+        except PitstopError as error:
+            problems.append(InputProblem(error.path or path, error.message, error.line))
+    return found, problems
+
+
+def read_ignore_files(
+    tree: Tree, sources: Iterable[DockerfileSource]
+) -> tuple[list[IgnoreFile], list[InputProblem]]:
+    """The ignore files any build could use: beside each Dockerfile and in each context."""
+    candidates = set()
+    for source in sources:
+        candidates.add(f"{source.path}.dockerignore")
+        candidates |= {
+            f"{b.context}/.dockerignore" if b.context else ".dockerignore" for b in source.builds
+        }
+    found, problems = [], []
+    for path in sorted(candidates):
+        if not tree.exists(path):
+            continue
+        try:
+            found.append(parse_ignore(read_text(tree, path), path))
         except PitstopError as error:
             problems.append(InputProblem(error.path or path, error.message, error.line))
     return found, problems

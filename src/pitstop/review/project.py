@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from pitstop.model import Location
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
 from pitstop.parsers.dockerfile import Dockerfile, Stage
+from pitstop.parsers.ignore import IgnoreFile
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,15 @@ class Project:
     build_files: tuple[str, ...] = ()
     missing_paths: tuple[tuple[Location, str, str], ...] = ()
     dependency_files: tuple[DependencyFile, ...] = ()
+    ignore_files: tuple[IgnoreFile, ...] = ()
+
+    def ignore_file_for(self, dockerfile: str, context: str) -> IgnoreFile | None:
+        """The ignore file Docker applies: `<Dockerfile>.dockerignore` beside the Dockerfile
+        wins over `<context>/.dockerignore` (BuildKit's rule)."""
+        by_path = {f.path: f for f in self.ignore_files}
+        beside = f"{dockerfile}.dockerignore"
+        in_context = f"{context}/.dockerignore" if context else ".dockerignore"
+        return by_path.get(beside) or by_path.get(in_context)
 
     def folders(self) -> frozenset[str]:
         """Every folder that holds a file of the project ("" is the root)."""

@@ -171,3 +171,49 @@ def test_a_dependency_file_no_image_copies_is_not_judged(tmp_path):
         },
     )
     assert found(tmp_path, "PS3") == []
+
+
+@pytest.mark.parametrize(
+    ("ignore", "expected"),
+    [
+        ("*.toml\n", [("PS204", "backend/Dockerfile", 3)]),
+        ("*.toml\n!pyproject.toml\n", []),
+        ("**/*.md\n", []),
+    ],
+)
+def test_copy_source_excluded_by_the_ignore_file(tmp_path, ignore, expected):
+    repo(
+        tmp_path,
+        {
+            "backend/Dockerfile": "FROM python:3.12-slim AS base\nFROM python:3.12-slim\nCOPY pyproject.toml ./\nUSER app\n",
+            "backend/pyproject.toml": "[project]\nname = 'x'\n",
+            "backend/.dockerignore": ignore,
+        },
+    )
+    assert found(tmp_path, "PS2") == expected
+
+
+def test_dockerfile_specific_ignore_file_wins(tmp_path):
+    repo(
+        tmp_path,
+        {
+            "backend/Dockerfile": "FROM python:3.12-slim\nCOPY pyproject.toml ./\nUSER app\n",
+            "backend/pyproject.toml": "[project]\nname = 'x'\n",
+            "backend/.dockerignore": "*.toml\n",
+            "backend/Dockerfile.dockerignore": "*.md\n",
+        },
+    )
+    assert found(tmp_path, "PS2") == []
+
+
+def test_invalid_ignore_pattern_names_file_and_line(tmp_path):
+    repo(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.12-slim\nUSER app\n",
+            ".dockerignore": "# comment\n[unclosed\n",
+        },
+    )
+    result = api.review(tmp_path)
+    (problem,) = result.problems
+    assert (problem.path, problem.line) == (".dockerignore", 2)

@@ -11,7 +11,7 @@ import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pitstop.model import Area, Related, Severity
+from pitstop.model import Area, Location, Related, Severity
 from pitstop.parsers.dockerfile import Instruction, Stage
 from pitstop.review.project import Build, DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
@@ -100,6 +100,30 @@ def check_missing_source(source: DockerfileSource, project: Project) -> Iterator
         )
 
 
+def check_ignored_source(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    for copy in copy_sources(source):
+        ignore = project.ignore_file_for(source.path, copy.build.context)
+        cleaned = copy.cleaned
+        if ignore is None or cleaned.startswith("..") or _WILDCARD & set(cleaned) or cleaned == ".":
+            continue
+        if not ignore.excludes(cleaned):
+            continue
+        if project.tree.is_dir(copy.in_repository) and ignore.may_reinclude_under(cleaned):
+            continue
+        pattern = ignore.deciding_pattern(cleaned)
+        related = list(build_related(copy.build))
+        if pattern is not None and ignore.path is not None:
+            related.insert(
+                0, Related(Location(ignore.path, pattern.line), f"`{pattern}` excludes it")
+            )
+        yield Hit(
+            at(source, copy.instruction, _escaped(copy.raw)),
+            f"`{copy.raw}` is excluded by {ignore.path}, so Docker never sends it and the COPY "
+            'fails with "not found". Remove the pattern, or add an exception (`!path`) after it.',
+            related=tuple(related),
+        )
+
+
 def _exists(project: Project, path: str) -> bool:
     if not _WILDCARD & set(path):
         return project.tree.exists(path)
@@ -146,5 +170,17 @@ RULES = (
         "happens when the context in CI differs from the folder the Dockerfile was written "
         "for, or when a file was moved.",
         check_dockerfile=check_missing_source,
+    ),
+    Rule(
+        "PS204",
+        "copy-source-ignored",
+        "COPY or ADD source excluded by the ignore file",
+        Severity.BLOCKING,
+        Area.CONTEXT,
+        "The effective ignore file (`<Dockerfile>.dockerignore` beside the Dockerfile, else the "
+        "context's `.dockerignore`) removes paths before anything is sent. A COPY of an excluded "
+        'path fails with "not found", typically after someone adds a broad pattern such as '
+        "`*.toml` or `config/`. An exception later in the file (`!path`) brings a path back.",
+        check_dockerfile=check_ignored_source,
     ),
 )

@@ -1,0 +1,444 @@
+"""The build context as Docker sends it: which files, how many bytes, and what they are.
+
+What is sent follows BuildKit, the builder behind `docker build` and `docker buildx build`:
+
+- The ignore file is `<Dockerfile>.dockerignore` beside the Dockerfile when it exists (even
+  empty), else `.dockerignore` at the context root (moby/buildkit `frontend/dockerui`).
+- The client's file sender (tonistiigi/fsutil `filter.go`) walks the context with the
+  ignore patterns and nothing else: unlike the classic builder, whose CLI added
+  `!.dockerignore` and `!<Dockerfile>` (docker/cli `TrimBuildFilesFromExcludes`) and whose
+  daemon then removed them again, BuildKit reads the Dockerfile and the ignore file through
+  a separate channel. An excluded Dockerfile or `.dockerignore` is therefore not in the
+  context (`COPY . .` does not copy it), and neither is counted here.
+- Symbolic links are never followed: a link is sent as a link, and its size is what
+  `lstat` reports (the length of its target), as fsutil's `mkstat` records it. A link to a
+  folder is a file to the ignore patterns, and a link loop cannot hang the walk.
+- A second hard link to a file already sent goes as a link of size 0 (fsutil
+  `setUnixOpt`); the first in Go's walk order (names sorted per folder) keeps the size.
+- An excluded folder is entered only when an exception could bring something below it back
+  (`IgnoreFile.may_reinclude_under`, fsutil's rule); otherwise it is pruned unread.
+- A folder Docker must read but cannot makes the build fail ("error from sender: ...
+  permission denied"); inside an excluded folder fsutil ignores the error. Here the first
+  becomes an `InputProblem` and the second is skipped. A name that is not valid UTF-8 is an
+  `InputProblem` too (Docker would send it; pitstop cannot name it in a report), and it is
+  left out of the files and bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, NamedTuple
+
+from pitstop.model import InputProblem
+from pitstop.parsers.ignore import FolderMatch, IgnoreFile, go_clean, go_glob_regex
+
+_PROGRESS_EVERY: Final = 1000
+LARGE_FILE_BYTES: Final = 10 * 1024 * 1024
+
+
+class ContextFile(NamedTuple):
+    """One entry Docker sends that is not a folder: path relative to the context, with `/`."""
+
+    path: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ContextTree:
+    """What Docker sends for one context: files sorted by path, their total size, what could
+    not be read, and how many excluded folders were skipped without being read."""
+
+    files: tuple[ContextFile, ...]
+    bytes: int
+    problems: tuple[InputProblem, ...] = ()
+    pruned: int = 0
+
+
+@dataclass(frozen=True)
+class Miss:
+    """Files the ignore file lets through that are rarely meant for an image.
+
+    `suggested_pattern` holds one or more ignore-file lines (separated by "\\n") that exclude
+    exactly `paths` (folders or files) with Docker's semantics."""
+
+    category: str
+    paths: tuple[str, ...]
+    bytes: int
+    suggested_pattern: str
+
+
+# --------------------------------------------------------------------------- ignore file
+
+
+def effective_ignore_file(tree_root: Path, context: str, dockerfile: str | None) -> str | None:
+    """The ignore file BuildKit applies to `context` built with `dockerfile` (both relative to
+    `tree_root`, with `/`): `<dockerfile>.dockerignore` if it exists, else
+    `<context>/.dockerignore`, else None. The result is relative to `tree_root`."""
+    if dockerfile and dockerfile != "-":
+        beside = _relative(dockerfile + ".dockerignore")
+        if (tree_root / beside).is_file():
+            return beside
+    default = _join(_relative(context), ".dockerignore")
+    return default if (tree_root / default).is_file() else None
+
+
+def _relative(path: str) -> str:
+    cleaned = go_clean(path).lstrip("/")
+    return "" if cleaned == "." else cleaned
+
+
+def _join(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
+# --------------------------------------------------------------------------- the walk
+
+
+def walk_context(
+    root: Path,
+    ignore: IgnoreFile | None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ContextTree:
+    """Walk the context folder `root` as BuildKit's sender does (see the module docstring).
+
+    `progress`, when given, is called with the number of files found so far, now and then
+    and once at the end."""
+    walk = _Walk(os.fspath(root), ignore, progress)
+    walk.run()
+    return walk.tree()
+
+
+class _Folder(NamedTuple):
+    prefix: str  # relative path with a trailing "/", "" for the root
+    match: FolderMatch | None
+    excluded: bool
+
+
+class _Walk:
+    """One walk: an explicit stack of folders, so deep trees cannot exhaust recursion."""
+
+    def __init__(self, top: str, ignore: IgnoreFile | None, progress: Callable[[int], None] | None):
+        self.top = top
+        self.ignore = ignore
+        self.progress = progress
+        self.files: list[ContextFile] = []
+        self.problems: list[InputProblem] = []
+        self.pruned = 0
+        self.links: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+        self.reported = 0
+
+    def run(self) -> None:
+        stack = [_Folder("", None if self.ignore is None else self.ignore.root(), False)]
+        while stack:
+            folder = stack.pop()
+            listed = self._list(folder)
+            if listed is not None:
+                entries, subfolders = listed
+                self._keep_files(folder, entries)
+                stack.extend(self._enter(folder, subfolders))
+            if self.progress is not None and len(self.files) - self.reported >= _PROGRESS_EVERY:
+                self.reported = len(self.files)
+                self.progress(self.reported)
+        if self.progress is not None:
+            self.progress(len(self.files))
+
+    def _list(self, folder: _Folder) -> tuple[list[os.DirEntry[str]], list[str]] | None:
+        entries: list[os.DirEntry[str]] = []
+        subfolders: list[str] = []
+        try:
+            with os.scandir(os.path.join(self.top, folder.prefix)) as listing:
+                for entry in listing:
+                    if entry.is_dir(follow_symlinks=False):
+                        subfolders.append(entry.name)
+                    else:
+                        entries.append(entry)
+        except OSError as error:
+            if not folder.excluded and not isinstance(error, FileNotFoundError):
+                self._problem(folder.prefix.rstrip("/") or ".", _unreadable(error))
+            return None
+        return entries, subfolders
+
+    def _keep_files(self, folder: _Folder, entries: list[os.DirEntry[str]]) -> None:
+        if folder.match is None:
+            verdicts: Iterable[bool] = [False] * len(entries)
+        else:
+            verdicts = folder.match.file_verdicts([entry.name for entry in entries])
+        files, prefix = self.files, folder.prefix
+        for entry, excluded in zip(entries, verdicts, strict=True):
+            if excluded:
+                continue
+            name = entry.name
+            if not name.isascii() and not _is_utf8(name):
+                self._problem(_printable(prefix + name), _NOT_UTF8)
+                continue
+            try:
+                status = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # removed while walking; fsutil skips it too
+            except OSError as error:
+                self._problem(prefix + name, _unreadable(error))
+                continue
+            if status.st_nlink > 1:
+                self.links[(status.st_dev, status.st_ino)].append(len(files))
+            files.append(ContextFile(prefix + name, status.st_size))
+
+    def _enter(self, folder: _Folder, names: list[str]) -> Iterable[_Folder]:
+        for name in names:
+            excluded, match = False, None
+            if folder.match is not None:
+                excluded, match = folder.match.enter(name)
+            path = folder.prefix + name
+            if not name.isascii() and not _is_utf8(name):
+                if not excluded:
+                    self._problem(_printable(path), _NOT_UTF8)
+                continue
+            if excluded and not (self.ignore and self.ignore.may_reinclude_under(path)):
+                self.pruned += 1
+                continue
+            yield _Folder(path + "/", match, excluded)
+
+    def _problem(self, path: str, message: str) -> None:
+        self.problems.append(InputProblem(path, message))
+
+    def tree(self) -> ContextTree:
+        files = self.files
+        for positions in self.links.values():
+            if len(positions) > 1:
+                _first, *others = sorted(positions, key=lambda i: files[i].path.split("/"))
+                for position in others:
+                    files[position] = files[position]._replace(size=0)
+        files.sort()
+        problems = sorted(self.problems, key=lambda p: p.path)
+        total = sum(size for _, size in files)
+        return ContextTree(tuple(files), total, tuple(problems), self.pruned)
+
+
+_NOT_UTF8: Final = (
+    "the name is not valid UTF-8; Docker sends it, pitstop leaves it out of the figures"
+)
+
+
+def _unreadable(error: OSError) -> str:
+    reason = error.strerror or type(error).__name__
+    return f"cannot read this ({reason}); Docker fails the build with 'error from sender'"
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(path: str) -> str:
+    """A path with undecodable bytes shown as escapes, so reports can print it."""
+    raw = os.fsencode(path)
+    return raw.decode("utf-8", "backslashreplace")
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def largest_folders(tree: ContextTree, depth: int = 1, top: int = 10) -> list[tuple[str, int, int]]:
+    """The `top` folders holding the most bytes, cut at `depth` levels below the context root:
+    (folder, bytes, files), largest first. Files at the root belong to no folder."""
+    totals: dict[str, list[int]] = {}
+    for path, size in tree.files:
+        parts = path.split("/")
+        if len(parts) == 1:
+            continue
+        folder = "/".join(parts[: min(depth, len(parts) - 1)])
+        entry = totals.setdefault(folder, [0, 0])
+        entry[0] += size
+        entry[1] += 1
+    ranked = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))
+    return [(folder, size, count) for folder, (size, count) in ranked[:top]]
+
+
+class _FolderRule(NamedTuple):
+    category: str
+    names: frozenset[str]
+    top_level_only: bool
+
+
+VCS, VIRTUALENVS, NODE_MODULES, CACHES = "VCS data", "virtualenvs", "node_modules", "caches"
+BUILD_OUTPUTS, TESTS, DOCS, BINARIES = "build outputs", "tests", "docs", "large binaries"
+
+# Checked in this order; the first rule that claims a folder claims everything below it.
+_FOLDER_RULES: Final = (
+    _FolderRule(VCS, frozenset({".git", ".hg", ".svn"}), False),
+    _FolderRule(VIRTUALENVS, frozenset({".venv", "venv"}), False),
+    _FolderRule(NODE_MODULES, frozenset({"node_modules"}), False),
+    _FolderRule(
+        CACHES,
+        frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", ".nox"}),
+        False,
+    ),
+    _FolderRule(BUILD_OUTPUTS, frozenset({"dist", "build", "htmlcov"}), True),
+    _FolderRule(TESTS, frozenset({"tests", "test"}), True),
+    _FolderRule(DOCS, frozenset({"docs"}), True),
+)
+_ARCHIVES: Final = (".zip", ".tar", ".tgz", ".tbz2", ".txz", ".gz", ".bz2", ".xz", ".zst", ".7z")
+_MEDIA: Final = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".mp3", ".wav", ".flac", ".ogg")
+_MODELS: Final = (
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".safetensors",
+    ".onnx",
+    ".h5",
+    ".hdf5",
+    ".tflite",
+    ".gguf",
+    ".joblib",
+)
+_BINARY_EXTENSIONS: Final = frozenset(_ARCHIVES + _MEDIA + _MODELS)
+_PATTERN_SPECIALS: Final = frozenset("\\*?[]^")
+_GO_SPACE_ENDS: Final = " \t\n\v\f\r\x85\xa0"
+
+
+def missed_by_ignore(tree: ContextTree) -> list[Miss]:
+    """What the ignore file lets through that an image rarely needs, by category, each with
+    Docker patterns that would exclude it. A file is claimed once: the outermost folder rule
+    (a virtualenv, `node_modules`, ...) takes everything below it before the file rules
+    (`*.pyc`, `*.md`, archives, files of 10 MB or more). README files at the root are never
+    flagged (packaging often reads them) and the `*.md` suggestion keeps them."""
+    venvs = {path[: -len("/pyvenv.cfg")] for path, _ in tree.files if path.endswith("/pyvenv.cfg")}
+    readmes = tuple(path for path, _ in tree.files if _is_root_readme(path))
+    groups: defaultdict[tuple[str, str], defaultdict[str, int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
+    for path, size in tree.files:
+        claim = _folder_claim(path, venvs) or _file_claim(path, size, readmes)
+        if claim is not None:
+            category, claimed, pattern = claim
+            groups[(category, pattern)][claimed] += size
+    ordered = sorted(groups.items(), key=lambda item: (_CATEGORIES.index(item[0][0]), item[0][1]))
+    return [
+        Miss(category, tuple(sorted(claimed)), sum(claimed.values()), pattern)
+        for (category, pattern), claimed in ordered
+    ]
+
+
+_CATEGORIES: Final = (VCS, VIRTUALENVS, NODE_MODULES, CACHES, BUILD_OUTPUTS, TESTS, DOCS, BINARIES)
+
+
+def _is_root_readme(path: str) -> bool:
+    return "/" not in path and path.upper().startswith("README") and path.endswith(".md")
+
+
+def _folder_claim(path: str, venvs: set[str]) -> tuple[str, str, str] | None:
+    """(category, claimed folder, pattern) for the outermost rule-matching folder of `path`."""
+    parts = path.split("/")
+    for depth in range(1, len(parts)):
+        folder, name = "/".join(parts[:depth]), parts[depth - 1]
+        if folder in venvs and name not in (".venv", "venv"):
+            return VIRTUALENVS, folder, _literal_pattern(folder)
+        for rule in _FOLDER_RULES:
+            if name in rule.names and not (rule.top_level_only and depth > 1):
+                return rule.category, folder, name if depth == 1 else f"**/{name}"
+        if name.endswith(".egg-info"):
+            return BUILD_OUTPUTS, folder, "**/*.egg-info"
+    return None
+
+
+def _file_claim(path: str, size: int, readmes: tuple[str, ...]) -> tuple[str, str, str] | None:
+    name = path.rsplit("/", 1)[-1]
+    if name.endswith(".pyc"):
+        return CACHES, path, "**/*.pyc"
+    if name == ".coverage" or name.startswith(".coverage."):
+        return BUILD_OUTPUTS, path, "**/.coverage*"
+    if name.endswith(".md") and path not in readmes:
+        keep = "".join(f"\n!{_literal_pattern(readme)}" for readme in readmes)
+        return DOCS, path, "**/*.md" + keep
+    if size >= LARGE_FILE_BYTES:
+        return BINARIES, path, _literal_pattern(path)
+    extension = _extension(name)
+    if extension in _BINARY_EXTENSIONS:
+        return BINARIES, path, f"**/*{extension}"
+    return None
+
+
+def _extension(name: str) -> str:
+    lowered = name.lower()
+    return lowered[lowered.rfind(".") :] if "." in lowered.lstrip(".") else ""
+
+
+def _literal_pattern(path: str) -> str:
+    """An ignore line that matches exactly `path`: wildcards and `^` escaped, a leading `#`
+    or `!` escaped, and white space at either end (which Docker trims) replaced by `?`."""
+    escaped = "".join("\\" + c if c in _PATTERN_SPECIALS else c for c in path)
+    if escaped[:1] in ("#", "!"):
+        escaped = "\\" + escaped
+    if escaped[:1] in _GO_SPACE_ENDS:
+        escaped = "?" + escaped[1:]
+    if escaped[-1:] in _GO_SPACE_ENDS:
+        escaped = escaped[:-1] + "?"
+    return escaped
+
+
+# --------------------------------------------------------------------------- COPY sources
+
+
+def used_by_copy(tree: ContextTree, sources: Sequence[str]) -> set[str]:
+    """The context files that COPY or ADD `sources` (relative to the context) would copy.
+
+    BuildKit cleans each source under the context root (`..` cannot leave it), splits it at
+    the first path component with a wildcard, and matches the rest with Go's
+    `filepath.Match` against every path below the fixed part; a matching folder is copied
+    whole (fsutil `copy.ResolveWildcards`). A source Go cannot parse matches nothing."""
+    paths = [path for path, _ in tree.files]
+    used: set[str] = set()
+    for source in sources:
+        used.update(_copied(paths, source))
+    return used
+
+
+def _copied(paths: list[str], source: str) -> Iterable[str]:
+    spec = go_clean("/" + source).lstrip("/")
+    if not spec:
+        return paths
+    fixed, wildcard = _split_wildcards(spec)
+    if not wildcard:
+        return (p for p in paths if p == fixed or p.startswith(fixed + "/"))
+    regex = go_glob_regex(wildcard)
+    if regex is None:
+        return ()
+    base = fixed + "/" if fixed else ""
+    return (p for p in paths if p.startswith(base) and _any_prefix(regex, p[len(base) :]))
+
+
+def _any_prefix(regex: re.Pattern[str], relative: str) -> bool:
+    """Whether `relative` or one of its folders matches: resolveWildcards' walk copies a
+    matching folder whole."""
+    parts = relative.split("/")
+    return any(regex.fullmatch("/".join(parts[:k])) for k in range(1, len(parts) + 1))
+
+
+def _split_wildcards(spec: str) -> tuple[str, str]:
+    """fsutil's splitWildcards: the components before the first one with a wildcard, and
+    the rest."""
+    parts = spec.split("/")
+    for index, part in enumerate(parts):
+        if _contains_wildcards(part):
+            return "/".join(parts[:index]), "/".join(parts[index:])
+    return spec, ""
+
+
+def _contains_wildcards(name: str) -> bool:
+    i = 0
+    while i < len(name):
+        if name[i] == "\\":
+            i += 2
+            continue
+        if name[i] in "*?[":
+            return True
+        i += 1
+    return False
