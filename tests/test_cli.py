@@ -115,3 +115,28 @@ def test_rules_reference_is_up_to_date():
     assert done.stdout == docs.read_text(), (
         "regenerate: pitstop rules --format markdown > docs/rules.md"
     )
+
+
+def test_context_command_json_and_list(tmp_path, capsys):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.py").write_text("print('hi')\n")
+    (tmp_path / "notes.md").write_text("x" * 100)
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nCOPY app/ /app/\n")
+    (tmp_path / ".dockerignore").write_text("*.md\n")
+    assert (
+        main(["context", str(tmp_path), "-f", str(tmp_path / "Dockerfile"), "--format", "json"])
+        == 0
+    )
+    document = json.loads(capsys.readouterr().out)
+    assert document["version"] == 1 and document["ignore_file"] == ".dockerignore"
+    assert document["files"] == 3  # .dockerignore, Dockerfile, app/main.py; notes.md excluded
+    sizes = {"app/main.py": 12, "Dockerfile": 38, ".dockerignore": 5}
+    assert document["bytes"] == sum(sizes.values())
+    assert document["unused_bytes"] == document["bytes"] - sizes["app/main.py"]
+    assert main(["context", str(tmp_path), "--list"]) == 0
+    assert capsys.readouterr().out == ".dockerignore\nDockerfile\napp/main.py\n"
+
+
+def test_context_of_a_missing_folder_is_a_usage_error(capsys):
+    assert main(["context", "/no/such/folder"]) == 2
+    assert capsys.readouterr().err == "pitstop: error: /no/such/folder: no such directory\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pitstop.config import Config, check_codes, load_config
 from pitstop.errors import PitstopError
@@ -17,6 +18,9 @@ from pitstop.review.engine import review_tree
 from pitstop.review.fixes import FixPlan, plan_fixes, unified_diff, write_changes
 from pitstop.review.registry import RULES, known_codes
 from pitstop.review.rules.base import Rule
+
+if TYPE_CHECKING:
+    from pitstop.review.context_command import ContextResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -90,6 +94,14 @@ def exit_code(result: ReviewResult) -> int:
     if result.problems and not result.files_reviewed:
         return EXIT_USAGE
     return EXIT_FINDINGS if result.failed else EXIT_OK
+
+
+def context(path: str | Path, dockerfile: str | Path | None = None) -> ContextResult:
+    """The build context at `path` as Docker would send it; with `dockerfile`, also the
+    bytes no COPY or ADD of its stages can use."""
+    from pitstop.review.context_command import measure_context
+
+    return measure_context(Path(path), Path(dockerfile) if dockerfile else None)
 
 
 def rules() -> tuple[Rule, ...]:

@@ -59,6 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--fix", action="store_true", help="apply the safe fixes, then report what is left"
     )
     review.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    context = commands.add_parser("context", help="the build context as Docker would send it")
+    context.add_argument("path", help="the context folder")
+    context.add_argument(
+        "-f", "--file", metavar="DOCKERFILE", help="the Dockerfile (for unused bytes)"
+    )
+    context.add_argument(
+        "--list", action="store_true", help="print every included path, one a line"
+    )
+    context.add_argument("--format", choices=("text", "json"), default="text")
     rules = commands.add_parser("rules", help="list the rules (markdown: the rules reference)")
     rules.add_argument("--format", choices=("text", "markdown"), default="text")
     return parser
@@ -89,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "rules":
         return _rules(args)
+    if args.command == "context":
+        return _context(args)
     return _review(args)
 
 
@@ -144,6 +155,21 @@ def _fixes(args: argparse.Namespace, result: ReviewResult) -> ReviewResult:
         ignore=_split(args.ignore),
         fail_on=args.fail_on,
     )
+
+
+def _context(args: argparse.Namespace) -> int:
+    from pitstop import api
+    from pitstop.reports import context_report
+
+    result = api.context(args.path, args.file)
+    for problem in result.tree.problems:
+        print(f"pitstop: error: {problem}", file=sys.stderr)
+    if args.list:
+        _emit("".join(f"{path}\n" for path, _ in result.tree.files), None)
+        return 0
+    render = context_report.render_json if args.format == "json" else context_report.render_text
+    _emit(render(result.root, result.ignore_file, result.tree, result.unused_bytes), None)
+    return 0
 
 
 def _rules(args: argparse.Namespace) -> int:

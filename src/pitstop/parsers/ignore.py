@@ -501,14 +501,15 @@ class _Step(NamedTuple):
     regex: re.Pattern[str] | None = None
     newlines: bool = True
     source: str = ""  # Python regex for the last component, to build per-folder matchers
+    suffix: str = ""  # text every component this step matches ends with, for a quick test
 
 
 def _lit(text: str) -> _Step:
-    return _Step(_LIT, literal=text, source=re.escape(text))
+    return _Step(_LIT, literal=text, source=re.escape(text), suffix=text)
 
 
-def _regex(source: str) -> _Step:
-    return _Step(_RE, regex=re.compile(source), source=source)
+def _regex(source: str, suffix: str = "") -> _Step:
+    return _Step(_RE, regex=re.compile(source), source=source, suffix=suffix)
 
 
 def _any(newlines: bool) -> _Step:
@@ -597,7 +598,7 @@ def _suffix_steps(suffix: str) -> tuple[_Step, ...]:
     if suffix[0] == "/":
         return (_any(True), *(_lit(part) for part in suffix[1:].split("/")))
     first, *rest = suffix.split("/")
-    return (_any(True), _regex("(?s:.*)" + re.escape(first)), *(_lit(part) for part in rest))
+    return (_any(True), _regex("(?s:.*)" + re.escape(first), first), *(_lit(part) for part in rest))
 
 
 def _regex_steps(items: tuple[_Item, ...]) -> tuple[_Step, ...] | None:
@@ -622,8 +623,17 @@ def _regex_steps(items: tuple[_Item, ...]) -> tuple[_Step, ...] | None:
         elif all(isinstance(item, _Lit) for item in segment):
             steps.append(_lit("".join(item.char for item in segment if isinstance(item, _Lit))))
         else:
-            steps.append(_regex(_py(segment)))
+            steps.append(_regex(_py(segment), _literal_tail(segment)))
     return tuple(steps)
+
+
+def _literal_tail(items: Sequence[_Item]) -> str:
+    tail: list[str] = []
+    for item in reversed(items):
+        if not isinstance(item, _Lit):
+            break
+        tail.append(item.char)
+    return "".join(reversed(tail))
 
 
 class _Program:
@@ -635,7 +645,7 @@ class _Program:
         self.end = len(steps)
         self.closures = tuple(self._closure(s) for s in range(self.end + 1))
         self.start = self.closures[0]
-        self._finals: dict[frozenset[int], tuple[str, ...]] = {}
+        self._finals: dict[frozenset[int], tuple[_Step, ...]] = {}
 
     def _closure(self, state: int) -> frozenset[int]:
         states = {state}
@@ -661,14 +671,12 @@ class _Program:
                 after |= self.closures[state]
         return frozenset(after)
 
-    def final_sources(self, states: frozenset[int]) -> tuple[str, ...]:
-        """Regexes a last component must match for the pattern to match, from `states`."""
+    def final_steps(self, states: frozenset[int]) -> tuple[_Step, ...]:
+        """The steps one of which a last component must pass for the pattern to match."""
         cached = self._finals.get(states)
         if cached is None:
             cached = tuple(
-                self.steps[s].source
-                for s in sorted(states)
-                if s < self.end and self._accepts_after(s)
+                self.steps[s] for s in sorted(states) if s < self.end and self._accepts_after(s)
             )
             self._finals[states] = cached
         return cached
@@ -875,7 +883,7 @@ class _Engine:
         candidates: list[tuple[int, frozenset[int]]] = []
         for index in range(len(sticky) - 1, last, -1):
             program, state = self.programs[index], states[index]
-            if program is None or (state and program.final_sources(state)):
+            if program is None or (state and program.final_steps(state)):
                 candidates.append((index, state))
         # The lowest candidates that would only confirm the default can never change it.
         while candidates and self.exclusions[candidates[-1][0]] != default:
@@ -905,21 +913,31 @@ class _FileRule:
         self.fallback = any(state is _FALLBACK for _, state in candidates)
         self.regex: re.Pattern[str] | None = None
         self.verdicts: dict[str, bool] = {}
+        # Literal endings every name must have to match at all: a cheap test before the regex.
+        self.suffixes: tuple[str, ...] = ()
         if candidates and not self.fallback:
-            groups = []
+            groups, suffixes = [], []
             for index, state in candidates:
                 program = engine.programs[index]
                 assert program is not None
-                groups.append(f"(?P<p{index}>{'|'.join(program.final_sources(state))})")
+                steps = program.final_steps(state)
+                groups.append(f"(?P<p{index}>{'|'.join(step.source for step in steps)})")
+                suffixes += [step.suffix for step in steps]
                 self.verdicts[f"p{index}"] = not engine.exclusions[index]
             self.regex = re.compile("|".join(groups))
+            self.suffixes = tuple(suffixes) if all(suffixes) else ()
         self.single = len(set(self.verdicts.values())) == 1
 
     def verdicts_for(self, folder: str, names: Sequence[str]) -> list[bool]:
         if not self.candidates:
             return [self.default] * len(names)
         if self.regex is not None:
-            fullmatch, default = self.regex.fullmatch, self.default
+            fullmatch, default, suffixes = self.regex.fullmatch, self.default, self.suffixes
+            if self.single and suffixes:
+                return [
+                    not default if name.endswith(suffixes) and fullmatch(name) else default
+                    for name in names
+                ]
             if self.single:
                 return [default if fullmatch(name) is None else not default for name in names]
             verdicts = self.verdicts
@@ -947,7 +965,7 @@ class FolderMatch:
     walks: each folder carries its parent's match information (which patterns matched it)
     and, per pattern, how far the folder's path has come through the pattern."""
 
-    __slots__ = ("_engine", "_states", "_sticky", "path")
+    __slots__ = ("_engine", "_rule", "_states", "_sticky", "path")
 
     def __init__(
         self,
@@ -955,16 +973,19 @@ class FolderMatch:
         path: str,
         sticky: tuple[bool, ...],
         states: tuple[frozenset[int], ...],
+        rule: _FileRule | None = None,
     ):
         self._engine = engine
         self.path = path  # relative to the context root, "" for the root, else ending in "/"
         self._sticky = sticky
         self._states = states
+        self._rule = rule
 
     def file_verdicts(self, names: Sequence[str]) -> list[bool]:
         """For each non-folder entry named in `names`: True when Docker leaves it out."""
-        rule = self._engine.file_rule(self._sticky, self._states)
-        return rule.verdicts_for(self.path, names)
+        if self._rule is None:
+            self._rule = self._engine.file_rule(self._sticky, self._states)
+        return self._rule.verdicts_for(self.path, names)
 
     def enter(self, name: str) -> tuple[bool, FolderMatch]:
         """The verdict for the subfolder `name` (True: excluded) and its own FolderMatch."""
@@ -988,4 +1009,8 @@ class FolderMatch:
             states.append(_DEAD if match else state)
             if match:
                 matched = not engine.exclusions[index]
-        return matched, FolderMatch(engine, path + "/", tuple(sticky), tuple(states))
+        child_sticky, child_states = tuple(sticky), tuple(states)
+        if child_sticky == self._sticky and child_states == self._states:
+            # Most folders leave every pattern where their parent did: share its file rule.
+            return matched, FolderMatch(engine, path + "/", self._sticky, self._states, self._rule)
+        return matched, FolderMatch(engine, path + "/", child_sticky, child_states)

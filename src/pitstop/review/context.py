@@ -26,13 +26,15 @@ What is sent follows BuildKit, the builder behind `docker build` and `docker bui
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, cast
 
 from pitstop.model import InputProblem
 from pitstop.parsers.ignore import FolderMatch, IgnoreFile, go_clean, go_glob_regex
@@ -115,41 +117,67 @@ def walk_context(
 
 
 class _Folder(NamedTuple):
-    prefix: str  # relative path with a trailing "/", "" for the root
+    prefix: str  # relative path ending in "/" ("" for the root): where its files sort
     match: FolderMatch | None
     excluded: bool
 
 
+_by_path = itemgetter(0)
+_new_tuple = tuple.__new__
+
+
 class _Walk:
-    """One walk: an explicit stack of folders, so deep trees cannot exhaust recursion."""
+    """One walk over an explicit stack, so deep trees cannot exhaust recursion.
+
+    The stack holds folders still to read and files waiting for their turn: each folder's
+    files and subfolders are pushed sorted by `path` and `prefix` (a folder's files all sort
+    right where "name/" does), so files come out already sorted by path and no sort over the
+    whole tree is needed."""
 
     def __init__(self, top: str, ignore: IgnoreFile | None, progress: Callable[[int], None] | None):
         self.top = top
         self.ignore = ignore
         self.progress = progress
         self.files: list[ContextFile] = []
+        self.bytes = 0
         self.problems: list[InputProblem] = []
         self.pruned = 0
-        self.links: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
-        self.reported = 0
+        self.links: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
 
     def run(self) -> None:
-        stack = [_Folder("", None if self.ignore is None else self.ignore.root(), False)]
+        files, progress, reported = self.files, self.progress, 0
+        root = _Folder("", None if self.ignore is None else self.ignore.root(), False)
+        stack: list[ContextFile | _Folder] = [root]
         while stack:
-            folder = stack.pop()
-            listed = self._list(folder)
-            if listed is not None:
-                entries, subfolders = listed
-                self._keep_files(folder, entries)
-                stack.extend(self._enter(folder, subfolders))
-            if self.progress is not None and len(self.files) - self.reported >= _PROGRESS_EVERY:
-                self.reported = len(self.files)
-                self.progress(self.reported)
-        if self.progress is not None:
-            self.progress(len(self.files))
+            item = stack.pop()
+            if type(item) is ContextFile:
+                files.append(item)
+                continue
+            assert isinstance(item, _Folder)
+            listed = self._list(item)
+            if listed is None:
+                continue
+            kept = self._kept_files(item, *listed[:2])
+            subfolders = list(self._enter(item, listed[2]))
+            if subfolders:
+                batch: list[ContextFile | _Folder] = [*kept, *subfolders]
+                batch.sort(key=_by_path)
+                first = next(i for i, entry in enumerate(batch) if type(entry) is _Folder)
+                files.extend(cast(list[ContextFile], batch[:first]))  # files before folders
+                stack.extend(reversed(batch[first:]))
+            else:
+                kept.sort(key=_by_path)
+                files.extend(kept)
+            if progress is not None and len(files) - reported >= _PROGRESS_EVERY:
+                reported = len(files)
+                progress(reported)
+        if progress is not None:
+            progress(len(files))
 
-    def _list(self, folder: _Folder) -> tuple[list[os.DirEntry[str]], list[str]] | None:
+    def _list(self, folder: _Folder) -> tuple[list[os.DirEntry[str]], list[str], list[str]] | None:
+        """(entries that are not folders, their names, folder names); None if unreadable."""
         entries: list[os.DirEntry[str]] = []
+        names: list[str] = []
         subfolders: list[str] = []
         try:
             with os.scandir(os.path.join(self.top, folder.prefix)) as listing:
@@ -158,22 +186,25 @@ class _Walk:
                         subfolders.append(entry.name)
                     else:
                         entries.append(entry)
+                        names.append(entry.name)
         except OSError as error:
             if not folder.excluded and not isinstance(error, FileNotFoundError):
                 self._problem(folder.prefix.rstrip("/") or ".", _unreadable(error))
             return None
-        return entries, subfolders
+        return entries, names, subfolders
 
-    def _keep_files(self, folder: _Folder, entries: list[os.DirEntry[str]]) -> None:
+    def _kept_files(
+        self, folder: _Folder, entries: list[os.DirEntry[str]], names: list[str]
+    ) -> list[ContextFile]:
         if folder.match is None:
-            verdicts: Iterable[bool] = [False] * len(entries)
+            verdicts: Iterable[bool] = itertools.repeat(False)
         else:
-            verdicts = folder.match.file_verdicts([entry.name for entry in entries])
-        files, prefix = self.files, folder.prefix
-        for entry, excluded in zip(entries, verdicts, strict=True):
+            verdicts = folder.match.file_verdicts(names)
+        kept: list[ContextFile] = []
+        keep, new, prefix, total = kept.append, _new_tuple, folder.prefix, 0
+        for entry, name, excluded in zip(entries, names, verdicts, strict=False):
             if excluded:
                 continue
-            name = entry.name
             if not name.isascii() and not _is_utf8(name):
                 self._problem(_printable(prefix + name), _NOT_UTF8)
                 continue
@@ -184,11 +215,15 @@ class _Walk:
             except OSError as error:
                 self._problem(prefix + name, _unreadable(error))
                 continue
+            size = status.st_size
             if status.st_nlink > 1:
-                self.links[(status.st_dev, status.st_ino)].append(len(files))
-            files.append(ContextFile(prefix + name, status.st_size))
+                self.links[(status.st_dev, status.st_ino)].append(prefix + name)
+            keep(new(ContextFile, (prefix + name, size)))
+            total += size
+        self.bytes += total
+        return kept
 
-    def _enter(self, folder: _Folder, names: list[str]) -> Iterable[_Folder]:
+    def _enter(self, folder: _Folder, names: list[str]) -> Iterator[_Folder]:
         for name in names:
             excluded, match = False, None
             if folder.match is not None:
@@ -207,16 +242,24 @@ class _Walk:
         self.problems.append(InputProblem(path, message))
 
     def tree(self) -> ContextTree:
-        files = self.files
-        for positions in self.links.values():
-            if len(positions) > 1:
-                _first, *others = sorted(positions, key=lambda i: files[i].path.split("/"))
-                for position in others:
-                    files[position] = files[position]._replace(size=0)
-        files.sort()
+        files, total = self.files, self.bytes
+        linked = {path for paths in self.links.values() if len(paths) > 1 for path in paths}
+        if linked:
+            files, total = _share_hard_links(files, self.links), 0
+            total = sum(size for _, size in files)
         problems = sorted(self.problems, key=lambda p: p.path)
-        total = sum(size for _, size in files)
         return ContextTree(tuple(files), total, tuple(problems), self.pruned)
+
+
+def _share_hard_links(
+    files: list[ContextFile], links: dict[tuple[int, int], list[str]]
+) -> list[ContextFile]:
+    """Size 0 for every hard link but the first in Go's walk order (per-folder name order)."""
+    later: set[str] = set()
+    for paths in links.values():
+        if len(paths) > 1:
+            later.update(sorted(paths, key=lambda path: path.split("/"))[1:])
+    return [file._replace(size=0) if file.path in later else file for file in files]
 
 
 _NOT_UTF8: Final = (

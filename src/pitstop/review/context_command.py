@@ -1,0 +1,58 @@
+"""`pitstop context`: walk one build context with its effective ignore file, and work out
+which of its bytes the Dockerfile's COPY and ADD instructions can use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pitstop.errors import PitstopError
+from pitstop.parsers.dockerfile import parse_dockerfile
+from pitstop.parsers.ignore import parse_ignore
+from pitstop.review.context import ContextTree, effective_ignore_file, used_by_copy, walk_context
+
+
+@dataclass(frozen=True)
+class ContextResult:
+    root: str
+    ignore_file: str | None
+    tree: ContextTree
+    unused_bytes: int | None
+
+
+def measure_context(root: Path, dockerfile: Path | None) -> ContextResult:
+    if not root.is_dir():
+        raise PitstopError("no such directory", path=str(root))
+    relative_dockerfile = _relative(root, dockerfile) if dockerfile else None
+    ignore_path = effective_ignore_file(root, "", relative_dockerfile)
+    ignore = None
+    if ignore_path is not None:
+        ignore = parse_ignore((root / ignore_path).read_text(encoding="utf-8"), ignore_path)
+    tree = walk_context(root, ignore)
+    unused = None
+    if dockerfile is not None:
+        unused = tree.bytes - _used_bytes(tree, dockerfile)
+    return ContextResult(str(root), ignore_path, tree, unused)
+
+
+def _relative(root: Path, dockerfile: Path) -> str:
+    try:
+        return dockerfile.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return "-"  # a Dockerfile outside the context has no ignore file of its own
+
+
+def _used_bytes(tree: ContextTree, dockerfile: Path) -> int:
+    if not dockerfile.is_file():
+        raise PitstopError("no such file", path=str(dockerfile))
+    parsed = parse_dockerfile(dockerfile.read_text(encoding="utf-8"), str(dockerfile))
+    sources = [
+        source
+        for stage in parsed.stages_built_for(parsed.last_stage)
+        for instruction in stage.of("COPY", "ADD")
+        if instruction.flag("from") is None and not instruction.heredocs
+        for source in instruction.args[:-1]
+        if "://" not in source
+    ]
+    used = used_by_copy(tree, sources)
+    return sum(size for path, size in tree.files if path in used)
