@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pitstop.errors import PitstopError
@@ -310,6 +310,13 @@ def test_go_glob_regex_rejects_what_go_rejects() -> None:
 # --------------------------------------------------------------------------- properties
 
 
+# Property tests run beside other work: no per-example deadline, and filtering by assume()
+# is part of the design of the strategies below.
+ROBUST = settings(
+    deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow]
+)
+
+
 def go_match(pattern: str, name: str) -> bool | None:
     """An independent port of Go's filepath.Match (Unix): True/False, None for ErrBadPattern.
     Written from src/path/filepath/match.go, sharing nothing with the code under test."""
@@ -463,7 +470,7 @@ def simple_patterns(draw: st.DrawFn) -> str:
     return pattern
 
 
-@settings(max_examples=400)
+@settings(ROBUST, max_examples=400)
 @given(simple_patterns(), _NAMES)
 def test_single_pattern_matches_like_go_filepath_match(pattern: str, name: str) -> None:
     expected = go_match(pattern, name)
@@ -488,7 +495,7 @@ def docker_patterns(draw: st.DrawFn) -> str:
 _PATTERN_LISTS = st.lists(docker_patterns(), max_size=5)
 
 
-@settings(max_examples=300)
+@settings(ROBUST, max_examples=300)
 @given(_PATTERN_LISTS, docker_patterns(), _PATHS)
 def test_exception_for_a_matching_pattern_never_excludes(
     patterns: list[str], pattern: str, path: str
@@ -498,7 +505,7 @@ def test_exception_for_a_matching_pattern_never_excludes(
     assert not excluded([*patterns, "!" + text], path)
 
 
-@settings(max_examples=300)
+@settings(ROBUST, max_examples=300)
 @given(_PATTERN_LISTS, docker_patterns(), _PATHS)
 def test_appending_a_pattern_that_matches_nothing_changes_nothing(
     patterns: list[str], extra: str, path: str
@@ -509,7 +516,7 @@ def test_appending_a_pattern_that_matches_nothing_changes_nothing(
     assert excluded([*patterns, extra], path) == excluded(patterns, path)
 
 
-@settings(max_examples=300)
+@settings(ROBUST, max_examples=300)
 @given(_PATTERN_LISTS, _PATHS)
 def test_redundant_path_spellings_do_not_matter(patterns: list[str], path: str) -> None:
     ignore = parse_ignore("\n".join(patterns), None)
@@ -519,7 +526,7 @@ def test_redundant_path_spellings_do_not_matter(patterns: list[str], path: str) 
     assert ignore.excludes(path + "/") == verdict
 
 
-@settings(max_examples=500)
+@settings(ROBUST, max_examples=500)
 @given(_PATTERN_LISTS, _PATHS)
 def test_folder_engine_agrees_with_path_matching(patterns: list[str], path: str) -> None:
     """The per-folder engine the walk uses gives the verdict patternmatcher's loop gives."""

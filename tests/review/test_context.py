@@ -285,7 +285,9 @@ MESSY = context(
     ("src/pkg/tests/test_unit.py", 4),
     ("docs/index.rst", 11),
     ("src/NOTES.md", 2),
+    ("docs-site/a/b.md", 3),
     ("README.md", 1),
+    ("CHANGELOG.md", 4),
     ("dist/pkg-1.0.whl", 300),
     ("build/lib/pkg/app.py", 30),
     ("src/pkg.egg-info/PKG-INFO", 6),
@@ -316,7 +318,8 @@ def test_missed_by_ignore_finds_each_category() -> None:
         ("build outputs", "**/.coverage*"): ((".coverage",), 12),
         ("tests", "tests"): (("tests",), 9),
         ("docs", "docs"): (("docs",), 11),
-        ("docs", "**/*.md\n!README.md"): (("src/NOTES.md",), 2),
+        ("docs", "*/**/*.md"): (("docs-site/a/b.md", "src/NOTES.md"), 5),
+        ("docs", "CHANGELOG.md"): (("CHANGELOG.md",), 4),
         ("large binaries", "models/weights.bin"): (("models/weights.bin",), LARGE_FILE_BYTES),
         ("large binaries", "**/*.mp4"): (("assets/intro.mp4",), 99),
         ("large binaries", "**/*.gz"): (("backups/db.tar.gz",), 77),
@@ -337,8 +340,15 @@ def test_suggested_patterns_exclude_exactly_what_they_claim() -> None:
 
 
 def test_literal_patterns_escape_wildcards() -> None:
-    tree = context(("data/[raw]*?.bin", LARGE_FILE_BYTES), ("#notes!", LARGE_FILE_BYTES))
-    for miss in missed_by_ignore(tree):
+    tree = context(
+        ("data/[raw]*?.bin", LARGE_FILE_BYTES),
+        ("#notes!", LARGE_FILE_BYTES),
+        ("line\nbreak ", LARGE_FILE_BYTES),
+        ("media/Intro.MP4", 1),
+    )
+    misses = missed_by_ignore(tree)
+    assert len(misses) == 4
+    for miss in misses:
         rules = ignore(miss.suggested_pattern)
         assert [p for p in paths(tree) if rules.excludes(p)] == list(miss.paths)
 

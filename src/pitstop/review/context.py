@@ -2,8 +2,8 @@
 
 What is sent follows BuildKit, the builder behind `docker build` and `docker buildx build`:
 
-- The ignore file is `<Dockerfile>.dockerignore` beside the Dockerfile when it exists (even
-  empty), else `.dockerignore` at the context root (moby/buildkit `frontend/dockerui`).
+- The ignore file is `<Dockerfile>.dockerignore` beside the Dockerfile when it exists, else
+  `.dockerignore` at the context root (moby/buildkit `frontend/dockerui`).
 - The client's file sender (tonistiigi/fsutil `filter.go`) walks the context with the
   ignore patterns and nothing else: unlike the classic builder, whose CLI added
   `!.dockerignore` and `!<Dockerfile>` (docker/cli `TrimBuildFilesFromExcludes`) and whose
@@ -65,8 +65,8 @@ class ContextTree:
 class Miss:
     """Files the ignore file lets through that are rarely meant for an image.
 
-    `suggested_pattern` holds one or more ignore-file lines (separated by "\\n") that exclude
-    exactly `paths` (folders or files) with Docker's semantics."""
+    `suggested_pattern` is one ignore-file line that excludes `paths` (folders or files) with
+    Docker's semantics and nothing a rule here leaves alone (a README at the root)."""
 
     category: str
     paths: tuple[str, ...]
@@ -129,10 +129,11 @@ _new_tuple = tuple.__new__
 class _Walk:
     """One walk over an explicit stack, so deep trees cannot exhaust recursion.
 
-    The stack holds folders still to read and files waiting for their turn: each folder's
-    files and subfolders are pushed sorted by `path` and `prefix` (a folder's files all sort
-    right where "name/" does), so files come out already sorted by path and no sort over the
-    whole tree is needed."""
+    The stack holds folders still to read and files waiting for their turn. A folder's files
+    and subfolders are sorted together by `path` and `prefix` (everything below a subfolder
+    sorts right where "name/" does); the files before the first subfolder go straight out,
+    the rest wait on the stack. Files so come out sorted by path with no sort over the whole
+    tree, which would cost a third of the walk on large trees."""
 
     def __init__(self, top: str, ignore: IgnoreFile | None, progress: Callable[[int], None] | None):
         self.top = top
@@ -243,9 +244,8 @@ class _Walk:
 
     def tree(self) -> ContextTree:
         files, total = self.files, self.bytes
-        linked = {path for paths in self.links.values() if len(paths) > 1 for path in paths}
-        if linked:
-            files, total = _share_hard_links(files, self.links), 0
+        if any(len(paths) > 1 for paths in self.links.values()):
+            files = _share_hard_links(files, self.links)
             total = sum(size for _, size in files)
         problems = sorted(self.problems, key=lambda p: p.path)
         return ContextTree(tuple(files), total, tuple(problems), self.pruned)
@@ -351,15 +351,16 @@ def missed_by_ignore(tree: ContextTree) -> list[Miss]:
     """What the ignore file lets through that an image rarely needs, by category, each with
     Docker patterns that would exclude it. A file is claimed once: the outermost folder rule
     (a virtualenv, `node_modules`, ...) takes everything below it before the file rules
-    (`*.pyc`, `*.md`, archives, files of 10 MB or more). README files at the root are never
-    flagged (packaging often reads them) and the `*.md` suggestion keeps them."""
+    (`*.pyc`, `*.md`, archives, files of 10 MB or more). `dist`, `build`, `htmlcov`, `tests`,
+    `test` and `docs` count only at the root: deeper, such folders are often source packages.
+    README files at the root are never flagged (packaging often reads them): Markdown below
+    the root is matched by `*/**/*.md`, other Markdown at the root by name."""
     venvs = {path[: -len("/pyvenv.cfg")] for path, _ in tree.files if path.endswith("/pyvenv.cfg")}
-    readmes = tuple(path for path, _ in tree.files if _is_root_readme(path))
     groups: defaultdict[tuple[str, str], defaultdict[str, int]] = defaultdict(
         lambda: defaultdict(int)
     )
     for path, size in tree.files:
-        claim = _folder_claim(path, venvs) or _file_claim(path, size, readmes)
+        claim = _folder_claim(path, venvs) or _file_claim(path, size)
         if claim is not None:
             category, claimed, pattern = claim
             groups[(category, pattern)][claimed] += size
@@ -392,32 +393,33 @@ def _folder_claim(path: str, venvs: set[str]) -> tuple[str, str, str] | None:
     return None
 
 
-def _file_claim(path: str, size: int, readmes: tuple[str, ...]) -> tuple[str, str, str] | None:
+def _file_claim(path: str, size: int) -> tuple[str, str, str] | None:
     name = path.rsplit("/", 1)[-1]
     if name.endswith(".pyc"):
         return CACHES, path, "**/*.pyc"
     if name == ".coverage" or name.startswith(".coverage."):
         return BUILD_OUTPUTS, path, "**/.coverage*"
-    if name.endswith(".md") and path not in readmes:
-        keep = "".join(f"\n!{_literal_pattern(readme)}" for readme in readmes)
-        return DOCS, path, "**/*.md" + keep
+    if name.endswith(".md") and not _is_root_readme(path):
+        return DOCS, path, "*/**/*.md" if "/" in path else _literal_pattern(path)
     if size >= LARGE_FILE_BYTES:
         return BINARIES, path, _literal_pattern(path)
     extension = _extension(name)
-    if extension in _BINARY_EXTENSIONS:
-        return BINARIES, path, f"**/*{extension}"
+    if extension.lower() in _BINARY_EXTENSIONS:
+        # Docker patterns are case-sensitive: the pattern keeps the file's own spelling.
+        return BINARIES, path, f"**/*{_literal_pattern(extension)}"
     return None
 
 
 def _extension(name: str) -> str:
-    lowered = name.lower()
-    return lowered[lowered.rfind(".") :] if "." in lowered.lstrip(".") else ""
+    return name[name.rfind(".") :] if "." in name.lstrip(".") else ""
 
 
 def _literal_pattern(path: str) -> str:
     """An ignore line that matches exactly `path`: wildcards and `^` escaped, a leading `#`
-    or `!` escaped, and white space at either end (which Docker trims) replaced by `?`."""
+    or `!` escaped; a line break, or white space at either end (which Docker trims), becomes
+    `?`, which matches any one character but "/"."""
     escaped = "".join("\\" + c if c in _PATTERN_SPECIALS else c for c in path)
+    escaped = escaped.replace("\n", "?")
     if escaped[:1] in ("#", "!"):
         escaped = "\\" + escaped
     if escaped[:1] in _GO_SPACE_ENDS:
