@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -96,12 +97,16 @@ def exit_code(result: ReviewResult) -> int:
     return EXIT_FINDINGS if result.failed else EXIT_OK
 
 
-def context(path: str | Path, dockerfile: str | Path | None = None) -> ContextResult:
+def context(
+    path: str | Path,
+    dockerfile: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ContextResult:
     """The build context at `path` as Docker would send it; with `dockerfile`, also the
-    bytes no COPY or ADD of its stages can use."""
+    bytes no COPY or ADD of its stages can use. `progress` gets the files found so far."""
     from pitstop.review.context_command import measure_context
 
-    return measure_context(Path(path), Path(dockerfile) if dockerfile else None)
+    return measure_context(Path(path), Path(dockerfile) if dockerfile else None, progress)
 
 
 def rules() -> tuple[Rule, ...]:

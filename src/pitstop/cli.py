@@ -7,9 +7,10 @@ module level; the review engine, the parser and rich load when a command needs t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -161,7 +162,8 @@ def _context(args: argparse.Namespace) -> int:
     from pitstop import api
     from pitstop.reports import context_report
 
-    result = api.context(args.path, args.file)
+    with _walk_progress() as progress:
+        result = api.context(args.path, args.file, progress)
     for problem in result.tree.problems:
         print(f"pitstop: error: {problem}", file=sys.stderr)
     if args.list:
@@ -170,6 +172,34 @@ def _context(args: argparse.Namespace) -> int:
     render = context_report.render_json if args.format == "json" else context_report.render_text
     _emit(render(result.root, result.ignore_file, result.tree, result.unused_bytes), None)
     return 0
+
+
+@contextlib.contextmanager
+def _walk_progress() -> Iterator[Callable[[int], None] | None]:
+    """A spinner with the file count on stderr, on a terminal only, once a walk gets large."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("walking the context: {task.completed} files"),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("walk", total=None)
+
+    def update(files: int) -> None:
+        if files >= 20_000 and not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=files)
+
+    try:
+        yield update
+    finally:
+        bar.stop()
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -18,7 +18,16 @@ from typing import Any
 from pitstop.errors import ConfigError, PitstopError
 from pitstop.model import Severity
 
-KEYS = ("select", "ignore", "severity", "per-path-ignores", "fail-on", "exclude")
+KEYS = (
+    "select",
+    "ignore",
+    "severity",
+    "per-path-ignores",
+    "fail-on",
+    "exclude",
+    "context-budget-mb",
+)
+DEFAULT_CONTEXT_BUDGET_MB = 50.0  # seed 004: "build context under 50MB"
 NEVER = "never"
 
 
@@ -32,6 +41,7 @@ class Config:
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     fail_on: Severity | None = Severity.BLOCKING
     exclude: tuple[str, ...] = ()
+    context_budget_mb: float = DEFAULT_CONTEXT_BUDGET_MB
     source: str | None = None
 
     def enabled(self, code: str) -> bool:
@@ -121,6 +131,7 @@ def _validated(table: Mapping[str, Any], text: str, path: str) -> Config:
         per_path_ignores=_per_path(table, problem),
         fail_on=_fail_on(table, problem),
         exclude=_strings(table, "exclude", problem),
+        context_budget_mb=_budget(table, problem),
         source=path,
     )
     if problems:
@@ -171,6 +182,14 @@ def _per_path(
             continue
         entries.append((pattern, tuple(c.upper() for c in codes)))
     return tuple(entries)
+
+
+def _budget(table: Mapping[str, Any], problem: Problem) -> float:
+    value = table.get("context-budget-mb", DEFAULT_CONTEXT_BUDGET_MB)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        problem("context-budget-mb", "context-budget-mb must be a positive number of megabytes")
+        return DEFAULT_CONTEXT_BUDGET_MB
+    return float(value)
 
 
 def _fail_on(table: Mapping[str, Any], problem: Problem) -> Severity | None:

@@ -3,6 +3,7 @@ which of its bytes the Dockerfile's COPY and ADD instructions can use."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,9 @@ class ContextResult:
     unused_bytes: int | None
 
 
-def measure_context(root: Path, dockerfile: Path | None) -> ContextResult:
+def measure_context(
+    root: Path, dockerfile: Path | None, progress: Callable[[int], None] | None = None
+) -> ContextResult:
     if not root.is_dir():
         raise PitstopError("no such directory", path=str(root))
     relative_dockerfile = _relative(root, dockerfile) if dockerfile else None
@@ -28,7 +31,7 @@ def measure_context(root: Path, dockerfile: Path | None) -> ContextResult:
     ignore = None
     if ignore_path is not None:
         ignore = parse_ignore((root / ignore_path).read_text(encoding="utf-8"), ignore_path)
-    tree = walk_context(root, ignore)
+    tree = walk_context(root, ignore, progress=progress)
     unused = None
     if dockerfile is not None:
         unused = tree.bytes - _used_bytes(tree, dockerfile)

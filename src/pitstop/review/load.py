@@ -52,6 +52,7 @@ def load_project(root: Path, config: Config, only: str | None = None) -> Loaded:
         missing_paths=tuple(_missing(declared, tree)),
         dependency_files=tuple(dependency_files),
         ignore_files=tuple(ignore_files),
+        context_budget_bytes=int(config.context_budget_mb * 1000 * 1000),
     )
     return Loaded(project, problems + dependency_problems)
 

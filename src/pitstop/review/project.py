@@ -7,13 +7,14 @@ dependency declarations; rules already read builds through `DockerfileSource.bui
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from pitstop.model import Location
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
 from pitstop.parsers.dockerfile import Dockerfile, Stage
 from pitstop.parsers.ignore import IgnoreFile
+from pitstop.review.context import ContextTree, walk_context
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,17 @@ class Project:
     missing_paths: tuple[tuple[Location, str, str], ...] = ()
     dependency_files: tuple[DependencyFile, ...] = ()
     ignore_files: tuple[IgnoreFile, ...] = ()
+    context_budget_bytes: int = 50 * 1000 * 1000
+    _measured: dict[tuple[str, str | None], ContextTree] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def measure(self, context: str, ignore: IgnoreFile | None) -> ContextTree:
+        """The context as Docker sends it with `ignore` (walked once per pair)."""
+        key = (context, ignore.path if ignore else None)
+        if key not in self._measured:
+            self._measured[key] = walk_context(self.tree.root / context, ignore)
+        return self._measured[key]
 
     def ignore_file_for(self, dockerfile: str, context: str) -> IgnoreFile | None:
         """The ignore file Docker applies: `<Dockerfile>.dockerignore` beside the Dockerfile

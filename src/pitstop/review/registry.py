@@ -6,6 +6,7 @@ from __future__ import annotations
 from pitstop.review.rules import (
     cache,
     context,
+    context_size,
     dependencies,
     hardening,
     images,
@@ -23,6 +24,7 @@ RULES: tuple[Rule, ...] = (
     *images.RULES,
     *secrets.RULES,
     *context.RULES,
+    *context_size.RULES,
     *dependencies.RULES,
 )
 
