@@ -309,9 +309,18 @@ def _names_local_path(url: str) -> bool:
 
 
 def _dependency(
-    source: str, line: int, column: int, name: str | None, raw: str, kind: str, group: str | None
+    source: str,
+    line: int,
+    column: int,
+    name: str | None,
+    raw: str,
+    kind: str,
+    group: str | None,
+    local_raw: str | None = None,
 ) -> PathDependency:
-    local = local_path(raw)
+    """The record for one path dependency; `local_raw` is what names the path, when `raw`
+    carries more (a `#egg=` fragment in a requirements URL)."""
+    local = local_path(raw if local_raw is None else local_raw)
     return PathDependency(
         source=source,
         line=line,
@@ -544,16 +553,5 @@ def _located(
         name = egg.group(1) if egg else None
     offset = logical.text.find(raw)
     line, column = logical.position(max(offset, 0))
-    local = local_path(raw.split("#", 1)[0] if kind != "requirements-path" else raw)
-    return PathDependency(
-        source=path,
-        line=line,
-        column=column,
-        name=name,
-        raw=raw,
-        kind=kind,
-        path=local.path,
-        absolute=local.absolute,
-        malformed=local.malformed,
-        group=None,
-    )
+    local_raw = raw.split("#", 1)[0] if kind != "requirements-path" else raw
+    return _dependency(path, line, column, name, raw, kind, None, local_raw)

@@ -9,7 +9,7 @@ copied in before the install step.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from pitstop.model import Area, Fix, Location, Related, Severity
@@ -190,40 +190,56 @@ def check_absolute(project: Project) -> Iterator[Hit]:
         )
 
 
-def check_outside(project: Project) -> Iterator[Hit]:
-    for file, chosen, file_uses in _grouped(project, "outside"):
+Describe = Callable[[PathDependency, list[PathDependency], list[Use]], str]
+
+
+def _hits(
+    project: Project, problem: str, describe: Describe, fixable: bool = True
+) -> Iterator[Hit]:
+    """One hit per dependency file with `problem`, at its first such dependency."""
+    for file, chosen, file_uses in _grouped(project, problem):
         first = chosen[0]
         yield Hit(
             Location(file.path, first.line, first.column),
-            f"{_names(chosen)}: `{first.raw}` resolves outside the build context "
-            f"{_contexts(file_uses)}, which Docker never sends: the install in the image fails. "
-            "Build from a context that holds the project and its path dependencies.",
+            describe(first, chosen, file_uses),
             related=_related(file, chosen, file_uses),
-            fix=_fix(project, file, chosen, file_uses),
+            fix=_fix(project, file, chosen, file_uses) if fixable else None,
         )
+
+
+def check_outside(project: Project) -> Iterator[Hit]:
+    yield from _hits(
+        project,
+        "outside",
+        lambda first, chosen, uses: (
+            f"{_names(chosen)}: `{first.raw}` resolves outside the build context "
+            f"{_contexts(uses)}, which Docker never sends: the install in the image fails. "
+            "Build from a context that holds the project and its path dependencies."
+        ),
+    )
 
 
 def check_not_copied(project: Project) -> Iterator[Hit]:
-    for file, chosen, file_uses in _grouped(project, "not-copied"):
-        first = chosen[0]
-        yield Hit(
-            Location(file.path, first.line, first.column),
+    yield from _hits(
+        project,
+        "not-copied",
+        lambda first, chosen, uses: (
             f"{_names(chosen)}: `{first.raw}` is inside the build context but the Dockerfile "
             "does not copy it into the image before the step that installs the project, so the "
-            "install cannot find it. COPY it before that step.",
-            related=_related(file, chosen, file_uses),
-            fix=_fix(project, file, chosen, file_uses),
-        )
+            "install cannot find it. COPY it before that step."
+        ),
+    )
 
 
 def check_malformed(project: Project) -> Iterator[Hit]:
-    for file, chosen, file_uses in _grouped(project, "malformed"):
-        first = chosen[0]
-        yield Hit(
-            Location(file.path, first.line, first.column),
-            f"{first.malformed} ({_names(chosen)}). Use a path relative to the project instead.",
-            related=_related(file, chosen, file_uses),
-        )
+    yield from _hits(
+        project,
+        "malformed",
+        lambda first, chosen, uses: (
+            f"{first.malformed} ({_names(chosen)}). Use a path relative to the project instead."
+        ),
+        fixable=False,
+    )
 
 
 RULES = (
