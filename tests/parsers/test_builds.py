@@ -9,13 +9,12 @@ import pytest
 
 from pitstop.errors import PitstopError
 from pitstop.parsers.builds import (
-    MAX_YAML_CHARS,
     docker_build_commands,
-    load_yaml,
     parse_bake_builds,
     parse_compose_builds,
     parse_workflow_builds,
 )
+from pitstop.parsers.yamlfile import MAX_YAML_CHARS, load_yaml
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "monorepo" / ".github" / "workflows"
 

@@ -32,17 +32,18 @@ import csv
 import json
 import re
 import shlex
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pitstop.errors import PitstopError
-
-MAX_YAML_CHARS = 10 * 1024 * 1024
-"""Refuse YAML larger than this: no real workflow or compose file comes near it."""
-
-MAX_ALIAS_EXPANSION = 1_000_000
-"""Refuse YAML whose aliases, fully expanded, would stand for more nodes than this."""
+from pitstop.parsers.yamlfile import (
+    key_line,
+    line_of,
+    load_yaml,
+    mapping,
+    scalar_text,
+)
 
 BUILD_PUSH_ACTION = "docker/build-push-action"
 
@@ -73,128 +74,6 @@ class BuildDeclaration:
     working_directory: str | None = None
 
 
-# --- YAML loading ----------------------------------------------------------------------
-
-
-def load_yaml(text: str, path: str) -> Any:
-    """The round-trip document in `text`, or a PitstopError naming `path` and the line.
-
-    Duplicate keys are an error, as they are for GitHub Actions and Compose.
-    """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    if len(text) > MAX_YAML_CHARS:
-        limit = MAX_YAML_CHARS // (1024 * 1024)
-        raise PitstopError(f"YAML file larger than {limit} MiB; refusing to parse it", path=path)
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    try:
-        if "*" in text:  # an alias needs `*name`; without one there is nothing to expand
-            _check_alias_expansion(yaml.parse(text), path)
-        return yaml.load(text)
-    except MarkedYAMLError as error:
-        raise _yaml_error(error, path) from None
-    except YAMLError as error:
-        raise PitstopError(f"invalid YAML: {error}", path=path) from None
-
-
-def _yaml_error(error: Any, path: str) -> PitstopError:
-    mark = error.problem_mark or error.context_mark
-    line = mark.line + 1 if mark is not None else None
-    what = " ".join(str(part) for part in (error.context, error.problem) if part)
-    return PitstopError(f"invalid YAML: {what or type(error).__name__}", path=path, line=line)
-
-
-def _check_alias_expansion(events: Iterator[Any], path: str) -> None:
-    """Refuse a document whose aliases expand to more than MAX_ALIAS_EXPANSION nodes.
-
-    ruamel shares aliased nodes instead of copying them, so loading is cheap; but any
-    consumer that walks or serialises the result pays for the full expansion (nine
-    levels of nine aliases stand for 9**9 nodes). Counting on the event stream costs
-    one pass: each anchored node's expanded size is recorded when it closes, and an
-    alias adds that size to its parent. An alias to a node still open is recursive,
-    which no workflow or compose file needs and a naive walker never leaves.
-    """
-    from ruamel.yaml.events import (
-        AliasEvent,
-        CollectionEndEvent,
-        CollectionStartEvent,
-        ScalarEvent,
-    )
-
-    sizes: dict[str, int] = {}
-    open_nodes: list[tuple[str | None, int]] = [(None, 0)]
-    expanded = 0
-    for event in events:
-        if isinstance(event, CollectionStartEvent):
-            open_nodes.append((event.anchor, 1))
-            continue
-        if isinstance(event, AliasEvent):
-            if any(anchor == event.anchor for anchor, _ in open_nodes):
-                raise PitstopError(
-                    f"recursive YAML alias *{event.anchor}",
-                    path=path,
-                    line=event.start_mark.line + 1,
-                )
-            size = sizes.get(event.anchor, 1)
-            expanded += size
-            if expanded > MAX_ALIAS_EXPANSION:
-                raise PitstopError(
-                    f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION} nodes "
-                    "(a 'billion laughs' document); refusing to parse it",
-                    path=path,
-                    line=event.start_mark.line + 1,
-                )
-        elif isinstance(event, ScalarEvent):
-            size = 1
-            if event.anchor:
-                sizes[event.anchor] = 1
-        elif isinstance(event, CollectionEndEvent):
-            anchor, size = open_nodes.pop()
-            if anchor:
-                sizes[anchor] = size
-        else:
-            continue
-        anchor, total = open_nodes[-1]
-        open_nodes[-1] = (anchor, total + size)
-
-
-def _key_line(node: object, key: object) -> int | None:
-    """The 1-based line of `key` in a round-trip mapping; None for a key merged by `<<`."""
-    try:
-        return int(node.lc.key(key)[0]) + 1  # type: ignore[attr-defined]
-    except (AttributeError, KeyError, TypeError):
-        return None
-
-
-def _node_line(node: object) -> int | None:
-    try:
-        return int(node.lc.line) + 1  # type: ignore[attr-defined]
-    except (AttributeError, TypeError):
-        return None
-
-
-def _line_of(node: object, key: object) -> int:
-    """The line of `key`, else of the mapping that holds it (for merged keys), else 1."""
-    return _key_line(node, key) or _node_line(node) or 1
-
-
-def _text(value: object) -> str | None:
-    """A scalar as the text a tool would receive: YAML 1.2 booleans in lower case."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Mapping | list):
-        return None
-    return str(value)
-
-
-def _mapping(value: object) -> Mapping[Any, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
 # --- GitHub Actions workflows ----------------------------------------------------------
 
 
@@ -204,11 +83,11 @@ def parse_workflow_builds(text: str, path: str) -> list[BuildDeclaration]:
     Reusable workflows are ordinary workflows here; a job that calls one (`jobs.<id>.uses`)
     builds nothing itself.
     """
-    document = _mapping(load_yaml(text, path))
+    document = mapping(load_yaml(text, path))
     workflow_dir = _run_directory(document)
     builds: list[BuildDeclaration] = []
-    for job in _mapping(document.get("jobs")).values():
-        job = _mapping(job)
+    for job in mapping(document.get("jobs")).values():
+        job = mapping(job)
         job_dir = _run_directory(job) or workflow_dir
         steps = job.get("steps")
         for step in steps if isinstance(steps, list) else []:
@@ -219,7 +98,7 @@ def parse_workflow_builds(text: str, path: str) -> list[BuildDeclaration]:
 
 def _run_directory(node: Mapping[Any, Any]) -> str | None:
     """`defaults.run.working-directory`, which applies to `run:` steps only."""
-    return _text(_mapping(_mapping(node.get("defaults")).get("run")).get("working-directory"))
+    return scalar_text(mapping(mapping(node.get("defaults")).get("run")).get("working-directory"))
 
 
 def _step_builds(step: Mapping[Any, Any], path: str, job_dir: str | None) -> list[BuildDeclaration]:
@@ -228,7 +107,7 @@ def _step_builds(step: Mapping[Any, Any], path: str, job_dir: str | None) -> lis
         return [_action_build(step, path)]
     run = step.get("run")
     if isinstance(run, str) and "docker" in run:
-        directory = _text(step.get("working-directory")) or job_dir
+        directory = scalar_text(step.get("working-directory")) or job_dir
         return _run_builds(step, run, path, directory)
     return []
 
@@ -240,20 +119,20 @@ def _is_build_push_action(uses: str) -> bool:
 
 
 def _action_build(step: Mapping[Any, Any], path: str) -> BuildDeclaration:
-    inputs = _mapping(step.get("with"))
+    inputs = mapping(step.get("with"))
     return BuildDeclaration(
         source=path,
-        line=_line_of(step, "uses"),
-        context=_text(inputs.get("context")) or None,
-        dockerfile=_text(inputs.get("file")) or None,
-        target=_text(inputs.get("target")) or None,
+        line=line_of(step, "uses"),
+        context=scalar_text(inputs.get("context")) or None,
+        dockerfile=scalar_text(inputs.get("file")) or None,
+        target=scalar_text(inputs.get("target")) or None,
         build_args=tuple(_split_arg(item) for item in _action_list(inputs.get("build-args"))),
         cache_from=_action_list(inputs.get("cache-from")),
         cache_to=_action_list(inputs.get("cache-to")),
         kind="workflow-action",
-        context_line=_key_line(inputs, "context") if "context" in inputs else None,
-        dockerfile_line=_key_line(inputs, "file") if "file" in inputs else None,
-        name=_text(step.get("name")),
+        context_line=key_line(inputs, "context") if "context" in inputs else None,
+        dockerfile_line=key_line(inputs, "file") if "file" in inputs else None,
+        name=scalar_text(step.get("name")),
     )
 
 
@@ -265,9 +144,9 @@ def _action_list(value: object) -> tuple[str, ...]:
     `type=registry,ref=x` is itself comma-separated; quotes are CSV quotes.
     """
     if isinstance(value, list):
-        lines = [text for item in value if (text := _text(item))]
+        lines = [text for item in value if (text := scalar_text(item))]
     else:
-        lines = (_text(value) or "").splitlines()
+        lines = (scalar_text(value) or "").splitlines()
     items = []
     for line in lines:
         fields = next(csv.reader([line]), [])
@@ -306,7 +185,7 @@ def _run_builds(
                 kind="workflow-run",
                 context_line=line if command.context is not None else None,
                 dockerfile_line=line if command.dockerfile is not None else None,
-                name=_text(step.get("name")),
+                name=scalar_text(step.get("name")),
                 working_directory=directory,
             )
         )
@@ -323,7 +202,7 @@ def _script_first_line(step: Mapping[Any, Any], script: str) -> int:
     try:
         value_line = int(step.lc.value("run")[0]) + 1  # type: ignore[attr-defined]
     except (AttributeError, KeyError, TypeError):
-        return _line_of(step, "run")
+        return line_of(step, "run")
     return value_line + 1 if type(script).__name__ == "LiteralScalarString" else value_line
 
 
@@ -477,9 +356,9 @@ def _parse_build_options(arguments: list[str]) -> DockerBuildCommand:
 
 def parse_compose_builds(text: str, path: str) -> list[BuildDeclaration]:
     """Every `services.<name>.build` of a compose file, in service order."""
-    document = _mapping(load_yaml(text, path))
+    document = mapping(load_yaml(text, path))
     builds = []
-    for name, service in _mapping(document.get("services")).items():
+    for name, service in mapping(document.get("services")).items():
         if isinstance(service, Mapping) and "build" in service:
             builds.append(_compose_build(str(name), service, path))
     return builds
@@ -487,23 +366,23 @@ def parse_compose_builds(text: str, path: str) -> list[BuildDeclaration]:
 
 def _compose_build(name: str, service: Mapping[Any, Any], path: str) -> BuildDeclaration:
     build = service["build"]
-    line = _line_of(service, "build")
+    line = line_of(service, "build")
     if isinstance(build, Mapping):
-        context_line = _line_of(build, "context") if "context" in build else None
+        context_line = line_of(build, "context") if "context" in build else None
     else:  # `build: ./dir` is the context alone
         build, context_line = {"context": build}, line
     return BuildDeclaration(
         source=path,
         line=line,
-        context=_text(build.get("context")),
-        dockerfile=_text(build.get("dockerfile")),
-        target=_text(build.get("target")),
+        context=scalar_text(build.get("context")),
+        dockerfile=scalar_text(build.get("dockerfile")),
+        target=scalar_text(build.get("target")),
         build_args=_compose_args(build.get("args")),
         cache_from=_text_list(build.get("cache_from")),
         cache_to=_text_list(build.get("cache_to")),
         kind="compose",
         context_line=context_line,
-        dockerfile_line=_line_of(build, "dockerfile") if "dockerfile" in build else None,
+        dockerfile_line=line_of(build, "dockerfile") if "dockerfile" in build else None,
         name=name,
     )
 
@@ -511,16 +390,16 @@ def _compose_build(name: str, service: Mapping[Any, Any], path: str) -> BuildDec
 def _compose_args(args: object) -> tuple[tuple[str, str], ...]:
     """`args` as a mapping or as a list of `KEY=VALUE` / bare `KEY` entries."""
     if isinstance(args, Mapping):
-        return tuple((str(key), _text(value) or "") for key, value in args.items())
+        return tuple((str(key), scalar_text(value) or "") for key, value in args.items())
     if isinstance(args, list):
-        return tuple(_split_arg(text) for item in args if (text := _text(item)))
+        return tuple(_split_arg(text) for item in args if (text := scalar_text(item)))
     return ()
 
 
 def _text_list(value: object) -> tuple[str, ...]:
     if isinstance(value, list):
-        return tuple(text for item in value if (text := _text(item)))
-    text = _text(value)
+        return tuple(text for item in value if (text := scalar_text(item)))
+    text = scalar_text(value)
     return (text,) if text else ()
 
 
@@ -593,7 +472,7 @@ def _bake_build(target: _BakeTarget, path: str) -> BuildDeclaration:
     attributes = target.attributes
 
     def text(key: str) -> str | None:
-        return _text(attributes[key][0]) if key in attributes else None
+        return scalar_text(attributes[key][0]) if key in attributes else None
 
     def line(key: str) -> int | None:
         return attributes[key][1] if key in attributes else None
@@ -605,7 +484,9 @@ def _bake_build(target: _BakeTarget, path: str) -> BuildDeclaration:
         context=text("context"),
         dockerfile=text("dockerfile"),
         target=text("target"),
-        build_args=tuple((str(key), _text(value) or "") for key, value in _mapping(args).items()),
+        build_args=tuple(
+            (str(key), scalar_text(value) or "") for key, value in mapping(args).items()
+        ),
         cache_from=_bake_cache(attributes.get("cache-from", (None, 0))[0]),
         cache_to=_bake_cache(attributes.get("cache-to", (None, 0))[0]),
         kind="bake",
@@ -621,8 +502,8 @@ def _bake_cache(value: object) -> tuple[str, ...]:
     specs = []
     for entry in entries:
         if isinstance(entry, Mapping):
-            specs.append(",".join(f"{key}={_text(item)}" for key, item in entry.items()))
-        elif (spec := _text(entry)) is not None and spec:
+            specs.append(",".join(f"{key}={scalar_text(item)}" for key, item in entry.items()))
+        elif (spec := scalar_text(entry)) is not None and spec:
             specs.append(spec)
     return tuple(specs)
 
@@ -695,13 +576,13 @@ def _bake_json(text: str, path: str) -> list[_BakeTarget]:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise PitstopError(f"invalid JSON: {error.msg}", path=path, line=error.lineno) from None
-    section = _mapping(document).get("target")
+    section = mapping(document).get("target")
     offset = _key_offset(text, "target", 0)
     targets = []
-    for name, body in _mapping(section).items():
+    for name, body in mapping(section).items():
         start = _key_offset(text, name, offset)
         attributes = {}
-        for key, value in _mapping(body).items():
+        for key, value in mapping(body).items():
             at = _key_offset(text, key, start)
             attributes[str(key)] = (value, _line_at(text, at))
         targets.append(_BakeTarget(str(name), _line_at(text, start), attributes))
