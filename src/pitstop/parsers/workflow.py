@@ -1,0 +1,251 @@
+"""GitHub Actions workflow YAML in, a typed model out, every part with its line.
+
+The model keeps what review rules and the pipeline graph read: triggers with their branch
+and path filters, jobs with `needs`, matrix, steps (`uses`/`with`/`run`), env,
+`concurrency`, `timeout-minutes`, outputs, `if:`, reusable-workflow calls, and the
+artifacts steps upload and download. Expressions (`${{ ... }}`) stay as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pitstop.errors import PitstopError
+from pitstop.parsers.yamlfile import key_line, line_of, load_yaml, mapping, scalar_text
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One event under `on:`, with its filters (empty tuples: no filter of that kind)."""
+
+    event: str
+    line: int
+    branches: tuple[str, ...] = ()
+    branches_ignore: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    paths_ignore: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a branch, tag or path filter narrows this trigger."""
+        return bool(
+            self.branches or self.branches_ignore or self.paths or self.paths_ignore or self.tags
+        )
+
+
+@dataclass(frozen=True)
+class Step:
+    index: int
+    line: int
+    name: str | None
+    id: str | None
+    uses: str | None
+    with_: Mapping[str, str] = field(default_factory=dict)
+    with_lines: Mapping[str, int] = field(default_factory=dict)
+    run: str | None = None
+    run_line: int | None = None
+    if_: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    working_directory: str | None = None
+
+    @property
+    def action(self) -> str | None:
+        """`owner/repo` (or `./path`) of `uses`, without the `@ref`."""
+        return self.uses.split("@", 1)[0].lower() if self.uses else None
+
+    @property
+    def label(self) -> str:
+        return (
+            self.name
+            or self.id
+            or self.uses
+            or (self.run or "").strip().splitlines()[0][:40]
+            or f"step {self.index + 1}"
+        )
+
+    def input(self, name: str) -> str | None:
+        return self.with_.get(name)
+
+    def input_line(self, name: str) -> int:
+        return self.with_lines.get(name, self.line)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    line: int
+    name: str | None
+    needs: tuple[str, ...]
+    needs_line: int | None
+    runs_on: str | None
+    steps: tuple[Step, ...]
+    if_: str | None = None
+    timeout_minutes: str | None = None
+    outputs: Mapping[str, str] = field(default_factory=dict)
+    matrix: Mapping[str, Any] = field(default_factory=dict)
+    uses: str | None = None  # a reusable workflow call
+    env: Mapping[str, str] = field(default_factory=dict)
+    concurrency: str | None = None
+
+    @property
+    def uploads(self) -> tuple[str, ...]:
+        """Names of artifacts this job uploads (`actions/upload-artifact`)."""
+        return tuple(
+            s.input("name") or "artifact"
+            for s in self.steps
+            if s.action == "actions/upload-artifact"
+        )
+
+    @property
+    def downloads(self) -> tuple[str, ...]:
+        return tuple(
+            s.input("name") or "*" for s in self.steps if s.action == "actions/download-artifact"
+        )
+
+
+@dataclass(frozen=True)
+class Workflow:
+    path: str
+    name: str | None
+    triggers: tuple[Trigger, ...]
+    jobs: tuple[Job, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+    concurrency: str | None = None
+    concurrency_cancels: bool = False
+    on_line: int = 1
+
+    def job(self, job_id: str) -> Job | None:
+        return next((j for j in self.jobs if j.id == job_id), None)
+
+    def trigger(self, event: str) -> Trigger | None:
+        return next((t for t in self.triggers if t.event == event), None)
+
+
+def parse_workflow(text: str, path: str) -> Workflow:
+    """The workflow in `text`; PitstopError naming `path` and the line for bad YAML or shape."""
+    document = load_yaml(text, path)
+    if not isinstance(document, Mapping):
+        raise PitstopError("a workflow must be a mapping with `on` and `jobs`", path=path, line=1)
+    jobs_node = document.get("jobs")
+    if not isinstance(jobs_node, Mapping):
+        raise PitstopError(
+            "a workflow needs a `jobs` mapping", path=path, line=key_line(document, "jobs") or 1
+        )
+    on_key = "on" if "on" in document else True if True in document else None
+    concurrency = document.get("concurrency")
+    return Workflow(
+        path=path,
+        name=scalar_text(document.get("name")),
+        triggers=_triggers(document.get(on_key) if on_key is not None else None, document, on_key),
+        jobs=tuple(_job(str(job_id), node, jobs_node) for job_id, node in jobs_node.items()),
+        env=_strings(document.get("env")),
+        concurrency=_concurrency_group(concurrency),
+        concurrency_cancels=_cancels(concurrency),
+        on_line=key_line(document, on_key) or 1 if on_key is not None else 1,
+    )
+
+
+def _strings(node: object) -> dict[str, str]:
+    return {str(k): scalar_text(v) or "" for k, v in mapping(node).items()}
+
+
+def _list(node: object) -> tuple[str, ...]:
+    if isinstance(node, str):
+        return (node,)
+    if isinstance(node, list):
+        return tuple(str(item) for item in node)
+    return ()
+
+
+def _triggers(node: object, document: Mapping[Any, Any], key: object) -> tuple[Trigger, ...]:
+    line = (key_line(document, key) or 1) if key is not None else 1
+    if isinstance(node, str):
+        return (Trigger(node, line),)
+    if isinstance(node, list):
+        return tuple(Trigger(str(event), line) for event in node)
+    triggers = []
+    for event, config in mapping(node).items():
+        filters = mapping(config)
+        triggers.append(
+            Trigger(
+                str(event),
+                key_line(node, event) or line,
+                branches=_list(filters.get("branches")),
+                branches_ignore=_list(filters.get("branches-ignore")),
+                paths=_list(filters.get("paths")),
+                paths_ignore=_list(filters.get("paths-ignore")),
+                tags=_list(filters.get("tags")),
+            )
+        )
+    return tuple(triggers)
+
+
+def _concurrency_group(node: object) -> str | None:
+    if isinstance(node, Mapping):
+        return scalar_text(node.get("group"))
+    return scalar_text(node)
+
+
+def _cancels(node: object) -> bool:
+    return isinstance(node, Mapping) and scalar_text(node.get("cancel-in-progress")) not in (
+        None,
+        "false",
+    )
+
+
+def _job(job_id: str, node: object, jobs: Mapping[Any, Any]) -> Job:
+    job = mapping(node)
+    strategy = mapping(job.get("strategy"))
+    steps_node = job.get("steps")
+    steps = steps_node if isinstance(steps_node, list) else []
+    directory = scalar_text(
+        mapping(mapping(job.get("defaults")).get("run")).get("working-directory")
+    )
+    return Job(
+        id=job_id,
+        line=key_line(jobs, job_id) or 1,
+        name=scalar_text(job.get("name")),
+        needs=_list(job.get("needs")),
+        needs_line=key_line(job, "needs"),
+        runs_on=scalar_text(job.get("runs-on"))
+        if not isinstance(job.get("runs-on"), list)
+        else ",".join(_list(job.get("runs-on"))),
+        steps=tuple(_step(i, s, steps, directory) for i, s in enumerate(steps)),
+        if_=scalar_text(job.get("if")),
+        timeout_minutes=scalar_text(job.get("timeout-minutes")),
+        outputs=_strings(job.get("outputs")),
+        matrix=dict(mapping(strategy.get("matrix"))),
+        uses=scalar_text(job.get("uses")),
+        env=_strings(job.get("env")),
+        concurrency=_concurrency_group(job.get("concurrency")),
+    )
+
+
+def _step(index: int, node: object, steps: list[Any], directory: str | None) -> Step:
+    step = mapping(node)
+    inputs = mapping(step.get("with"))
+    line = _item_line(steps, index)
+    return Step(
+        index=index,
+        line=line,
+        name=scalar_text(step.get("name")),
+        id=scalar_text(step.get("id")),
+        uses=scalar_text(step.get("uses")),
+        with_={str(k): scalar_text(v) or "" for k, v in inputs.items()},
+        with_lines={str(k): line_of(inputs, k) for k in inputs},
+        run=scalar_text(step.get("run")),
+        run_line=key_line(step, "run"),
+        if_=scalar_text(step.get("if")),
+        env=_strings(step.get("env")),
+        working_directory=scalar_text(step.get("working-directory")) or directory,
+    )
+
+
+def _item_line(items: list[Any], index: int) -> int:
+    try:
+        return int(items.lc.item(index)[0]) + 1  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return 1
