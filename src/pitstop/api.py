@@ -21,6 +21,7 @@ from pitstop.review.registry import RULES, known_codes
 from pitstop.review.rules.base import Rule
 
 if TYPE_CHECKING:
+    from pitstop.pipeline import PipelineResult
     from pitstop.review.context_command import ContextResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -107,6 +108,15 @@ def context(
     from pitstop.review.context_command import measure_context
 
     return measure_context(Path(path), Path(dockerfile) if dockerfile else None, progress)
+
+
+def pipeline(workflow: str | Path, timings: str | Path | None = None) -> PipelineResult:
+    """The job graph of the workflow file `workflow`, its critical path and what each
+    proposed change saves; with `timings` (`gh run view RUN_ID --json jobs` output, or
+    `{"job": seconds}`) measured in seconds, else by job count."""
+    from pitstop.pipeline import analyse_pipeline
+
+    return analyse_pipeline(Path(workflow), Path(timings) if timings is not None else None)
 
 
 def rules() -> tuple[Rule, ...]:

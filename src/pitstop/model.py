@@ -89,6 +89,9 @@ class Finding:
     area: Area
     related: tuple[Related, ...] = ()
     fix: Fix | None = None
+    # Python modules the finding concerns (found in the repository, never guessed from
+    # distribution names): the action plan checks that they import in the built image.
+    imports: tuple[str, ...] = ()
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from pitstop.model import BuildInfo, Finding, ReviewResult, Severity
 from pitstop.review.fixes import plan_fixes, unified_diff
 
-_IMPORT_CHECK = 'docker run --rm IMAGE python -c "import {module}"'
+_IMPORT_CHECK = 'docker run --rm pitstop-verify python -c "import {module}"'
 
 
 def render(result: ReviewResult) -> str:
@@ -103,21 +103,8 @@ def _unique(builds: Iterable[BuildInfo]) -> list[BuildInfo]:
 def _verify(result: ReviewResult, finding: Finding) -> list[str]:
     commands = [f"pitstop review --select {finding.rule}"]
     commands += [f"{b.command} -t pitstop-verify" for b in _builds_for(result, finding)]
-    if finding.rule.startswith("PS3"):
-        for module in _modules(finding):
-            commands.append(_IMPORT_CHECK.format(module=module).replace("IMAGE", "pitstop-verify"))
+    commands += [_IMPORT_CHECK.format(module=module) for module in finding.imports]
     return commands
-
-
-def _modules(finding: Finding) -> list[str]:
-    """Import names of the distributions a dependency finding names (`a-b` -> `a_b`)."""
-    text = finding.message
-    start, end = text.find("; "), text.find("):")
-    if start < 0 or end < start:
-        return []
-    return [
-        name.strip().replace("-", "_") for name in text[start + 2 : end].split(",") if name.strip()
-    ]
 
 
 def _rollback(result: ReviewResult, finding: Finding) -> str:

@@ -63,6 +63,7 @@ def _finding(rule: Rule, hit: Hit, config: Config) -> Finding:
         area=rule.area,
         related=hit.related,
         fix=hit.fix,
+        imports=hit.imports,
     )
 
 

@@ -17,6 +17,7 @@ class Hit:
     message: str
     related: tuple[Related, ...] = ()
     fix: Fix | None = None
+    imports: tuple[str, ...] = ()
 
 
 DockerfileCheck = Callable[[DockerfileSource, Project], Iterable[Hit]]

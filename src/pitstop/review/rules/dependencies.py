@@ -9,7 +9,7 @@ copied in before the install step.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from pitstop.model import Area, Fix, Location, Related, Severity
@@ -187,7 +187,20 @@ def check_absolute(project: Project) -> Iterator[Hit]:
             f"them.{where}",
             related=_related(file, chosen, file_uses),
             fix=_fix(project, file, chosen, file_uses),
+            imports=_modules(project, tails),
         )
+
+
+def _modules(project: Project, folders: Iterable[str]) -> tuple[str, ...]:
+    """The top-level import packages inside `folders` (flat or src layout), from the files."""
+    found = set()
+    for folder in folders:
+        for base in (f"{folder}/src/", f"{folder}/"):
+            for path in project.files:
+                parts = path[len(base) :].split("/") if path.startswith(base) else []
+                if len(parts) == 2 and parts[1] == "__init__.py" and parts[0] != "tests":
+                    found.add(parts[0])
+    return tuple(sorted(found))
 
 
 Describe = Callable[[PathDependency, list[PathDependency], list[Use]], str]
@@ -204,6 +217,7 @@ def _hits(
             describe(first, chosen, file_uses),
             related=_related(file, chosen, file_uses),
             fix=_fix(project, file, chosen, file_uses) if fixable else None,
+            imports=_modules(project, {t for d in chosen if (t := target_in_repository(file, d))}),
         )
 
 
