@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +21,8 @@ from pitstop.review.registry import RULES, known_codes
 from pitstop.review.rules.base import Rule
 
 if TYPE_CHECKING:
+    from pitstop.impact.explain import Explanation
+    from pitstop.impact.selector import Selection
     from pitstop.pipeline import PipelineResult
     from pitstop.review.context_command import ContextResult
 
@@ -117,6 +119,45 @@ def pipeline(workflow: str | Path, timings: str | Path | None = None) -> Pipelin
     from pitstop.pipeline import analyse_pipeline
 
     return analyse_pipeline(Path(workflow), Path(timings) if timings is not None else None)
+
+
+def affected(
+    root: str | Path = ".",
+    base: str | None = None,
+    changed: Sequence[str] | None = None,
+    use_cache: bool = True,
+    *,
+    precise: bool = True,
+) -> Selection:
+    """The test files under `root` that a change can affect. The change is the `changed`
+    paths (relative to `root`), or the working tree against merge-base(`base`, HEAD) from
+    git (default base HEAD: the uncommitted changes). `precise=False` gives the plain
+    module-level import closure instead of the name-level one (pitstop.impact.importtime)."""
+    from pitstop.impact.engine import run
+
+    return run(
+        Path(root), base=base, changed=changed, use_cache=use_cache, precise=precise
+    ).selection
+
+
+def explain(
+    test: str,
+    root: str | Path = ".",
+    base: str | None = None,
+    changed: Sequence[str] | None = None,
+    use_cache: bool = True,
+    *,
+    precise: bool = True,
+) -> Explanation:
+    """Why `test` (a test file path relative to `root`) is or is not in the selection of
+    `affected(...)` with the same arguments: the chain from a changed file to it."""
+    from pitstop.impact.engine import run
+    from pitstop.impact.explain import explain as explain_test
+
+    done = run(Path(root), base=base, changed=changed, use_cache=use_cache, precise=precise)
+    if test not in done.graph.tests:
+        raise PitstopError(f"not a test file of {root}: {test}")
+    return explain_test(test, done.selection, done.impact(), done.graph, precise=precise)
 
 
 def rules() -> tuple[Rule, ...]:

@@ -69,6 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--list", action="store_true", help="print every included path, one a line"
     )
     context.add_argument("--format", choices=("text", "json"), default="text")
+    pipeline = commands.add_parser(
+        "pipeline", help="a workflow's job graph, critical path and what each change saves"
+    )
+    pipeline.add_argument("workflow", help="the workflow file (.github/workflows/*.yml)")
+    pipeline.add_argument(
+        "--timings",
+        metavar="FILE",
+        help='job durations: `gh run view RUN_ID --json jobs` output or {"job": seconds}',
+    )
+    pipeline.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    _add_affected(commands)
     rules = commands.add_parser("rules", help="list the rules (markdown: the rules reference)")
     rules.add_argument("--format", choices=("text", "markdown"), default="text")
     return parser
@@ -101,6 +112,10 @@ def _run(args: argparse.Namespace) -> int:
         return _rules(args)
     if args.command == "context":
         return _context(args)
+    if args.command == "affected":
+        return _affected(args)
+    if args.command == "pipeline":
+        return _pipeline(args)
     return _review(args)
 
 
@@ -174,6 +189,19 @@ def _context(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pipeline(args: argparse.Namespace) -> int:
+    from pitstop import api
+    from pitstop.reports import pipeline_report
+
+    result = api.pipeline(args.workflow, args.timings)
+    render = {
+        "json": pipeline_report.render_json,
+        "markdown": pipeline_report.render_markdown,
+    }.get(args.format, pipeline_report.render_text)
+    _emit(render(result), None)
+    return 0
+
+
 @contextlib.contextmanager
 def _walk_progress() -> Iterator[Callable[[int], None] | None]:
     """A spinner with the file count on stderr, on a terminal only, once a walk gets large."""
@@ -216,3 +244,33 @@ def _emit(text: str, output: str | None) -> None:
     from pitstop.files import write_atomic
 
     write_atomic(Path(output), text)
+
+
+def _add_affected(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    affected = commands.add_parser(
+        "affected", help="the test files a change can affect (git diff test selection)"
+    )
+    change = affected.add_mutually_exclusive_group()
+    change.add_argument(
+        "--base", metavar="REF", help="the working tree against merge-base(REF, HEAD)"
+    )
+    change.add_argument(
+        "--changed", nargs="+", metavar="PATH", help="the changed files, relative to --root"
+    )
+    affected.add_argument("--root", default=".", metavar="DIR", help="project root (default: .)")
+    affected.add_argument("--format", choices=("text", "json", "pytest"), default="text")
+    affected.add_argument("--explain", metavar="TEST", help="why TEST is (not) selected")
+    affected.add_argument("--no-cache", action="store_true", help="parse every file again")
+
+
+def _affected(args: argparse.Namespace) -> int:
+    from pitstop import api
+    from pitstop.reports import affected_report
+
+    options = {"base": args.base, "changed": args.changed, "use_cache": not args.no_cache}
+    if args.explain:
+        explanation = api.explain(args.explain, args.root, **options)
+        _emit(affected_report.render_explanation(explanation), None)
+        return 0
+    _emit(affected_report.render(api.affected(args.root, **options), args.format), None)
+    return 0

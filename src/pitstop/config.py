@@ -26,6 +26,7 @@ KEYS = (
     "fail-on",
     "exclude",
     "context-budget-mb",
+    "affected",  # [tool.pitstop.affected]: read and checked by pitstop.impact.settings
 )
 DEFAULT_CONTEXT_BUDGET_MB = 50.0  # seed 004: "build context under 50MB"
 NEVER = "never"

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pitstop.errors import PitstopError
+from pitstop.parsers.workflow import check_workflow_size
 from pitstop.parsers.yamlfile import (
     key_line,
     line_of,
@@ -83,6 +84,7 @@ def parse_workflow_builds(text: str, path: str) -> list[BuildDeclaration]:
     Reusable workflows are ordinary workflows here; a job that calls one (`jobs.<id>.uses`)
     builds nothing itself.
     """
+    check_workflow_size(text, path)
     document = mapping(load_yaml(text, path))
     workflow_dir = _run_directory(document)
     builds: list[BuildDeclaration] = []
@@ -126,9 +128,9 @@ def _action_build(step: Mapping[Any, Any], path: str) -> BuildDeclaration:
         context=scalar_text(inputs.get("context")) or None,
         dockerfile=scalar_text(inputs.get("file")) or None,
         target=scalar_text(inputs.get("target")) or None,
-        build_args=tuple(_split_arg(item) for item in _action_list(inputs.get("build-args"))),
-        cache_from=_action_list(inputs.get("cache-from")),
-        cache_to=_action_list(inputs.get("cache-to")),
+        build_args=tuple(_split_arg(item) for item in action_list(inputs.get("build-args"))),
+        cache_from=action_list(inputs.get("cache-from")),
+        cache_to=action_list(inputs.get("cache-to")),
         kind="workflow-action",
         context_line=key_line(inputs, "context") if "context" in inputs else None,
         dockerfile_line=key_line(inputs, "file") if "file" in inputs else None,
@@ -136,7 +138,7 @@ def _action_build(step: Mapping[Any, Any], path: str) -> BuildDeclaration:
     )
 
 
-def _action_list(value: object) -> tuple[str, ...]:
+def action_list(value: object) -> tuple[str, ...]:
     """A list input of build-push-action: one item per line, CSV-unquoted.
 
     The action splits `build-args`, `cache-from` and `cache-to` on newlines only

@@ -50,6 +50,10 @@ class Step:
     if_: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     working_directory: str | None = None
+    key_lines: Mapping[str, int] = field(default_factory=dict)
+    script_line: int | None = None
+    """The file line of the script's first line when its lines map one to one onto the file's
+    (a literal block, `run: |`, or a one-line scalar); None when YAML folds or joins them."""
 
     @property
     def action(self) -> str | None:
@@ -72,6 +76,16 @@ class Step:
     def input_line(self, name: str) -> int:
         return self.with_lines.get(name, self.line)
 
+    def key_line(self, name: str) -> int:
+        """The line of the step's key `name` (`uses`, `with`, `run`, `if`...), else the step's."""
+        return self.key_lines.get(name, self.line)
+
+    def script_line_of(self, index: int) -> int:
+        """The file line of the script's 0-based line `index`, else the `run:` line."""
+        if self.script_line is None:
+            return self.run_line or self.line
+        return self.script_line + index
+
 
 @dataclass(frozen=True)
 class Job:
@@ -89,6 +103,8 @@ class Job:
     uses: str | None = None  # a reusable workflow call
     env: Mapping[str, str] = field(default_factory=dict)
     concurrency: str | None = None
+    environment: str | None = None  # the deployment environment's name
+    key_lines: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def uploads(self) -> tuple[str, ...]:
@@ -116,6 +132,8 @@ class Workflow:
     concurrency: str | None = None
     concurrency_cancels: bool = False
     on_line: int = 1
+    key_lines: Mapping[str, int] = field(default_factory=dict)
+    lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def job(self, job_id: str) -> Job | None:
         return next((j for j in self.jobs if j.id == job_id), None)
@@ -124,8 +142,26 @@ class Workflow:
         return next((t for t in self.triggers if t.event == event), None)
 
 
+MAX_WORKFLOW_BYTES = 512_000
+"""GitHub does not run a workflow file larger than this ("500 KB" in
+https://docs.github.com/en/actions/reference/limits: 512,000 bytes), so a bigger one is
+reported unread; it also bounds parse time (ruamel reads about 200 kB a second)."""
+
+
+def check_workflow_size(text: str, path: str) -> None:
+    """PitstopError for a workflow file over GitHub's limit: GitHub would not run it."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_WORKFLOW_BYTES:
+        raise PitstopError(
+            f"workflow file is {size:,} bytes, over GitHub's {MAX_WORKFLOW_BYTES:,}-byte limit "
+            "(GitHub does not run it); not parsed",
+            path=path,
+        )
+
+
 def parse_workflow(text: str, path: str) -> Workflow:
     """The workflow in `text`; PitstopError naming `path` and the line for bad YAML or shape."""
+    check_workflow_size(text, path)
     document = load_yaml(text, path)
     if not isinstance(document, Mapping):
         raise PitstopError("a workflow must be a mapping with `on` and `jobs`", path=path, line=1)
@@ -145,7 +181,18 @@ def parse_workflow(text: str, path: str) -> Workflow:
         concurrency=_concurrency_group(concurrency),
         concurrency_cancels=_cancels(concurrency),
         on_line=key_line(document, on_key) or 1 if on_key is not None else 1,
+        key_lines=_key_lines(document),
+        lines=tuple(text.splitlines()),
     )
+
+
+def _key_lines(node: Mapping[Any, Any]) -> dict[str, int]:
+    """The line of each key of a mapping, by its text (`on` for YAML 1.1's `True`)."""
+    return {
+        "on" if key is True else str(key): line
+        for key in node
+        if (line := key_line(node, key)) is not None
+    }
 
 
 def _strings(node: object) -> dict[str, str]:
@@ -221,7 +268,15 @@ def _job(job_id: str, node: object, jobs: Mapping[Any, Any]) -> Job:
         uses=scalar_text(job.get("uses")),
         env=_strings(job.get("env")),
         concurrency=_concurrency_group(job.get("concurrency")),
+        environment=_environment(job.get("environment")),
+        key_lines=_key_lines(job),
     )
+
+
+def _environment(node: object) -> str | None:
+    if isinstance(node, Mapping):
+        return scalar_text(node.get("name"))
+    return scalar_text(node)
 
 
 def _step(index: int, node: object, steps: list[Any], directory: str | None) -> Step:
@@ -241,7 +296,23 @@ def _step(index: int, node: object, steps: list[Any], directory: str | None) -> 
         if_=scalar_text(step.get("if")),
         env=_strings(step.get("env")),
         working_directory=scalar_text(step.get("working-directory")) or directory,
+        key_lines=_key_lines(step),
+        script_line=_script_line(step),
     )
+
+
+def _script_line(step: Mapping[Any, Any]) -> int | None:
+    """Where the script's first line is, when each of its lines is one line of the file."""
+    script = step.get("run")
+    try:
+        value_line = int(step.lc.value("run")[0]) + 1  # type: ignore[attr-defined]
+    except (AttributeError, KeyError, TypeError):
+        return None
+    if type(script).__name__ == "LiteralScalarString":
+        return value_line + 1  # the block starts on the line after `|`
+    if isinstance(script, str) and "\n" not in script and type(script).__name__ == "str":
+        return value_line  # a plain one-line scalar
+    return None
 
 
 def _item_line(items: list[Any], index: int) -> int:

@@ -1,9 +1,11 @@
 """YAML as pitstop reads it: YAML 1.2 round-trip (so `on:` stays a string key), a line
-number for every key, duplicate keys refused, size and alias expansion bounded."""
+number for every key, duplicate keys refused, size, nesting and alias expansion bounded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import functools
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from pitstop.errors import PitstopError
@@ -14,89 +16,156 @@ MAX_YAML_CHARS = 10 * 1024 * 1024
 MAX_ALIAS_EXPANSION = 1_000_000
 """Refuse YAML whose aliases, fully expanded, would stand for more nodes than this."""
 
+MAX_YAML_DEPTH = 100
+"""Refuse YAML nested deeper than this. Real workflows nest about ten levels; ruamel's
+composer recurses once per level (a traceback past Python's recursion limit) and its
+scanner slows down with the square of the flow-collection depth (`[[[[...` of 5,000
+levels takes a minute), so the bound is checked while scanning, before either bites."""
+
 
 def load_yaml(text: str, path: str) -> Any:
     """The round-trip document in `text`, or a PitstopError naming `path` and the line.
 
-    Duplicate keys are an error, as they are for GitHub Actions and Compose.
+    Duplicate keys are an error, as they are for GitHub Actions and Compose. The last few
+    documents are remembered, so the build and workflow parsers reading one file parse it
+    once: callers share the result and must not change it.
     """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
     if len(text) > MAX_YAML_CHARS:
         limit = MAX_YAML_CHARS // (1024 * 1024)
         raise PitstopError(f"YAML file larger than {limit} MiB; refusing to parse it", path=path)
+    return _load(text, path)
+
+
+@functools.lru_cache(maxsize=16)
+def _load(text: str, path: str) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    yaml.Scanner = _bounded_scanner()
+    yaml.Composer = _bounded_composer()
     try:
-        if "*" in text:  # an alias needs `*name`; without one there is nothing to expand
-            _check_alias_expansion(yaml.parse(text), path)
         return yaml.load(text)
+    except _Refused as refused:
+        raise PitstopError(refused.message, path=path, line=refused.line) from None
     except MarkedYAMLError as error:
         raise _yaml_error(error, path) from None
     except YAMLError as error:
         raise PitstopError(f"invalid YAML: {error}", path=path) from None
 
 
+@functools.cache
+def _bounded_scanner() -> Any:
+    """ruamel's round-trip scanner, refusing flow collections nested past MAX_YAML_DEPTH."""
+    from ruamel.yaml.scanner import RoundTripScanner, ScannerError
+
+    class BoundedScanner(RoundTripScanner):
+        def fetch_flow_collection_start(self, TokenClass: Any, to_push: str) -> None:
+            if len(self.flow_context) >= MAX_YAML_DEPTH:
+                raise ScannerError(None, None, _too_deep(), self.reader.get_mark())
+            super().fetch_flow_collection_start(TokenClass, to_push)
+
+    return BoundedScanner
+
+
+class _Refused(Exception):
+    """A document pitstop will not load, with the line that decided it."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+@functools.cache
+def _bounded_composer() -> Any:
+    """ruamel's composer, refusing nodes nested past MAX_YAML_DEPTH (block or flow) and
+    aliases that expand past MAX_ALIAS_EXPANSION nodes, while it composes: one pass.
+
+    ruamel shares aliased nodes instead of copying them, so loading is cheap; but any
+    consumer that walks or serialises the result pays for the full expansion (nine levels
+    of nine aliases stand for 9**9 nodes). Each alias adds the expanded size of the node it
+    names (memoised per node) to a running total. An alias to a collection still being
+    composed is recursive, which no workflow or compose file needs and a naive walker never
+    leaves.
+    """
+    from ruamel.yaml.composer import Composer, ComposerError
+    from ruamel.yaml.events import AliasEvent
+
+    class BoundedComposer(Composer):
+        def __init__(self, loader: Any = None):
+            super().__init__(loader)
+            self.nesting = 0
+            self.expanded = 0
+            self.sizes: dict[int, int] = {}
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.parser.check_event(AliasEvent):
+                self._count_alias(self.parser.peek_event())
+                return super().compose_node(parent, index)
+            self.nesting += 1
+            try:
+                if self.nesting > MAX_YAML_DEPTH:
+                    mark = self.parser.peek_event().start_mark
+                    raise ComposerError(None, None, _too_deep(), mark)
+                return super().compose_node(parent, index)
+            finally:
+                self.nesting -= 1
+
+        def _count_alias(self, event: Any) -> None:
+            target = self.anchors.get(event.anchor)
+            if target is None:
+                return  # ruamel reports the undefined alias
+            line = event.start_mark.line + 1
+            if target.end_mark is None:  # a collection still open: the alias is inside it
+                raise _Refused(f"recursive YAML alias *{event.anchor}", line)
+            self.expanded += _expanded_size(target, self.sizes)
+            if self.expanded > MAX_ALIAS_EXPANSION:
+                raise _Refused(
+                    f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION} nodes "
+                    "(a 'billion laughs' document); refusing to parse it",
+                    line,
+                )
+
+    return BoundedComposer
+
+
+def _expanded_size(node: Any, sizes: dict[int, int]) -> int:
+    """How many nodes `node` stands for with every alias in it expanded. Nodes already
+    counted are looked up, so the walk never goes deeper than the document's nesting."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    value = node.value
+    if isinstance(value, list):
+        children = [
+            part for item in value for part in (item if isinstance(item, tuple) else (item,))
+        ]
+        size = 1 + sum(_expanded_size(child, sizes) for child in children)
+    else:
+        size = 1
+    sizes[id(node)] = size
+    return size
+
+
+def _too_deep() -> str:
+    return f"nested deeper than {MAX_YAML_DEPTH} levels; refusing to parse it"
+
+
 def _yaml_error(error: Any, path: str) -> PitstopError:
     mark = error.problem_mark or error.context_mark
     line = mark.line + 1 if mark is not None else None
     what = " ".join(str(part) for part in (error.context, error.problem) if part)
+    duplicate = _DUPLICATE.search(what)
+    if duplicate:  # ruamel quotes both values in full: a whole job, on one line
+        what = f"duplicate key {duplicate.group(1)}"
+    what = " ".join(what.split())  # one line, however the parser wrapped it
+    if len(what) > 200:
+        what = what[:197] + "..."
     return PitstopError(f"invalid YAML: {what or type(error).__name__}", path=path, line=line)
 
 
-def _check_alias_expansion(events: Iterator[Any], path: str) -> None:
-    """Refuse a document whose aliases expand to more than MAX_ALIAS_EXPANSION nodes.
-
-    ruamel shares aliased nodes instead of copying them, so loading is cheap; but any
-    consumer that walks or serialises the result pays for the full expansion (nine
-    levels of nine aliases stand for 9**9 nodes). Counting on the event stream costs
-    one pass: each anchored node's expanded size is recorded when it closes, and an
-    alias adds that size to its parent. An alias to a node still open is recursive,
-    which no workflow or compose file needs and a naive walker never leaves.
-    """
-    from ruamel.yaml.events import (
-        AliasEvent,
-        CollectionEndEvent,
-        CollectionStartEvent,
-        ScalarEvent,
-    )
-
-    sizes: dict[str, int] = {}
-    open_nodes: list[tuple[str | None, int]] = [(None, 0)]
-    expanded = 0
-    for event in events:
-        if isinstance(event, CollectionStartEvent):
-            open_nodes.append((event.anchor, 1))
-            continue
-        if isinstance(event, AliasEvent):
-            if any(anchor == event.anchor for anchor, _ in open_nodes):
-                raise PitstopError(
-                    f"recursive YAML alias *{event.anchor}",
-                    path=path,
-                    line=event.start_mark.line + 1,
-                )
-            size = sizes.get(event.anchor, 1)
-            expanded += size
-            if expanded > MAX_ALIAS_EXPANSION:
-                raise PitstopError(
-                    f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION} nodes "
-                    "(a 'billion laughs' document); refusing to parse it",
-                    path=path,
-                    line=event.start_mark.line + 1,
-                )
-        elif isinstance(event, ScalarEvent):
-            size = 1
-            if event.anchor:
-                sizes[event.anchor] = 1
-        elif isinstance(event, CollectionEndEvent):
-            anchor, size = open_nodes.pop()
-            if anchor:
-                sizes[anchor] = size
-        else:
-            continue
-        anchor, total = open_nodes[-1]
-        open_nodes[-1] = (anchor, total + size)
+_DUPLICATE = re.compile(r'found duplicate key ("(?:[^"\\]|\\.)*")')
 
 
 def key_line(node: object, key: object) -> int | None:

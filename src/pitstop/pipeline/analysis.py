@@ -149,20 +149,43 @@ def _step_only_retags(step: Step) -> tuple[bool, bool]:
     return all(_is_retag(c) or _is_retag_helper(c) for c in commands), retags
 
 
+_BUILD_COMMANDS = (
+    ("docker", "build"),
+    ("docker", "push"),
+    ("docker", "buildx", "build"),
+    ("docker", "buildx", "bake"),
+    ("docker", "compose", "build"),
+    ("podman", "build"),
+    ("podman", "push"),
+    ("buildah", "bud"),
+    ("buildah", "push"),
+    ("gcloud", "builds", "submit"),
+)
+"""Commands that build or push an image a later job could re-tag."""
+
+_DEPLOY_COMMANDS = (
+    ("kubectl",),
+    ("helm",),
+    ("twine",),
+    ("flyctl",),
+    ("terraform",),
+    ("gcloud", "run", "deploy"),
+    ("gcloud", "app"),
+    ("gcloud", "functions"),
+    ("aws", "ecs"),
+    ("poetry", "publish"),
+    ("uv", "publish"),
+    ("npm", "publish"),
+    ("hatch", "publish"),
+    ("flit", "publish"),
+)
+"""Commands that deploy or publish what the run built."""
+
+
 def _builds_image(job: Job) -> bool:
-    """Whether `job` builds (or pushes) an image a later job could re-tag."""
-    if any(step.action in _BUILD_ACTIONS for step in job.steps):
-        return True
-    for command in _commands(job):
-        words = _words(command, 3)
-        if words[0] in ("docker", "podman", "buildah") and (
-            words[1:2] in (("build",), ("push",), ("bud",))
-            or words[1:3] in (("buildx", "build"), ("buildx", "bake"), ("compose", "build"))
-        ):
-            return True
-        if words[:3] == ("gcloud", "builds", "submit"):
-            return True
-    return False
+    return any(step.action in _BUILD_ACTIONS for step in job.steps) or any(
+        _starts_with(command, _BUILD_COMMANDS) for command in _commands(job)
+    )
 
 
 def pushes_image(job: Job) -> bool:
@@ -171,33 +194,22 @@ def pushes_image(job: Job) -> bool:
     for step in job.steps:
         if step.action in _BUILD_ACTIONS and (step.input("push") or "false") != "false":
             return True
-    for command in _commands(job):
-        words = _words(command, 3)
-        if _is_retag(command) or words[:3] == ("gcloud", "builds", "submit"):
-            return True
-        if words[:3] == ("docker", "buildx", "build") and command.has("--push"):
-            return True
-    return False
+    return any(
+        _is_retag(command)
+        or _starts_with(command, (("gcloud", "builds", "submit"),))
+        or (_starts_with(command, (("docker", "buildx", "build"),)) and command.has("--push"))
+        for command in _commands(job)
+    )
 
 
 def deploys(job: Job) -> bool:
     """Whether `job` deploys or publishes (or says it does in its id or name)."""
-    if _DEPLOY_WORDS.search(f"{job.id} {job.name or ''}".lower()) or pushes_image(job):
-        return True
-    if any(step.action in _DEPLOY_ACTIONS for step in job.steps):
-        return True
-    for command in _commands(job):
-        words = _words(command, 3)
-        if words[0] in ("kubectl", "helm", "twine", "flyctl", "terraform") or words[1:3] == (
-            "run",
-            "deploy",
-        ):
-            return True
-        if words[:2] in (("gcloud", "app"), ("gcloud", "functions"), ("aws", "ecs")):
-            return True
-        if words[1:2] == ("publish",) and words[0] in ("poetry", "uv", "npm", "hatch", "flit"):
-            return True
-    return False
+    return (
+        bool(_DEPLOY_WORDS.search(f"{job.id} {job.name or ''}".lower()))
+        or pushes_image(job)
+        or any(step.action in _DEPLOY_ACTIONS for step in job.steps)
+        or any(_starts_with(command, _DEPLOY_COMMANDS) for command in _commands(job))
+    )
 
 
 def _is_gate(job: Job) -> bool:
@@ -236,7 +248,7 @@ def redundant_jobs(workflow: Workflow) -> list[Change]:
                     need=None,
                     line=job.line,
                     reason=(
-                        f"`{job.id}` only pulls, re-tags and pushes the image `{builder}` "
+                        f"`{job.id}` only pulls, re-tags and pushes images that `{builder}` "
                         "built earlier in this run: tag it at build time (`tags:` of "
                         "build-push-action) or `docker buildx imagetools create`, which "
                         "copies only the manifest."
@@ -279,16 +291,33 @@ def unneeded_needs(workflow: Workflow) -> list[Change]:
     B downloads an artifact A uploads (a download without a name takes them all) or restores
     a cache A saves, or when A pushes an image and B runs a container tool, deploys, or
     mentions a registry, image or `env` variable A's image reference uses. A test-like A
-    before a B that deploys or publishes is a gate, kept whatever B reads."""
+    before a B that deploys or publishes is a gate, kept whatever B reads; and a job that
+    only waits (runs nothing but `echo`, or calls a reusable workflow) keeps all its needs."""
     changes = []
     for job in workflow.jobs:
-        if job.uses:
-            continue  # its `with:` and `secrets:` are not in the model: assume they read needs
+        if _is_barrier(job):
+            continue
         for need in job.needs:
             needed = workflow.job(need)
             if needed is not None and not _uses(job, needed) and not _gate(needed, job):
                 changes.append(_drop(job, needed))
     return changes
+
+
+def _is_barrier(job: Job) -> bool:
+    """Whether `job` exists to wait for its needs: a reusable-workflow call (its `with:` and
+    `secrets:` are not in the model, so it may read them all), or a job that runs nothing
+    but `echo` (an `all-checks` job a branch protection rule requires)."""
+    if job.uses:
+        return True
+    return all(
+        step.uses is None and all(_is_harmless(c) for c in split_commands(step.run or ""))
+        for step in job.steps
+    )
+
+
+def _is_harmless(command: SimpleCommand) -> bool:
+    return command.program in _HARMLESS_PROGRAMS or command.program in ("exit", "test", "[")
 
 
 def _drop(job: Job, needed: Job) -> Change:

@@ -157,15 +157,30 @@ def critical_path(graph: JobGraph, durations: Mapping[str, float] | None = None)
     schedule = finish_times(graph, weights)
     if not schedule:
         return CriticalPath((), 0.0 if durations is not None else None, _by(durations))
-    last = max(graph.jobs, key=lambda job: schedule[job][1])  # max keeps the first of ties
+    depth = _depths(graph)
+
+    def rank(job: str) -> tuple[float, int]:
+        # the later finish; on a tie, the longer chain (a 0-second job still waits);
+        # then max keeps the first in file (or `needs`) order
+        return schedule[job][1], depth[job]
+
+    last = max(graph.jobs, key=rank)
     chain = [last]
     while needs := graph.needs(chain[-1]):
-        chain.append(max(needs, key=lambda job: schedule[job][1]))
+        chain.append(max(needs, key=rank))
     chain.reverse()
     if durations is None:
         return CriticalPath(tuple(chain), None, "job count")
     missing = tuple(job for job in graph.jobs if job not in durations)
     return CriticalPath(tuple(chain), schedule[last][1], "timings", missing)
+
+
+def _depths(graph: JobGraph) -> dict[str, int]:
+    """The number of jobs on the longest chain that ends at each job."""
+    depth: dict[str, int] = {}
+    for job in topological_order(graph):
+        depth[job] = 1 + max((depth[n] for n in graph.needs(job)), default=0)
+    return depth
 
 
 def _by(durations: Mapping[str, float] | None) -> By:

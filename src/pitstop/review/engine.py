@@ -30,7 +30,13 @@ def review_tree(root: Path, config: Config, only: str | None = None) -> ReviewRe
         findings=tuple(findings),
         scores=scores,
         verdict=verdict(findings, scores),
-        files_reviewed=tuple(s.path for s in project.dockerfiles) + project.build_files,
+        files_reviewed=tuple(
+            dict.fromkeys(
+                [s.path for s in project.dockerfiles]
+                + list(project.build_files)
+                + [w.path for w in project.workflows]
+            )
+        ),
         problems=tuple(loaded.problems),
         builds=tuple(
             BuildInfo(s.path, b.context, b.target, b.declared_at)
@@ -42,6 +48,7 @@ def review_tree(root: Path, config: Config, only: str | None = None) -> ReviewRe
 
 def run_rules(project: Project, config: Config, rules: Iterable[Rule]) -> list[Finding]:
     lines = {s.path: s.dockerfile.lines for s in project.dockerfiles}
+    lines.update({w.path: w.lines for w in project.workflows})  # `# pitstop: ignore` in YAML
     findings = []
     for rule in rules:
         if not config.enabled(rule.code):

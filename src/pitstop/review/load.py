@@ -1,6 +1,6 @@
 """Read a repository into the Project model: its Dockerfiles, the builds that use them,
-and the dependency declarations their images install. What cannot be read or parsed
-becomes an InputProblem; the rest is still loaded."""
+the dependency declarations their images install, and its GitHub Actions workflows. What
+cannot be read or parsed becomes an InputProblem; the rest is still loaded."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pitstop.model import InputProblem, Location
 from pitstop.parsers.dependencies import parse_pyproject_dependencies, parse_requirements
 from pitstop.parsers.dockerfile import parse_dockerfile
 from pitstop.parsers.ignore import IgnoreFile, parse_ignore
+from pitstop.parsers.workflow import Workflow, parse_workflow
 from pitstop.review.builds import DeclaredBuild, declared_builds
 from pitstop.review.discovery import find_dockerfiles, repository_files
 from pitstop.review.project import Build, DependencyFile, DockerfileSource, Project, Tree
@@ -43,6 +44,8 @@ def load_project(root: Path, config: Config, only: str | None = None) -> Loaded:
     dependency_files, dependency_problems = read_dependency_files(tree, files)
     ignore_files, ignore_problems = read_ignore_files(tree, sources)
     problems += ignore_problems
+    workflows, workflow_problems = read_workflows(tree, [] if only else files)
+    problems += workflow_problems
     project = Project(
         root=tree.root,
         tree=tree,
@@ -53,8 +56,10 @@ def load_project(root: Path, config: Config, only: str | None = None) -> Loaded:
         dependency_files=tuple(dependency_files),
         ignore_files=tuple(ignore_files),
         context_budget_bytes=int(config.context_budget_mb * 1000 * 1000),
+        workflows=tuple(workflows),
     )
-    return Loaded(project, problems + dependency_problems)
+    # A workflow that builds images is read for its builds too: one problem, reported once.
+    return Loaded(project, list(dict.fromkeys(problems + dependency_problems)))
 
 
 def _dockerfiles(
@@ -148,6 +153,22 @@ def read_ignore_files(
             continue
         try:
             found.append(parse_ignore(read_text(tree, path), path))
+        except PitstopError as error:
+            problems.append(InputProblem(error.path or path, error.message, error.line))
+    return found, problems
+
+
+def is_workflow_file(path: str) -> bool:
+    """GitHub runs the YAML files directly in `.github/workflows/`, not in its subfolders."""
+    posix = PurePosixPath(path)
+    return str(posix.parent) == ".github/workflows" and posix.suffix in (".yml", ".yaml")
+
+
+def read_workflows(tree: Tree, files: Iterable[str]) -> tuple[list[Workflow], list[InputProblem]]:
+    found, problems = [], []
+    for path in sorted(p for p in files if is_workflow_file(p)):
+        try:
+            found.append(parse_workflow(read_text(tree, path), path))
         except PitstopError as error:
             problems.append(InputProblem(error.path or path, error.message, error.line))
     return found, problems

@@ -14,6 +14,7 @@ from pitstop.model import Location
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
 from pitstop.parsers.dockerfile import Dockerfile, Stage
 from pitstop.parsers.ignore import IgnoreFile
+from pitstop.parsers.workflow import Workflow
 from pitstop.review.context import ContextTree, walk_context
 
 
@@ -113,6 +114,7 @@ class Project:
     dependency_files: tuple[DependencyFile, ...] = ()
     ignore_files: tuple[IgnoreFile, ...] = ()
     context_budget_bytes: int = 50 * 1000 * 1000
+    workflows: tuple[Workflow, ...] = ()
     _measured: dict[tuple[str, str | None], ContextTree] = field(
         default_factory=dict, compare=False, repr=False
     )

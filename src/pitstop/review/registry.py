@@ -13,6 +13,10 @@ from pitstop.review.rules import (
     layers,
     packages,
     secrets,
+    workflow_cache,
+    workflow_deploy,
+    workflow_docker,
+    workflow_routing,
 )
 from pitstop.review.rules.base import Rule
 
@@ -26,6 +30,16 @@ RULES: tuple[Rule, ...] = (
     *context.RULES,
     *context_size.RULES,
     *dependencies.RULES,
+    # Workflow families share the PS4xx range; listed in code order.
+    *sorted(
+        (
+            *workflow_cache.RULES,
+            *workflow_docker.RULES,
+            *workflow_routing.RULES,
+            *workflow_deploy.RULES,
+        ),
+        key=lambda rule: rule.code,
+    ),
 )
 
 _BY_CODE = {rule.code: rule for rule in RULES}

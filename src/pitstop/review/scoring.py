@@ -24,13 +24,17 @@ PASSING_SCORE = 5.0
 
 def files_examined(area: Area, project: Project) -> int:
     """How many files the rules of `area` read; the divisor of the area's score."""
-    if area in (Area.DOCKERFILE, Area.SECURITY):
+    if area is Area.DOCKERFILE:
         return len(project.dockerfiles)
+    if area is Area.SECURITY:  # secrets in Dockerfiles, cache writes in workflows
+        return len(project.dockerfiles) + len(project.workflows)
     if area is Area.CONTEXT:
         return len({b.context for s in project.dockerfiles for b in s.builds})
     if area is Area.DEPENDENCIES:
         return len(project.dependency_files)
-    return 0  # workflows have no rules yet
+    if area is Area.WORKFLOWS:
+        return len(project.workflows)
+    return 0
 
 
 def area_score(files: int, counts: dict[Severity, int]) -> float:

@@ -1,0 +1,133 @@
+"""Time `pitstop affected` against grimp's `build_graph` on Django's source tree and tests.
+
+Django's sdist (downloaded at run time with `pip download --no-deps --no-binary :all:
+Django`, unpacked into benchmarks/.work/, git-ignored) holds the `django` package (~900
+modules) and its test suite (~1,900 files in ~210 top-level test packages). Both tools run
+in this one process, interleaved round-robin for --runs rounds; the figures are medians:
+
+  cold:  grimp `build_graph(django, *test packages, cache_dir=None)` against
+         `api.affected(root, changed=..., use_cache=False)` (`--no-cache`);
+  warm:  grimp with its cache filled against `api.affected(root, changed=...)` with
+         pitstop's cache filled, nothing changed on disk.
+
+Targets (issue 5): cold <= 1.5 x grimp's cold, warm <= 0.5 x grimp's warm. The warm run
+is timed with nothing changed (`--changed` with no path) as the issue asks, and again with
+one changed module (`django/utils/text.py`, imported by most of Django) for scale; the
+cold run is timed with that one change, so the whole graph is built and traversed.
+
+grimp is given every test package except `test_runner_apps`, which holds a file with a
+deliberate syntax error that stops grimp (pitstop scans it like any other file).
+
+    pip install grimp
+    python benchmarks/bench_affected.py [--runs 5] [--version 5.2.19] [--check]
+
+Exit status: 0, or 1 with --check when a ratio misses its target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pitstop import api
+from pitstop.impact.selector import Selection
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / "benchmarks" / ".work"
+CHANGE = "django/utils/text.py"
+COLD_TARGET, WARM_TARGET = 1.5, 0.5
+BROKEN = "test_runner_apps"  # a deliberate syntax error: grimp refuses the whole graph
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = _arguments(argv)
+    root = _django(options.version)
+    import grimp  # imported late: the error above says to install it
+
+    packages = _packages(root)
+    sys.path[:0] = [str(root), str(root / "tests")]
+    grimp_cache = tempfile.mkdtemp(prefix="grimp-cache-")
+    pitstop_cache = tempfile.mkdtemp(prefix="pitstop-cache-")
+    os.environ["PITSTOP_CACHE_DIR"] = pitstop_cache
+    runs = {
+        "grimp cold": lambda: grimp.build_graph(*packages, cache_dir=None),
+        "pitstop cold": lambda: api.affected(root, changed=[CHANGE], use_cache=False),
+        "grimp warm": lambda: grimp.build_graph(*packages, cache_dir=grimp_cache),
+        "pitstop warm": lambda: api.affected(root, changed=[]),
+        "pitstop warm, one change": lambda: api.affected(root, changed=[CHANGE]),
+    }
+    runs["grimp warm"]()  # fill both caches first
+    runs["pitstop warm, one change"]()
+    times = _interleaved(runs, options.runs)
+    ok = _report(times, api.affected(root, changed=[CHANGE]), len(packages))
+    shutil.rmtree(grimp_cache, ignore_errors=True)
+    shutil.rmtree(pitstop_cache, ignore_errors=True)
+    return 1 if options.check and not ok else 0
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--version", default="5.2.19", help="the Django release to measure")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    return parser.parse_args(argv)
+
+
+def _django(version: str) -> Path:
+    """Django's sdist, downloaded once and unpacked under benchmarks/.work/."""
+    root = WORK / f"django-{version}"
+    if root.is_dir():
+        return root
+    WORK.mkdir(parents=True, exist_ok=True)
+    download = ["download", "--quiet", "--no-deps", "--no-binary", ":all:", "--dest", str(WORK)]
+    subprocess.run([sys.executable, "-m", "pip", *download, f"Django=={version}"], check=True)
+    archive = next(WORK.glob(f"[dD]jango-{version}.tar.gz"))
+    with tarfile.open(archive) as tar:
+        tar.extractall(WORK, filter="data")
+    return root
+
+
+def _packages(root: Path) -> list[str]:
+    tests = root / "tests"
+    found = [p.name for p in sorted(tests.iterdir()) if (p / "__init__.py").is_file()]
+    return ["django", *(name for name in found if name != BROKEN)]
+
+
+def _interleaved(runs: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def _report(times: dict[str, list[float]], selection: Selection, packages: int) -> bool:
+    median = {name: statistics.median(values) for name, values in times.items()}
+    for name, value in median.items():
+        print(f"{name:28} {value:7.3f} s  (runs: {', '.join(f'{v:.3f}' for v in times[name])})")
+    cold = median["pitstop cold"] / median["grimp cold"]
+    warm = median["pitstop warm"] / median["grimp warm"]
+    print(
+        f"grimp packages: {packages}; pitstop: {selection.total} test files, "
+        f"{len(selection.selected)} selected by a change to {CHANGE}"
+    )
+    print(
+        f"cold ratio {cold:.2f} (target <= {COLD_TARGET}); "
+        f"warm ratio {warm:.2f} (target <= {WARM_TARGET})"
+    )
+    return cold <= COLD_TARGET and warm <= WARM_TARGET
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,299 @@
+"""Facts cached by file content, so a warm run rescans only what changed.
+
+Two kinds of facts are kept per content: the *scan* of every file (imports and literals,
+`scan`), and the *syntax-tree facts* (`imports.parse_facts`) of the few files the selection
+asked about. The cache is one JSON file: under `<root>/.pitstop/` (created with a
+`.gitignore` of `*`, so git never sees it) or, when `PITSTOP_CACHE_DIR` is set, in that
+folder under a name derived from the root's absolute path. Facts are keyed by the sha256 of
+the file's bytes; a path's last (size, mtime, ctime, inode) remembers its digest, so an
+unchanged file is not even read. As in git's index, a file whose mtime is within `RACY_NS`
+of the moment the cache was taken is read and hashed again: it may have changed within the
+clock's granularity.
+
+A cache of another schema, or one that cannot be read or decoded, is discarded and rebuilt;
+it is written atomically (`pitstop.files.write_atomic`), and only when something changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pitstop.files import write_atomic
+from pitstop.impact.git import CACHE_FOLDER
+from pitstop.impact.imports import FileFacts, Import, Kind, parse_facts
+from pitstop.impact.importtime import Binding
+from pitstop.impact.scan import ScanFacts, scan_facts
+from pitstop.impact.tree import SourceTree
+
+# Version 1: {"schema", "taken": ns, "paths": {path: [stat..., digest]},
+#             "scan": {digest: encode_scan(...)}, "deep": {digest: encode_deep(...)}}.
+# Bump on any change to ScanFacts, FileFacts or what the scanner or the parser extract, so
+# stale facts are never read.
+SCHEMA_VERSION = 1
+RACY_NS = 2_000_000_000  # FAT and some network filesystems keep mtimes to 2 seconds
+ENVIRONMENT = "PITSTOP_CACHE_DIR"
+PARALLEL_FROM = 1000  # below this many files to scan, worker processes cost more than they save
+
+Scanner = Callable[[bytes], ScanFacts]
+Parser = Callable[[bytes], FileFacts]
+
+
+def cache_file(root: Path) -> Path:
+    """Where the cache of `root` lives (see the module docstring)."""
+    folder = os.environ.get(ENVIRONMENT)
+    if folder:
+        digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+        return Path(folder) / f"affected-{digest}.json"
+    return root / CACHE_FOLDER / "affected.json"
+
+
+@dataclass
+class FactsStore:
+    """The facts of the files of `tree`: from the cache when the content is known, else
+    scanned or parsed. `path` None: no cache (`--no-cache`). `scanner` and `parser` are
+    injectable so tests can count what is really read."""
+
+    tree: SourceTree
+    path: Path | None
+    scanner: Scanner = scan_facts
+    parser: Parser = parse_facts
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    _old: _Snapshot = field(init=False)
+    _digests: dict[str, str] = field(default_factory=dict, init=False)
+    _stats: dict[str, list[Any]] = field(default_factory=dict, init=False)
+    _scans: dict[str, Any] = field(default_factory=dict, init=False)
+    _deep: dict[str, Any] = field(default_factory=dict, init=False)
+    _dirty: bool = field(default=False, init=False)
+    _taken: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self._old = _Snapshot.read(self.path)
+
+    def python_files(self) -> list[str]:
+        return self.tree.python_files()
+
+    def scan(self, files: list[str]) -> Mapping[str, ScanFacts]:
+        """The scan of each of `files` that exists: from the cache when the stat or the
+        content is known (decoded when first read), else scanned now."""
+        self._taken = time.time_ns()
+        entries: dict[str, Any] = {}
+        unknown: list[tuple[str, tuple[int, ...]]] = []
+        for file in files:
+            stat = self.tree.stat(file)
+            digest = self._old.digest(file, stat) if stat is not None else None
+            if digest is not None and stat is not None:
+                entries[file] = self._keep(file, stat, digest, self._old.scans[digest])
+            elif stat is not None:
+                unknown.append((file, stat))
+        for file, stat, digest, encoded in self._read(unknown):
+            known = self._old.scans.get(digest)
+            entries[file] = self._keep(file, stat, digest, known or encoded)
+            self._dirty |= known is None
+        self._dirty |= self._stats != self._old.paths or not self._old.valid
+        return _LazyScans(entries, self._rescan)
+
+    def _keep(self, file: str, stat: tuple[int, ...], digest: str, encoded: Any) -> Any:
+        self._digests[file] = digest
+        self._stats[file] = [*stat, digest]
+        self._scans[digest] = encoded
+        return encoded
+
+    def _rescan(self, file: str) -> ScanFacts:
+        """A cached scan that does not decode: scan the file again and fix the entry."""
+        facts = self.scanner(self.tree.read(file) or b"")
+        self._scans[self._digests[file]] = encode_scan(facts)
+        self._dirty = True
+        return facts
+
+    def _read(
+        self, unknown: list[tuple[str, tuple[int, ...]]]
+    ) -> Iterator[tuple[str, tuple[int, ...], str, Any]]:
+        """(file, stat, digest, encoded scan) of the files the stat did not vouch for,
+        in worker processes when there are many (a cold run)."""
+        parallel = len(unknown) >= PARALLEL_FROM and self.workers > 1
+        if not parallel or self.scanner is not scan_facts:
+            scanned: dict[str, Any] = {}
+            for file, stat in unknown:
+                data = self.tree.read(file)
+                if data is None:
+                    continue
+                digest = hashlib.sha256(data).hexdigest()
+                encoded = self._old.scans.get(digest) or scanned.get(digest)
+                if encoded is None:
+                    encoded = scanned[digest] = encode_scan(self.scanner(data))
+                yield file, stat, digest, encoded
+            return
+        stats = dict(unknown)
+        chunks = [list(stats)[i :: self.workers * 4] for i in range(self.workers * 4)]
+        with ProcessPoolExecutor(self.workers) as pool:
+            for results in pool.map(_scan_chunk, [self.tree] * len(chunks), chunks):
+                for file, digest, encoded in results:
+                    yield file, stats[file], digest, encoded
+
+    def deep(self, file: str) -> FileFacts:
+        """The syntax-tree facts of `file` (one that `scan` saw), parsed on first use."""
+        digest = self._digests.get(file)
+        cached = self._old.deep_facts(digest) if digest else None
+        if cached is not None:
+            self._deep[digest] = self._old.deep[digest]  # type: ignore[index]
+            return cached
+        # the scan has the imports and literals: keep the same facts cached or fresh
+        facts = replace(self.parser(self.tree.read(file) or b""), imports=(), strings=())
+        if digest:
+            self._deep[digest] = encode_deep(facts)
+            self._dirty = True
+        return facts
+
+    def save(self) -> None:
+        """Write the cache when anything changed (atomically; a failure only costs time)."""
+        if self.path is None or not self._dirty:
+            return
+        deep = {d: e for d, e in {**self._old.deep, **self._deep}.items() if d in self._scans}
+        document = {
+            "schema": SCHEMA_VERSION,
+            "taken": self._taken,
+            "paths": self._stats,
+            "scan": self._scans,
+            "deep": deep,
+        }
+        try:
+            _prepare(self.path.parent)
+            write_atomic(self.path, json.dumps(document, separators=(",", ":")))
+        except OSError:
+            pass
+
+
+def _scan_chunk(tree: SourceTree, files: list[str]) -> list[tuple[str, str, Any]]:
+    """A worker's share of a cold run: read, hash and scan (results travel as plain lists)."""
+    results = []
+    for file in files:
+        data = tree.read(file)
+        if data is not None:
+            digest = hashlib.sha256(data).hexdigest()
+            results.append((file, digest, encode_scan(scan_facts(data))))
+    return results
+
+
+class _LazyScans(Mapping[str, ScanFacts]):
+    """Scans by path, decoded from the cache's lists on first access."""
+
+    def __init__(self, entries: dict[str, Any], rescan: Callable[[str], ScanFacts]) -> None:
+        self._entries = entries
+        self._rescan = rescan
+
+    def __getitem__(self, file: str) -> ScanFacts:
+        entry = self._entries[file]
+        if isinstance(entry, ScanFacts):
+            return entry
+        try:
+            facts = decode_scan(entry)
+        except (ValueError, TypeError, KeyError):
+            facts = self._rescan(file)
+        self._entries[file] = facts
+        return facts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """The cache file as read: empty (and not `valid`) when missing, corrupt or outdated."""
+
+    valid: bool = False
+    taken: int = 0
+    paths: dict[str, list[Any]] = field(default_factory=dict)
+    scans: dict[str, Any] = field(default_factory=dict)
+    deep: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, path: Path | None) -> _Snapshot:
+        if path is None:
+            return cls()
+        try:
+            data = json.loads(path.read_bytes())
+            if data["schema"] != SCHEMA_VERSION:
+                return cls()
+            parts = (dict(data["paths"]), dict(data["scan"]), dict(data["deep"]))
+            return cls(True, int(data["taken"]), *parts)
+        except (OSError, ValueError, TypeError, KeyError):
+            return cls()
+
+    def digest(self, file: str, stat: tuple[int, ...]) -> str | None:
+        """The digest recorded for `file` if its stat is unchanged and not racy."""
+        entry = self.paths.get(file)
+        if not entry or entry[:-1] != list(stat) or stat[1] >= self.taken - RACY_NS:
+            return None
+        digest = entry[-1]
+        return digest if isinstance(digest, str) and digest in self.scans else None
+
+    def deep_facts(self, digest: str) -> FileFacts | None:
+        try:
+            return decode_deep(self.deep[digest])
+        except (KeyError, ValueError, TypeError):
+            return None
+
+
+def _prepare(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if folder.name == CACHE_FOLDER and not ignore.exists():
+        write_atomic(ignore, "# pitstop's cache: never committed\n*\n")
+
+
+_KINDS = {kind.value: kind for kind in Kind}
+
+
+def _encode_imports(imports: tuple[Import, ...]) -> list[Any]:
+    return [[i.module, i.level, list(i.names), i.kind.value, i.line] for i in imports]
+
+
+def _decode_imports(data: list[Any]) -> tuple[Import, ...]:
+    kinds = _KINDS
+    return tuple(Import(m, lv, tuple(n), kinds[k], ln) for m, lv, n, k, ln in data)
+
+
+def encode_scan(facts: ScanFacts) -> list[Any]:
+    return [_encode_imports(facts.imports), list(facts.strings), facts.reexport_candidate]
+
+
+def decode_scan(data: list[Any]) -> ScanFacts:
+    imports, strings, candidate = data
+    return ScanFacts(_decode_imports(imports), tuple(strings), bool(candidate))
+
+
+def encode_deep(facts: FileFacts) -> list[Any]:
+    return [
+        [[b.name, b.module, b.level, b.attr, b.chain] for b in facts.bindings],
+        facts.reexport,
+        facts.lazy,
+        facts.passive,
+        list(facts.active),
+        facts.skeleton,
+        facts.error,
+    ]
+
+
+def decode_deep(data: list[Any]) -> FileFacts:
+    """The syntax-tree facts as cached: without the imports and literals (the scan has them)."""
+    bindings, reexport, lazy, passive, active, skeleton, error = data
+    return FileFacts(
+        bindings=tuple(Binding(*b) for b in bindings),
+        reexport=reexport,
+        lazy=lazy,
+        passive=passive,
+        active=tuple(active),
+        skeleton=skeleton,
+        error=error,
+    )

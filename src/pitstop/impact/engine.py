@@ -1,0 +1,95 @@
+"""One run of the selection: the change, the graph, the answer, wired to the real world."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from pitstop.errors import PitstopError
+from pitstop.impact.cache import FactsStore, cache_file
+from pitstop.impact.git import Git, SubprocessGit, change_since, generated, inside_work_tree
+from pitstop.impact.git import previous_text as git_previous
+from pitstop.impact.graph import Graph, build_graph
+from pitstop.impact.selector import ChangeSet, Impact, Selection, impact_of, select
+from pitstop.impact.settings import load_settings
+from pitstop.impact.tree import DiskTree
+
+
+@dataclass(frozen=True)
+class Run:
+    change: ChangeSet
+    graph: Graph
+    selection: Selection
+
+    def impact(self) -> Impact:
+        return impact_of(self.change, self.graph)
+
+
+def run(
+    root: Path,
+    *,
+    base: str | None = None,
+    changed: Sequence[str] | None = None,
+    use_cache: bool = True,
+    precise: bool = True,
+) -> Run:
+    """The selection for a change given as `changed` paths, or from git against `base`
+    (default HEAD: the uncommitted changes)."""
+    if not root.is_dir():
+        raise PitstopError("no such directory", path=str(root))
+    if base is not None and changed is not None:
+        raise PitstopError("give either --base or --changed, not both")
+    git = SubprocessGit(root)
+    in_git = inside_work_tree(git)
+    change = listed_change(root, changed) if changed is not None else None
+    if change is None:
+        if not in_git:
+            raise PitstopError(
+                "not a git repository: name the changes with --changed", path=str(root)
+            )
+        change = git_change(git, base or "HEAD")
+    tree = DiskTree(root, git if in_git else None)
+    store = FactsStore(tree, cache_file(root) if use_cache else None)
+    settings = load_settings(root)
+    graph = build_graph(store, settings, deleted=change.paths)
+    selection = select(change, graph, precise=precise)
+    store.save()
+    return Run(change, graph, selection)
+
+
+def git_change(git: Git, ref: str) -> ChangeSet:
+    found = change_since(git, ref)
+    notes: tuple[str, ...] = ()
+    if found.outside:
+        notes = (f"{len(found.outside)} changed file(s) outside the root were not considered",)
+    base = found.base
+    previous = partial(git_previous, git, base) if base else None
+    return ChangeSet(found.paths, previous, found.run_all, notes)
+
+
+def listed_change(root: Path, paths: Sequence[str]) -> ChangeSet:
+    """`--changed` paths, relative to `root` (absolute ones are made relative to it)."""
+    inside: dict[str, None] = {}
+    outside = 0
+    for path in paths:
+        relative = _relative(root, path)
+        if relative is None:
+            outside += 1
+        elif not generated(relative):
+            inside[relative] = None
+    notes = (f"{outside} changed path(s) outside the root were not considered",) if outside else ()
+    return ChangeSet(tuple(inside), notes=notes)
+
+
+def _relative(root: Path, path: str) -> str | None:
+    candidate = Path(path)
+    if candidate.is_absolute():
+        try:
+            candidate = candidate.relative_to(root.resolve())
+        except ValueError:
+            return None
+    text = os.path.normpath(candidate.as_posix()).replace(os.sep, "/")
+    return None if text.startswith("../") or text == ".." else text

@@ -1,0 +1,414 @@
+"""The dependency graph of every Python file in the repository.
+
+Each file has two kinds of edges (see `importtime` for why both exist):
+
+- *load* edges: the files that run when it is imported: every module it imports anywhere,
+  with the packages above them, the submodules it names in `from pkg import sub`, and the
+  `__init__.py` files above itself. The closure over them is the plain module-level closure.
+- *reach* edges: what its code can call, as states `(file, name)`: `from pkg import a`
+  reaches `(pkg/__init__.py, "a")`, and through a pure re-export module the state moves on to
+  the module that defines `a`; `name=None` means the whole file.
+
+Beyond imports, a test depends on every `conftest.py` in its folder and above (pytest runs
+them for it), on the plugins every session loads (`-p` in `addopts`, the project's own
+`pytest11` entry points), and on modules named by string literals (`mock.patch("pkg.mod.f")`,
+`"-m", "pkg"`: the literal is resolved to its longest module prefix).
+
+The edges come from each file's scan (`scan`), which finds the imports of a file that does
+not parse as well as of one that does; the syntax-tree facts (`Facts.deep`) are read only
+for the files whose re-exports or import-time behaviour the selection asks about. A deleted
+file stays in the graph as a *ghost* under its old module names, so the files that still
+import it find it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import posixpath
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import cached_property
+from typing import Protocol
+
+from pitstop.impact.imports import FileFacts, Kind
+from pitstop.impact.layout import Layout, is_package
+from pitstop.impact.scan import ScanFacts
+from pitstop.impact.settings import Settings
+
+State = tuple[str, str | None]  # (file, name): name None means the whole file
+CONFTEST = "conftest.py"
+
+
+class Node:
+    """One file of the graph. Its names and its scan are worked out on first use: a run
+    with nothing changed needs neither."""
+
+    __slots__ = ("_layout", "_names", "_scan", "_scans", "deleted", "path", "test")
+
+    def __init__(
+        self,
+        path: str,
+        test: bool,
+        layout: Layout,
+        scans: Mapping[str, ScanFacts],
+        deleted: bool = False,
+    ) -> None:
+        self.path, self.test, self.deleted = path, test, deleted
+        self._layout, self._scans = layout, scans
+        self._names: tuple[str, ...] | None = None
+        self._scan: ScanFacts | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        if self._names is None:
+            self._names = self._layout.names(self.path)
+        return self._names
+
+    @property
+    def scan(self) -> ScanFacts:
+        if self._scan is None:
+            self._scan = ScanFacts() if self.deleted else self._scans[self.path]
+        return self._scan
+
+
+class Facts(Protocol):
+    """Where the graph gets each file's facts (the cache, or a fake in tests)."""
+
+    # The Python files of the tree, as paths relative to its root.
+    def python_files(self) -> list[str]: ...
+
+    # The scan of each of `files` that exists (a mapping that may decode on access).
+    def scan(self, files: list[str]) -> Mapping[str, ScanFacts]: ...
+
+    # The syntax-tree facts of one scanned file, read when first asked for.
+    def deep(self, file: str) -> FileFacts: ...
+
+
+def build_graph(facts: Facts, settings: Settings, deleted: Iterable[str] = ()) -> Graph:
+    """The graph of every Python file, with ghosts for the `deleted` Python files."""
+    files = facts.python_files()
+    scans = facts.scan(files)
+    present = [f for f in files if f in scans]
+    ghosts = [d for d in deleted if d.endswith(".py") and d not in scans]
+    layout = Layout.of([*present, *ghosts], settings.source_roots)
+    nodes = {path: Node(path, is_test_file(path, settings), layout, scans) for path in present}
+    for path in ghosts:
+        nodes[path] = Node(path, False, layout, scans, deleted=True)
+    return Graph(nodes, layout, settings, facts.deep)
+
+
+def is_test_file(path: str, settings: Settings) -> bool:
+    """pytest's `python_files` patterns (on the file name, or the path for a pattern with
+    `/`), within `testpaths` when those are set; conftest files are not tests."""
+    name = posixpath.basename(path)
+    if name == CONFTEST:
+        return False
+    matched = any(fnmatch.fnmatchcase(path if "/" in p else name, p) for p in settings.test_files)
+    if not matched or not settings.testpaths:
+        return matched
+    return any(_under(path, folder.strip("/")) for folder in settings.testpaths)
+
+
+def _under(path: str, folder: str) -> bool:
+    return folder in ("", ".") or path == folder or path.startswith(folder + "/")
+
+
+class Graph:
+    """The files, the names they answer to, and their edges, computed on first use."""
+
+    def __init__(
+        self,
+        nodes: dict[str, Node],
+        layout: Layout,
+        settings: Settings,
+        deep: Callable[[str], FileFacts],
+    ) -> None:
+        self.nodes = nodes
+        self.layout = layout
+        self.settings = settings
+        self._read_deep = deep
+        self._deep: dict[str, FileFacts] = {}
+        self._loads: dict[str, dict[str, str]] = {}
+        self._reach: dict[str, dict[State, str]] = {}
+        self._narrowed: dict[State, list[State]] = {}
+        self._passive: dict[str, bool] = {}
+        self._mentions: dict[str, dict[str, list[tuple[str, str]]]] = {}
+
+    @cached_property
+    def modules(self) -> dict[str, list[str]]:
+        """Every module name, with the files that answer to it."""
+        modules: dict[str, list[str]] = {}
+        for node in self.nodes.values():
+            for name in node.names:
+                modules.setdefault(name, []).append(node.path)
+        return modules
+
+    @cached_property
+    def tops(self) -> frozenset[str]:
+        """The first part of every module name: an import that starts elsewhere (the
+        standard library, third-party packages) is dismissed with one lookup."""
+        return frozenset(name.partition(".")[0] for name in self.modules)
+
+    @cached_property
+    def tests(self) -> tuple[str, ...]:
+        return tuple(sorted(p for p, n in self.nodes.items() if n.test and not n.deleted))
+
+    @cached_property
+    def conftests(self) -> frozenset[str]:
+        return frozenset(p for p in self.nodes if posixpath.basename(p) == CONFTEST)
+
+    @cached_property
+    def python_folders(self) -> frozenset[str]:
+        """The folders that directly hold a Python file."""
+        return frozenset(posixpath.dirname(p) for p in self.nodes)
+
+    def mentions(self, *, python: bool) -> dict[str, list[tuple[str, str]]]:
+        """Literals by the last part of their path (`x.json`, `data`): who mentions what.
+        With `python`, only those ending in `.py` (all a Python file's names end so)."""
+        key = "py" if python else "all"
+        if key not in self._mentions:
+            index: dict[str, list[tuple[str, str]]] = {}
+            for path, node in self.nodes.items():
+                for text in node.scan.strings:
+                    if not python or text.endswith(".py"):
+                        last = normal_reference(text).rpartition("/")[2]
+                        index.setdefault(last, []).append((path, text))
+            self._mentions[key] = index
+        return self._mentions[key]
+
+    # -- edges ---------------------------------------------------------------------------
+
+    def loads(self, path: str) -> dict[str, str]:
+        """The files that run when `path` is imported (or collected), each with why."""
+        if path not in self._loads:
+            self._compute_edges(path)
+        return self._loads[path]
+
+    def reach(self, path: str) -> dict[State, str]:
+        """The states `path`'s code can reach directly, each with why."""
+        if path not in self._reach:
+            self._compute_edges(path)
+        return self._reach[path]
+
+    def next_states(self, state: State) -> Iterator[tuple[State, str]]:
+        """The states one step from `state` in the reach graph."""
+        path, name = state
+        if name is None:
+            yield from self.reach(path).items()
+        else:
+            for target in self._narrow(path, name):
+                yield target, f"re-exports {name!r}"
+
+    @cached_property
+    def importers(self) -> dict[str, set[str]]:
+        """The reverse of the load edges: who runs each file on import."""
+        reverse: dict[str, set[str]] = {}
+        for path in self.nodes:
+            for target in self.loads(path):
+                reverse.setdefault(target, set()).add(path)
+        return reverse
+
+    def deep(self, path: str) -> FileFacts:
+        """The syntax-tree facts of `path` (a ghost has none: nothing is known to be safe)."""
+        if path not in self._deep:
+            node = self.nodes[path]
+            self._deep[path] = FileFacts() if node.deleted else self._read_deep(path)
+        return self._deep[path]
+
+    def passive(self, path: str) -> bool:
+        """Whether importing `path` can neither run nor hand out its functions (importtime)."""
+        if path not in self._passive:
+            node = self.nodes[path]
+            facts = self.deep(path)
+            self._passive[path] = (
+                facts.passive
+                and facts.error is None
+                and not any(self._in_repository(ref, node) for ref in facts.active)
+            )
+        return self._passive[path]
+
+    def narrowable(self, path: str) -> bool:
+        """Whether a name imported from `path` can be followed to where it is defined."""
+        node = self.nodes[path]
+        return node.scan.reexport_candidate and self.deep(path).reexport and self.passive(path)
+
+    # -- closures ------------------------------------------------------------------------
+
+    def load_closure(self, start: str) -> dict[str, str | None]:
+        """Every file that runs when `start` is imported, each with the file that loaded it."""
+        parents: dict[str, str | None] = {start: None}
+        queue = deque([start])
+        while queue:
+            path = queue.popleft()
+            for target in self.loads(path):
+                if target not in parents:
+                    parents[target] = path
+                    queue.append(target)
+        return parents
+
+    def reach_closure(self, start: str) -> dict[State, State | None]:
+        """Every state `start`'s code can reach, each with the state it was reached from."""
+        parents: dict[State, State | None] = {(start, None): None}
+        queue: deque[State] = deque([(start, None)])
+        while queue:
+            state = queue.popleft()
+            for target, _ in self.next_states(state):
+                if target not in parents:
+                    parents[target] = state
+                    queue.append(target)
+        return parents
+
+    # -- building edges ------------------------------------------------------------------
+
+    def _compute_edges(self, path: str) -> None:
+        node = self.nodes[path]
+        loads: dict[str, str] = {}
+        reach: dict[State, str] = {}
+        for parent in self.layout.parent_inits(path):
+            loads.setdefault(parent, "its package")
+        tops = self.tops
+        for item in node.scan.imports:
+            if item.level == 0 and item.module.partition(".")[0] not in tops:
+                continue
+            why = f"line {item.line}"
+            for module in self.absolute(item.module, item.level, node):
+                self._link(module, item.kind, item.names, why, loads, reach)
+        for text in node.scan.strings:
+            if text.partition(".")[0] in tops:
+                self._string(text, loads, reach)
+        if node.test:
+            self._test_edges(path, loads, reach)
+        loads.pop(path, None)
+        reach.pop((path, None), None)
+        self._loads[path], self._reach[path] = loads, reach
+
+    def _link(
+        self,
+        module: str,
+        kind: Kind,
+        names: tuple[str, ...],
+        why: str,
+        loads: dict[str, str],
+        reach: dict[State, str],
+    ) -> None:
+        """The edges of one import of `module` (already absolute). Loops are written out:
+        this runs for every import of every file."""
+        files = self.modules.get
+        whole = kind is Kind.IMPORT or kind is Kind.DYNAMIC
+        for prefix in _prefixes(module):
+            for path in files(prefix, ()):
+                loads.setdefault(path, why)
+                if whole:
+                    reach.setdefault((path, None), why)
+        if kind is Kind.IMPORT_AS or "*" in names:
+            _add_states(reach, files(module, ()), None, why)
+        if kind is not Kind.FROM or "*" in names:
+            return
+        targets = files(module, ())
+        for name in names:
+            for path in files(f"{module}.{name}", ()):
+                loads.setdefault(path, why)
+                reach.setdefault((path, None), why)
+            for path in targets:
+                reach.setdefault((path, name), why)
+
+    def _string(self, text: str, loads: dict[str, str], reach: dict[State, str]) -> None:
+        """A literal naming a module (`"pkg.mod.func"`, `"-m", "pkg"`) imports it."""
+        parts = text.split(".")
+        if not all(p.isidentifier() for p in parts):
+            return
+        for end in range(len(parts), 0, -1):
+            module = ".".join(parts[:end])
+            if module in self.modules:
+                why = f"mentions {text!r}"
+                self._link(module, Kind.DYNAMIC, (), why, loads, reach)
+                if f"{module}.__main__" in self.modules:
+                    self._link(f"{module}.__main__", Kind.DYNAMIC, (), why, loads, reach)
+                return
+
+    def _test_edges(self, path: str, loads: dict[str, str], reach: dict[State, str]) -> None:
+        folder = posixpath.dirname(path)
+        while True:
+            conftest = posixpath.join(folder, CONFTEST)
+            if conftest in self.nodes:
+                _add_files(loads, [conftest], "conftest")
+                _add_states(reach, [conftest], None, "conftest")
+            if not folder:
+                break
+            folder = posixpath.dirname(folder)
+        for plugin in self.settings.plugins:
+            self._link(plugin, Kind.DYNAMIC, (), "pytest plugin", loads, reach)
+
+    def _narrow(self, path: str, name: str) -> list[State]:
+        """Where `name` imported from `path` leads: the binding's target when `path` is a
+        pure re-export module, else the whole of `path`."""
+        key = (path, name)
+        if key not in self._narrowed:
+            targets = self._binding_targets(path, name) if self.narrowable(path) else []
+            self._narrowed[key] = targets or [(path, None)]
+        return self._narrowed[key]
+
+    def _binding_targets(self, path: str, name: str) -> list[State]:
+        node = self.nodes[path]
+        reach: dict[State, str] = {}
+        loads: dict[str, str] = {}
+        bindings = self.deep(path).bindings
+        for binding in (b for b in bindings if b.name == name):
+            for module in self.absolute(binding.module, binding.level, node):
+                kind = Kind.IMPORT if binding.chain else Kind.IMPORT_AS
+                names = (binding.attr,) if binding.attr else ()
+                self._link(module, Kind.FROM if names else kind, names, "", loads, reach)
+        if is_package(path):
+            for own in node.names:
+                _add_states(reach, self.modules.get(f"{own}.{name}", ()), None, "")
+        if not reach:
+            for star in (b for b in bindings if b.attr == "*"):
+                for module in self.absolute(star.module, star.level, node):
+                    _add_states(reach, self.modules.get(module, ()), name, "")
+        return list(reach)
+
+    # -- names ---------------------------------------------------------------------------
+
+    def absolute(self, module: str, level: int, node: Node) -> list[str]:
+        """`module` with `level` leading dots, as absolute names for each name of `node`."""
+        if level == 0:
+            return [module]
+        result = []
+        for name in node.names:
+            package = name.split(".") if is_package(node.path) else name.split(".")[:-1]
+            if level - 1 > len(package):
+                continue
+            base = package[: len(package) - (level - 1)]
+            full = ".".join([*base, module] if module else base)
+            if full:
+                result.append(full)
+        return list(dict.fromkeys(result))
+
+    def _in_repository(self, reference: str, node: Node) -> bool:
+        level = len(reference) - len(reference.lstrip("."))
+        for module in self.absolute(reference[level:], level, node):
+            if any(prefix in self.modules for prefix in _prefixes(module)):
+                return True
+        return False
+
+
+def normal_reference(text: str) -> str:
+    """A literal as a path: `/` for `\\`, without a leading `./` or a trailing `/`."""
+    return text.replace("\\", "/").removeprefix("./").rstrip("/")
+
+
+@functools.cache
+def _prefixes(module: str) -> tuple[str, ...]:
+    parts = module.split(".")
+    return tuple(".".join(parts[: i + 1]) for i in range(len(parts)) if parts[i])
+
+
+def _add_files(target: dict[str, str], paths: Iterable[str], why: str) -> None:
+    for path in paths:
+        target.setdefault(path, why)
+
+
+def _add_states(target: dict[State, str], paths: Iterable[str], name: str | None, why: str) -> None:
+    for path in paths:
+        target.setdefault((path, name), why)

@@ -1,0 +1,650 @@
+"""Workflow cache rules: what a job downloads, builds or installs again on every run because
+nothing caches it, or caches it under a key that restores the wrong thing.
+
+GitHub-hosted runners start empty. A dependency install without a cache downloads every
+package again; a cache key that omits the Python version restores a virtualenv built for
+another interpreter; a cache written by a pull request's code can end up where the default
+branch reads it. See seed 004 (1.1a: "Add Python version to cache key") and seed 002
+("Add test packages to requirements", "Skip Chromium in test builds").
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from pitstop.model import Area, Fix, Location, Related, Severity
+from pitstop.parsers.shell import SimpleCommand, apt_get, pip_install
+from pitstop.parsers.workflow import Job, Step
+from pitstop.review.project import Project
+from pitstop.review.rules.base import Hit, Rule
+from pitstop.review.rules.workflow_common import (
+    Command,
+    StepAt,
+    add_inputs,
+    excludes_pull_requests,
+    interpreter_specific,
+    job_commands,
+    line_with,
+    names_os,
+    names_python_version,
+    program_words,
+    pull_request_triggers,
+    python_cache,
+    run_commands,
+    unique_per_run,
+    workflow_steps,
+)
+
+# -- PS401: setup-python without a cache -------------------------------------------------------
+
+
+def installer(job: Job, after: int = -1) -> str | None:
+    """The package manager the job installs with after step `after`: poetry, pipenv, uv or
+    pip (a `pip install poetry` before `poetry install` is Poetry's job), None if nothing."""
+    found: set[str] = set()
+    for step in job.steps[after + 1 :]:
+        for command in run_commands(step):
+            found |= _managers(command.command)
+    for manager in ("poetry", "pipenv", "uv", "pip"):
+        if manager in found:
+            return manager
+    return None
+
+
+def _managers(command: SimpleCommand) -> set[str]:
+    words = program_words(command, 3)
+    if words[:2] in (("poetry", "install"), ("poetry", "sync")):
+        return {"poetry"}
+    if words[:2] in (("pipenv", "install"), ("pipenv", "sync")):
+        return {"pipenv"}
+    if words[:2] in (("uv", "sync"), ("uv", "pip")):
+        return {"uv"}
+    if pip_install(command):
+        return {"pip"}
+    return set()
+
+
+def _caches_python(job: Job) -> bool:
+    return any(
+        (s.action or "").startswith("actions/cache") and python_cache(s.input("path") or "")
+        for s in job.steps
+    )
+
+
+def _checked_out_before(at: StepAt) -> bool:
+    return any(s.action == "actions/checkout" for s in at.earlier())
+
+
+def _installs_poetry(step: Step) -> bool:
+    if step.action in ("snok/install-poetry", "abatilo/actions-poetry"):
+        return True
+    return any(
+        "poetry" in c.command.operands() and c.command.program in ("pipx", "pip", "pip3")
+        for c in run_commands(step)
+    ) or "install.python-poetry.org" in (step.run or "")
+
+
+def _pip_fix(project: Project, at: StepAt) -> list[tuple[str, str]] | None:
+    """`cache: pip` when setup-python's default key files exist (any requirements.txt, else
+    pyproject.toml), or with `cache-dependency-path` naming the files the job installs."""
+    names = {PurePosixPath(p).name for p in project.files}
+    if "requirements.txt" in names or "pyproject.toml" in names:
+        return [("cache", "pip")]
+    files = sorted(
+        {
+            word
+            for _, command in job_commands(at.job)
+            if (arguments := pip_install(command.command))
+            for word in _requirement_files(arguments)
+            if word in project.files
+        }
+    )
+    if len(files) == 1:
+        return [("cache", "pip"), ("cache-dependency-path", files[0])]
+    return None
+
+
+def _requirement_files(arguments: tuple[str, ...]) -> list[str]:
+    files, take = [], False
+    for word in arguments:
+        if take:
+            files.append(word.removeprefix("./"))
+        take = word in ("-r", "--requirement")
+        if word.startswith("--requirement="):
+            files.append(word.split("=", 1)[1].removeprefix("./"))
+    return files
+
+
+def check_setup_python_cache(project: Project) -> Iterator[Hit]:
+    for at in workflow_steps(project):
+        step = at.step
+        if step.action != "actions/setup-python" or "cache" in step.with_:
+            continue
+        manager = installer(at.job, step.index)
+        if manager is None or _caches_python(at.job):
+            continue
+        message, inputs = _advice(project, at, manager)
+        edit = add_inputs(at.workflow, step, inputs) if inputs else None
+        fix = Fix(f"add `cache: {inputs[0][1]}` to setup-python", (edit,)) if edit else None
+        yield Hit(at.at("uses"), message, fix=fix)
+
+
+def _advice(project: Project, at: StepAt, manager: str) -> tuple[str, list[tuple[str, str]]]:
+    start = (
+        f"setup-python caches nothing while the job installs with {manager}: every run "
+        "downloads (and builds) every package again."
+    )
+    checked_out = _checked_out_before(at)
+    files = {PurePosixPath(p).name for p in project.files}
+    if manager == "poetry":
+        if not any(_installs_poetry(s) for s in at.earlier()):
+            return (
+                f"{start} `cache: poetry` asks Poetry for its cache folder, so Poetry must be "
+                "installed before this step: move the Poetry install (`pipx install poetry`) "
+                "above it, then add `cache: poetry`.",
+                [],
+            )
+        inputs = [("cache", "poetry")] if "poetry.lock" in files and checked_out else []
+        return f"{start} Add `cache: poetry` (keyed on poetry.lock).", inputs
+    if manager == "pipenv":
+        inputs = [("cache", "pipenv")] if "Pipfile.lock" in files and checked_out else []
+        return f"{start} Add `cache: pipenv` (keyed on Pipfile.lock).", inputs
+    if manager == "uv":
+        return (
+            f"{start} Use `astral-sh/setup-uv` with `enable-cache: true`, which caches uv's "
+            "downloads keyed on uv.lock.",
+            [],
+        )
+    inputs = (_pip_fix(project, at) or []) if checked_out else []
+    return f"{start} Add `cache: pip` (keyed on the requirements or pyproject files).", inputs
+
+
+# -- PS402, PS403: cache keys ------------------------------------------------------------------
+
+_DEPENDENCY_FILE = re.compile(
+    r"lock|requirements|pyproject|pipfile|setup\.(py|cfg)|constraints|pre-commit-config|"
+    r"tox\.ini|noxfile|\.txt|\.toml",
+    re.IGNORECASE,
+)
+
+
+def _hashes_dependencies(key: str) -> bool:
+    calls = re.findall(r"hashFiles\(([^)]*)\)", key, re.IGNORECASE)
+    return any(_DEPENDENCY_FILE.search(arguments) for arguments in calls)
+
+
+def _cache_steps(project: Project) -> Iterator[tuple[StepAt, str, str]]:
+    """(step, key, path) of each actions/cache step that caches Python dependencies."""
+    for at in workflow_steps(project):
+        action = at.step.action or ""
+        if action not in ("actions/cache", "actions/cache/restore", "actions/cache/save"):
+            continue
+        key, path = at.step.input("key") or "", at.step.input("path") or ""
+        if key and python_cache(path):
+            yield at, key, path
+
+
+def missing_from_key(key: str, path: str) -> list[str]:
+    missing = []
+    if not names_os(key):
+        missing.append("`runner.os`")
+    if interpreter_specific(path) and not names_python_version(key):
+        missing.append("the Python version")
+    if not _hashes_dependencies(key) and not unique_per_run(key):
+        missing.append("a `hashFiles(...)` of the lock or requirements files")
+    return missing
+
+
+_WHY_MISSING = {
+    "`runner.os`": "a cache saved on one operating system is restored on another",
+    "the Python version": (
+        "a virtualenv or installed packages built for one Python are restored for another "
+        "(its interpreter links and compiled extensions do not work there)"
+    ),
+}
+
+
+def check_cache_key(project: Project) -> Iterator[Hit]:
+    for at, key, path in _cache_steps(project):
+        missing = missing_from_key(key, path)
+        if not missing:
+            continue
+        reasons = [_WHY_MISSING.get(m, "") for m in missing]
+        if any("hashFiles" in m for m in missing):
+            reasons.append(
+                "a key that does not change with the dependencies is hit forever, so the "
+                "cache is never saved again and grows staler with every change"
+            )
+        held = " (Poetry keeps its virtualenvs there)" if "pypoetry" in path else ""
+        yield Hit(
+            at.input_at("key"),
+            f"the cache key `{key}` for `{' '.join(path.split())}`{held} omits "
+            f"{', '.join(missing)}: {'; '.join(r for r in reasons if r)}.",
+        )
+
+
+def _restore_keys(at: StepAt) -> list[str]:
+    return [k.strip() for k in (at.step.input("restore-keys") or "").splitlines() if k.strip()]
+
+
+def check_restore_keys(project: Project) -> Iterator[Hit]:
+    for at, key, path in _cache_steps(project):
+        for prefix in _restore_keys(at):
+            dropped = []
+            if names_os(key) and not names_os(prefix):
+                dropped.append("`runner.os`")
+            if (
+                interpreter_specific(path)
+                and names_python_version(key)
+                and not names_python_version(prefix)
+            ):
+                dropped.append("the Python version")
+            if not dropped:
+                continue
+            line = line_with(at.workflow, at.step.input_line("restore-keys"), prefix)
+            yield Hit(
+                Location(at.workflow.path, line),
+                f"the restore key `{prefix}` drops {' and '.join(dropped)} that the key "
+                f"`{key}` has, so on a miss it restores `{' '.join(path.split())}` saved "
+                "by another operating system or interpreter. Keep every part of the key but "
+                "the hash in each restore key.",
+                related=(Related(at.input_at("key"), "the cache key"),),
+            )
+
+
+# -- PS404: cache writes reachable from pull requests -----------------------------------------
+
+
+def _writes_every_run(at: StepAt) -> str | None:
+    """What the step saves on every run (not only when its key is new), if anything."""
+    step = at.step
+    key = step.input("key") or ""
+    if step.action in ("actions/cache", "actions/cache/save") and unique_per_run(key):
+        return f"`{step.action}` saves a new entry on every run (its key has a per-run part)"
+    if step.action == "docker/build-push-action" and _gha_export(step.input("cache-to") or ""):
+        return "`cache-to: type=gha` exports the build cache on every run"
+    if any("type=gha" in _cache_to_of(c) for c in run_commands(step)):
+        return "`--cache-to type=gha` exports the build cache on every run"
+    return None
+
+
+def _gha_export(value: str) -> bool:
+    return "type=gha" in value and "${{" not in value
+
+
+def _cache_to_of(command: Command) -> str:
+    words = command.words
+    values = [
+        words[i + 1] if word == "--cache-to" and i + 1 < len(words) else word[len("--cache-to=") :]
+        for i, word in enumerate(words)
+        if word == "--cache-to" or word.startswith("--cache-to=")
+    ]
+    return " ".join(values)
+
+
+def _writes_cache(at: StepAt) -> str | None:
+    """What the step writes to the GitHub cache when its key is new, if anything."""
+    step = at.step
+    action = step.action or ""
+    if action in ("actions/cache", "actions/cache/save"):
+        return f"`{action}` saves `{step.input('key') or 'its key'}`"
+    if action.startswith("actions/setup-") and step.input("cache"):
+        return f"`{action}` with `cache: {step.input('cache')}` saves in its post step"
+    uv_saves = (step.input("enable-cache") or "false") != "false" and (
+        step.input("save-cache") or "true"
+    ) != "false"
+    if action == "astral-sh/setup-uv" and uv_saves:
+        return "`astral-sh/setup-uv` with `enable-cache` saves in its post step"
+    return _writes_every_run(at)
+
+
+def check_cache_poisoning(project: Project) -> Iterator[Hit]:
+    for at in workflow_steps(project):
+        events = pull_request_triggers(at.workflow)
+        if (
+            not events
+            or excludes_pull_requests(at.job.if_ or "")
+            or excludes_pull_requests(at.step.if_)
+        ):
+            continue
+        if "pull_request_target" in events and (write := _writes_cache(at)):
+            yield Hit(at.at("uses"), _target_message(write), related=_trigger(at, events))
+        elif "pull_request" in events and (write := _writes_every_run(at)):
+            yield Hit(at.at("uses"), _pull_request_message(write), related=_trigger(at, events))
+
+
+_RESTORE_ONLY = (
+    "Restore on pull requests (`actions/cache/restore`, or `cache-to` only when "
+    "`github.event_name != 'pull_request'`) and save from the default branch "
+    "(`actions/cache/save` with `if: github.ref == 'refs/heads/main'`): pull requests keep "
+    "their cache hits."
+)
+
+
+def _target_message(write: str) -> str:
+    return (
+        f"{write} on `pull_request_target` runs, which use the base branch's cache scope: what "
+        "a pull request's code writes here is restored by runs on the default branch (cache "
+        f"poisoning). {_RESTORE_ONLY}"
+    )
+
+
+def _pull_request_message(write: str) -> str:
+    return (
+        f"{write}, pull requests included. GitHub scopes those entries to the pull request's "
+        "ref, so the default branch never restores them, but every pull request's writes "
+        "count against the repository's 10 GB cache and evict the default branch's entries, "
+        f"and a fork decides what is written. {_RESTORE_ONLY}"
+    )
+
+
+def _trigger(at: StepAt, events: list[str]) -> tuple[Related, ...]:
+    trigger = at.workflow.trigger(events[0])
+    line = trigger.line if trigger else at.workflow.on_line
+    return (Related(Location(at.workflow.path, line), f"triggered by `{events[0]}`"),)
+
+
+# -- PS430: test tools installed by hand ------------------------------------------------------
+
+_TOOLS = frozenset(
+    {
+        "pytest", "ruff", "black", "mypy", "flake8", "coverage", "tox", "nox", "pre-commit",
+        "isort", "pylint", "bandit", "pyright", "pip-audit", "safety", "codecov",
+        "unittest-xml-reporting", "hypothesis", "pytype", "autopep8", "yapf", "pyflakes",
+        "pycodestyle", "pydocstyle", "interrogate", "vulture", "radon", "xenon",
+    }
+)  # fmt: skip
+_TOOL_PREFIXES = ("pytest-", "flake8-", "mypy-", "types-", "coverage-")
+_DEV_GROUP = re.compile(r"dev|test|lint|typ|check|ci|qa|style|format|quality", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DevDeclaration:
+    """Where the project declares development or test dependencies, and which."""
+
+    path: str
+    line: int
+    label: str
+    names: frozenset[str]
+
+
+def _tool(requirement: str) -> str | None:
+    from packaging.requirements import InvalidRequirement, Requirement  # 40 ms: only when used
+
+    try:
+        name = Requirement(requirement).name.lower().replace("_", "-")
+    except InvalidRequirement:
+        return None
+    return name if name in _TOOLS or name.startswith(_TOOL_PREFIXES) else None
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def dev_declarations(project: Project) -> list[DevDeclaration]:
+    found: list[DevDeclaration] = []
+    for path in sorted(project.files):
+        name = PurePosixPath(path).name
+        if name == "pyproject.toml":
+            found += _pyproject_groups(project, path)
+        elif re.fullmatch(
+            r"(requirements|constraints)[-_](dev|test|lint|ci)\w*\.(txt|in)", name
+        ) or (
+            re.fullmatch(r"(dev|test)[-_]requirements\w*\.txt", name)
+            or re.match(r"requirements/(dev|test|lint|ci)\w*\.(txt|in)$", path.split("/", 1)[-1])
+        ):
+            found.append(DevDeclaration(path, 1, path, _requirement_names(project, path)))
+    return found
+
+
+def _read(project: Project, path: str) -> str:
+    try:
+        return (project.tree.root / path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _requirement_names(project: Project, path: str) -> frozenset[str]:
+    names = set()
+    for line in _read(project, path).splitlines():
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
+        if match and not line.lstrip().startswith(("-", "#")):
+            names.add(_normal(match.group(1)))
+    return frozenset(names)
+
+
+def _pyproject_groups(project: Project, path: str) -> list[DevDeclaration]:
+    text = _read(project, path)
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return []
+    groups: list[tuple[str, list[str]]] = []
+    extras = document.get("project", {}).get("optional-dependencies", {})
+    groups += [(f"[project.optional-dependencies] {g}", _pep508(v)) for g, v in extras.items()]
+    groups = [g for g in groups if _DEV_GROUP.search(g[0].rsplit(" ", 1)[-1])]
+    groups += [
+        (f"[dependency-groups] {g}", _pep508(v))
+        for g, v in _table(document, "dependency-groups").items()
+    ]
+    poetry = document.get("tool", {}).get("poetry", {})
+    for group, table in poetry.get("group", {}).items():
+        groups.append((f"[tool.poetry.group.{group}]", list(table.get("dependencies", {}))))
+    if poetry.get("dev-dependencies"):
+        groups.append(("[tool.poetry.dev-dependencies]", list(poetry["dev-dependencies"])))
+    lines = text.splitlines()
+    return [
+        DevDeclaration(
+            path, _header_line(lines, label), label, frozenset(_normal(n) for n in names)
+        )
+        for label, names in groups
+    ]
+
+
+def _table(document: dict[str, object], key: str) -> dict[str, object]:
+    value = document.get(key, {})
+    return value if isinstance(value, dict) else {}
+
+
+def _pep508(value: object) -> list[str]:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    names = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, str):
+            try:
+                names.append(Requirement(item).name)
+            except InvalidRequirement:
+                continue
+    return names
+
+
+def _header_line(lines: list[str], label: str) -> int:
+    header = label.split("]", 1)[0] + "]"
+    group = label.rsplit(" ", 1)[-1] if " " in label else None
+    for number, text in enumerate(lines, 1):
+        stripped = text.strip()
+        if stripped.startswith(header.rstrip("]")) and (group is None or stripped == header):
+            return number
+    return 1
+
+
+def check_tools_installed_by_hand(project: Project) -> Iterator[Hit]:
+    declarations = dev_declarations(project)
+    if not declarations:
+        return
+    for at in workflow_steps(project):
+        for command in run_commands(at.step):
+            arguments = pip_install(command.command)
+            tools = sorted({t for a in arguments or () if (t := _tool(a))})
+            if tools:
+                yield _tools_hit(at, command, tools, declarations)
+
+
+def _tools_hit(
+    at: StepAt, command: Command, tools: list[str], declarations: list[DevDeclaration]
+) -> Hit:
+    declared = sorted({t for t in tools for d in declarations if _normal(t) in d.names})
+    where = declarations[0]
+    already = (
+        f" ({', '.join(declared)} {'is' if len(declared) == 1 else 'are'} declared there "
+        "already: this install is a second, unpinned copy)"
+        if declared
+        else ""
+    )
+    return Hit(
+        Location(at.workflow.path, command.line),
+        f"`{' '.join(command.words)}` installs {', '.join(tools)} by hand while the project "
+        f"declares its development dependencies in {where.path} {where.label}{already}. "
+        "Declare them there and install that group: one pinned, cached install instead of "
+        "a fresh download on every run.",
+        related=tuple(
+            Related(Location(d.path, d.line), f"development dependencies: {d.label}")
+            for d in declarations[:3]
+        ),
+    )
+
+
+# -- PS431: browser downloads without a cache --------------------------------------------------
+
+_BROWSER_PACKAGES = re.compile(
+    r"^(chromium(-browser|-driver)?|google-chrome(-stable)?|firefox(-esr)?|chromedriver)$"
+)
+_BROWSER_URL = re.compile(r"chromedriver|chrome-for-testing|google-chrome|geckodriver", re.I)
+_BROWSER_CACHE = re.compile(r"ms-playwright|puppeteer|cypress|chrom|firefox|gecko|apt", re.I)
+
+
+def browser_download(command: SimpleCommand) -> str | None:
+    """What browser download the command makes, if it makes one."""
+    words = program_words(command, 4)
+    if "playwright" in words and "install" in words[words.index("playwright") :]:
+        return "`playwright install` downloads its browsers (hundreds of MB)"
+    if words[:3] == ("npx", "cypress", "install") or words[:2] == ("cypress", "install"):
+        return "`cypress install` downloads the Cypress binary"
+    if "puppeteer" in words and "install" in command.words:
+        return "Puppeteer downloads Chrome"
+    apt = apt_get(command)
+    if apt and apt[0] == "install":
+        browsers = [w for w in apt[1] if _BROWSER_PACKAGES.match(w)]
+        if browsers:
+            return f"`apt-get install {' '.join(browsers)}` downloads a browser"
+    if command.program in ("curl", "wget") and any(_BROWSER_URL.search(w) for w in command.words):
+        return f"`{command.program}` downloads a browser or driver"
+    return None
+
+
+def _caches_browsers(job: Job) -> bool:
+    return any(
+        (s.action or "").startswith("actions/cache")
+        and _BROWSER_CACHE.search(s.input("path") or "")
+        for s in job.steps
+    ) or any("cache-apt-pkgs" in (s.action or "") for s in job.steps)
+
+
+def check_browser_downloads(project: Project) -> Iterator[Hit]:
+    for workflow in project.workflows:
+        for job in workflow.jobs:
+            if _caches_browsers(job):
+                continue
+            for _step, command in job_commands(job):
+                what = browser_download(command.command)
+                if what:
+                    yield Hit(
+                        Location(workflow.path, command.line),
+                        f"{what} on every run of `{job.id}`, with no cache of the browser "
+                        "folder. Cache it (`~/.cache/ms-playwright` for Playwright) with a key "
+                        "on the tool's version from the lock file, and on a hit install only "
+                        "the system packages (`playwright install-deps`).",
+                    )
+
+
+RULES = (
+    Rule(
+        "PS401",
+        "setup-python-without-cache",
+        "setup-python without a dependency cache",
+        Severity.WARNING,
+        Area.WORKFLOWS,
+        "A GitHub-hosted runner starts empty, so a job that installs dependencies downloads "
+        "(and builds) every one of them on every run. `actions/setup-python` caches pip, "
+        "Poetry or Pipenv downloads keyed on the lock or requirements files with one input, "
+        "`cache:`. pitstop picks the manager the job installs with; the fix adds `cache: pip` "
+        "(or poetry/pipenv when the lock file and the job say so) only where the action can "
+        "work: the repository is checked out first, the key files exist, and for Poetry, "
+        "Poetry is installed before the step (the action asks it for its cache folder).",
+        check_project=check_setup_python_cache,
+        fixable=True,
+    ),
+    Rule(
+        "PS402",
+        "cache-key-incomplete",
+        "Dependency cache key misses the OS, the Python version or the lock file",
+        Severity.WARNING,
+        Area.WORKFLOWS,
+        "An `actions/cache` key decides what is restored. Without `runner.os` a cache saved "
+        "on one OS is restored on another; without the Python version a virtualenv (or "
+        "~/.cache/pypoetry, which holds Poetry's virtualenvs) built for one interpreter is "
+        "restored for another; without a `hashFiles(...)` of the lock or requirements file "
+        "the key is hit forever, so the cache is never saved again. Seed 004's roadmap "
+        "starts by adding the Python version to a cache key.",
+        check_project=check_cache_key,
+    ),
+    Rule(
+        "PS403",
+        "restore-key-too-wide",
+        "Restore key can restore another interpreter's environment",
+        Severity.WARNING,
+        Area.WORKFLOWS,
+        "On a miss, `restore-keys` restores the newest entry whose key starts with a prefix. "
+        "A prefix that drops the Python version (for a virtualenv or site-packages) or "
+        "`runner.os` restores an environment built by another interpreter or OS, which "
+        "then fails in confusing ways or is silently rebuilt. Drop only the hash.",
+        check_project=check_restore_keys,
+    ),
+    Rule(
+        "PS404",
+        "cache-written-from-pull-requests",
+        "Cache written by pull-request runs",
+        Severity.WARNING,
+        Area.SECURITY,
+        "A `pull_request_target` run uses the base branch's cache scope, so a cache it saves "
+        "while running a pull request's code is restored by the default branch: cache "
+        "poisoning. `pull_request` runs are scoped to their own ref, so pitstop reports "
+        "those only when a step writes on every run (a per-run key, `cache-to: type=gha`): "
+        "each pull request then fills the repository's 10 GB cache and evicts the default "
+        "branch's entries. The answer is never to turn caching off: restore on pull requests "
+        "and save from the default branch.",
+        check_project=check_cache_poisoning,
+    ),
+    Rule(
+        "PS430",
+        "tools-installed-by-hand",
+        "Test or lint tools installed by hand in a workflow",
+        Severity.WARNING,
+        Area.WORKFLOWS,
+        "`pip install pytest ruff` in a run step installs unpinned versions, outside the "
+        "lock file, on every run, while the project already has a place for them "
+        "(optional-dependencies, dependency groups, a Poetry group, requirements-dev.txt). "
+        "Seed 002 recommends moving its hand-installed test packages into the requirements "
+        "for this reason: declared tools are pinned, installed with the rest and cached.",
+        check_project=check_tools_installed_by_hand,
+    ),
+    Rule(
+        "PS431",
+        "browser-download-uncached",
+        "Browser download on every run",
+        Severity.WARNING,
+        Area.WORKFLOWS,
+        "`playwright install`, `cypress install`, a Chrome or chromedriver download, or "
+        "`apt-get install chromium` fetch hundreds of megabytes on every run when nothing "
+        "caches them (seed 002 points at a 200 MB Chromium download in a test build whose "
+        "tests use no browser). Cache the browser folder keyed on the tool's version, or leave the "
+        "browser out of jobs that do not use it.",
+        check_project=check_browser_downloads,
+    ),
+)

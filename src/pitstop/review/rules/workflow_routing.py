@@ -1,0 +1,272 @@
+"""Workflow routing rules: which runs start, which get cancelled, how long a stuck job may
+hold a runner, and which jobs wait for others they do not need.
+
+Every pull-request push starts every job of every workflow it triggers; without a filter,
+a concurrency group and a timeout, the heavy ones run for changes they cannot be affected
+by, keep running after a newer push made them pointless, and hang for GitHub's default of
+six hours. See seed 004 ("Skip Docker on feature branches", "Move security job to
+main-only") and seed 002's critical-path analysis.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pitstop.model import Area, Fix, Location, Related, Severity, TextEdit
+from pitstop.parsers.workflow import Job, Workflow
+from pitstop.review.project import Project
+from pitstop.review.rules.base import Hit, Rule
+from pitstop.review.rules.workflow_common import (
+    PULL_REQUEST_EVENTS,
+    indentation,
+    job_commands,
+    program_words,
+)
+
+# -- PS440: heavy jobs on every pull request ---------------------------------------------------
+
+_SCAN_ACTIONS = (
+    "github/codeql-action/",
+    "aquasecurity/trivy-action",
+    "anchore/scan-action",
+    "snyk/actions",
+    "zizmorcore/zizmor-action",
+    "returntocorp/semgrep-action",
+    "semgrep/semgrep-action",
+)
+_SCANNERS = frozenset({"trivy", "grype", "snyk", "zizmor", "semgrep", "codeql"})
+_E2E = re.compile(r"(?<![a-z])(e2e|end[-_ ]?to[-_ ]?end)(?![a-z])", re.IGNORECASE)
+_TRIVIAL_CONDITION = re.compile(r"^\s*(\$\{\{)?\s*(always|success|!\s*cancelled)\(\)\s*(\}\})?\s*$")
+
+
+def heavy_work(job: Job) -> str | None:
+    """What makes the job heavy: an image build, a security scan, end-to-end tests."""
+    for step in job.steps:
+        action = step.action or ""
+        if action in ("docker/build-push-action", "docker/bake-action"):
+            return "builds an image"
+        if action.startswith(_SCAN_ACTIONS):
+            return f"runs a security scan (`{action}`)"
+    for _step, command in job_commands(job):
+        words = program_words(command.command, 3)
+        if words[0] in ("docker", "podman") and (
+            words[1:2] == ("build",) or words[1:3] in (("buildx", "build"), ("buildx", "bake"))
+        ):
+            return "builds an image"
+        if words[0] in _SCANNERS:
+            return f"runs a security scan (`{words[0]}`)"
+        if words[:3] in (("playwright", "test"), ("cypress", "run")) or words[1:3] in (
+            ("playwright", "test"),
+            ("cypress", "run"),
+        ):
+            return "runs end-to-end tests"
+        if "pytest" in words and any(_E2E.search(w) for w in command.words):
+            return "runs end-to-end tests"
+    if _E2E.search(f"{job.id} {job.name or ''}"):
+        return "runs end-to-end tests"
+    return None
+
+
+def restricted(workflow: Workflow, job: Job, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether the job (or a job it needs, which skips it when skipped) has a real `if:`."""
+    if job.if_ and not _TRIVIAL_CONDITION.match(job.if_):
+        return True
+    for need in job.needs:
+        needed = workflow.job(need)
+        if needed is not None and need not in seen and restricted(workflow, needed, seen | {need}):
+            return True
+    return False
+
+
+def check_heavy_jobs(project: Project) -> Iterator[Hit]:
+    for workflow in project.workflows:
+        trigger = next(
+            (t for t in workflow.triggers if t.event in PULL_REQUEST_EVENTS and not t.filtered),
+            None,
+        )
+        if trigger is None:
+            continue
+        for job in workflow.jobs:
+            what = heavy_work(job)
+            if what is None or restricted(workflow, job):
+                continue
+            yield Hit(
+                Location(workflow.path, job.line),
+                f"`{job.id}` {what} on every `{trigger.event}` push: the trigger has no "
+                "`paths` or `branches` filter and the job no `if:`. Run it only when the files "
+                "it depends on change (`paths:`, or a changes job the heavy job `needs`), or "
+                "only on the default branch (`if: github.ref == 'refs/heads/main'`).",
+                related=(
+                    Related(Location(workflow.path, trigger.line), f"`{trigger.event}` trigger"),
+                ),
+            )
+
+
+# -- PS441: no concurrency group on pull requests ---------------------------------------------
+
+
+def check_concurrency(project: Project) -> Iterator[Hit]:
+    for workflow in project.workflows:
+        events = [t.event for t in workflow.triggers if t.event in PULL_REQUEST_EVENTS]
+        if not events or workflow.concurrency_cancels:
+            continue
+        if workflow.concurrency is not None:
+            message = (
+                f"the concurrency group `{workflow.concurrency}` never cancels: each push to a "
+                "pull request queues behind the run it made obsolete. Set "
+                "`cancel-in-progress: true` for pull-request runs."
+            )
+        else:
+            message = (
+                f"triggered by `{events[0]}` with no `concurrency` group: every push to a pull "
+                "request starts a full run while the runs for its earlier commits keep going, "
+                "using runners for results nobody will read."
+            )
+        line = workflow.key_lines.get("concurrency", workflow.on_line)
+        yield Hit(
+            Location(workflow.path, line),
+            message,
+            fix=_concurrency_fix(workflow) if workflow.concurrency is None else None,
+        )
+
+
+def _concurrency_fix(workflow: Workflow) -> Fix | None:
+    """A top-level `concurrency:` after the `on:` block, when both it and the next key start
+    at column 1 (block style), so the new lines cannot land inside another mapping."""
+    following = sorted(line for line in workflow.key_lines.values() if line > workflow.on_line)
+    on_text = _line(workflow, workflow.on_line)
+    if not following or not re.match(r"""["']?(on|true)["']?\s*:""", on_text):
+        return None
+    end = following[0]
+    if indentation(_line(workflow, end)):
+        return None
+    insert = end
+    while insert - 1 > workflow.on_line and _blank_or_comment(_line(workflow, insert - 1)):
+        insert -= 1
+    pad = _indent_unit(workflow)
+    block = (
+        f"concurrency:\n{pad}group: {_group(workflow)}\n{pad}cancel-in-progress: "
+        f"{_cancel(workflow)}\n"
+    )
+    text = "\n" + block if insert < end else block
+    edit = TextEdit(workflow.path, insert, 1, insert, 1, text)
+    return Fix("cancel superseded pull-request runs (top-level `concurrency:`)", (edit,))
+
+
+def _line(workflow: Workflow, number: int) -> str:
+    return workflow.lines[number - 1] if 1 <= number <= len(workflow.lines) else ""
+
+
+def _blank_or_comment(text: str) -> bool:
+    return not text.strip() or text.startswith("#")
+
+
+def _indent_unit(workflow: Workflow) -> str:
+    width = len(indentation(_line(workflow, workflow.on_line + 1)))
+    return " " * width if width else "  "
+
+
+def _group(workflow: Workflow) -> str:
+    """Pull-request runs share a group per pull request: `github.ref` is its merge ref, but
+    on `pull_request_target` it is the base branch, shared by every pull request."""
+    if workflow.trigger("pull_request_target"):
+        return "${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}"
+    return "${{ github.workflow }}-${{ github.ref }}"
+
+
+def _cancel(workflow: Workflow) -> str:
+    """`true` when only pull requests trigger the workflow; otherwise only their runs cancel,
+    so a push to the default branch never cancels a run that may be deploying."""
+    if all(t.event in PULL_REQUEST_EVENTS for t in workflow.triggers):
+        return "true"
+    return "${{ startsWith(github.event_name, 'pull_request') }}"
+
+
+# -- PS442: no timeout ------------------------------------------------------------------------
+
+
+def check_timeouts(project: Project) -> Iterator[Hit]:
+    for workflow in project.workflows:
+        for job in workflow.jobs:
+            if job.timeout_minutes is None and job.uses is None:
+                yield Hit(
+                    Location(workflow.path, job.line),
+                    f"`{job.id}` has no `timeout-minutes`: a hung step holds the runner for "
+                    "GitHub's default of 360 minutes. Set it to a few times the job's usual "
+                    "duration (`pitstop pipeline --timings` shows the measured ones).",
+                )
+
+
+# -- PS450: needs that share nothing ----------------------------------------------------------
+
+
+def check_unneeded_needs(project: Project) -> Iterator[Hit]:
+    from pitstop.pipeline.analysis import unneeded_needs
+
+    for workflow in project.workflows:
+        for change in unneeded_needs(workflow):
+            needed = workflow.job(change.need or "")
+            related = (
+                (Related(Location(workflow.path, needed.line), f"`{needed.id}`"),) if needed else ()
+            )
+            yield Hit(
+                Location(workflow.path, change.line),
+                f"{change.reason} Waiting adds `{change.need}`'s whole duration to "
+                f"`{change.job}`'s start.",
+                related=related,
+            )
+
+
+RULES = (
+    Rule(
+        "PS440",
+        "heavy-job-on-every-pull-request",
+        "Heavy job on every pull request",
+        Severity.WARNING,
+        Area.WORKFLOWS,
+        "Image builds, security scans (Trivy, Grype, Snyk, zizmor, CodeQL) and end-to-end "
+        "tests are the slowest jobs of a pipeline. On a `pull_request` trigger with no "
+        "`paths` or `branches` filter, and no `if:` on the job (or on a job it needs), they "
+        "run for every push, documentation typos included. Seed 004 plans to move its Docker "
+        "and security jobs off feature branches for this reason.",
+        check_project=check_heavy_jobs,
+    ),
+    Rule(
+        "PS441",
+        "no-cancel-in-progress",
+        "Pull-request workflow without a cancelling concurrency group",
+        Severity.WARNING,
+        Area.WORKFLOWS,
+        "Each push to a pull request starts a new run; without `concurrency` and "
+        "`cancel-in-progress`, the runs for the earlier commits keep their runners until they "
+        "finish. The fix adds a group per workflow and ref after `on:`, cancelling only "
+        "pull-request runs when other events trigger the workflow too (a push to the default "
+        "branch may be deploying).",
+        check_project=check_concurrency,
+        fixable=True,
+    ),
+    Rule(
+        "PS442",
+        "job-without-timeout",
+        "Job without timeout-minutes",
+        Severity.INFO,
+        Area.WORKFLOWS,
+        "GitHub cancels a job after 360 minutes by default. A test waiting on a dead service "
+        "or a prompt holds its runner (and blocks the jobs after it) for six hours. pitstop "
+        "suggests no number: set one from the job's measured durations.",
+        check_project=check_timeouts,
+    ),
+    Rule(
+        "PS450",
+        "needs-without-use",
+        "Job waits for a job it uses nothing from",
+        Severity.WARNING,
+        Area.WORKFLOWS,
+        "`needs:` serialises jobs: the dependent job starts only when the other finishes. "
+        "When it reads none of that job's outputs or results, downloads none of its "
+        "artifacts and uses no image it pushes, the wait only lengthens the run. A test job "
+        "before a deploy is a gate and is kept.",
+        check_project=check_unneeded_needs,
+    ),
+)

@@ -1,0 +1,90 @@
+"""Project settings: pitstop's own table and what pytest's configuration says about tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pitstop.errors import ConfigError
+from pitstop.impact.settings import DEFAULT_RUN_ALL, DEFAULT_TEST_FILES, load_settings
+from tests.impact.fakes import write
+
+
+def test_defaults_without_any_configuration(tmp_path: Path):
+    settings = load_settings(tmp_path)
+    assert (settings.run_all, settings.test_files, settings.testpaths) == (
+        DEFAULT_RUN_ALL,
+        DEFAULT_TEST_FILES,
+        (),
+    )
+
+
+def test_pyproject_gives_run_all_globs_source_roots_pytest_options_and_plugins(tmp_path: Path):
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": """
+[project.entry-points.pytest11]
+mine = "myplugin.plugin"
+
+[tool.setuptools.packages.find]
+where = ["lib"]
+
+[tool.pitstop.affected]
+run-all = ["docker/*.env"]
+source-roots = ["packages/"]
+
+[tool.pytest.ini_options]
+testpaths = ["tests"]
+python_files = ["check_*.py"]
+pythonpath = ["helpers"]
+addopts = "-q -p tests.plugin -pno:cacheprovider"
+"""
+        },
+    )
+    settings = load_settings(tmp_path)
+    assert settings.run_all == (*DEFAULT_RUN_ALL, "docker/*.env")
+    assert settings.source_roots == ("packages", "lib", "helpers")
+    assert (settings.testpaths, settings.test_files) == (("tests",), ("check_*.py",))
+    assert settings.plugins == ("tests.plugin", "myplugin.plugin")
+
+
+def test_pitstop_toml_wins_over_pyproject(tmp_path: Path):
+    write(
+        tmp_path,
+        {
+            ".pitstop.toml": '[affected]\nrun-all = ["a.cfg"]\n',
+            "pyproject.toml": '[tool.pitstop.affected]\nrun-all = ["b.cfg"]\n',
+        },
+    )
+    assert load_settings(tmp_path).run_all[-1] == "a.cfg"
+
+
+def test_pytest_ini_wins_over_pyproject_and_setup_cfg_is_read_last(tmp_path: Path):
+    write(tmp_path, {"setup.cfg": "[tool:pytest]\ntestpaths = t1\n"})
+    assert load_settings(tmp_path).testpaths == ("t1",)
+    write(tmp_path, {"pyproject.toml": "[tool.pytest.ini_options]\ntestpaths = ['t2']\n"})
+    assert load_settings(tmp_path).testpaths == ("t2",)
+    write(tmp_path, {"pytest.ini": "[pytest]\ntestpaths = t3 t4\n"})
+    assert load_settings(tmp_path).testpaths == ("t3", "t4")
+
+
+def test_every_problem_of_the_affected_table_is_reported_at_once(tmp_path: Path):
+    write(
+        tmp_path,
+        {"pyproject.toml": '[tool.pitstop.affected]\nrun_all = []\nsource-roots = "src"\n'},
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_settings(tmp_path)
+    assert [message for _, message in raised.value.problems] == [
+        "affected: unknown key 'run_all' (valid keys: run-all, source-roots)",
+        "affected.source-roots must be a list of strings",
+    ]
+
+
+def test_the_review_configuration_accepts_the_affected_table(tmp_path: Path):
+    from pitstop.config import load_config
+
+    write(tmp_path, {"pyproject.toml": '[tool.pitstop.affected]\nrun-all = ["x"]\n'})
+    assert load_config(tmp_path).fail_on is not None

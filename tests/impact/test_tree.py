@@ -1,0 +1,46 @@
+"""Which Python files the graph sees, with and without git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pitstop.impact.git import SubprocessGit
+from pitstop.impact.tree import DiskTree
+from tests.impact.fakes import repository, write
+
+NOISE = {
+    "venv/pyvenv.cfg": "",
+    "venv/lib/site.py": "",
+    "node_modules/x/y.py": "",
+    ".tox/py311/z.py": "",
+    "build/lib/pkg/a.py": "",
+    "dist/b.py": "",
+    ".pitstop/c.py": "",
+    ".hidden/d.py": "",
+    "pkg.egg-info/e.py": "",
+}
+
+
+def test_a_walk_skips_what_never_holds_the_projects_code(tmp_path: Path):
+    root = write(tmp_path, {**NOISE, "pkg/__init__.py": "", "tests/test_a.py": "", "notes.txt": ""})
+    assert DiskTree(root).python_files() == ["pkg/__init__.py", "tests/test_a.py"]
+
+
+def test_git_lists_tracked_and_untracked_files_but_not_ignored_ones(tmp_path: Path):
+    root = repository(tmp_path / "r", {".gitignore": "ignored/\n", "pkg/__init__.py": ""})
+    write(root, {**NOISE, "pkg/new.py": "", "ignored/x.py": ""})
+    tree = DiskTree(root, SubprocessGit(root))
+    assert tree.python_files() == ["pkg/__init__.py", "pkg/new.py"]
+
+
+def test_tracked_files_count_even_in_a_folder_named_build(tmp_path: Path):
+    root = repository(tmp_path / "r", {"build/__init__.py": "", "build/steps.py": ""})
+    assert DiskTree(root, SubprocessGit(root)).python_files() == [
+        "build/__init__.py",
+        "build/steps.py",
+    ]
+
+
+def test_missing_files_read_as_none(tmp_path: Path):
+    tree = DiskTree(tmp_path)
+    assert (tree.read("gone.py"), tree.stat("gone.py")) == (None, None)

@@ -1,0 +1,220 @@
+"""Candidate changes: re-tag-only jobs, and `needs` that carry nothing (gates are kept)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pitstop.parsers.workflow import parse_workflow
+from pitstop.pipeline.analysis import Change, redundant_jobs, unneeded_needs
+
+from .conftest import FIXTURES, workflow
+
+
+def seed002():
+    return parse_workflow((FIXTURES / "seed002.yml").read_text(encoding="utf-8"), "seed002.yml")
+
+
+def test_seed_002s_retag_job_is_redundant():
+    (change,) = redundant_jobs(seed002())
+    assert (change.kind, change.job, change.need, change.line) == (
+        "remove-job",
+        "tag-production-images",
+        None,
+        55,
+    )
+    assert "`build-docker-image`" in change.reason
+    assert (
+        "tag it at build time (`tags:` of build-push-action) or `docker buildx imagetools create`"
+        in change.reason
+    )
+
+
+def test_seed_002s_needs_are_all_kept():
+    # test-suite and coverage run the image build pushes; all-checks only waits (a required
+    # check); tag-production-images pushes after a check job (a gate); cleanup runs always().
+    assert unneeded_needs(seed002()) == []
+
+
+BUILD = """
+build:
+  runs-on: ubuntu-latest
+  steps:
+    - uses: docker/build-push-action@v6
+      with:
+        push: true
+        tags: ghcr.io/acme/api:${{ github.sha }}
+"""
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        # crane, with a login action and a checkout alongside
+        """
+    - uses: actions/checkout@v4
+    - uses: docker/login-action@v3
+      with: {registry: ghcr.io}
+    - run: crane copy ghcr.io/acme/api:${{ github.sha }} ghcr.io/acme/api:latest""",
+        # a manifest copy with imagetools
+        """
+    - uses: docker/setup-buildx-action@v3
+    - run: |
+        echo "promoting"
+        docker buildx imagetools create -t ghcr.io/acme/api:prod ghcr.io/acme/api:${{ github.sha }}""",
+        # skopeo
+        """
+    - run: skopeo copy docker://ghcr.io/acme/api:${{ github.sha }} docker://ghcr.io/acme/api:prod""",
+    ],
+)
+def test_retag_only_jobs_after_a_build_are_redundant(steps):
+    yaml = BUILD + f"promote:\n  needs: build\n  runs-on: ubuntu-latest\n  steps:{steps}\n"
+    assert [c.job for c in redundant_jobs(workflow(yaml))] == ["promote"]
+
+
+@pytest.mark.parametrize(
+    ("needs", "steps"),
+    [
+        # builds something itself
+        (
+            "build",
+            """
+    - run: |
+        docker build -t ghcr.io/acme/api:prod .
+        docker push ghcr.io/acme/api:prod""",
+        ),
+        # runs the image: a test, not a re-tag
+        (
+            "build",
+            """
+    - run: docker pull ghcr.io/acme/api:${{ github.sha }}
+    - run: docker run --rm ghcr.io/acme/api:${{ github.sha }} pytest
+    - run: docker tag ghcr.io/acme/api:${{ github.sha }} ghcr.io/acme/api:tested""",
+        ),
+        # an action other than setup and login
+        (
+            "build",
+            """
+    - uses: docker/login-action@v3
+    - uses: aquasecurity/trivy-action@0.28.0
+    - run: crane copy ghcr.io/acme/api:a ghcr.io/acme/api:b""",
+        ),
+        # only pulls: nothing re-tagged
+        ("build", "\n    - run: docker pull ghcr.io/acme/api:${{ github.sha }}"),
+        # promotes an image no job of this run built
+        ("[]", "\n    - run: crane copy ghcr.io/acme/api:rc ghcr.io/acme/api:prod"),
+    ],
+)
+def test_jobs_that_do_more_than_retag_are_not_redundant(needs, steps):
+    yaml = BUILD + f"promote:\n  needs: {needs}\n  runs-on: ubuntu-latest\n  steps:{steps}\n"
+    assert redundant_jobs(workflow(yaml)) == []
+
+
+def needs_yaml(producer: str, consumer: str, *, producer_id: str = "a", consumer_id: str = "b"):
+    return (
+        f"{producer_id}:\n  runs-on: ubuntu-latest\n{producer}\n"
+        f"{consumer_id}:\n  needs: [{producer_id}]\n  runs-on: ubuntu-latest\n{consumer}\n"
+    )
+
+
+PLAIN = "  steps:\n    - run: make all"
+
+
+@pytest.mark.parametrize(
+    ("producer", "consumer"),
+    [
+        (PLAIN, "  steps:\n    - run: make docs"),
+        (
+            "  outputs:\n    version: ${{ steps.v.outputs.version }}\n  steps:\n    - id: v\n      run: echo version=1 >> $GITHUB_OUTPUT",
+            "  steps:\n    - run: make docs",
+        ),
+        (
+            "  steps:\n    - uses: actions/upload-artifact@v4\n      with: {name: wheel, path: dist}",
+            "  steps:\n    - uses: actions/download-artifact@v4\n      with: {name: coverage}\n    - run: make report",
+        ),
+        (
+            "  steps:\n    - run: make all\n    - uses: docker/build-push-action@v6\n      with: {push: false, tags: 'acme/api:ci'}",
+            "  steps:\n    - run: npm run build",
+        ),
+    ],
+)
+def test_a_need_that_carries_nothing_can_be_dropped(producer, consumer):
+    (change,) = unneeded_needs(workflow(needs_yaml(producer, consumer)))
+    assert change == Change(
+        kind="drop-need",
+        job="b",
+        need="a",
+        line=4 + len(producer.splitlines()) + 2,  # on, jobs, a, runs-on, producer, b, needs
+        reason=change.reason,
+    )
+    assert change.reason.startswith("`b` reads no output or result of `a`")
+
+
+@pytest.mark.parametrize(
+    ("producer", "consumer"),
+    [
+        # outputs read in env, with, run, if, a step name
+        (PLAIN, "  env:\n    V: ${{ needs.a.outputs.version }}\n  steps:\n    - run: make"),
+        (PLAIN, "  steps:\n    - uses: ./deploy\n      with: {v: '${{ needs.a.outputs.v }}'}"),
+        (PLAIN, "  steps:\n    - run: echo ${{ needs['a'].outputs.v }}"),
+        (PLAIN, "  if: needs.a.result == 'success'\n  steps:\n    - run: make"),
+        (PLAIN, "  steps:\n    - run: echo '${{ toJSON(needs) }}'"),
+        (PLAIN, "  steps:\n    - if: contains(needs.*.result, 'failure')\n      run: exit 1"),
+        (PLAIN, "  if: failure()\n  steps:\n    - run: ./notify.sh"),
+        # artifacts: by name, or a download without a name (all of them)
+        (
+            "  steps:\n    - uses: actions/upload-artifact@v4\n      with: {name: wheel, path: dist}",
+            "  steps:\n    - uses: actions/download-artifact@v4\n      with: {name: wheel}\n    - run: pip install dist/*.whl",
+        ),
+        (
+            "  steps:\n    - uses: actions/upload-artifact@v4\n      with: {name: wheel, path: dist}",
+            "  steps:\n    - uses: actions/download-artifact@v4\n    - run: ls",
+        ),
+        # an image the producer pushes, pulled or run by the consumer
+        (
+            "  steps:\n    - uses: docker/build-push-action@v6\n      with: {push: true, tags: 'ghcr.io/acme/api:ci'}",
+            "  steps:\n    - run: docker run --rm ghcr.io/acme/api:ci pytest",
+        ),
+        (
+            "  steps:\n    - uses: docker/build-push-action@v6\n      with: {push: true, tags: 'ghcr.io/acme/api:ci'}",
+            "  steps:\n    - run: ./smoke.sh ghcr.io/acme/api:ci",
+        ),
+        (
+            "  steps:\n    - run: docker push ${{ env.REGISTRY }}/${{ env.IMAGE_NAME }}:ci",
+            "  steps:\n    - run: ./smoke.sh $IMAGE_NAME",
+        ),
+    ],
+)
+def test_a_need_whose_job_uses_something_is_kept(producer, consumer):
+    assert unneeded_needs(workflow(needs_yaml(producer, consumer))) == []
+
+
+@pytest.mark.parametrize(
+    ("producer_id", "consumer"),
+    [
+        ("test", "  steps:\n    - run: gcloud run deploy api --image ghcr.io/acme/api:1"),
+        ("lint", "  steps:\n    - run: kubectl apply -f k8s/"),
+        ("security-scan", "  steps:\n    - uses: pypa/gh-action-pypi-publish@release/v1"),
+        (
+            "unit-tests",
+            "  steps:\n    - uses: docker/build-push-action@v6\n      with: {push: true, tags: 'acme/api:1'}",
+        ),
+        ("check", "  steps:\n    - run: docker push acme/api:1"),
+    ],
+)
+def test_a_test_before_a_deploy_is_a_gate_and_kept(producer_id, consumer):
+    yaml = needs_yaml(PLAIN, consumer, producer_id=producer_id, consumer_id="ship")
+    assert unneeded_needs(workflow(yaml)) == []
+
+
+def test_a_job_named_latest_is_not_taken_for_a_test():
+    yaml = needs_yaml(PLAIN, "  steps:\n    - run: make docs", producer_id="build-latest")
+    assert [c.need for c in unneeded_needs(workflow(yaml))] == ["build-latest"]
+
+
+def test_waiting_jobs_and_reusable_workflow_calls_keep_their_needs():
+    yaml = (
+        "a:\n  runs-on: ubuntu-latest\n  steps: [{run: make}]\n"
+        "all-green:\n  needs: a\n  runs-on: ubuntu-latest\n  steps: [{run: echo ok}]\n"
+        "call:\n  needs: a\n  uses: ./.github/workflows/deploy.yml\n"
+    )
+    assert unneeded_needs(workflow(yaml)) == []

@@ -1,0 +1,141 @@
+"""Timings from `gh run view RUN_ID --json jobs` and from a plain map, matched to jobs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pitstop.errors import PitstopError
+from pitstop.pipeline.timings import job_durations, load_timings
+
+from .conftest import FIXTURES, workflow
+
+
+def gh_job(name: str, started: str, completed: str, conclusion: str = "success") -> dict:
+    return {
+        "completedAt": completed,
+        "conclusion": conclusion,
+        "databaseId": 1,
+        "name": name,
+        "startedAt": started,
+        "status": "completed",
+        "steps": [],
+        "url": "https://github.com/o/r/actions/runs/1/job/1",
+    }
+
+
+def test_gh_run_view_output_gives_seconds_per_shown_name():
+    timings = load_timings(FIXTURES / "seed002.gh.json")
+    assert timings == {
+        "build-docker-image": 310.0,
+        "test-suite (unit)": 500.0,
+        "test-suite (integration)": 600.0,
+        "coverage": 240.0,
+        "all-checks": 60.0,
+        "tag-production-images": 300.0,
+    }
+
+
+def test_unfinished_jobs_are_left_out_and_offsets_are_honoured(tmp_path):
+    document = {
+        "jobs": [
+            gh_job("lint", "2025-01-01T10:00:00+01:00", "2025-01-01T09:01:30Z"),
+            gh_job("deploy", "2025-01-01T09:02:00Z", "0001-01-01T00:00:00Z", conclusion=""),
+        ]
+    }
+    (tmp_path / "t.json").write_text(json.dumps(document), encoding="utf-8")
+    assert load_timings(tmp_path / "t.json") == {"lint": 90.0}
+
+
+def test_a_plain_map_is_read_as_seconds(tmp_path):
+    (tmp_path / "t.json").write_text('{"build": 120, "test": 42.5}', encoding="utf-8")
+    assert load_timings(tmp_path / "t.json") == {"build": 120.0, "test": 42.5}
+
+
+MATRIX = """
+build:
+  name: Build image
+  runs-on: ubuntu-latest
+  steps: [{run: make}]
+test:
+  needs: build
+  runs-on: ${{ matrix.os }}
+  strategy:
+    matrix:
+      os: [ubuntu-latest, macos-latest]
+      python: ["3.11", "3.12"]
+  steps: [{run: pytest}]
+docs:
+  name: Docs ${{ matrix.flavour }}
+  strategy:
+    matrix:
+      flavour: [html, pdf]
+  runs-on: ubuntu-latest
+  steps: [{run: make docs}]
+docs-check:
+  name: Docs check
+  runs-on: ubuntu-latest
+  steps: [{run: make linkcheck}]
+release:
+  needs: [build, test]
+  uses: ./.github/workflows/release.yml
+"""
+
+
+def test_gh_names_map_to_jobs_by_name_or_id_and_a_matrix_takes_its_longest_instance():
+    timings = {
+        "Build image": 200.0,  # the job's `name:`
+        "test (ubuntu-latest, 3.11)": 300.0,  # no `name:`: the id, with the matrix values
+        "test (ubuntu-latest, 3.12)": 320.0,
+        "test (macos-latest, 3.11)": 610.0,
+        "Docs html": 50.0,  # a `name:` with an expression, filled in
+        "Docs pdf": 80.0,
+        "Docs check": 30.0,  # exactly another job's name: not a `Docs ${{ }}` instance
+        "release / publish": 40.0,  # a job of the called reusable workflow
+        "release / notes": 15.0,
+        "nightly": 9.0,
+    }
+    durations = job_durations(workflow(MATRIX), timings)
+    assert durations.seconds == {
+        "build": 200.0,
+        "test": 610.0,
+        "docs": 80.0,
+        "docs-check": 30.0,
+        "release": 40.0,
+    }
+    assert durations.unmatched == ("nightly",)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"jobs": [', "t.json:1: invalid JSON: Expecting value"),
+        ('{\n  "build": 1,\n  "test": oops\n}', "t.json:3: invalid JSON: Expecting value"),
+        ("[1, 2]", "t.json:1: timings must be `gh run view RUN_ID --json jobs` output"),
+        ('{"build": "5m"}', "t.json: timing of `build` must be a number of seconds >= 0"),
+        ('{"build": -1}', "t.json: timing of `build` must be a number of seconds >= 0"),
+        ('{"build": true}', "t.json: timing of `build` must be a number of seconds >= 0"),
+        ('{"jobs": [{"name": "a"}]}', "t.json: jobs[0] needs `startedAt` and `completedAt`"),
+        ('{"jobs": [42]}', "t.json: jobs[0] is not a job with a `name`"),
+        (
+            '{"jobs": [{"name": "a", "startedAt": "yesterday", "completedAt": "now"}]}',
+            "t.json: jobs[0]: `startedAt`/`completedAt` are not ISO 8601 times",
+        ),
+    ],
+)
+def test_bad_timings_name_the_file_and_line(tmp_path, monkeypatch, content, expected):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.json").write_text(content, encoding="utf-8")
+    with pytest.raises(PitstopError) as raised:
+        load_timings("t.json")
+    assert str(raised.value).startswith(expected)
+
+
+def test_missing_and_non_utf8_timings_are_errors(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(PitstopError, match=r"^t\.json: no such timings file$"):
+        load_timings("t.json")
+    (tmp_path / "t.json").write_bytes(b'{\n"b\xe9": 1}')
+    with pytest.raises(PitstopError, match=r"^t\.json:2: timings are not UTF-8$"):
+        load_timings("t.json")

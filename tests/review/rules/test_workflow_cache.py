@@ -1,0 +1,331 @@
+"""PS401-PS404, PS430, PS431: workflow caches, keys, cache writes from pull requests,
+hand-installed tools and browser downloads."""
+
+from __future__ import annotations
+
+import pytest
+
+from .workflows import fix_and_review, hits, write
+
+# Steps start on line 7 (after the checkout on line 6).
+JOB = """\
+on: {on}
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+{steps}"""
+
+
+def job(steps: str, on: str = "push") -> str:
+    return JOB.format(on=on, steps=steps)
+
+
+SETUP = "      - uses: actions/setup-python@v5\n        with:\n          python-version: '3.12'\n"
+PIP = "      - run: pip install -r requirements.txt\n"
+REQUIREMENTS = {"requirements.txt": "flask==3.0\n"}
+POETRY = {"pyproject.toml": "[tool.poetry]\nname = 'x'\n", "poetry.lock": "# lock\n"}
+
+
+@pytest.mark.parametrize(
+    ("steps", "files", "expected"),
+    [
+        (SETUP + PIP, REQUIREMENTS, [("PS401", 7)]),
+        (SETUP.replace("'3.12'\n", "'3.12'\n          cache: pip\n") + PIP, REQUIREMENTS, []),
+        (SETUP + "      - run: python tools/report.py\n", REQUIREMENTS, []),  # installs nothing
+        (
+            SETUP
+            + "      - uses: actions/cache@v4\n        with:\n          path: ~/.cache/pip\n"
+            + "          key: ${{ runner.os }}-pip-${{ hashFiles('requirements.txt') }}\n"
+            + PIP,
+            REQUIREMENTS,
+            [],
+        ),
+        (
+            SETUP + "      - run: pip install poetry\n      - run: poetry install\n",
+            POETRY,
+            [("PS401", 7)],
+        ),
+        ("      - uses: actions/setup-python@v5\n" + PIP, REQUIREMENTS, [("PS401", 7)]),
+        (
+            "      - uses: actions/setup-python@v5\n        with: {python-version: '3.12'}\n" + PIP,
+            REQUIREMENTS,
+            [("PS401", 7)],
+        ),
+    ],
+    ids=[
+        "no-cache",
+        "cache-pip",
+        "no-install",
+        "own-cache",
+        "poetry-after",
+        "no-with",
+        "flow-with",
+    ],
+)
+def test_setup_python_without_cache(tmp_path, steps, files, expected):
+    assert hits(tmp_path, "PS401", job(steps), files) == expected
+
+
+@pytest.mark.parametrize(
+    ("steps", "files", "added"),
+    [
+        (
+            SETUP + PIP,
+            REQUIREMENTS,
+            "        with:\n          cache: pip\n          python-version: '3.12'\n",
+        ),
+        (
+            "      - uses: actions/setup-python@v5\n" + PIP,
+            REQUIREMENTS,
+            "      - uses: actions/setup-python@v5\n        with:\n          cache: pip\n",
+        ),
+        (
+            "      - run: pipx install poetry\n"
+            + SETUP
+            + "      - run: poetry install --with dev\n",
+            POETRY,
+            "        with:\n          cache: poetry\n          python-version: '3.12'\n",
+        ),
+        (
+            SETUP + "      - run: pip install -r requirements-ci.txt\n",
+            {"requirements-ci.txt": "pytest\n"},
+            "          cache: pip\n          cache-dependency-path: requirements-ci.txt\n",
+        ),
+    ],
+    ids=["pip", "pip-no-with", "poetry-installed-first", "dependency-path"],
+)
+def test_setup_python_cache_fix(tmp_path, steps, files, added):
+    write(tmp_path, {".github/workflows/ci.yml": job(steps), **files})
+    fixed, left = fix_and_review(tmp_path, "PS401")
+    assert added in fixed
+    assert left == []
+
+
+def test_setup_python_cache_has_no_fix_when_poetry_comes_later_or_nothing_is_checked_out(tmp_path):
+    steps = SETUP + "      - run: pip install poetry\n      - run: poetry install\n"
+    write(tmp_path, {".github/workflows/ci.yml": job(steps), **POETRY})
+    from pitstop import api
+
+    (finding,) = api.review(tmp_path, select=("PS401",)).findings
+    assert finding.fix is None and "pipx install poetry" in finding.message
+    unchecked = job(SETUP + PIP).replace("      - uses: actions/checkout@v4\n", "")
+    write(tmp_path, {".github/workflows/ci.yml": unchecked, **REQUIREMENTS})
+    (finding,) = api.review(tmp_path, select=("PS401",)).findings
+    assert finding.fix is None  # setup-python's cache would find no requirements.txt
+
+
+CACHE = """\
+      - uses: actions/cache@v4
+        with:
+          path: {path}
+          key: {key}
+"""
+
+
+def cache(path: str, key: str, restore: str = "") -> str:
+    step = CACHE.format(path=path, key=key)
+    if restore:
+        step += "          restore-keys: |\n" + "".join(
+            f"            {r}\n" for r in restore.split("|")
+        )
+    return step
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "missing"),
+    [
+        ("~/.cache/pip", "pip-${{ hashFiles('requirements.txt') }}", ["`runner.os`"]),
+        (".venv", "${{ runner.os }}-venv-${{ hashFiles('poetry.lock') }}", ["the Python version"]),
+        (
+            ".venv",
+            "${{ runner.os }}-venv-${{ hashFiles('**/pyproject.toml') }}",
+            ["the Python version"],
+        ),
+        (
+            "~/.cache/pypoetry",
+            "poetry-${{ runner.os }}-${{ hashFiles('backend/poetry.lock') }}",
+            ["the Python version"],
+        ),
+        (".venv", "${{ runner.os }}-py${{ matrix.python-version }}-venv", ["a `hashFiles"]),
+        (".venv", "venv", ["`runner.os`", "the Python version", "a `hashFiles"]),
+        (
+            ".venv",
+            "${{ runner.os }}-${{ steps.py.outputs.python-version }}-${{ hashFiles('**/poetry.lock') }}",
+            [],
+        ),
+        (".venv", "Linux-py312-${{ hashFiles('uv.lock') }}", []),
+        ("~/.cache/pip", "${{ runner.os }}-pip-${{ github.run_id }}", []),
+        ("~/.cache/ms-playwright", "playwright", []),  # not a Python cache: not judged here
+    ],
+)
+def test_cache_key(tmp_path, path, key, missing):
+    found = hits(tmp_path, "PS402", job(cache(path, key)))
+    assert found == ([("PS402", 10)] if missing else [])
+    if missing:
+        from pitstop import api
+
+        (finding,) = api.review(tmp_path, select=("PS402",)).findings
+        assert all(m in finding.message for m in missing)
+
+
+FULL_KEY = "${{ runner.os }}-py${{ matrix.python-version }}-${{ hashFiles('poetry.lock') }}"
+
+
+@pytest.mark.parametrize(
+    ("path", "restore", "expected"),
+    [
+        (".venv", "${{ runner.os }}-py${{ matrix.python-version }}-", []),
+        (".venv", "${{ runner.os }}-", [("PS403", 12)]),
+        (".venv", "${{ runner.os }}-py${{ matrix.python-version }}-|venv-", [("PS403", 13)]),
+        ("~/.cache/pip", "${{ runner.os }}-", []),  # downloads work with any interpreter
+        ("~/.cache/pip", "pip-", [("PS403", 12)]),  # but not across operating systems
+    ],
+)
+def test_restore_keys(tmp_path, path, restore, expected):
+    assert hits(tmp_path, "PS403", job(cache(path, FULL_KEY, restore))) == expected
+
+
+BUILD_GHA = """\
+      - uses: docker/setup-buildx-action@v3
+      - uses: docker/build-push-action@v6
+        with:
+          context: .
+          cache-from: type=gha
+          cache-to: {cache_to}
+"""
+
+
+@pytest.mark.parametrize(
+    ("on", "steps", "expected"),
+    [
+        (
+            "pull_request_target",
+            cache("~/.cache/pip", "${{ runner.os }}-pip-${{ hashFiles('r.txt') }}"),
+            [("PS404", 7)],
+        ),
+        (
+            "pull_request",
+            cache("~/.cache/pip", "${{ runner.os }}-pip-${{ hashFiles('r.txt') }}"),
+            [],
+        ),
+        (
+            "pull_request",
+            cache("~/.cache/pip", "${{ runner.os }}-pip-${{ github.run_id }}"),
+            [("PS404", 7)],
+        ),
+        ("pull_request", BUILD_GHA.format(cache_to="type=gha,mode=max"), [("PS404", 8)]),
+        (
+            "pull_request",
+            BUILD_GHA.format(
+                cache_to="${{ github.event_name != 'pull_request' && 'type=gha' || '' }}"
+            ),
+            [],
+        ),
+        ("push", BUILD_GHA.format(cache_to="type=gha,mode=max"), []),
+        (
+            "pull_request_target",
+            SETUP.replace("'3.12'\n", "'3.12'\n          cache: pip\n"),
+            [("PS404", 7)],
+        ),
+        (
+            "[push, pull_request_target]",
+            cache("~/.cache/pip", "k").replace(
+                "      - uses", "      - if: github.ref == 'refs/heads/main'\n        uses"
+            ),
+            [],
+        ),
+        (
+            "[push, pull_request_target]",
+            cache("~/.cache/pip", "k").replace("actions/cache@", "actions/cache/restore@"),
+            [],
+        ),
+    ],
+    ids=[
+        "target-cache",
+        "pr-keyed-cache",
+        "pr-per-run-key",
+        "pr-gha-export",
+        "pr-guarded-export",
+        "push",
+        "target-setup-python",
+        "guarded-step",
+        "restore-only",
+    ],
+)
+def test_cache_writes_reachable_from_pull_requests(tmp_path, on, steps, expected):
+    assert hits(tmp_path, "PS404", job(steps, on=on)) == expected
+
+
+DEV_GROUP = {
+    "pyproject.toml": "[project]\nname = 'x'\n\n[project.optional-dependencies]\ndev = ['pytest>=8', 'ruff']\n"
+}
+
+
+@pytest.mark.parametrize(
+    ("run", "files", "expected"),
+    [
+        ("pip install pytest ruff", DEV_GROUP, [("PS430", 7)]),
+        ("python -m pip install --upgrade pytest-cov coverage", DEV_GROUP, [("PS430", 7)]),
+        ("pip install pytest", {"requirements-dev.txt": "pytest\n"}, [("PS430", 7)]),
+        (
+            "pip install pytest",
+            {"pyproject.toml": "[dependency-groups]\ntest = ['pytest']\n"},
+            [("PS430", 7)],
+        ),
+        (
+            "pip install pytest",
+            {"pyproject.toml": "[tool.poetry.group.dev.dependencies]\npytest = '^8'\n"},
+            [("PS430", 7)],
+        ),
+        (
+            "pip install pytest",
+            {"pyproject.toml": "[project]\nname = 'x'\n"},
+            [],
+        ),  # nowhere to put them
+        (
+            "pip install pytest",
+            {"pyproject.toml": "[project.optional-dependencies]\npostgres = ['psycopg']\n"},
+            [],
+        ),
+        ("pip install -e '.[dev]'", DEV_GROUP, []),
+        ("pip install poetry", DEV_GROUP, []),
+    ],
+)
+def test_tools_installed_by_hand(tmp_path, run, files, expected):
+    assert hits(tmp_path, "PS430", job(f"      - run: {run}\n"), files) == expected
+
+
+def test_tools_installed_by_hand_says_which_are_declared_and_points_at_the_line(tmp_path):
+    from pitstop import api
+
+    steps = "      - run: |\n          pip install -e .\n          pip install pytest black\n"
+    write(tmp_path, {".github/workflows/ci.yml": job(steps), **DEV_GROUP})
+    (finding,) = api.review(tmp_path, select=("PS430",)).findings
+    assert finding.location.line == 9
+    assert "pytest is declared there already" in finding.message
+    assert [(r.location.path, r.location.line) for r in finding.related] == [("pyproject.toml", 4)]
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        ("      - run: npx playwright install --with-deps\n", [("PS431", 7)]),
+        ("      - run: poetry run playwright install chromium\n", [("PS431", 7)]),
+        ("      - run: sudo apt-get install -y chromium-driver\n", [("PS431", 7)]),
+        (
+            "      - run: curl -sSLo cd.zip https://storage.googleapis.com/chrome-for-testing-public/1/chromedriver.zip\n",
+            [("PS431", 7)],
+        ),
+        ("      - run: npx cypress install\n", [("PS431", 7)]),
+        ("      - run: sudo apt-get install -y libpq-dev\n", []),
+        (
+            cache("~/.cache/ms-playwright", "pw-${{ hashFiles('package-lock.json') }}")
+            + "      - run: npx playwright install --with-deps\n",
+            [],
+        ),
+    ],
+)
+def test_browser_downloads(tmp_path, steps, expected):
+    assert hits(tmp_path, "PS431", job(steps)) == expected

@@ -1,0 +1,140 @@
+"""Workflows read into the Project, and bad workflow files reported in one line each, fast,
+while the rest of the repository is still reviewed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pitstop.config import Config
+from pitstop.review.load import load_project
+
+GOOD = "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n"
+BAD_PATH = ".github/workflows/bad.yml"
+SECONDS = 5.0  # each case takes well under a second; the bound leaves room for a busy machine
+
+
+def billion_laughs() -> str:
+    """Nine levels of nine aliases: 9**9 nodes once expanded, 400 bytes on disk."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, 9):
+        name, previous = chr(ord("a") + level), chr(ord("a") + level - 1)
+        lines.append(f"{name}: &{name} [{', '.join(['*' + previous] * 9)}]")
+    return "on: push\n" + "\n".join(lines) + "\njobs:\n  x: *i\n"
+
+
+def ten_megabytes() -> str:
+    step = "      - run: docker build -t app:${{ github.sha }} .\n"
+    head = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+    return head + step * ((10_000_000 - len(head)) // len(step) + 1)
+
+
+def deep_block() -> str:
+    """Block mappings nested 600 deep: under GitHub's size limit, past Python's recursion."""
+    return "on: push\njobs:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 600))
+
+
+CASES = [
+    ("syntax", "on: push\njobs:\n  a:\n    steps: [\n", "bad.yml:5: invalid YAML: "),
+    (
+        "duplicate-key",
+        "on: push\njobs:\n  a:\n    runs-on: x\n  a:\n    runs-on: y\n",
+        'bad.yml:5: invalid YAML: duplicate key "a"',
+    ),
+    ("billion-laughs", billion_laughs(), "bad.yml:8: YAML aliases expand to more than 1000000"),
+    ("ten-megabytes", ten_megabytes(), "bad.yml: workflow file is 10,000,0"),
+    (
+        "deep-flow",
+        "on: push\njobs: " + "[" * 5000 + "]" * 5000 + "\n",
+        "bad.yml:2: invalid YAML: nested deeper than 100 levels",
+    ),
+    ("deep-block", deep_block(), "bad.yml:101: invalid YAML: nested deeper than 100 levels"),
+    ("recursive-alias", "on: push\njobs: &x\n  a: *x\n", "bad.yml:3: recursive YAML alias *x"),
+    ("tab", "on: push\njobs:\n\ta: 1\n", "bad.yml:3: invalid YAML: "),
+    ("not-a-mapping", "- on\n- jobs\n", "bad.yml:1: a workflow must be a mapping"),
+    ("no-jobs", "on: push\njobs:\n", "bad.yml:2: a workflow needs a `jobs` mapping"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_a_bad_workflow_is_one_line_and_the_rest_is_reviewed(tmp_path, text, message):
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    (tmp_path / BAD_PATH).write_text(text)
+    (tmp_path / ".github/workflows/good.yml").write_text(GOOD)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pitstop", "review", str(tmp_path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    elapsed = time.perf_counter() - started
+    assert elapsed < SECONDS, f"took {elapsed:.1f} s"
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"pitstop: error: .github/workflows/{message}"), line
+    document = json.loads(done.stdout)
+    assert document["files_reviewed"] == [".github/workflows/good.yml"]
+    assert ("PS442", ".github/workflows/good.yml") in {
+        (f["rule"], f["location"]["path"]) for f in document["findings"]
+    }
+    assert done.returncode == 0
+
+
+def test_a_workflow_that_is_not_utf8(tmp_path):
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    (tmp_path / BAD_PATH).write_bytes(b"on: push\njobs:\n  a:\n    name: caf\xe9\n")
+    loaded = load_project(tmp_path, Config())
+    assert [str(p) for p in loaded.problems] == [f"{BAD_PATH}:4: not UTF-8 (byte 0xe9)"]
+
+
+def test_workflows_are_loaded_with_their_lines(tmp_path):
+    (tmp_path / ".github/workflows/nested").mkdir(parents=True)
+    (tmp_path / ".github/workflows/ci.yaml").write_text(GOOD)
+    (tmp_path / ".github/workflows/nested/not-a-workflow.yml").write_text(GOOD)
+    (tmp_path / ".github/workflows/notes.md").write_text("# notes\n")
+    project = load_project(tmp_path, Config()).project
+    (workflow,) = project.workflows
+    assert workflow.path == ".github/workflows/ci.yaml"
+    assert workflow.lines == tuple(GOOD.splitlines())
+    assert workflow.jobs[0].steps[0].script_line == 6
+
+
+def test_a_workflow_with_docker_steps_is_parsed_once_and_reported_once(tmp_path):
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    (tmp_path / BAD_PATH).write_text(
+        "on: push\njobs:\n  a:\n    steps:\n      - run: docker build .\n  a: {}\n"
+    )
+    loaded = load_project(tmp_path, Config())
+    assert len(loaded.problems) == 1  # the build parser and the workflow parser both read it
+
+
+def test_scores_count_workflows(tmp_path):
+    from pitstop import api
+
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    for name in ("a", "b"):
+        (tmp_path / f".github/workflows/{name}.yml").write_text(GOOD)
+    result = api.review(tmp_path)
+    scores = {s.area.value: s for s in result.scores}
+    assert (scores["workflows"].files, scores["workflows"].info) == (2, 2)
+    assert scores["workflows"].score == 9.8  # 10 - (2 x 0.25) / 2 workflows
+    assert scores["security"].files == 2
+
+
+def test_example_plan_renders_workflow_findings():
+    example = Path(__file__).resolve().parents[2] / "examples" / "monorepo"
+    done = subprocess.run(
+        [sys.executable, "-m", "pitstop", "review", str(example), "--format", "plan"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "PS412" in done.stdout and "PS402" in done.stdout
