@@ -21,6 +21,7 @@ from pitstop.review.registry import RULES, known_codes
 from pitstop.review.rules.base import Rule
 
 if TYPE_CHECKING:
+    from pitstop.impact.audit import AuditResult
     from pitstop.impact.explain import Explanation
     from pitstop.impact.selector import Selection
     from pitstop.pipeline import PipelineResult
@@ -158,6 +159,25 @@ def explain(
     if test not in done.graph.tests:
         raise PitstopError(f"not a test file of {root}: {test}")
     return explain_test(test, done.selection, done.impact(), done.graph, precise=precise)
+
+
+def audit(
+    root: str | Path = ".",
+    mutants: int = 50,
+    seed: int = 0,
+    pytest_args: Sequence[str] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> AuditResult:
+    """Measure the safety of `affected` on `root` by mutation: `mutants` single-point
+    mutants of source files, each with the selection and a full run of the suite (in a
+    temporary copy of the project; pytest gets `pytest_args`). `progress(done, total)`."""
+    from pitstop.impact.audit import PytestRunner
+    from pitstop.impact.audit import audit as run_audit
+
+    if mutants < 1:
+        raise PitstopError("--mutants must be at least 1")
+    runner = PytestRunner(tuple(pytest_args))
+    return run_audit(Path(root), mutants=mutants, seed=seed, runner=runner, progress=progress)
 
 
 def rules() -> tuple[Rule, ...]:

@@ -87,7 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    passthrough: list[str] = []
+    if "--" in words:  # `pitstop affected audit ... -- PYTEST ARGS`: argparse would choke
+        words, passthrough = words[: words.index("--")], words[words.index("--") + 1 :]
+    args = parser.parse_args(words)
+    if passthrough and not getattr(args, "passthrough_ok", False):
+        parser.error(f"unrecognized arguments: -- {' '.join(passthrough)}")
+    args.passthrough = passthrough
     if args.command is None:
         parser.print_help()
         return 2
@@ -261,12 +268,20 @@ def _add_affected(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     affected.add_argument("--format", choices=("text", "json", "pytest"), default="text")
     affected.add_argument("--explain", metavar="TEST", help="why TEST is (not) selected")
     affected.add_argument("--no-cache", action="store_true", help="parse every file again")
+    affected.add_argument(
+        "action", nargs="?", choices=("audit",), help="audit: measure safety by mutation"
+    )
+    affected.set_defaults(passthrough_ok=True)  # audit: `-- PYTEST ARGS`
+    affected.add_argument("--mutants", type=int, default=50, help="(audit) mutants to try")
+    affected.add_argument("--seed", type=int, default=0, help="(audit) which mutants")
 
 
 def _affected(args: argparse.Namespace) -> int:
     from pitstop import api
     from pitstop.reports import affected_report
 
+    if args.action == "audit":
+        return _audit(args)
     options = {"base": args.base, "changed": args.changed, "use_cache": not args.no_cache}
     if args.explain:
         explanation = api.explain(args.explain, args.root, **options)
@@ -274,3 +289,30 @@ def _affected(args: argparse.Namespace) -> int:
         return 0
     _emit(affected_report.render(api.affected(args.root, **options), args.format), None)
     return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from pitstop import api
+    from pitstop.errors import PitstopError
+    from pitstop.reports import affected_report
+
+    if args.format == "pytest":
+        raise PitstopError("affected audit: --format must be text or json")
+    with _audit_progress() as progress:
+        result = api.audit(args.root, args.mutants, args.seed, args.passthrough, progress)
+    _emit(affected_report.render_audit(result, args.format), None)
+    return 1 if result.unsafe else 0
+
+
+@contextlib.contextmanager
+def _audit_progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A bar of mutants done on stderr, on a terminal only."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("mutants", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)

@@ -6,10 +6,15 @@ option is given. REF defaults to HEAD, which makes the change the uncommitted wo
 unstaged and untracked files); in CI give the branch the pull request targets, for example
 `--pitstop-affected=origin/main`. Items from files pitstop does not count as test files
 (doctests in modules, non-Python tests) are always kept.
+
+`--pitstop-record=FILE` writes, for each test file of the session, whether any of its
+tests failed (collection, setup, call or teardown) and the seconds its tests took, as JSON:
+`pitstop affected audit` runs the suite with it.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +45,41 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run only the test files affected by the working tree against merge-base(REF, "
         "HEAD) (default REF: HEAD, the uncommitted changes)",
     )
+    group.addoption(
+        "--pitstop-record",
+        metavar="FILE",
+        default=None,
+        help="write each test file's outcome and duration to FILE as JSON",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    target = config.getoption("pitstop_record")
+    if target:
+        config.pluginmanager.register(_Recorder(Path(target)), "pitstop-recorder")
+
+
+class _Recorder:
+    """Per test file (the node id's path, relative to the rootdir): failed, and seconds."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.files: dict[str, dict[str, object]] = {}
+
+    def _add(self, nodeid: str, failed: bool, seconds: float) -> None:
+        entry = self.files.setdefault(nodeid.split("::")[0], {"failed": False, "seconds": 0.0})
+        entry["failed"] = bool(entry["failed"]) or failed
+        entry["seconds"] = float(str(entry["seconds"])) + seconds
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed and report.nodeid:
+            self._add(report.nodeid, True, 0.0)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self._add(report.nodeid, report.failed, report.duration)
+
+    def pytest_sessionfinish(self) -> None:
+        self.target.write_text(json.dumps(self.files, indent=1), encoding="utf-8")
 
 
 def pytest_collection_modifyitems(

@@ -118,6 +118,8 @@ def test_a_cached_entry_that_does_not_decode_is_reparsed(tmp_path: Path):
     path.write_text(json.dumps(document))
     parser = CountingParser()
     facts = load(root, parser)
+    assert parser.seen == []  # entries decode when first read
+    assert all(facts[file].imports is not None for file in facts)
     assert len(parser.seen) == 8 and facts["src/demo/core.py"].imports
 
 
@@ -135,3 +137,16 @@ def test_a_cache_that_cannot_be_written_is_not_an_error(tmp_path: Path):
     root = write(tmp_path, PROJECT)
     write(root, {"blocked": "a file where the cache folder should be"})
     assert len(load(root, CountingParser(), root / "blocked" / "affected.json")) == 8
+
+
+def test_a_cold_run_in_worker_processes_gives_the_same_scans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from pitstop.impact import cache
+
+    root = write(tmp_path, PROJECT)
+    serial = FactsStore(DiskTree(root), None, workers=1)
+    expected = dict(serial.scan(serial.python_files()))
+    monkeypatch.setattr(cache, "PARALLEL_FROM", 1)
+    parallel = FactsStore(DiskTree(root), None, workers=2)
+    assert dict(parallel.scan(parallel.python_files())) == expected

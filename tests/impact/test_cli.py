@@ -50,3 +50,16 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path, capsys: pytest.Captur
     with pytest.raises(SystemExit) as raised:
         main(["affected", "--base", "main", "--changed", "x.py"])
     assert raised.value.code == 2
+
+
+def test_audit_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    pyproject = '[project]\nname = "demo"\n\n[tool.pytest.ini_options]\npythonpath = ["src"]\n'
+    tests = {
+        "tests/test_core.py": "from demo import run\n\ndef test_run():\n    assert run() == 1\n"
+    }
+    root = write(tmp_path / "p", {**PROJECT, **tests, "pyproject.toml": pyproject})
+    args = ["affected", "audit", "--root", str(root), "--mutants", "2", "--format", "json"]
+    assert main([*args, "--", "-q"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["mutants"], document["unsafe"]) == (2, [])
+    assert main(["affected", "audit", "--root", str(root), "--format", "pytest"]) == 2

@@ -62,3 +62,21 @@ def test_a_usage_problem_is_a_pytest_usage_error(pytester: pytest.Pytester):
     result = pytester.runpytest("--pitstop-affected")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*pitstop: *not a git repository*"])
+
+
+def test_record_writes_each_test_files_outcome_and_time(pytester: pytest.Pytester):
+    import json
+
+    pytester.makepyfile(
+        test_ok="def test_ok():\n    pass\n",
+        test_bad="def test_bad():\n    assert False\n",
+        test_broken="import nowhere_to_be_found\n",
+    )
+    record = pytester.path / "record.json"
+    pytester.runpytest(f"--pitstop-record={record}", "--continue-on-collection-errors")
+    data = json.loads(record.read_text())
+    assert {path: entry["failed"] for path, entry in data.items()} == {
+        "test_ok.py": False,
+        "test_bad.py": True,
+        "test_broken.py": True,
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -35,16 +35,18 @@ def run(
     changed: Sequence[str] | None = None,
     use_cache: bool = True,
     precise: bool = True,
+    previous: Mapping[str, bytes] | None = None,
 ) -> Run:
     """The selection for a change given as `changed` paths, or from git against `base`
-    (default HEAD: the uncommitted changes)."""
+    (default HEAD: the uncommitted changes). `previous` gives the text of changed files
+    before the change, when the caller knows it (the audit does)."""
     if not root.is_dir():
         raise PitstopError("no such directory", path=str(root))
     if base is not None and changed is not None:
         raise PitstopError("give either --base or --changed, not both")
     git = SubprocessGit(root)
     in_git = inside_work_tree(git)
-    change = listed_change(root, changed) if changed is not None else None
+    change = listed_change(root, changed, previous) if changed is not None else None
     if change is None:
         if not in_git:
             raise PitstopError(
@@ -70,7 +72,9 @@ def git_change(git: Git, ref: str) -> ChangeSet:
     return ChangeSet(found.paths, previous, found.run_all, notes)
 
 
-def listed_change(root: Path, paths: Sequence[str]) -> ChangeSet:
+def listed_change(
+    root: Path, paths: Sequence[str], previous: Mapping[str, bytes] | None = None
+) -> ChangeSet:
     """`--changed` paths, relative to `root` (absolute ones are made relative to it)."""
     inside: dict[str, None] = {}
     outside = 0
@@ -81,7 +85,8 @@ def listed_change(root: Path, paths: Sequence[str]) -> ChangeSet:
         elif not generated(relative):
             inside[relative] = None
     notes = (f"{outside} changed path(s) outside the root were not considered",) if outside else ()
-    return ChangeSet(tuple(inside), notes=notes)
+    before = previous.get if previous is not None else None
+    return ChangeSet(tuple(inside), before, notes=notes)
 
 
 def _relative(root: Path, path: str) -> str | None:

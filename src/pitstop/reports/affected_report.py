@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from pitstop.impact.audit import AuditResult, describe
 from pitstop.impact.explain import Explanation
 from pitstop.impact.selector import Selection
 
@@ -61,3 +62,68 @@ def render_explanation(explanation: Explanation) -> str:
         arrow = "  " if index == 0 else "  <- "
         lines.append(f"{arrow}{step.path} ({step.why})" if step.why else f"{arrow}{step.path}")
     return "\n".join(lines) + "\n"
+
+
+def audit_document(result: AuditResult) -> dict[str, object]:
+    return {
+        "version": FORMAT_VERSION,
+        "root": result.root,
+        "mutants": len(result.results),
+        "candidates": result.candidates,
+        "killed": len(result.killed),
+        "broken": sum(r.broken for r in result.results),
+        "timed_out": sum(r.timed_out for r in result.results),
+        "safety": result.safety,
+        "selected_files_share": result.share(),
+        "selected_time_share": result.share(time=True),
+        "module_level_files_share": result.share(plain=True),
+        "module_level_time_share": result.share(plain=True, time=True),
+        "module_level_unsafe": sum(bool(r.missed_plain) for r in result.killed),
+        "unsafe": [
+            {
+                "path": r.mutant.path,
+                "line": r.mutant.line,
+                "mutation": r.mutant.description,
+                "missed": list(r.missed),
+            }
+            for r in result.unsafe
+        ],
+        "baseline_failing": list(result.baseline_failing),
+    }
+
+
+def render_audit(result: AuditResult, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(audit_document(result), indent=2) + "\n"
+    return render_audit_text(result)
+
+
+def render_audit_text(result: AuditResult) -> str:
+    killed, mutants = len(result.killed), len(result.results)
+    broken = sum(r.broken for r in result.results)
+    lines = [
+        f"pitstop affected audit: {mutants} mutants (of {result.candidates} possible), "
+        f"{killed} killed, {mutants - killed - broken} survived, {broken} broke the session"
+    ]
+    safety = result.safety
+    if safety is None:
+        lines.append("safety: unknown (no mutant made a test fail)")
+    else:
+        unsafe = len(result.unsafe)
+        lines.append(
+            f"safety: {safety:.1%} ({killed - unsafe} of {killed} killed mutants had every "
+            "failing test file selected)"
+        )
+    lines.append(
+        f"selected: {_percent(result.share())} of test files, "
+        f"{_percent(result.share(time=True))} of test time (module-level closure: "
+        f"{_percent(result.share(plain=True))}, {_percent(result.share(plain=True, time=True))})"
+    )
+    if result.baseline_failing:
+        lines.append(f"already failing, set aside: {', '.join(result.baseline_failing)}")
+    lines += ["unsafe mutants:", *(f"  {line}" for r in result.unsafe for line in describe(r))]
+    return "\n".join(lines if result.unsafe else lines[:-1]) + "\n"
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"

@@ -1,0 +1,273 @@
+"""`pitstop affected audit`: how safe the selection is on the user's own code, by mutation.
+
+The project is copied to a temporary folder (without `.git`, virtualenvs and caches), so
+the user's files are never touched. In the copy, the whole suite runs once as a baseline
+(tests that fail already are set aside), then for each of N single-point mutants of a
+source file that some test loads (`mutate`): the selection is computed for the mutated file
+(with its previous text known, as `--base` has it), precise and module-level, and the whole
+suite runs with the mutant in place. A mutant is *killed* when some test file fails; it is
+*unsafe* when one of those files was not selected. A failing file that fails again on the
+unmutated copy is flaky, not a miss, and is not counted.
+
+Python runs with `PYTHONDONTWRITEBYTECODE=1` (a mutant of the same size in the same second
+must never be served from a stale `.pyc`) and with the copy's source roots first on
+`PYTHONPATH`, so an editable install of the project imports the copy, not the original.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from pitstop.errors import PitstopError
+from pitstop.impact.engine import run as select_run
+from pitstop.impact.graph import CONFTEST, Graph
+from pitstop.impact.mutate import Mutant, mutants_of, sample
+from pitstop.impact.tree import SKIPPED_FOLDERS
+
+TEST_FOLDERS = frozenset({"tests", "test", "testing"})
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """One run of the suite: each test file's (failed, seconds); `broken` when the session
+    itself failed (a conftest that no longer imports), so no file's outcome is known."""
+
+    files: dict[str, tuple[bool, float]] = field(default_factory=dict)
+    broken: bool = False
+    timed_out: bool = False
+
+    def failing(self) -> set[str]:
+        return {path for path, (failed, _) in self.files.items() if failed}
+
+
+class Runner(Protocol):
+    """Runs pytest in a folder; tests pass a fake."""
+
+    # The suite (or only `files`) run in `root`, within `timeout` seconds.
+    def run(self, root: Path, timeout: float, files: Sequence[str] = ()) -> SuiteRun: ...
+
+
+@dataclass(frozen=True)
+class MutantResult:
+    mutant: Mutant
+    failing: tuple[str, ...]  # test files the mutant made fail (flaky ones removed)
+    selected: tuple[str, ...]  # the precise selection
+    plain: tuple[str, ...]  # the module-level closure's selection
+    run_all: bool = False
+    timed_out: bool = False
+    broken: bool = False  # the session did not run: not counted either way
+
+    @property
+    def killed(self) -> bool:
+        return bool(self.failing)
+
+    @property
+    def missed(self) -> tuple[str, ...]:
+        return () if self.run_all else tuple(f for f in self.failing if f not in self.selected)
+
+    @property
+    def missed_plain(self) -> tuple[str, ...]:
+        return () if self.run_all else tuple(f for f in self.failing if f not in self.plain)
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    root: str
+    tests: tuple[str, ...]
+    seconds: dict[str, float]  # each test file's baseline time
+    results: tuple[MutantResult, ...]
+    baseline_failing: tuple[str, ...] = ()
+    candidates: int = 0  # mutants that could have been drawn
+
+    @property
+    def killed(self) -> list[MutantResult]:
+        return [r for r in self.results if r.killed]
+
+    @property
+    def unsafe(self) -> list[MutantResult]:
+        return [r for r in self.killed if r.missed]
+
+    @property
+    def safety(self) -> float | None:
+        killed = self.killed
+        return None if not killed else 1 - len(self.unsafe) / len(killed)
+
+    def share(self, *, plain: bool = False, time: bool = False) -> float | None:
+        """The mean share of test files (or of test time) selected, over every mutant."""
+        if not self.results or not self.tests:
+            return None
+        total = sum(self.seconds.get(t, 0.0) for t in self.tests) if time else len(self.tests)
+        shares = []
+        for result in self.results:
+            chosen = self.tests if result.run_all else result.plain if plain else result.selected
+            size = sum(self.seconds.get(t, 0.0) for t in chosen) if time else len(chosen)
+            shares.append(size / total if total else 1.0)
+        return sum(shares) / len(shares)
+
+
+def audit(
+    root: Path,
+    *,
+    mutants: int = 50,
+    seed: int = 0,
+    runner: Runner | None = None,
+    progress: Progress | None = None,
+) -> AuditResult:
+    """Measure the selection's safety on `root` with `mutants` mutants (see the docstring)."""
+    if not root.is_dir():
+        raise PitstopError("no such directory", path=str(root))
+    runner = runner or PytestRunner()
+    with tempfile.TemporaryDirectory(prefix="pitstop-audit-") as folder:
+        copy = Path(folder) / root.resolve().name
+        copy_project(root, copy)
+        return _audit_copy(copy, str(root), mutants, seed, runner, progress)
+
+
+def _audit_copy(
+    copy: Path, root: str, count: int, seed: int, runner: Runner, progress: Progress | None
+) -> AuditResult:
+    graph = select_run(copy, changed=[]).graph
+    baseline = runner.run(copy, timeout=3600)
+    if baseline.broken:
+        raise PitstopError("the test suite does not run on the unchanged project", path=root)
+    seconds = {path: time for path, (_, time) in baseline.files.items()}
+    timeout = 60 + 10 * sum(seconds.values())
+    pool = [m for path in mutable_files(graph) for m in _mutants(copy, path)]
+    chosen = sample(pool, count, seed)
+    results = []
+    for done, mutant in enumerate(chosen, 1):
+        results.append(_try(copy, mutant, graph, baseline, runner, timeout))
+        if progress is not None:
+            progress(done, len(chosen))
+    failing = tuple(sorted(baseline.failing()))
+    return AuditResult(root, graph.tests, seconds, tuple(results), failing, len(pool))
+
+
+def _mutants(copy: Path, path: str) -> list[Mutant]:
+    try:
+        return mutants_of(path, (copy / path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def _try(
+    copy: Path, mutant: Mutant, graph: Graph, baseline: SuiteRun, runner: Runner, timeout: float
+) -> MutantResult:
+    """Apply `mutant` in the copy: its selections and the suite's verdict, then undo it."""
+    target = copy / mutant.path
+    original = target.read_bytes()
+    target.write_text(mutant.text, encoding="utf-8")
+    try:
+        previous = {mutant.path: original}
+        precise = select_run(copy, changed=[mutant.path], previous=previous).selection
+        plain = select_run(copy, changed=[mutant.path], previous=previous, precise=False)
+        outcome = runner.run(copy, timeout)
+    finally:
+        target.write_bytes(original)
+    failing = set() if outcome.broken else outcome.failing() - baseline.failing()
+    missed = [f for f in failing if f not in precise.selected and not precise.run_all]
+    flaky = runner.run(copy, timeout, missed).failing() if missed else set()
+    return MutantResult(
+        mutant,
+        tuple(sorted(failing - flaky)),
+        precise.selected,
+        plain.selection.selected,
+        run_all=precise.run_all,
+        timed_out=outcome.timed_out,
+        broken=outcome.broken,
+    )
+
+
+def mutable_files(graph: Graph) -> list[str]:
+    """Source files some test loads: never tests, conftests or files under test folders."""
+    loaded = set(graph.tests)
+    queue = deque(loaded)
+    while queue:
+        for target in graph.loads(queue.popleft()):
+            if target not in loaded:
+                loaded.add(target)
+                queue.append(target)
+    return sorted(p for p in loaded if _source(p, graph))
+
+
+def _source(path: str, graph: Graph) -> bool:
+    node = graph.nodes[path]
+    parts = path.split("/")
+    return (
+        not node.test
+        and not node.deleted
+        and parts[-1] != CONFTEST
+        and TEST_FOLDERS.isdisjoint(parts[:-1])
+    )
+
+
+def copy_project(root: Path, destination: Path) -> None:
+    """Copy `root` without what a test run never needs: `.git`, virtualenvs, caches."""
+
+    def ignored(folder: str, names: list[str]) -> set[str]:
+        skipped = {n for n in names if n in SKIPPED_FOLDERS and n not in ("build", "dist")}
+        skipped |= {n for n in names if n.endswith((".pyc", ".egg-info"))}
+        skipped |= {".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis"} & set(names)
+        return skipped | {n for n in names if (Path(folder, n) / "pyvenv.cfg").is_file()}
+
+    shutil.copytree(root, destination, symlinks=True, ignore=ignored)
+
+
+@dataclass(frozen=True)
+class PytestRunner:
+    """`python -m pytest` in the copy, recording outcomes with `--pitstop-record`."""
+
+    arguments: tuple[str, ...] = ()
+    python: str = sys.executable
+
+    def run(self, root: Path, timeout: float, files: Sequence[str] = ()) -> SuiteRun:
+        record = root / ".pitstop-record.json"
+        record.unlink(missing_ok=True)
+        command = [self.python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        command.append("--continue-on-collection-errors")  # a broken test file is a failure
+        command += [f"--rootdir={root}", f"--pitstop-record={record}", *self.arguments]
+        if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+            command += ["-p", "pitstop.pytest_plugin"]
+        try:
+            subprocess.run(
+                [*command, *files],
+                cwd=root,
+                env=_environment(root),
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return SuiteRun(_read_record(record), timed_out=True)
+        return SuiteRun(_read_record(record), broken=not record.is_file())
+
+
+def _environment(root: Path) -> dict[str, str]:
+    roots = [str(root / r) for r in ("src", "lib") if (root / r).is_dir()] + [str(root)]
+    path = os.pathsep.join([*roots, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return {**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _read_record(record: Path) -> dict[str, tuple[bool, float]]:
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        return {path: (bool(e["failed"]), float(e["seconds"])) for path, e in data.items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def describe(result: MutantResult) -> Iterator[str]:
+    """One line per unsafe mutant: where, what, and the failing files it did not select."""
+    mutant = result.mutant
+    yield f"{mutant.path}:{mutant.line} {mutant.description}: missed {', '.join(result.missed)}"

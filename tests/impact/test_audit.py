@@ -1,0 +1,86 @@
+"""The audit with a fake pytest: safety, shares, flaky files, and a real run end to end."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from pitstop.errors import PitstopError
+from pitstop.impact.audit import PytestRunner, SuiteRun, audit
+from pitstop.reports.affected_report import audit_document, render_audit_text
+from tests.impact.fakes import PROJECT, write
+
+PYPROJECT = '[project]\nname = "demo"\n\n[tool.pytest.ini_options]\npythonpath = ["src"]\n'
+
+
+class FakeRunner:
+    """Fails the test files `verdict(copy)` names; `flaky` files fail on every run."""
+
+    def __init__(self, verdict, flaky: Sequence[str] = ()) -> None:
+        self.verdict = verdict
+        self.flaky = set(flaky)
+        self.runs = 0
+
+    def run(self, root: Path, timeout: float, files: Sequence[str] = ()) -> SuiteRun:
+        self.runs += 1
+        tests = list(files) or ["tests/test_core.py", "tests/test_extra.py", "tests/test_alone.py"]
+        failing = set(self.verdict(root)) | self.flaky
+        return SuiteRun({t: (t in failing, 1.0) for t in tests})
+
+
+def util_changed(root: Path) -> list[str]:
+    changed = (root / "src/demo/util.py").read_text() != PROJECT["src/demo/util.py"]
+    return ["tests/test_core.py"] if changed else []
+
+
+def test_a_safe_selection_scores_100_percent_and_smaller_shares_than_the_module_closure(
+    tmp_path: Path,
+):
+    root = write(tmp_path / "p", PROJECT)
+    result = audit(root, mutants=20, runner=FakeRunner(util_changed))
+    assert result.candidates == len(result.results) > 0
+    assert result.killed and result.safety == 1.0
+    assert result.share() is not None and result.share(plain=True) is not None
+    assert result.share() <= result.share(plain=True)
+    assert (root / "src/demo/util.py").read_text() == PROJECT["src/demo/util.py"]  # untouched
+    assert "safety: 100.0%" in render_audit_text(result)
+
+
+def test_a_failing_file_the_selection_missed_is_reported(tmp_path: Path):
+    root = write(tmp_path / "p", PROJECT)
+    missing = lambda copy: ["tests/test_alone.py"] if util_changed(copy) else []  # noqa: E731
+    result = audit(root, mutants=20, runner=FakeRunner(missing))
+    assert result.unsafe and result.safety == 0.0
+    document = audit_document(result)
+    assert document["unsafe"][0]["missed"] == ["tests/test_alone.py"]
+    assert "unsafe mutants:" in render_audit_text(result)
+
+
+def test_flaky_files_and_baseline_failures_are_not_misses(tmp_path: Path):
+    root = write(tmp_path / "p", PROJECT)
+    result = audit(root, mutants=5, runner=FakeRunner(util_changed, flaky=["tests/test_alone.py"]))
+    assert result.baseline_failing == ("tests/test_alone.py",)
+    assert result.unsafe == []
+
+
+def test_a_missing_root_is_a_usage_error(tmp_path: Path):
+    with pytest.raises(PitstopError, match="no such directory"):
+        audit(tmp_path / "nope", runner=FakeRunner(util_changed))
+
+
+def test_a_real_audit_with_pytest(tmp_path: Path):
+    tests = {
+        "tests/test_core.py": "from demo import run\n\ndef test_run():\n    assert run() == 1\n",
+        "tests/test_extra.py": "from demo import spare\n\ndef test_spare():\n    assert spare() == 2\n",
+    }
+    root = write(tmp_path / "p", {**PROJECT, **tests, "pyproject.toml": PYPROJECT})
+    result = audit(root, mutants=4, runner=PytestRunner())
+    assert len(result.results) == 4
+    assert result.killed and result.safety == 1.0
+    assert set(result.seconds) == {
+        "tests/test_alone.py",
+        "tests/test_core.py",
+        "tests/test_extra.py",
+    }
