@@ -77,6 +77,12 @@ class Miss:
 # --------------------------------------------------------------------------- ignore file
 
 
+def ignore_file_candidates(dockerfile: str, context: str) -> tuple[str, str]:
+    """Where BuildKit looks for the ignore file, in order: `<dockerfile>.dockerignore`
+    beside the Dockerfile, then `<context>/.dockerignore` (repository-relative paths)."""
+    return f"{dockerfile}.dockerignore", f"{context}/.dockerignore" if context else ".dockerignore"
+
+
 def effective_ignore_file(tree_root: Path, context: str, dockerfile: str | None) -> str | None:
     """The ignore file BuildKit applies to `context` built with `dockerfile` (both relative to
     `tree_root`, with `/`): `<dockerfile>.dockerignore` if it exists, else

@@ -17,6 +17,7 @@ from pitstop.parsers.dockerfile import parse_dockerfile
 from pitstop.parsers.ignore import IgnoreFile, parse_ignore
 from pitstop.parsers.workflow import Workflow, parse_workflow
 from pitstop.review.builds import DeclaredBuild, declared_builds
+from pitstop.review.context import ignore_file_candidates
 from pitstop.review.discovery import find_dockerfiles, repository_files
 from pitstop.review.project import Build, DependencyFile, DockerfileSource, Project, Tree
 
@@ -141,12 +142,12 @@ def read_ignore_files(
     tree: Tree, sources: Iterable[DockerfileSource]
 ) -> tuple[list[IgnoreFile], list[InputProblem]]:
     """The ignore files any build could use: beside each Dockerfile and in each context."""
-    candidates = set()
-    for source in sources:
-        candidates.add(f"{source.path}.dockerignore")
-        candidates |= {
-            f"{b.context}/.dockerignore" if b.context else ".dockerignore" for b in source.builds
-        }
+    candidates = {
+        path
+        for source in sources
+        for build in source.builds
+        for path in ignore_file_candidates(source.path, build.context)
+    }
     found, problems = [], []
     for path in sorted(candidates):
         if not tree.exists(path):

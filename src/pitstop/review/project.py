@@ -15,7 +15,7 @@ from pitstop.parsers.dependencies import IncludedFile, PathDependency
 from pitstop.parsers.dockerfile import Dockerfile, Stage
 from pitstop.parsers.ignore import IgnoreFile
 from pitstop.parsers.workflow import Workflow
-from pitstop.review.context import ContextTree, walk_context
+from pitstop.review.context import ContextTree, ignore_file_candidates, walk_context
 
 
 @dataclass(frozen=True)
@@ -130,8 +130,7 @@ class Project:
         """The ignore file Docker applies: `<Dockerfile>.dockerignore` beside the Dockerfile
         wins over `<context>/.dockerignore` (BuildKit's rule)."""
         by_path = {f.path: f for f in self.ignore_files}
-        beside = f"{dockerfile}.dockerignore"
-        in_context = f"{context}/.dockerignore" if context else ".dockerignore"
+        beside, in_context = ignore_file_candidates(dockerfile, context)
         return by_path.get(beside) or by_path.get(in_context)
 
     def folders(self) -> frozenset[str]:

@@ -24,6 +24,7 @@ from pathlib import PurePosixPath
 from pitstop.model import Fix, TextEdit
 from pitstop.parsers.dependencies import PathDependency
 from pitstop.parsers.dockerfile import Instruction, Stage
+from pitstop.review.context import ignore_file_candidates
 from pitstop.review.project import Build, DependencyFile, DockerfileSource, Project
 from pitstop.review.rules.common import container_path, walk
 from pitstop.review.rules.context import CopySource, copy_sources
@@ -246,7 +247,7 @@ def _ignore_file(
     target = f"{source.path}.dockerignore"
     if project.tree.exists(target):
         return []
-    old = posixpath.join(build.context, ".dockerignore") if build.context else ".dockerignore"
+    old = ignore_file_candidates(source.path, build.context)[1]
     lines = [
         "# Written by pitstop review --fix: this Dockerfile is now built from a wider context.",
         "# Send only the project and its path dependencies (Docker reads this file instead of",

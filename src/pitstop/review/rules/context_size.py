@@ -18,6 +18,7 @@ from pitstop.review.context import (
     TESTS,
     ContextTree,
     Miss,
+    ignore_file_candidates,
     largest_folders,
     missed_by_ignore,
     used_by_copy,
@@ -137,7 +138,8 @@ def _files_of(tree: ContextTree, miss: Miss) -> set[str]:
 def _ignore_path(context: MeasuredContext) -> str:
     if context.ignore is not None and context.ignore.path is not None:
         return context.ignore.path
-    return f"{context.build.context}/.dockerignore" if context.build.context else ".dockerignore"
+    source, build = context.builds[0]
+    return ignore_file_candidates(source.path, build.context)[1]
 
 
 def _new_text(project: Project, context: MeasuredContext, misses: list[Miss]) -> tuple[str, str]:
