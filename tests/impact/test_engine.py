@@ -104,3 +104,31 @@ def test_explain_when_everything_runs(project: Path):
     assert explanation.selected and explanation.summary.startswith(
         "every test runs: pyproject.toml"
     )
+
+
+def test_explain_names_the_module_that_acts_at_import_time(tmp_path: Path):
+    registry = "HOOKS = []\n\ndef register(f):\n    HOOKS.append(f)\n    return f\n"
+    extra = "from .registry import register\n\n@register\ndef spare():\n    return 2\n"
+    files = {**PROJECT, "src/demo/registry.py": registry, "src/demo/extra.py": extra}
+    project = repository(tmp_path / "project", files)
+    write(project, {"src/demo/extra.py": extra.replace("return 2", "return 3")})
+    assert api.explain("tests/test_core.py", project).summary == (
+        "tests/test_core.py loads src/demo/extra.py but its import-time code runs or hands out "
+        "functions of its own, so even a change inside a function body can reach it"
+    )
+
+
+def test_explain_names_another_loaded_module_that_acts_at_import_time(tmp_path: Path):
+    files = {
+        **PROJECT,
+        "src/demo/__init__.py": PROJECT["src/demo/__init__.py"] + "from .plugin import X\n",
+        "src/demo/plugin.py": "from .extra import spare\n\nX = spare()\n",
+    }
+    project = repository(tmp_path / "project", files)
+    write(project, {"src/demo/extra.py": "def spare():\n    return 3\n"})
+    explanation = api.explain("tests/test_core.py", project)
+    assert explanation.selected and explanation.summary == (
+        "tests/test_core.py loads src/demo/extra.py; it also loads src/demo/plugin.py, which it "
+        "does not call, but its import-time code uses extra.spare from the repository, so even "
+        "a change inside a function body can reach it"
+    )

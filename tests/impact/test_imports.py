@@ -88,3 +88,21 @@ def test_a_file_that_does_not_parse_gives_a_reason_and_no_facts(source: bytes, m
     facts = parse_facts(source)
     assert facts.error is not None and message in facts.error
     assert facts.imports == () and not facts.passive
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import pkg\npkg.a()\nx = pkg.b.c\nprint(pkg.__name__)\n", (("pkg", ("a", "b")),)),
+        ("import pkg.sub as m\nm.f()\n", (("pkg.sub", ("f",)),)),
+        ("import pkg.sub\npkg.sub.f()\n", (("pkg", ("sub",)),)),
+        ("import pkg\nf(pkg)\n", (("pkg", None),)),
+        ("import pkg\npkg.a = 1\n", (("pkg", None),)),
+        ("import pkg\ndef f():\n    import pkg\n    pkg = 2\n", (("pkg", None),)),
+        ("import pkg as a, other as a\na.x\n", (("other", ("x",)), ("pkg", ("x",)))),
+        ("import pkg\n", (("pkg", ()),)),
+        ("from pkg import a\na.b()\n", ()),
+    ],
+)
+def test_the_attributes_read_from_each_imported_module(source: str, expected: tuple):
+    assert parse_facts(source.encode()).attributes == expected

@@ -73,6 +73,42 @@ PASSIVE = [
     ("import other\nother.hook = 1\n", False),  # writes into another module
     ("exec('x = 1')\n", False),
     ("HANDLERS = {'a': lambda: 1}\nHANDLERS['a']()\n", False),
+    # calling a local class runs none of the module's code unless the class defines it
+    (
+        "from datetime import tzinfo\nclass Utc(tzinfo):\n    def dst(self, d):\n        pass\nUTC = Utc()\n",
+        True,
+    ),
+    ("class A:\n    pass\nclass B(A):\n    pass\nX = B()\n", True),
+    ("class A:\n    def __init__(self):\n        pass\nX = A()\n", False),
+    ("class A:\n    def __init__(self):\n        pass\nclass B(A):\n    pass\nX = B()\n", False),
+    ("class A:\n    __init__ = print\nX = A()\n", False),
+    ("import enum\nclass C(enum.Enum):\n    A = 1\nX = C(1)\n", False),  # EnumMeta.__call__
+    ("class A:\n    pass\nclass B:\n    def __new__(cls):\n        pass\nA = B\nX = A()\n", False),
+    ("class A:\n    pass\nX = A()\nX.run()\n", False),  # the instance's method runs
+    ("class A:\n    pass\nclass M(type):\n    pass\nX = M('X', (A,), {})\n", False),
+    ("import threading\nclass T(threading.Thread):\n    pass\n", True),
+    ("class A:\n    pass\nX = A()\nY = {X: 1}\n", False),  # hashed: A.__hash__ may run
+    ("class A:\n    pass\nX = A()\nY = f'{X}'\n", False),
+    ("class A:\n    pass\nX = A()\nY = X.size\n", False),  # a property may run
+    ("class A:\n    pass\nX = A()\nprint(X)\n", False),
+    ("class A:\n    pass\nX = A()\nDEFAULTS = (X, 1)\n", True),
+    # enum creation calls only some methods; a member used at import time runs the others
+    (
+        "import enum, functools\n@functools.total_ordering\nclass U(enum.Enum):\n    A = 1\n"
+        "    def __lt__(self, o):\n        return True\nDEFAULT = U.A\n",
+        True,
+    ),
+    (
+        "import enum\nclass U(enum.Enum):\n    A = 1\n    def __bool__(self):\n        return False\nif U.A:\n    pass\n",
+        False,
+    ),
+    ("import enum\nclass U(enum.Enum):\n    A = 1\nX = U.A.label\n", False),
+    (
+        "import enum\nclass U(enum.Enum):\n    A = 1\n    def __hash__(self):\n        return 1\n",
+        False,
+    ),
+    ("import enum\nclass K:\n    pass\nclass U(enum.Enum):\n    A = K()\n", False),
+    ("import socketserver\nclass H(socketserver.BaseRequestHandler):\n    pass\n", False),
 ]
 
 
@@ -85,6 +121,25 @@ def test_imported_names_used_at_import_time_are_listed_for_the_graph():
     result = facts("from .util import make\nfrom pkg import CONST\nX = make()\nY = CONST + 1\n")
     assert result.active == (".util.make", "pkg.CONST")
     assert facts("from .util import make\nalias = make\n").active == ()
+
+
+CONSTANTS = [
+    (
+        "A = 'x'\nB: str = A + '-y'\nC = (1, -2.5, b'z', None)\nD = A * 2 % 3\n",
+        ("A", "B", "C", "D"),
+    ),
+    ("A = 'x'\nA = 'y'\n", ()),  # bound twice
+    ("A = 'x'\ndef f():\n    global A\n    A = 'y'\n", ()),
+    ("A = 'x'\nfor A in 'ab':\n    pass\n", ()),
+    ("A = 'x'\nif X:\n    from m import A\n", ()),
+    ("A = [1]\nB = {'a': 1}\nC = f()\nD = other.X + 1\n", ()),  # mutable or computed
+    ("A = 'x'\ndef g():\n    A = 'local'\nclass K:\n    A = 'attr'\n", ("A",)),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), CONSTANTS)
+def test_constants_are_names_bound_once_to_a_literal(source: str, expected: tuple[str, ...]):
+    assert facts(source).constants == expected
 
 
 SAME_SKELETON = [

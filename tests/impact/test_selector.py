@@ -71,15 +71,61 @@ def test_a_module_that_hands_out_its_functions_on_import_is_never_skipped():
     assert "tests/test_core.py" in selected(after, ["src/demo/extra.py"], before=before)
 
 
-def test_importing_the_whole_package_reaches_everything_it_imports():
+BOTH = ["tests/test_core.py", "tests/test_extra.py"]
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        ('from .extra import spare\nSEP = "-"\n', ["tests/test_extra.py"]),  # `+` on a str
+        ('from .extra import spare\nSEP = "-"\nSEP = "+"\n', BOTH),  # not a constant
+        ("from .extra import spare\nSEP = spare()\n", BOTH),  # runs the changed code
+        ("from .util import helper\nSEP = helper()\n", ["tests/test_extra.py"]),  # unchanged
+    ],
+)
+def test_import_time_code_may_use_what_cannot_run_the_changed_code(names: str, expected: list[str]):
+    # test_core loads plugin.py and names.py through the package, but reaches neither
     files = {
         **PROJECT,
-        "tests/test_core.py": "import demo\n\ndef test_run():\n    assert demo.run() == 1\n",
+        "src/demo/__init__.py": PROJECT["src/demo/__init__.py"] + "from .plugin import LABEL\n",
+        "src/demo/plugin.py": "from .names import SEP\n\nLABEL = SEP + 'x'\n",
+        "src/demo/names.py": names,
+        **BODY_ONLY,
     }
+    before = {"src/demo/extra.py": PROJECT["src/demo/extra.py"]}
+    assert selected(files, ["src/demo/extra.py"], before=before) == expected
+
+
+@pytest.mark.parametrize(
+    ("test_source", "expected"),
+    [
+        ("import demo\n\ndef test_run():\n    assert demo.run() == 1\n", []),
+        ("import demo as d\n\ndef test_run():\n    assert d.run() == 1\n", []),
+        ("import demo.core\n\ndef test_run():\n    assert demo.core.run() == 1\n", []),
+        ("import demo\n\ndef test_run():\n    assert demo.spare() == 2\n", ["tests/test_core.py"]),
+        # the module itself handed on, rebound or written to: everything it holds
+        (
+            "import demo\n\ndef test_run():\n    assert getattr(demo, 'run')() == 1\n",
+            ["tests/test_core.py"],
+        ),
+        (
+            "import demo\n\ndef test_run(monkeypatch):\n    demo.run = print\n",
+            ["tests/test_core.py"],
+        ),
+        (
+            "import demo\nimport importlib\n\nM = importlib.import_module('demo')\n",
+            ["tests/test_core.py"],
+        ),
+    ],
+)
+def test_importing_the_whole_package_reaches_the_names_read_from_it(
+    test_source: str, expected: list[str]
+):
+    files = {**PROJECT, "tests/test_core.py": test_source}
     before = {"src/demo/extra.py": PROJECT["src/demo/extra.py"]}
     after = {**files, **BODY_ONLY}
     assert selected(after, ["src/demo/extra.py"], before=before) == [
-        "tests/test_core.py",
+        *expected,
         "tests/test_extra.py",
     ]
 
@@ -213,6 +259,21 @@ def test_a_module_run_by_name_in_a_subprocess_counts():
         "tests/test_cli.py": "import subprocess, sys\nsubprocess.run([sys.executable, '-m', 'pkg'])\n",
     }
     assert selected(files, ["pkg/cli.py"]) == ["tests/test_cli.py"]
+
+
+def test_a_bare_package_name_in_a_literal_reaches_only_its_main():
+    files = {
+        "pkg/__init__.py": "from pkg.core import f\nfrom pkg.other import g\n",
+        "pkg/core.py": "import logging\nLOG = logging.getLogger('pkg')\ndef f():\n    return 1\n",
+        "pkg/other.py": "def g():\n    return 1\n",
+        "tests/test_core.py": "from pkg import f\n",
+    }
+    before = {"pkg/other.py": files["pkg/other.py"]}
+    after = {**files, "pkg/other.py": "def g():\n    return 2\n"}
+    assert selected(after, ["pkg/other.py"], before=before) == []
+    # `-m pkg` runs the package's import-time code: an import-time change counts
+    after = {**files, "pkg/other.py": "X = 1\ndef g():\n    return 1\n"}
+    assert selected(after, ["pkg/other.py"], before=before) == ["tests/test_core.py"]
 
 
 def test_a_script_run_by_path_counts():

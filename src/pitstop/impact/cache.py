@@ -37,7 +37,7 @@ from pitstop.impact.tree import SourceTree
 #             "scan": {digest: encode_scan(...)}, "deep": {digest: encode_deep(...)}}.
 # Bump on any change to ScanFacts, FileFacts or what the scanner or the parser extract, so
 # stale facts are never read.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 RACY_NS = 2_000_000_000  # FAT and some network filesystems keep mtimes to 2 seconds
 ENVIRONMENT = "PITSTOP_CACHE_DIR"
 PARALLEL_FROM = 1000  # below this many files to scan, worker processes cost more than they save
@@ -282,12 +282,14 @@ def encode_deep(facts: FileFacts) -> list[Any]:
         list(facts.active),
         facts.skeleton,
         facts.error,
+        list(facts.constants),
+        [[module, attrs] for module, attrs in facts.attributes],
     ]
 
 
 def decode_deep(data: list[Any]) -> FileFacts:
     """The syntax-tree facts as cached: without the imports and literals (the scan has them)."""
-    bindings, reexport, lazy, passive, active, skeleton, error = data
+    bindings, reexport, lazy, passive, active, skeleton, error, constants, attributes = data
     return FileFacts(
         bindings=tuple(Binding(*b) for b in bindings),
         reexport=reexport,
@@ -296,4 +298,6 @@ def decode_deep(data: list[Any]) -> FileFacts:
         active=tuple(active),
         skeleton=skeleton,
         error=error,
+        constants=tuple(constants),
+        attributes=tuple((m, None if a is None else tuple(a)) for m, a in attributes),
     )

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass
 
 from pitstop.impact.graph import Graph, State
-from pitstop.impact.selector import Impact, Selection, affects
+from pitstop.impact.selector import Impact, Selection, acting_on_import, affects
 
 
 @dataclass(frozen=True)
@@ -35,17 +35,21 @@ def explain(
     chain = chain or _load_chain(test, impact, graph)
     if test not in selection.selected or not chain:
         return Explanation(test, False, _unaffected(test, chain))
-    return Explanation(test, True, _summary(test, how, chain), chain)
+    return Explanation(test, True, _summary(test, how, chain, impact, graph), chain)
 
 
-def _summary(test: str, how: str | None, chain: tuple[Step, ...]) -> str:
+def _summary(
+    test: str, how: str | None, chain: tuple[Step, ...], impact: Impact, graph: Graph
+) -> str:
     changed = chain[0].path
     if how == "reach":
         return f"{test} can call code of {changed}"
     if how == "active":
+        culprit = acting_on_import(test, impact, graph)[0]
+        what = "" if culprit == changed else f"; it also loads {culprit}, which it does not call,"
         return (
-            f"{test} loads {changed}, and a module it loads runs or hands out functions at "
-            "import time, so even a change inside a function body can reach it"
+            f"{test} loads {changed}{what} but {graph.activity(culprit)}, so even a change "
+            "inside a function body can reach it"
         )
     return f"{test} loads {changed}, whose change can act at import time"
 

@@ -12,7 +12,8 @@ Each file has two kinds of edges (see `importtime` for why both exist):
 Beyond imports, a test depends on every `conftest.py` in its folder and above (pytest runs
 them for it), on the plugins every session loads (`-p` in `addopts`, the project's own
 `pytest11` entry points), and on modules named by string literals (`mock.patch("pkg.mod.f")`,
-`"-m", "pkg"`: the literal is resolved to its longest module prefix).
+`"-m", "pkg"`: the literal is resolved to its longest module prefix; a bare package name
+reaches only the package's `__main__`, the one piece of it such a literal can run).
 
 The edges come from each file's scan (`scan`), which finds the imports of a file that does
 not parse as well as of one that does; the syntax-tree facts (`Facts.deep`) are read only
@@ -133,6 +134,9 @@ class Graph:
         self._reach: dict[str, dict[State, str]] = {}
         self._narrowed: dict[State, list[State]] = {}
         self._passive: dict[str, bool] = {}
+        self._import_time_reach: dict[str, frozenset[str] | None] = {}
+        # whole-module states that only `import pkg` statements made: narrowed on first use
+        self._bound_modules: dict[str, dict[State, str]] = {}
         self._mentions: dict[str, dict[str, list[tuple[str, str]]]] = {}
 
     @cached_property
@@ -189,7 +193,28 @@ class Graph:
         """The states `path`'s code can reach directly, each with why."""
         if path not in self._reach:
             self._compute_edges(path)
+        pending = self._bound_modules.pop(path, None)
+        if pending:
+            self._narrow_bound_modules(path, pending)
         return self._reach[path]
+
+    def _narrow_bound_modules(self, path: str, pending: dict[State, str]) -> None:
+        """`import pkg` then only `pkg.name` reads: reach `(pkg, name)` for each name, not
+        the whole package, when `pkg` is a pure re-export module (read lazily: it needs the
+        importer's syntax tree)."""
+        reach = self._reach[path]
+        candidates = {s: m for s, m in pending.items() if self.narrowable(s[0])}
+        if not candidates:
+            return
+        _, others, _ = self._edges(path, unbound=True)  # what reaches them otherwise
+        attributes = dict(self.deep(path).attributes)
+        for state, module in candidates.items():
+            names = attributes.get(module)
+            if names is None or state in others:
+                continue
+            why = reach.pop(state)
+            for name in names:
+                reach.setdefault((state[0], name), why)
 
     def next_states(self, state: State) -> Iterator[tuple[State, str]]:
         """The states one step from `state` in the reach graph."""
@@ -224,9 +249,64 @@ class Graph:
             self._passive[path] = (
                 facts.passive
                 and facts.error is None
-                and not any(self._in_repository(ref, node) for ref in facts.active)
+                and not any(
+                    self._in_repository(ref, node) and not self._constant(ref, node)
+                    for ref in facts.active
+                )
             )
         return self._passive[path]
+
+    def import_time_reach(self, path: str) -> frozenset[str] | None:
+        """The files whose code importing `path` can run: those its import-time code calls
+        or hands out names of, and what they reach. None when it runs or hands out functions
+        of its own (or does not parse): then no change of a file it loads is known safe."""
+        if path not in self._import_time_reach:
+            node, facts = self.nodes[path], self.deep(path)
+            result: frozenset[str] | None = None
+            if not node.deleted and facts.error is None and facts.passive:
+                start: set[State] = set()
+                for reference in facts.active:
+                    if not self._constant(reference, node):
+                        start.update(self._reference_states(reference, node))
+                seen, queue = set(start), deque(start)
+                while queue:
+                    for target, _ in self.next_states(queue.popleft()):
+                        if target not in seen:
+                            seen.add(target)
+                            queue.append(target)
+                result = frozenset(file for file, _ in seen)
+            self._import_time_reach[path] = result
+        return self._import_time_reach[path]
+
+    def _reference_states(self, reference: str, node: Node) -> set[State]:
+        """What an imported reference (`"pkg.mod.name"`, `".x.y"`, `"pkg"`) can lead to: the
+        module of that name with every module under it, or the name in its module."""
+        level = len(reference) - len(reference.lstrip("."))
+        rest = reference[level:]
+        states: set[State] = set()
+        for full in self.absolute(rest, level, node):
+            for module, paths in self.modules.items():
+                if module == full or module.startswith(full + "."):
+                    states.update((path, None) for path in paths)
+        module, _, name = rest.rpartition(".")
+        if name and (module or level):
+            for target in self.absolute(module, level, node):
+                states.update((path, name) for path in self.modules.get(target, ()))
+        return states
+
+    def activity(self, path: str) -> str:
+        """Why `path` is not passive, in words for `--explain`."""
+        node, facts = self.nodes[path], self.deep(path)
+        if node.deleted:
+            return "it was deleted"
+        if facts.error is not None:
+            return f"it does not parse ({facts.error})"
+        used = [
+            r for r in facts.active if self._in_repository(r, node) and not self._constant(r, node)
+        ]
+        if facts.passive and used:
+            return f"its import-time code uses {used[0].lstrip('.')} from the repository"
+        return "its import-time code runs or hands out functions of its own"
 
     def narrowable(self, path: str) -> bool:
         """Whether a name imported from `path` can be followed to where it is defined."""
@@ -262,9 +342,21 @@ class Graph:
     # -- building edges ------------------------------------------------------------------
 
     def _compute_edges(self, path: str) -> None:
+        loads, reach, bound = self._edges(path)
+        self._loads[path], self._reach[path] = loads, reach
+        if bound:
+            self._bound_modules[path] = bound
+
+    def _edges(
+        self, path: str, *, unbound: bool = False
+    ) -> tuple[dict[str, str], dict[State, str], dict[State, str]]:
+        """The load and reach edges of `path`, and the whole-module states that `import`
+        statements make by binding a module (with the module's name). `unbound`: leave out
+        those states unless something else makes them too."""
         node = self.nodes[path]
         loads: dict[str, str] = {}
         reach: dict[State, str] = {}
+        bound: dict[State, str] = {}
         for parent in self.layout.parent_inits(path):
             loads.setdefault(parent, "its package")
         tops = self.tops
@@ -272,8 +364,20 @@ class Graph:
             if item.level == 0 and item.module.partition(".")[0] not in tops:
                 continue
             why = f"line {item.line}"
+            binding = item.kind is Kind.IMPORT or item.kind is Kind.IMPORT_AS
+            if binding:
+                name = item.module.partition(".")[0] if item.kind is Kind.IMPORT else item.module
+                states: list[State] = [(target, None) for target in self.modules.get(name, ())]
+                bound.update((state, name) for state in states)
             for module in self.absolute(item.module, item.level, node):
-                self._link(module, item.kind, item.names, why, loads, reach)
+                if binding and unbound:
+                    scratch: dict[State, str] = {}
+                    self._link(module, item.kind, item.names, why, loads, scratch)
+                    for state, reason in scratch.items():
+                        if state not in states:
+                            reach.setdefault(state, reason)
+                else:
+                    self._link(module, item.kind, item.names, why, loads, reach)
         for text in node.scan.strings:
             if text.partition(".")[0] in tops:
                 self._string(text, loads, reach)
@@ -281,7 +385,7 @@ class Graph:
             self._test_edges(path, loads, reach)
         loads.pop(path, None)
         reach.pop((path, None), None)
-        self._loads[path], self._reach[path] = loads, reach
+        return loads, reach, bound
 
     def _link(
         self,
@@ -318,10 +422,18 @@ class Graph:
         parts = text.split(".")
         if not all(p.isidentifier() for p in parts):
             return
+        why = f"mentions {text!r}"
+        if len(parts) == 1 and any(is_package(p) for p in self.modules.get(text, ())):
+            # a bare package name is a logger name, a gettext domain, a distribution, or
+            # `-m pkg`: of those only `-m` runs code, its `__main__` (and the package's
+            # import-time code, which a load edge covers)
+            main = self.modules.get(f"{text}.__main__", ())
+            _add_files(loads, [*self.modules[text], *main], why)
+            _add_states(reach, main, None, why)
+            return
         for end in range(len(parts), 0, -1):
             module = ".".join(parts[:end])
             if module in self.modules:
-                why = f"mentions {text!r}"
                 self._link(module, Kind.DYNAMIC, (), why, loads, reach)
                 if f"{module}.__main__" in self.modules:
                     self._link(f"{module}.__main__", Kind.DYNAMIC, (), why, loads, reach)
@@ -391,6 +503,21 @@ class Graph:
             if any(prefix in self.modules for prefix in _prefixes(module)):
                 return True
         return False
+
+    def _constant(self, reference: str, node: Node) -> bool:
+        """Whether `reference` names a constant of the repository module defining it (a
+        literal: operators on it run no code of ours), and not a submodule of that name."""
+        level = len(reference) - len(reference.lstrip("."))
+        module, _, name = reference[level:].rpartition(".")
+        if not name:
+            module, name = "", reference[level:]
+        targets = self.absolute(module, level, node) if module or level else []
+        paths = [path for target in targets for path in self.modules.get(target, ())]
+        if not paths or any(f"{target}.{name}" in self.modules for target in targets):
+            return False
+        return all(
+            not self.nodes[path].deleted and name in self.deep(path).constants for path in paths
+        )
 
 
 def normal_reference(text: str) -> str:

@@ -64,6 +64,10 @@ class FileFacts:
     passive: bool = False  # see importtime.analyse_import_time
     active: tuple[str, ...] = ()  # imported names used at import time (".x.y": relative)
     skeleton: str = ""  # digest of the code that runs at import time
+    constants: tuple[str, ...] = ()  # names bound once to a literal (importtime.constants)
+    # `import pkg` / `import pkg.sub as m`: the attributes the file reads from each module it
+    # binds so, or None when it uses the module otherwise (passes it, rebinds it, sets on it)
+    attributes: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
     error: str | None = None
 
 
@@ -85,7 +89,57 @@ def parse_facts(source: bytes) -> FileFacts:
         passive=import_time.passive,
         active=import_time.active,
         skeleton=import_time.skeleton,
+        constants=import_time.constants,
+        attributes=module_attributes(tree),
     )
+
+
+# Attributes every module has, whose values carry no code of the repository.
+_MODULE_DUNDERS = frozenset(
+    {"__name__", "__file__", "__path__", "__spec__", "__doc__", "__package__", "__loader__"}
+)
+
+
+def module_attributes(tree: ast.Module) -> tuple[tuple[str, tuple[str, ...] | None], ...]:
+    """For each module bound by an `import` statement (anywhere in the file), the attributes
+    read from it (`pkg.name`), or None when the bound name is used in any other way: passed
+    to a call, rebound, deleted, or written to (`pkg.name = x`)."""
+    bound: dict[str, set[str]] = {}  # name -> modules bound to it
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[0]
+                module = alias.name if alias.asname else name
+                bound.setdefault(name, set()).add(module)
+    if not bound:
+        return ()
+    used: dict[str, set[str] | None] = {name: set() for name in bound}
+    read: set[int] = set()  # the Name nodes seen as `name.attribute` reads
+    for node in ast.walk(tree):  # breadth first: an Attribute comes before its Name
+        if isinstance(node, ast.Attribute) and (reader := _read_from(node, bound)):
+            read.add(id(node.value))
+            attributes = used[reader]
+            if attributes is not None and node.attr not in _MODULE_DUNDERS:
+                attributes.add(node.attr)
+        elif isinstance(node, ast.Name) and node.id in bound and id(node) not in read:
+            used[node.id] = None
+    result: dict[str, set[str] | None] = {}
+    for name, modules in bound.items():
+        for module in modules:
+            before, attributes = result.get(module, set()), used[name]
+            result[module] = None if before is None or attributes is None else before | attributes
+    return tuple(
+        (module, None if attrs is None else tuple(sorted(attrs)))
+        for module, attrs in sorted(result.items())
+    )
+
+
+def _read_from(node: ast.Attribute, bound: dict[str, set[str]]) -> str | None:
+    """The bound module name `node` reads an attribute of (`name.x = 1` is no read)."""
+    value = node.value
+    if isinstance(value, ast.Name) and value.id in bound and isinstance(node.ctx, ast.Load):
+        return value.id
+    return None
 
 
 def _describe(error: BaseException) -> str:

@@ -29,6 +29,15 @@ can affect it in two ways, and the selection takes the test unless both are rule
    If every file the test loads but does not reach is passive, nothing in them runs during
    the test except their unchanged skeletons.
 
+   Two uses that look active are known not to run repository code, and are allowed:
+   operators on a *constant* imported from the repository (a name the defining module binds
+   once, at module level, to a literal such as `"%Y" + "-%m"`: its value is a `str`, so `+`
+   runs no code of ours), and calling a local class whose creation runs none of the
+   module's code (no `__init__`, `__new__` or `__post_init__`, not an enum, no metaclass,
+   and bases that are builtins, standard classes without class-creation hooks such as
+   `datetime.tzinfo`, or such local classes). What the instance does later runs only when
+   code that can reach the module calls it.
+
 Known limits, shared with every static selector: imports built from non-literal strings,
 attribute reads that run custom descriptors or a module `__getattr__` at import time, and
 code that inspects the import system (`sys.modules`, `gc`) are not seen.
@@ -39,11 +48,13 @@ from __future__ import annotations
 import ast
 import builtins
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 # Markers in a name's sources for objects defined in the module itself.
-_FUNCTION, _CLASS = "<def>", "<class>"
+_FUNCTION, _CLASS, _INSTANCE = "<def>", "<class>", "<instance>"
+_MARKERS = frozenset({_FUNCTION, _CLASS, _INSTANCE})
 _BUILTINS = frozenset(dir(builtins))
 # Builtins that run or rewrite arbitrary code or namespaces.
 _FORBIDDEN_CALLS = frozenset(
@@ -76,8 +87,27 @@ ALLOWED_DECORATORS = frozenset(
     + ["typing_extensions.deprecated", "typing.dataclass_transform"]
 )
 _ALLOWED_BASE_PREFIXES = ("builtins.", "abc.", "collections.abc.", "enum.", *_TYPING)
+# Standard classes whose subclassing and instantiation run no code of the subclass's module
+# (no `__init_subclass__`, no metaclass beyond `type`/`ABCMeta`).
+_ALLOWED_BASES = frozenset(
+    [f"datetime.{name}" for name in ("tzinfo", "date", "datetime", "time", "timedelta")]
+    + ["decimal.Decimal", "fractions.Fraction", "json.JSONEncoder", "json.JSONDecoder"]
+    + [f"collections.{name}" for name in ("OrderedDict", "defaultdict", "Counter", "deque")]
+    + [f"collections.{name}" for name in ("UserDict", "UserList", "UserString")]
+    + ["threading.Thread", "threading.local", "html.parser.HTMLParser", "string.Formatter"]
+    + [f"logging.{name}" for name in ("Handler", "Formatter", "Filter", "LoggerAdapter")]
+    + [f"argparse.{name}" for name in ("Action", "ArgumentParser", "HelpFormatter")]
+    + [f"numbers.{name}" for name in ("Number", "Complex", "Real", "Rational", "Integral")]
+    + ["contextlib.ContextDecorator", "contextlib.AbstractContextManager"]
+)
+# Methods that run when a class is called: a local class defining one runs module code then.
+_CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__"})
 _ALLOWED_METACLASSES = frozenset({"abc.ABCMeta", "enum.EnumMeta", "enum.EnumType"})
 # Methods that class creation calls: defining one makes a class active at import time.
+_ENUM_CREATION = frozenset(
+    {"__new__", "__init__", "_generate_next_value_", "__eq__", "__hash__", "_missing_"}
+)
+_LITERAL_TYPES = (str, bytes, bool, int, float, complex)
 _CLASS_HOOKS = frozenset({"__init_subclass__", "__set_name__", "__class_getitem__"})
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 _STATIC = (
@@ -124,6 +154,7 @@ class ImportTime:
     passive: bool
     active: tuple[str, ...]
     skeleton: str
+    constants: tuple[str, ...] = ()
 
 
 def analyse_import_time(tree: ast.Module) -> ImportTime:
@@ -136,6 +167,7 @@ def analyse_import_time(tree: ast.Module) -> ImportTime:
         passive=passivity.passive,
         active=tuple(sorted(passivity.active)),
         skeleton=skeleton_digest(tree),
+        constants=constants(tree),
     )
 
 
@@ -162,6 +194,65 @@ def _skeleton(statements: Sequence[ast.AST]) -> Iterator[str]:
                 yield "{"
                 yield from _skeleton(children)
                 yield "}"
+
+
+def constants(tree: ast.Module) -> tuple[str, ...]:
+    """The names the module binds exactly once, at module level, to a literal: a number, a
+    string, bytes, a tuple of those, or operators on them and on earlier constants."""
+    counts = Counter(_module_bindings(tree))
+    found: set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target, value = statement.targets[0], statement.value
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            target, value = statement.target, statement.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and counts[target.id] == 1 and _literal(value, found):
+            found.add(target.id)
+    return tuple(sorted(found))
+
+
+def _literal(node: ast.expr, constants: set[str]) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value is None or isinstance(node.value, _LITERAL_TYPES)
+    if isinstance(node, ast.Name):
+        return node.id in constants
+    if isinstance(node, ast.Tuple):
+        return all(_literal(e, constants) for e in node.elts)
+    if isinstance(node, ast.BinOp):
+        return _literal(node.left, constants) and _literal(node.right, constants)
+    if isinstance(node, ast.UnaryOp):
+        return _literal(node.operand, constants)
+    return False
+
+
+def _module_bindings(tree: ast.Module) -> Iterator[str]:
+    """Every binding of a module-level name, once per binding (more is safe: a name bound
+    twice is not a constant); a name declared `global` anywhere counts twice."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            for name in node.names:
+                yield from (name, name)
+    queue: list[ast.AST] = list(tree.body)
+    while queue:
+        node = queue.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            yield node.name
+            queue.extend(node.decorator_list)
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            yield node.id
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                yield alias.asname or alias.name.split(".")[0]
+        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            yield node.name
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            yield node.rest
+        queue.extend(ast.iter_child_nodes(node))
 
 
 def _dump_without(node: ast.AST, fields: Iterable[str]) -> str:
@@ -266,6 +357,7 @@ class _Passivity:
         self.sources: dict[str, frozenset[str]] = {}
         self.star: frozenset[str] = frozenset()
         self.enums: set[str] = set()
+        self.inert: set[str] = set()  # local classes whose call runs no code of the module
         self.passive = True
         self.active: set[str] = set()
 
@@ -386,31 +478,55 @@ class _Passivity:
 
     def _ClassDef(self, node: ast.ClassDef) -> None:
         self.decorators(node.decorator_list)
-        enum = any([self.base(base) for base in node.bases])  # a list: check every base
+        kinds = [self.base(base) for base in node.bases]  # a list: check every base
         for keyword in node.keywords:
             self.class_keyword(keyword)
-        saved = dict(self.sources)
+        saved, saved_inert = dict(self.sources), set(self.inert)
         self.statements(node.body)
-        self.sources = saved
+        members = [v for k, v in self.sources.items() if saved.get(k) is not v]
+        if "enum" in kinds and any(_INSTANCE in v for v in members):
+            self.passive = False  # enum creation compares and hashes the values
+        self.sources, self.inert = saved, saved_inert
         methods = {s.name for s in node.body if isinstance(s, ast.FunctionDef)}
+        methods |= {
+            t.id
+            for s in node.body
+            if isinstance(s, ast.Assign)
+            for t in s.targets
+            if isinstance(t, ast.Name)
+        }
+        enum = "enum" in kinds
         if methods & _CLASS_HOOKS or (enum and _enum_hooks(methods)):
             self.passive = False
         if enum:
             self.enums.add(node.name)
         self.sources[node.name] = frozenset({_CLASS})
+        inert = not node.keywords and not methods & _CONSTRUCTORS
+        if inert and all(kind == "inert" for kind in kinds):
+            self.inert.add(node.name)
+        else:
+            self.inert.discard(node.name)
 
     # -- classes and decorators ----------------------------------------------------------
 
-    def base(self, node: ast.expr) -> bool:
-        """Check one base class; True when it makes the class an enum."""
+    def base(self, node: ast.expr) -> str:
+        """Check one base class: "enum", "inert" (calling the subclass runs no code of this
+        module unless the subclass defines it) or "other"."""
         target = node.value if isinstance(node, ast.Subscript) else node
         self.value(node, active=False)
         name, roots = self.qualify(target)
         if isinstance(target, ast.Name) and roots == {_CLASS}:
-            return target.id in self.enums
+            if target.id in self.enums:
+                return "enum"
+            return "inert" if target.id in self.inert else "other"
+        if name in _ALLOWED_BASES:
+            return "inert"
         if name is None or not name.startswith(_ALLOWED_BASE_PREFIXES):
             self.passive = False
-        return name is not None and name.startswith("enum.")
+            return "other"
+        if name.startswith("enum."):
+            return "enum"
+        return "other" if name == "builtins.type" else "inert"
 
     def class_keyword(self, keyword: ast.keyword) -> None:
         if keyword.arg == "metaclass":
@@ -452,14 +568,24 @@ class _Passivity:
         if isinstance(node, ast.Constant):
             return frozenset()
         if isinstance(node, ast.Attribute):
-            return self.value(node.value, active=active)
+            target = node.value
+            if self.enum_class(target):  # a member: its methods are the module's
+                if active:
+                    self.use(frozenset({_INSTANCE}), call=False)
+                return frozenset({_INSTANCE})
+            sources = self.value(target, active=active)
+            if _INSTANCE in sources:  # a property or __getattr__ of the module may run
+                self.passive = False
+            return sources
         if isinstance(node, ast.Call):
             return self.call(node)
-        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        if isinstance(node, ast.List | ast.Tuple):
             return _union(self.value(e, active=active) for e in node.elts)
-        if isinstance(node, ast.Dict):
-            parts = [*(k for k in node.keys if k is not None), *node.values]
-            return _union(self.value(e, active=active) for e in parts)
+        if isinstance(node, ast.Set):  # elements are hashed
+            return _union(self.value(e, active=True) for e in node.elts)
+        if isinstance(node, ast.Dict):  # keys are hashed
+            keys = _union(self.value(k, active=True) for k in node.keys if k is not None)
+            return keys | _union(self.value(v, active=active) for v in node.values)
         if isinstance(node, ast.Starred):
             return self.value(node.value, active=True)
         if isinstance(node, ast.Subscript):
@@ -503,7 +629,12 @@ class _Passivity:
         sources = self.value(node.func, active=False)
         if name in _FORBIDDEN_CALLS:
             self.passive = False
-        self.use(sources, call=True)
+        func = node.func
+        inert = isinstance(func, ast.Name) and func.id in self.inert and sources == {_CLASS}
+        if inert:
+            sources = frozenset({_INSTANCE})  # what it makes runs module code when used
+        else:
+            self.use(sources, call=True)
         typing = name is not None and name.startswith(_TYPING)
         for argument in [*node.args, *(k.value for k in node.keywords)]:
             passed = self.value(argument, active=False)
@@ -513,18 +644,19 @@ class _Passivity:
 
     def argument(self, sources: frozenset[str], *, typing: bool) -> None:
         """A value handed to a call: the callee may call it, keep it or run its methods."""
-        if _FUNCTION in sources or (_CLASS in sources and not typing):
+        if _FUNCTION in sources or _INSTANCE in sources or (_CLASS in sources and not typing):
             self.passive = False
-        self.active |= {s for s in sources if s not in (_FUNCTION, _CLASS)}
+        self.active |= sources - _MARKERS
 
     def use(self, sources: frozenset[str], *, call: bool) -> None:
-        if _FUNCTION in sources or (call and _CLASS in sources):
+        if _FUNCTION in sources or _INSTANCE in sources or (call and _CLASS in sources):
             self.passive = False
-        self.active |= {s for s in sources if s not in (_FUNCTION, _CLASS)}
+        self.active |= sources - _MARKERS
 
     def bind(self, target: ast.expr, sources: frozenset[str]) -> None:
         if isinstance(target, ast.Name):
             self.sources[target.id] = sources
+            self.inert.discard(target.id)
         elif isinstance(target, ast.Tuple | ast.List):
             for element in target.elts:
                 self.bind(element, sources)
@@ -532,6 +664,12 @@ class _Passivity:
             self.bind(target.value, sources)
         else:  # attribute or item assignment: it writes into another object
             self.passive = False
+
+    def enum_class(self, node: ast.expr) -> bool:
+        """Whether `node` names an enum class of this module."""
+        if not isinstance(node, ast.Name) or node.id not in self.enums:
+            return False
+        return self.lookup(node.id) == {_CLASS}
 
     def lookup(self, name: str) -> frozenset[str]:
         if name in self.sources:
@@ -550,14 +688,17 @@ class _Passivity:
         roots = self.lookup(node.id)
         if node.id not in self.sources and node.id in _BUILTINS:
             return ".".join(["builtins", node.id, *reversed(parts)]), roots
-        if len(roots) != 1 or next(iter(roots)) in (_FUNCTION, _CLASS):
+        if len(roots) != 1 or next(iter(roots)) in _MARKERS:
             return None, roots
         return ".".join([next(iter(roots)), *reversed(parts)]), roots
 
 
 def _enum_hooks(methods: set[str]) -> bool:
-    """Enum creation calls dunders and `_generate_next_value_` of the class being made."""
-    return any(m.startswith("__") or m == "_generate_next_value_" for m in methods)
+    """Whether enum creation calls a method of the class being made (it makes each member
+    with `__new__` and `__init__`, names values with `_generate_next_value_`, and compares
+    and hashes values); other methods run only when a member is used, and an enum member
+    used at import time counts as an instance of the module's code."""
+    return bool(methods & _ENUM_CREATION)
 
 
 def _union(parts: Iterable[frozenset[str]]) -> frozenset[str]:

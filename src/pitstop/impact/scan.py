@@ -34,9 +34,7 @@ _REST = re.compile(r"(?:[^\n\\#;]|\\\r?\n|\\.)*")
 _SPACE = re.compile(r"(?:[ \t]|\\\r?\n)*")
 # Up to the closing parenthesis, skipping comments (which may hold one).
 _PARENTHESISED = re.compile(r"(?:[^)#]|#[^\n]*)*")
-_DYNAMIC = re.compile(
-    r"(?:import_module|__import__|importorskip)\s*\(\s*[rRuU]?(['\"])(\.+[\w.]*)\1"
-)
+_DYNAMIC = re.compile(r"(?:import_module|__import__|importorskip)\s*\(\s*[rRuU]?(['\"])([\w.]+)\1")
 _STRING_BODY = rf"[\w.\-/\\:]{{1,{MAX_REFERENCE_LENGTH}}}"
 _STRING = re.compile(rf"'({_STRING_BODY})'|\"({_STRING_BODY})\"")
 # A top-level definition other than a module's lazy __getattr__/__dir__, or a decorator:

@@ -248,4 +248,18 @@ def affects(test: str, impact: Impact, graph: Graph) -> str | None:
         return "import-time"
     if loaded.isdisjoint(impact.import_time):
         return None
-    return None if all(graph.passive(p) for p in loaded - reached) else "active"
+    return "active" if acting_on_import(test, impact, graph) else None
+
+
+def acting_on_import(test: str, impact: Impact, graph: Graph) -> list[str]:
+    """The files `test` loads without reaching whose import-time code can run a changed
+    file's code, or run or hand out functions of their own."""
+    reached = {path for path, _ in graph.reach_closure(test)}
+    loaded = graph.load_closure(test).keys() - reached
+    changed = impact.import_time.keys()
+    acting = []
+    for path in sorted(loaded):
+        runs = graph.import_time_reach(path)
+        if runs is None or not runs.isdisjoint(changed):
+            acting.append(path)
+    return acting
