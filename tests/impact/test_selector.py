@@ -97,6 +97,30 @@ def test_import_time_code_may_use_what_cannot_run_the_changed_code(names: str, e
 
 
 @pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("class Base:\n    pass\n", ["tests/test_extra.py"]),
+        ("class Base:\n    def __init_subclass__(cls):\n        cls.go()\n", BOTH),
+        ("from .util import Root\nclass Base(Root):\n    pass\n", BOTH),  # Root's hooks
+    ],
+)
+def test_subclassing_a_class_of_a_passive_repository_module_keeps_a_module_passive(
+    base: str, expected: list[str]
+):
+    extra = (
+        "from .base import Base\n\nclass Spare(Base):\n    pass\n\ndef spare():\n    return {}\n"
+    )
+    files = {
+        **PROJECT,
+        "src/demo/base.py": base,
+        "src/demo/util.py": "class Root:\n    def __init_subclass__(cls):\n        pass\n",
+        "src/demo/extra.py": extra.format(3),
+    }
+    before = {"src/demo/extra.py": extra.format(2)}
+    assert selected(files, ["src/demo/extra.py"], before=before) == expected
+
+
+@pytest.mark.parametrize(
     ("test_source", "expected"),
     [
         ("import demo\n\ndef test_run():\n    assert demo.run() == 1\n", []),
@@ -274,6 +298,25 @@ def test_a_bare_package_name_in_a_literal_reaches_only_its_main():
     # `-m pkg` runs the package's import-time code: an import-time change counts
     after = {**files, "pkg/other.py": "X = 1\ndef g():\n    return 1\n"}
     assert selected(after, ["pkg/other.py"], before=before) == ["tests/test_core.py"]
+
+
+def test_a_dotted_literal_ending_in_a_name_reaches_that_name():
+    files = {
+        **PROJECT,
+        "src/demo/core.py": "from .util import helper\n\nSALT = b'demo.run'\n\ndef run():\n    return helper()\n",
+    }
+    before = {"src/demo/extra.py": PROJECT["src/demo/extra.py"]}
+    assert selected({**files, **BODY_ONLY}, ["src/demo/extra.py"], before=before) == [
+        "tests/test_extra.py"
+    ]
+    mention = {
+        **files,
+        "src/demo/core.py": files["src/demo/core.py"].replace("demo.run", "demo.spare"),
+    }
+    assert selected({**mention, **BODY_ONLY}, ["src/demo/extra.py"], before=before) == [
+        "tests/test_core.py",
+        "tests/test_extra.py",
+    ]
 
 
 def test_a_script_run_by_path_counts():

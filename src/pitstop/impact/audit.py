@@ -243,7 +243,7 @@ class PytestRunner:
             subprocess.run(
                 [*command, *files],
                 cwd=root,
-                env=_environment(root),
+                env=environment(root),
                 capture_output=True,
                 timeout=timeout,
                 check=False,
@@ -253,7 +253,8 @@ class PytestRunner:
         return SuiteRun(_read_record(record), broken=not record.is_file())
 
 
-def _environment(root: Path) -> dict[str, str]:
+def environment(root: Path) -> dict[str, str]:
+    """The environment tests run in: the copy's source roots first on `PYTHONPATH`."""
     roots = [str(root / r) for r in ("src", "lib") if (root / r).is_dir()] + [str(root)]
     path = os.pathsep.join([*roots, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return {**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}

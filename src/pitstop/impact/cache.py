@@ -37,7 +37,7 @@ from pitstop.impact.tree import SourceTree
 #             "scan": {digest: encode_scan(...)}, "deep": {digest: encode_deep(...)}}.
 # Bump on any change to ScanFacts, FileFacts or what the scanner or the parser extract, so
 # stale facts are never read.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # also bumped when what `imports.parse_facts` decides changes
 RACY_NS = 2_000_000_000  # FAT and some network filesystems keep mtimes to 2 seconds
 ENVIRONMENT = "PITSTOP_CACHE_DIR"
 PARALLEL_FROM = 1000  # below this many files to scan, worker processes cost more than they save
@@ -284,12 +284,13 @@ def encode_deep(facts: FileFacts) -> list[Any]:
         facts.error,
         list(facts.constants),
         [[module, attrs] for module, attrs in facts.attributes],
+        list(facts.bases),
     ]
 
 
 def decode_deep(data: list[Any]) -> FileFacts:
     """The syntax-tree facts as cached: without the imports and literals (the scan has them)."""
-    bindings, reexport, lazy, passive, active, skeleton, error, constants, attributes = data
+    bindings, reexport, lazy, passive, active, skeleton, error, constants, attributes, bases = data
     return FileFacts(
         bindings=tuple(Binding(*b) for b in bindings),
         reexport=reexport,
@@ -300,4 +301,5 @@ def decode_deep(data: list[Any]) -> FileFacts:
         error=error,
         constants=tuple(constants),
         attributes=tuple((m, None if a is None else tuple(a)) for m, a in attributes),
+        bases=tuple(bases),
     )

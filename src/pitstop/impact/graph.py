@@ -12,8 +12,9 @@ Each file has two kinds of edges (see `importtime` for why both exist):
 Beyond imports, a test depends on every `conftest.py` in its folder and above (pytest runs
 them for it), on the plugins every session loads (`-p` in `addopts`, the project's own
 `pytest11` entry points), and on modules named by string literals (`mock.patch("pkg.mod.f")`,
-`"-m", "pkg"`: the literal is resolved to its longest module prefix; a bare package name
-reaches only the package's `__main__`, the one piece of it such a literal can run).
+`"-m", "pkg"`: the literal is resolved to its longest module prefix, and a name after it
+counts as `from module import name`; a bare package name reaches only the package's
+`__main__`, the one piece of it such a literal can run).
 
 The edges come from each file's scan (`scan`), which finds the imports of a file that does
 not parse as well as of one that does; the syntax-tree facts (`Facts.deep`) are read only
@@ -226,6 +227,15 @@ class Graph:
                 yield target, f"re-exports {name!r}"
 
     @cached_property
+    def descendants(self) -> dict[str, list[str]]:
+        """Every module name, with itself and the modules under it."""
+        result: dict[str, list[str]] = {}
+        for module in self.modules:
+            for prefix in _prefixes(module):
+                result.setdefault(prefix, []).append(module)
+        return result
+
+    @cached_property
     def importers(self) -> dict[str, set[str]]:
         """The reverse of the load edges: who runs each file on import."""
         reverse: dict[str, set[str]] = {}
@@ -242,19 +252,40 @@ class Graph:
         return self._deep[path]
 
     def passive(self, path: str) -> bool:
-        """Whether importing `path` can neither run nor hand out its functions (importtime)."""
+        """Whether importing `path` can neither run nor hand out its functions (importtime):
+        its own facts say so, and every class it subclasses is defined in a passive module
+        of the repository (so no class-creation hook runs)."""
         if path not in self._passive:
-            node = self.nodes[path]
-            facts = self.deep(path)
+            self._passive[path] = False  # a cycle of subclassing modules stays not passive
+            node, facts = self.nodes[path], self.deep(path)
             self._passive[path] = (
                 facts.passive
                 and facts.error is None
-                and not any(
-                    self._in_repository(ref, node) and not self._constant(ref, node)
-                    for ref in facts.active
-                )
+                and not node.deleted
+                and all(self._passive_class(reference, node) for reference in facts.bases)
             )
         return self._passive[path]
+
+    def _passive_class(self, reference: str, node: Node) -> bool:
+        """Whether the imported class `reference` is defined in a passive repository module,
+        followed through re-export modules to where it is defined."""
+        if not self._in_repository(reference, node):
+            return False
+        states = list(self._reference_states(reference, node))
+        seen: set[State] = set()
+        while states:
+            state = states.pop()
+            if state in seen:
+                continue
+            seen.add(state)
+            path, name = state
+            targets = [state] if name is None else self._narrow(path, name)
+            if targets == [(path, None)]:
+                if not self.passive(path):
+                    return False
+            else:
+                states.extend(targets)
+        return bool(seen)
 
     def import_time_reach(self, path: str) -> frozenset[str] | None:
         """The files whose code importing `path` can run: those its import-time code calls
@@ -263,7 +294,7 @@ class Graph:
         if path not in self._import_time_reach:
             node, facts = self.nodes[path], self.deep(path)
             result: frozenset[str] | None = None
-            if not node.deleted and facts.error is None and facts.passive:
+            if self.passive(path):
                 start: set[State] = set()
                 for reference in facts.active:
                     if not self._constant(reference, node):
@@ -285,9 +316,8 @@ class Graph:
         rest = reference[level:]
         states: set[State] = set()
         for full in self.absolute(rest, level, node):
-            for module, paths in self.modules.items():
-                if module == full or module.startswith(full + "."):
-                    states.update((path, None) for path in paths)
+            for module in self.descendants.get(full, ()):
+                states.update((path, None) for path in self.modules[module])
         module, _, name = rest.rpartition(".")
         if name and (module or level):
             for target in self.absolute(module, level, node):
@@ -433,11 +463,15 @@ class Graph:
             return
         for end in range(len(parts), 0, -1):
             module = ".".join(parts[:end])
-            if module in self.modules:
-                self._link(module, Kind.DYNAMIC, (), why, loads, reach)
-                if f"{module}.__main__" in self.modules:
-                    self._link(f"{module}.__main__", Kind.DYNAMIC, (), why, loads, reach)
+            if module not in self.modules:
+                continue
+            if end < len(parts):  # "pkg.mod.name": the name, as `from pkg.mod import name`
+                self._link(module, Kind.FROM, (parts[end],), why, loads, reach)
                 return
+            self._link(module, Kind.DYNAMIC, (), why, loads, reach)
+            if f"{module}.__main__" in self.modules:
+                self._link(f"{module}.__main__", Kind.DYNAMIC, (), why, loads, reach)
+            return
 
     def _test_edges(self, path: str, loads: dict[str, str], reach: dict[State, str]) -> None:
         folder = posixpath.dirname(path)

@@ -65,6 +65,7 @@ class FileFacts:
     active: tuple[str, ...] = ()  # imported names used at import time (".x.y": relative)
     skeleton: str = ""  # digest of the code that runs at import time
     constants: tuple[str, ...] = ()  # names bound once to a literal (importtime.constants)
+    bases: tuple[str, ...] = ()  # imported classes it subclasses: passive only if they are
     # `import pkg` / `import pkg.sub as m`: the attributes the file reads from each module it
     # binds so, or None when it uses the module otherwise (passes it, rebinds it, sets on it)
     attributes: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
@@ -90,6 +91,7 @@ def parse_facts(source: bytes) -> FileFacts:
         active=import_time.active,
         skeleton=import_time.skeleton,
         constants=import_time.constants,
+        bases=import_time.bases,
         attributes=module_attributes(tree),
     )
 

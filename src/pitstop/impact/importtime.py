@@ -19,24 +19,28 @@ can affect it in two ways, and the selection takes the test unless both are rule
 2. one of the module's function bodies runs anyway, because import-time code called it or
    handed it to code outside the module (a registering decorator, a metaclass or
    `__init_subclass__`, `atexit.register(f)`, `REGISTRY.append(f)`, `sorted(key=f)`). A
-   module is *passive* when its import-time code can do neither: decorators come from a
-   short list of standard ones that never call or keep the function (`property`,
-   `dataclass`, `lru_cache`, ...), class bases are builtins, standard ABCs, enums, typing
-   constructs or classes of the same module, no class defines the hooks that class creation
-   calls, no local function is called or passed to a call, and names imported from the
-   repository are never called, iterated, subscripted, operated on or passed to a call at
-   import time (`active` lists those uses; the graph decides which are repository modules).
-   If every file the test loads but does not reach is passive, nothing in them runs during
-   the test except their unchanged skeletons.
+   module is *passive* when its import-time code can do neither with its own functions:
+   decorators come from a short list of standard ones that never call or keep the function
+   (`property`, `dataclass`, `lru_cache`, ...), class bases are builtins, standard ABCs,
+   enums, typing constructs, a few standard classes without class-creation hooks
+   (`datetime.tzinfo`, `threading.Thread`, ...) or classes of the same module, no class
+   defines the hooks that class creation calls, no local function is called or passed to a
+   call, and no instance of a local class (an enum member included) is operated on, read
+   from or passed on. A passive module may still call, iterate, operate on or pass on names
+   imported from the repository (`active` lists those uses): that runs *their* code, which
+   is harmless when nothing they can reach was changed (the graph checks this, see
+   `Graph.import_time_reach`). If every file the test loads but does not reach is passive
+   and cannot run the changed code that way, nothing changed runs during the test.
 
-   Two uses that look active are known not to run repository code, and are allowed:
+   Three uses that look active are known not to run code of the module, and are allowed:
    operators on a *constant* imported from the repository (a name the defining module binds
    once, at module level, to a literal such as `"%Y" + "-%m"`: its value is a `str`, so `+`
-   runs no code of ours), and calling a local class whose creation runs none of the
-   module's code (no `__init__`, `__new__` or `__post_init__`, not an enum, no metaclass,
-   and bases that are builtins, standard classes without class-creation hooks such as
-   `datetime.tzinfo`, or such local classes). What the instance does later runs only when
-   code that can reach the module calls it.
+   runs no code of ours); calling a local class whose creation runs none of the module's
+   code (no `__init__`, `__new__` or `__post_init__`, not an enum, no metaclass, and bases
+   that are builtins, the standard classes above, or such local classes), as long as the
+   instance is only stored; and enum methods other than those enum creation calls
+   (`__new__`, `__init__`, `_generate_next_value_`, `_missing_`, `__eq__`, `__hash__`),
+   since a member used at import time counts as an instance.
 
 Known limits, shared with every static selector: imports built from non-literal strings,
 attribute reads that run custom descriptors or a module `__getattr__` at import time, and
@@ -102,6 +106,7 @@ _ALLOWED_BASES = frozenset(
 )
 # Methods that run when a class is called: a local class defining one runs module code then.
 _CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__"})
+_BUILTIN_ROOTS = frozenset({"builtins"})
 _ALLOWED_METACLASSES = frozenset({"abc.ABCMeta", "enum.EnumMeta", "enum.EnumType"})
 # Methods that class creation calls: defining one makes a class active at import time.
 _ENUM_CREATION = frozenset(
@@ -155,6 +160,7 @@ class ImportTime:
     active: tuple[str, ...]
     skeleton: str
     constants: tuple[str, ...] = ()
+    bases: tuple[str, ...] = ()
 
 
 def analyse_import_time(tree: ast.Module) -> ImportTime:
@@ -166,6 +172,7 @@ def analyse_import_time(tree: ast.Module) -> ImportTime:
         lazy=any(_defines(s, "__getattr__") for s in tree.body),
         passive=passivity.passive,
         active=tuple(sorted(passivity.active)),
+        bases=tuple(sorted(passivity.bases)),
         skeleton=skeleton_digest(tree),
         constants=constants(tree),
     )
@@ -360,6 +367,7 @@ class _Passivity:
         self.inert: set[str] = set()  # local classes whose call runs no code of the module
         self.passive = True
         self.active: set[str] = set()
+        self.bases: set[str] = set()  # imported classes that local classes subclass
 
     def statements(self, body: Sequence[ast.stmt]) -> None:
         for statement in body:
@@ -521,6 +529,10 @@ class _Passivity:
             return "inert" if target.id in self.inert else "other"
         if name in _ALLOWED_BASES:
             return "inert"
+        imported = len(roots) == 1 and not roots & _MARKERS and not roots & _BUILTIN_ROOTS
+        if name is not None and imported and not name.startswith(_ALLOWED_BASE_PREFIXES):
+            self.bases.add(name)  # the graph decides: a passive repository module's class
+            return "other"
         if name is None or not name.startswith(_ALLOWED_BASE_PREFIXES):
             self.passive = False
             return "other"
@@ -636,9 +648,10 @@ class _Passivity:
         else:
             self.use(sources, call=True)
         typing = name is not None and name.startswith(_TYPING)
+        wrapper = name in ALLOWED_DECORATORS  # `staticmethod(f)`: as if it decorated `f`
         for argument in [*node.args, *(k.value for k in node.keywords)]:
             passed = self.value(argument, active=False)
-            self.argument(passed, typing=typing)
+            self.argument(passed - {_FUNCTION} if wrapper else passed, typing=typing or wrapper)
             sources |= passed
         return sources
 
