@@ -319,6 +319,22 @@ def test_a_dotted_literal_ending_in_a_name_reaches_that_name():
     ]
 
 
+def test_a_console_script_run_by_name_counts():
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/cli.py": "from pkg.util import run\ndef main():\n    run()\n",
+        "pkg/util.py": "def run():\n    pass\n",
+        "tests/test_cli.py": "import subprocess\nsubprocess.run(['pkg-tool', '--help'])\n",
+    }
+    before = {"pkg/util.py": files["pkg/util.py"]}
+    after = {**files, "pkg/util.py": "def run():\n    return 1\n"}
+    settings = Settings(scripts=(("pkg-tool", "pkg.cli:main"),))  # as load_settings reads it
+    assert selected(after, ["pkg/util.py"], before=before, settings=settings) == [
+        "tests/test_cli.py"
+    ]
+    assert selected(after, ["pkg/util.py"], before=before) == []
+
+
 def test_a_script_run_by_path_counts():
     files = {"scripts/tool.py": "", "tests/test_tool.py": "RUN = ['python', 'scripts/tool.py']\n"}
     assert selected(files, ["scripts/tool.py"]) == ["tests/test_tool.py"]

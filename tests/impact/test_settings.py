@@ -88,3 +88,16 @@ def test_the_review_configuration_accepts_the_affected_table(tmp_path: Path):
 
     write(tmp_path, {"pyproject.toml": '[tool.pitstop.affected]\nrun-all = ["x"]\n'})
     assert load_config(tmp_path).fail_on is not None
+
+
+def test_console_scripts_are_read_from_pep_621_and_poetry(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n[project.scripts]\nx = "x.cli:main"\n'
+        '[project.gui-scripts]\nxg = "x.gui:App.run"\n'
+        '[tool.poetry.scripts]\nxp = "x.poetry:main"\nbad = 3\n'
+    )
+    assert load_settings(tmp_path).scripts == (
+        ("x", "x.cli:main"),
+        ("xg", "x.gui:App.run"),
+        ("xp", "x.poetry:main"),
+    )

@@ -227,6 +227,11 @@ class Graph:
                 yield target, f"re-exports {name!r}"
 
     @cached_property
+    def scripts(self) -> dict[str, str]:
+        """The project's console scripts: name -> `module:function`."""
+        return dict(self.settings.scripts)
+
+    @cached_property
     def descendants(self) -> dict[str, list[str]]:
         """Every module name, with itself and the modules under it."""
         result: dict[str, list[str]] = {}
@@ -408,7 +413,13 @@ class Graph:
                             reach.setdefault(state, reason)
                 else:
                     self._link(module, item.kind, item.names, why, loads, reach)
+        scripts = self.scripts
         for text in node.scan.strings:
+            if text in scripts:  # a console script run by name: its function
+                module, _, function = scripts[text].partition(":")
+                name = function.strip().split(".")[0]
+                why = f"runs script {text!r}"
+                self._link(module.strip(), Kind.FROM, (name,), why, loads, reach)
             if text.partition(".")[0] in tops:
                 self._string(text, loads, reach)
         if node.test:

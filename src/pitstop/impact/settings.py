@@ -51,6 +51,8 @@ class Settings:
     test_files: tuple[str, ...] = DEFAULT_TEST_FILES
     testpaths: tuple[str, ...] = ()
     plugins: tuple[str, ...] = ()
+    # console scripts: a test that runs one by name (`["tool", "--help"]`) runs its function
+    scripts: tuple[tuple[str, str], ...] = ()
 
 
 def load_settings(root: Path) -> Settings:
@@ -65,6 +67,7 @@ def load_settings(root: Path) -> Settings:
         test_files=_words(pytest.get("python_files")) or DEFAULT_TEST_FILES,
         testpaths=_words(pytest.get("testpaths")),
         plugins=_plugins(pytest.get("addopts")) + _entry_points(pyproject),
+        scripts=_scripts(pyproject),
     )
 
 
@@ -172,6 +175,21 @@ def _entry_points(pyproject: Mapping[str, Any]) -> tuple[str, ...]:
     if not isinstance(points, Mapping):
         return ()
     return tuple(str(v).split(":")[0].strip() for v in points.values())
+
+
+def _scripts(pyproject: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """`[project.scripts]`, `[project.gui-scripts]` and `[tool.poetry.scripts]`: each name
+    with the `module:function` it runs."""
+    project = pyproject.get("project", {})
+    tables = [project.get("scripts"), project.get("gui-scripts")]
+    tables.append(pyproject.get("tool", {}).get("poetry", {}).get("scripts"))
+    found = []
+    for table in tables:
+        for name, target in table.items() if isinstance(table, Mapping) else ():
+            spec = target.get("reference") if isinstance(target, Mapping) else target
+            if isinstance(spec, str) and ":" in spec:
+                found.append((str(name), spec.strip()))
+    return tuple(found)
 
 
 def _setuptools_roots(pyproject: Mapping[str, Any]) -> tuple[str, ...]:
