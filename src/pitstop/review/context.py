@@ -85,14 +85,20 @@ def ignore_file_candidates(dockerfile: str, context: str) -> tuple[str, str]:
 
 def effective_ignore_file(tree_root: Path, context: str, dockerfile: str | None) -> str | None:
     """The ignore file BuildKit applies to `context` built with `dockerfile` (both relative to
-    `tree_root`, with `/`): `<dockerfile>.dockerignore` if it exists, else
-    `<context>/.dockerignore`, else None. The result is relative to `tree_root`."""
-    if dockerfile and dockerfile != "-":
-        beside = _relative(dockerfile + ".dockerignore")
-        if (tree_root / beside).is_file():
-            return beside
-    default = _join(_relative(context), ".dockerignore")
-    return default if (tree_root / default).is_file() else None
+    `tree_root`, with `/`), as found on disk; relative to `tree_root`."""
+    return choose_ignore_file(context, dockerfile, lambda path: (tree_root / path).is_file())
+
+
+def choose_ignore_file(
+    context: str, dockerfile: str | None, exists: Callable[[str], bool]
+) -> str | None:
+    """BuildKit's precedence: the first of `ignore_file_candidates` that `exists`, or None.
+    A Dockerfile read from stdin (`-`) has no file beside it."""
+    named = _relative(dockerfile) if dockerfile and dockerfile != "-" else ""
+    beside, default = ignore_file_candidates(named, _relative(context))
+    if named and exists(beside):
+        return beside
+    return default if exists(default) else None
 
 
 def _relative(path: str) -> str:

@@ -7,15 +7,17 @@ dependency declarations; rules already read builds through `DockerfileSource.bui
 from __future__ import annotations
 
 import os
+import posixpath
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from pitstop.model import Location
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
-from pitstop.parsers.dockerfile import Dockerfile, Stage
+from pitstop.parsers.dockerfile import Dockerfile, Instruction, Stage
 from pitstop.parsers.ignore import IgnoreFile
 from pitstop.parsers.workflow import Workflow
-from pitstop.review.context import ContextTree, ignore_file_candidates, walk_context
+from pitstop.review.context import ContextTree, choose_ignore_file, walk_context
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,25 @@ class Build:
 
 
 @dataclass(frozen=True)
+class CopySource:
+    """One source of a COPY/ADD from the build context, in one build."""
+
+    build: Build
+    stage: Stage
+    instruction: Instruction
+    raw: str
+
+    @property
+    def cleaned(self) -> str:
+        return posixpath.normpath(self.raw.lstrip("/") or ".")
+
+    @property
+    def in_repository(self) -> str:
+        """The source as a path relative to the repository root."""
+        return posixpath.normpath(posixpath.join(self.build.context or ".", self.cleaned))
+
+
+@dataclass(frozen=True)
 class DockerfileSource:
     """A Dockerfile in the project, parsed, with the builds that use it."""
 
@@ -46,6 +67,22 @@ class DockerfileSource:
     def folder(self) -> str:
         parent = str(PurePosixPath(self.path).parent)
         return "" if parent == "." else parent
+
+    @cached_property
+    def copies(self) -> tuple[CopySource, ...]:
+        """Every context source of every COPY/ADD in the stages each build builds."""
+        found = []
+        for build in self.builds:
+            target = self.dockerfile.stage(build.target) if build.target else None
+            shipped = target or self.dockerfile.last_stage
+            for stage in self.dockerfile.stages_built_for(shipped):
+                for instruction in stage.of("COPY", "ADD"):
+                    if instruction.flag("from") is not None or instruction.heredocs:
+                        continue
+                    for raw in instruction.args[:-1]:
+                        if "://" not in raw and not raw.startswith("git@") and "$" not in raw:
+                            found.append(CopySource(build, stage, instruction, raw))
+        return tuple(found)
 
     def shipped_stages(self) -> tuple[Stage, ...]:
         """The stages that become images: each build's target, or the last stage."""
@@ -130,8 +167,8 @@ class Project:
         """The ignore file Docker applies: `<Dockerfile>.dockerignore` beside the Dockerfile
         wins over `<context>/.dockerignore` (BuildKit's rule)."""
         by_path = {f.path: f for f in self.ignore_files}
-        beside, in_context = ignore_file_candidates(dockerfile, context)
-        return by_path.get(beside) or by_path.get(in_context)
+        chosen = choose_ignore_file(context, dockerfile, by_path.__contains__)
+        return by_path[chosen] if chosen else None
 
     def folders(self) -> frozenset[str]:
         """Every folder that holds a file of the project ("" is the root)."""

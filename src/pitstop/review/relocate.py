@@ -25,9 +25,8 @@ from pitstop.model import Fix, TextEdit
 from pitstop.parsers.dependencies import PathDependency
 from pitstop.parsers.dockerfile import Instruction, Stage
 from pitstop.review.context import ignore_file_candidates
-from pitstop.review.project import Build, DependencyFile, DockerfileSource, Project
+from pitstop.review.project import Build, CopySource, DependencyFile, DockerfileSource, Project
 from pitstop.review.rules.common import container_path, walk
-from pitstop.review.rules.context import CopySource, copy_sources
 
 _TOOL_KINDS = ("poetry-path", "uv-source")
 
@@ -64,10 +63,7 @@ def relocation_fix(
             edits += workflow
         prefix = posixpath.relpath(build.context or ".", new_context or ".")
         edits += [
-            e
-            for c in copy_sources(source)
-            if c.build == build
-            for e in _prefixed(source, c, prefix)
+            e for c in source.copies if c.build == build for e in _prefixed(source, c, prefix)
         ]
         edits += _ignore_file(
             project, source, build, prefix, sorted(set(targets.values())), new_context
@@ -129,9 +125,7 @@ def _package_copies(
     targets: dict[PathDependency, str],
     new: str,
 ) -> list[TextEdit] | None:
-    copy = next(
-        (c for c in copy_sources(source) if c.build == build and _covers(c, file.path)), None
-    )
+    copy = next((c for c in source.copies if c.build == build and _covers(c, file.path)), None)
     if copy is None:
         return None
     folder_in_image = _container_folder(source, copy, file.path)

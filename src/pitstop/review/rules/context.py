@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from pitstop.model import Area, Location, Related, Severity
-from pitstop.parsers.dockerfile import Instruction, Stage
 from pitstop.review.project import Build, DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.common import at
@@ -20,41 +18,8 @@ from pitstop.review.rules.common import at
 _WILDCARD = frozenset("*?[")
 
 
-@dataclass(frozen=True)
-class CopySource:
-    """One source of a COPY/ADD from the build context, in one build."""
-
-    build: Build
-    stage: Stage
-    instruction: Instruction
-    raw: str
-
-    @property
-    def cleaned(self) -> str:
-        return posixpath.normpath(self.raw.lstrip("/") or ".")
-
-    @property
-    def in_repository(self) -> str:
-        """The source as a path relative to the repository root."""
-        return posixpath.normpath(posixpath.join(self.build.context or ".", self.cleaned))
-
-
 def context_label(build: Build) -> str:
     return f"{build.context}/" if build.context else "the repository root"
-
-
-def copy_sources(source: DockerfileSource) -> Iterator[CopySource]:
-    """Every context source of every COPY/ADD in the stages each build builds."""
-    for build in source.builds:
-        target = source.dockerfile.stage(build.target) if build.target else None
-        shipped = target or source.dockerfile.last_stage
-        for stage in source.dockerfile.stages_built_for(shipped):
-            for instruction in stage.of("COPY", "ADD"):
-                if instruction.flag("from") is not None or instruction.heredocs:
-                    continue
-                for raw in instruction.args[:-1]:
-                    if "://" not in raw and not raw.startswith("git@") and "$" not in raw:
-                        yield CopySource(build, stage, instruction, raw)
 
 
 def build_related(build: Build) -> tuple[Related, ...]:
@@ -73,7 +38,7 @@ def check_missing_build_paths(project: Project) -> Iterator[Hit]:
 
 
 def check_outside_context(source: DockerfileSource, project: Project) -> Iterator[Hit]:
-    for copy in copy_sources(source):
+    for copy in source.copies:
         if not posixpath.normpath(copy.raw).startswith(".."):
             continue
         yield Hit(
@@ -88,7 +53,7 @@ def check_outside_context(source: DockerfileSource, project: Project) -> Iterato
 
 
 def check_missing_source(source: DockerfileSource, project: Project) -> Iterator[Hit]:
-    for copy in copy_sources(source):
+    for copy in source.copies:
         if posixpath.normpath(copy.raw).startswith("..") or _exists(project, copy.in_repository):
             continue
         yield Hit(
@@ -101,7 +66,7 @@ def check_missing_source(source: DockerfileSource, project: Project) -> Iterator
 
 
 def check_ignored_source(source: DockerfileSource, project: Project) -> Iterator[Hit]:
-    for copy in copy_sources(source):
+    for copy in source.copies:
         ignore = project.ignore_file_for(source.path, copy.build.context)
         cleaned = copy.cleaned
         if ignore is None or cleaned.startswith("..") or _WILDCARD & set(cleaned) or cleaned == ".":

@@ -26,7 +26,7 @@ from pitstop.review.context import (
 )
 from pitstop.review.project import Build, DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
-from pitstop.review.rules.context import context_label, copy_sources
+from pitstop.review.rules.context import context_label
 
 # A miss is worth a finding when it is at least this large, or this share of the context.
 MIN_SAVING_BYTES = 1_000_000
@@ -114,9 +114,7 @@ def check_missed(project: Project) -> Iterator[Hit]:
 def _safe_misses(context: MeasuredContext) -> list[Miss]:
     """Misses no COPY or ADD of the builds can need: never one a named source uses, and for
     tests, docs and binaries never one any source (even `COPY . .`) would copy."""
-    sources = [
-        c.raw for source, build in context.builds for c in copy_sources(source) if c.build == build
-    ]
+    sources = [c.raw for source, build in context.builds for c in source.copies if c.build == build]
     named = [s for s in sources if s.strip("./") != ""]
     used_named = used_by_copy(context.tree, named)
     used_any = used_by_copy(context.tree, sources)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from pitstop.model import Area, Fix, Location, Related, Severity
 from pitstop.parsers.dependencies import PathDependency
-from pitstop.review.project import Build, DependencyFile, DockerfileSource, Project
+from pitstop.review.project import Build, CopySource, DependencyFile, DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
-from pitstop.review.rules.context import CopySource, build_related, context_label, copy_sources
+from pitstop.review.rules.context import build_related, context_label
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def uses(project: Project) -> Iterator[Use]:
         if not file.dependencies:
             continue
         for source in project.dockerfiles:
-            for copy in copy_sources(source):
+            for copy in source.copies:
                 if covers(copy.in_repository, file.path):
                     yield Use(file, source, copy.build, copy)
 
@@ -103,7 +103,7 @@ def _copied_before_install(use: Use, target: str) -> bool:
     deadline = installs[0] if installs else 10**9
     return any(
         c.instruction.line < deadline and covers(c.in_repository, target)
-        for c in copy_sources(use.source)
+        for c in use.source.copies
         if c.build == use.build and c.stage == use.copy.stage
     )
 
