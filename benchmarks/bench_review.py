@@ -36,6 +36,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _tools import find_tool, tool_version  # benchmarks/ is on sys.path when run
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "monorepo"
 INSTALL_HINT = "pip install -e '.[bench]'  (from the repository root)"
@@ -46,23 +48,6 @@ SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__"
 
 
 # --------------------------------------------------------------------------- tools
-
-
-def find_tool(name: str) -> str | None:
-    """`name` on PATH, else next to the running interpreter (an unactivated venv)."""
-    found = shutil.which(name)
-    if found:
-        return found
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.is_file() and os.access(beside, os.X_OK) else None
-
-
-def tool_version(executable: str, flag: str = "--version") -> str:
-    try:
-        done = subprocess.run([executable, flag], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return f"unknown ({error})"
-    return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "?"
 
 
 def find_tools() -> dict[str, str]:

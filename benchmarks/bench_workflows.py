@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import shutil
 import statistics
@@ -44,6 +43,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+from _tools import find_tool, tool_version  # benchmarks/ is on sys.path when run
 
 from pitstop.parsers.workflow import Workflow, parse_workflow
 
@@ -314,19 +315,6 @@ def write_repository(root: Path) -> list[Path]:
 # -- the tools ------------------------------------------------------------------------------
 
 
-def find_tool(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.is_file() and os.access(beside, os.X_OK) else None
-
-
-def version(executable: str, flag: str) -> str:
-    done = subprocess.run([executable, flag], capture_output=True, text=True, check=False)
-    return (done.stdout or done.stderr).strip().splitlines()[0]
-
-
 @dataclass(frozen=True)
 class Tool:
     name: str
@@ -558,9 +546,9 @@ def main(argv: list[str] | None = None) -> int:
         WORKFLOW_ARGS[:] = [str(p.relative_to(root)) for p in workflows]
         all_tools = tools(root)
         versions = {
-            "pitstop": version(all_tools[0].argv[0], "--version"),
-            "actionlint": version(all_tools[1].argv[0], "-version"),
-            "zizmor": version(all_tools[2].argv[0], "--version"),
+            "pitstop": tool_version(all_tools[0].argv[0], "--version"),
+            "actionlint": tool_version(all_tools[1].argv[0], "-version"),
+            "zizmor": tool_version(all_tools[2].argv[0], "--version"),
         }
         times, outputs = time_tools(all_tools, args.runs)
         startup = [run_startup(all_tools[0].argv[0]) for _ in range(args.runs)]
