@@ -128,8 +128,11 @@ class TestmonRunner:
         return outcome
 
     def _pytest(self, root: Path, timeout: float, *arguments: str) -> str:
+        # As the audit's own runs: a file that fails to collect must not stop the session
+        # (it would leave testmon's database empty, and testmon would then select all).
         command = [sys.executable, "-m", "pytest", "-q", "--testmon", f"--rootdir={root}"]
-        command += ["-o", f"cache_dir={self.folder / 'cache'}", *arguments]
+        command += ["--continue-on-collection-errors", "-o", f"cache_dir={self.folder / 'cache'}"]
+        command += arguments
         done = subprocess.run(
             command,
             cwd=root,
@@ -156,7 +159,7 @@ class TestmonRunner:
         for name in TESTMON_FILES:
             (root / name).unlink(missing_ok=True)
         shutil.copyfile(self.folder / "baseline", root / ".testmondata")
-        output = self._pytest(root, timeout, "--collect-only", "--continue-on-collection-errors")
+        output = self._pytest(root, timeout, "--collect-only")
         selected = set()
         for line in output.splitlines():
             if "::" in line:
