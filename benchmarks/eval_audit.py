@@ -16,8 +16,8 @@ The tests run with this interpreter: install what they need first (pytest, freez
 hypothesis for attrs; pytest-testmon for `--testmon`). Each project runs in a temporary
 copy; nothing under benchmarks/.work/ is changed.
 
-    python benchmarks/eval_audit.py [--mutants 60] [--seed 0] [--testmon] [--json FILE]
-                                    [NAME==VERSION[:N] ...]
+    python benchmarks/eval_audit.py [--mutants 60] [--seed 0] [--testmon | --jobs N]
+                                    [--json FILE] [NAME==VERSION[:N] ...]
 """
 
 from __future__ import annotations
@@ -56,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--testmon", action="store_true", help="compare with pytest-testmon")
     parser.add_argument("--json", metavar="FILE", help="also write every result as JSON")
+    parser.add_argument("--jobs", type=int, default=1, help="mutants tried at once")
     options = parser.parse_args(argv)
+    if options.testmon and options.jobs != 1:
+        parser.error("--testmon needs --jobs 1 (its runner counts mutants in order)")
     documents = {}
     safe = True
     for spec in options.projects:
@@ -66,9 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             TestmonRunner() if options.testmon else PytestRunner()
         )
         start = time.perf_counter()
-        result = audit(
-            root, mutants=int(count or options.mutants), seed=options.seed, runner=runner
-        )
+        mutants = int(count or options.mutants)
+        result = audit(root, mutants=mutants, seed=options.seed, runner=runner, jobs=options.jobs)
         elapsed = time.perf_counter() - start
         document = {**audit_document(result), "seconds": round(elapsed, 1)}
         text = render_audit_text(result)

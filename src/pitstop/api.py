@@ -167,17 +167,21 @@ def audit(
     seed: int = 0,
     pytest_args: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
+    jobs: int = 1,
 ) -> AuditResult:
     """Measure the safety of `affected` on `root` by mutation: `mutants` single-point
     mutants of source files, each with the selection and a full run of the suite (in a
-    temporary copy of the project; pytest gets `pytest_args`). `progress(done, total)`."""
+    temporary copy of the project, `jobs` copies side by side; pytest gets `pytest_args`).
+    `progress(done, total)`."""
     from pitstop.impact.audit import PytestRunner
     from pitstop.impact.audit import audit as run_audit
 
     if mutants < 1:
         raise PitstopError("--mutants must be at least 1")
     runner = PytestRunner(tuple(pytest_args))
-    return run_audit(Path(root), mutants=mutants, seed=seed, runner=runner, progress=progress)
+    return run_audit(
+        Path(root), mutants=mutants, seed=seed, runner=runner, progress=progress, jobs=jobs
+    )
 
 
 def rules() -> tuple[Rule, ...]:

@@ -274,6 +274,9 @@ def _add_affected(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     affected.set_defaults(passthrough_ok=True)  # audit: `-- PYTEST ARGS`
     affected.add_argument("--mutants", type=int, default=50, help="(audit) mutants to try")
     affected.add_argument("--seed", type=int, default=0, help="(audit) which mutants")
+    affected.add_argument(
+        "-j", "--jobs", type=int, default=1, help="(audit) mutants tried at once, one copy each"
+    )
 
 
 def _affected(args: argparse.Namespace) -> int:
@@ -299,7 +302,9 @@ def _audit(args: argparse.Namespace) -> int:
     if args.format == "pytest":
         raise PitstopError("affected audit: --format must be text or json")
     with _audit_progress() as progress:
-        result = api.audit(args.root, args.mutants, args.seed, args.passthrough, progress)
+        result = api.audit(
+            args.root, args.mutants, args.seed, args.passthrough, progress, jobs=args.jobs
+        )
     _emit(affected_report.render_audit(result, args.format), None)
     return 1 if result.unsafe else 0
 

@@ -65,6 +65,25 @@ def test_flaky_files_and_baseline_failures_are_not_misses(tmp_path: Path):
     assert result.unsafe == []
 
 
+def test_jobs_try_mutants_side_by_side_in_separate_copies_with_the_same_results(
+    tmp_path: Path,
+):
+    root = write(tmp_path / "p", PROJECT)
+    one = audit(root, mutants=12, runner=FakeRunner(util_changed))
+    runner = FakeRunner(util_changed)
+    seen: set[Path] = set()
+    verdict = runner.verdict
+    runner.verdict = lambda copy: (seen.add(copy), verdict(copy))[1]
+    two = audit(root, mutants=12, runner=runner, jobs=3)
+    assert two.results == one.results and two.safety == one.safety
+    assert len(seen) == 3 and {copy.name for copy in seen} == {"p"}  # the folder name kept
+
+
+def test_jobs_below_one_is_a_usage_error(tmp_path: Path):
+    with pytest.raises(PitstopError, match="--jobs must be at least 1"):
+        audit(write(tmp_path / "p", PROJECT), runner=FakeRunner(util_changed), jobs=0)
+
+
 def test_a_missing_root_is_a_usage_error(tmp_path: Path):
     with pytest.raises(PitstopError, match="no such directory"):
         audit(tmp_path / "nope", runner=FakeRunner(util_changed))

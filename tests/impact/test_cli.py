@@ -59,7 +59,9 @@ def test_audit_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture
     }
     root = write(tmp_path / "p", {**PROJECT, **tests, "pyproject.toml": pyproject})
     args = ["affected", "audit", "--root", str(root), "--mutants", "2", "--format", "json"]
-    assert main([*args, "--", "-q"]) == 0
+    assert main([*args, "--jobs", "2", "--", "-q"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert (document["mutants"], document["unsafe"]) == (2, [])
     assert main(["affected", "audit", "--root", str(root), "--format", "pytest"]) == 2
+    assert main(["affected", "audit", "--root", str(root), "--jobs", "0"]) == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err

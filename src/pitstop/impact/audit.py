@@ -7,7 +7,8 @@ source file that some test loads (`mutate`): the selection is computed for the m
 (with its previous text known, as `--base` has it), precise and module-level, and the whole
 suite runs with the mutant in place. A mutant is *killed* when some test file fails; it is
 *unsafe* when one of those files was not selected. A failing file that fails again on the
-unmutated copy is flaky, not a miss, and is not counted.
+unmutated copy is flaky, not a miss, and is not counted. With `jobs` above 1, as many copies
+each try one mutant at a time, side by side.
 
 Python runs with `PYTHONDONTWRITEBYTECODE=1` (a mutant of the same size in the same second
 must never be served from a stale `.pyc`) and with the copy's source roots first on
@@ -18,12 +19,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -123,35 +126,76 @@ def audit(
     seed: int = 0,
     runner: Runner | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> AuditResult:
-    """Measure the selection's safety on `root` with `mutants` mutants (see the docstring)."""
+    """Measure the selection's safety on `root` with `mutants` mutants (see the docstring).
+
+    With `jobs` above 1, that many copies of the project each run one mutant at a time, side
+    by side (the runner must then be safe to call from several threads, as `PytestRunner`
+    is); the results are the same, in the same order, as with one."""
     if not root.is_dir():
         raise PitstopError("no such directory", path=str(root))
+    if jobs < 1:
+        raise PitstopError("--jobs must be at least 1")
     runner = runner or PytestRunner()
     with tempfile.TemporaryDirectory(prefix="pitstop-audit-") as folder:
-        copy = Path(folder) / root.resolve().name
-        copy_project(root, copy)
-        return _audit_copy(copy, str(root), mutants, seed, runner, progress)
+        # Each copy keeps the project's folder name: a test may look at it.
+        copies = [Path(folder, str(n), root.resolve().name) for n in range(jobs)]
+        copy_project(root, copies[0])
+        return _audit_copies(copies, root, mutants, seed, runner, progress)
 
 
-def _audit_copy(
-    copy: Path, root: str, count: int, seed: int, runner: Runner, progress: Progress | None
+def _audit_copies(
+    copies: list[Path],
+    root: Path,
+    count: int,
+    seed: int,
+    runner: Runner,
+    progress: Progress | None,
 ) -> AuditResult:
-    graph = select_run(copy, changed=[]).graph
-    baseline = runner.run(copy, timeout=3600)
+    graph = select_run(copies[0], changed=[]).graph
+    baseline = runner.run(copies[0], timeout=3600)
     if baseline.broken:
-        raise PitstopError("the test suite does not run on the unchanged project", path=root)
+        raise PitstopError("the test suite does not run on the unchanged project", path=str(root))
     seconds = {path: time for path, (_, time) in baseline.files.items()}
     timeout = 60 + 10 * sum(seconds.values())
-    pool = [m for path in mutable_files(graph) for m in _mutants(copy, path)]
+    pool = [m for path in mutable_files(graph) for m in _mutants(copies[0], path)]
     chosen = sample(pool, count, seed)
-    results = []
-    for done, mutant in enumerate(chosen, 1):
-        results.append(_try(copy, mutant, graph, baseline, runner, timeout))
-        if progress is not None:
-            progress(done, len(chosen))
+    copies = copies[: max(1, min(len(copies), len(chosen)))]
+    for copy in copies[1:]:
+        copy_project(root, copy)
+    results = _try_all(copies, chosen, baseline, runner, timeout, progress)
     failing = tuple(sorted(baseline.failing()))
-    return AuditResult(root, graph.tests, seconds, tuple(results), failing, len(pool))
+    return AuditResult(str(root), graph.tests, seconds, tuple(results), failing, len(pool))
+
+
+def _try_all(
+    copies: list[Path],
+    chosen: list[Mutant],
+    baseline: SuiteRun,
+    runner: Runner,
+    timeout: float,
+    progress: Progress | None,
+) -> list[MutantResult]:
+    """Every mutant's result, in `chosen` order, trying one mutant per copy at a time (with
+    one copy, the mutants are tried in order, as a runner that counts its calls expects)."""
+    free: queue.SimpleQueue[Path] = queue.SimpleQueue()
+    for copy in copies:
+        free.put(copy)
+
+    def attempt(mutant: Mutant) -> MutantResult:
+        copy = free.get()
+        try:
+            return _try(copy, mutant, baseline, runner, timeout)
+        finally:
+            free.put(copy)
+
+    with ThreadPoolExecutor(max_workers=len(copies)) as pool:
+        pending = [pool.submit(attempt, mutant) for mutant in chosen]
+        for done, _ in enumerate(as_completed(pending), 1):
+            if progress is not None:
+                progress(done, len(chosen))
+        return [future.result() for future in pending]
 
 
 def _mutants(copy: Path, path: str) -> list[Mutant]:
@@ -162,7 +206,7 @@ def _mutants(copy: Path, path: str) -> list[Mutant]:
 
 
 def _try(
-    copy: Path, mutant: Mutant, graph: Graph, baseline: SuiteRun, runner: Runner, timeout: float
+    copy: Path, mutant: Mutant, baseline: SuiteRun, runner: Runner, timeout: float
 ) -> MutantResult:
     """Apply `mutant` in the copy: its selections and the suite's verdict, then undo it."""
     target = copy / mutant.path
