@@ -176,8 +176,6 @@ def audit(
     from pitstop.impact.audit import PytestRunner
     from pitstop.impact.audit import audit as run_audit
 
-    if mutants < 1:
-        raise PitstopError("--mutants must be at least 1")
     runner = PytestRunner(tuple(pytest_args))
     return run_audit(
         Path(root), mutants=mutants, seed=seed, runner=runner, progress=progress, jobs=jobs

@@ -79,9 +79,12 @@ def test_jobs_try_mutants_side_by_side_in_separate_copies_with_the_same_results(
     assert len(seen) == 3 and {copy.name for copy in seen} == {"p"}  # the folder name kept
 
 
-def test_jobs_below_one_is_a_usage_error(tmp_path: Path):
+def test_jobs_or_mutants_below_one_is_a_usage_error(tmp_path: Path):
+    root = write(tmp_path / "p", PROJECT)
     with pytest.raises(PitstopError, match="--jobs must be at least 1"):
-        audit(write(tmp_path / "p", PROJECT), runner=FakeRunner(util_changed), jobs=0)
+        audit(root, runner=FakeRunner(util_changed), jobs=0)
+    with pytest.raises(PitstopError, match="--mutants must be at least 1"):
+        audit(root, runner=FakeRunner(util_changed), mutants=0)
 
 
 def test_a_missing_root_is_a_usage_error(tmp_path: Path):

@@ -135,35 +135,40 @@ def audit(
     is); the results are the same, in the same order, as with one."""
     if not root.is_dir():
         raise PitstopError("no such directory", path=str(root))
+    if mutants < 1:
+        raise PitstopError("--mutants must be at least 1")
     if jobs < 1:
         raise PitstopError("--jobs must be at least 1")
     runner = runner or PytestRunner()
     with tempfile.TemporaryDirectory(prefix="pitstop-audit-") as folder:
-        # Each copy keeps the project's folder name: a test may look at it.
-        copies = [Path(folder, str(n), root.resolve().name) for n in range(jobs)]
-        copy_project(root, copies[0])
-        return _audit_copies(copies, root, mutants, seed, runner, progress)
+        return _audit_copies(Path(folder), root, mutants, seed, runner, progress, jobs)
 
 
 def _audit_copies(
-    copies: list[Path],
+    folder: Path,
     root: Path,
     count: int,
     seed: int,
     runner: Runner,
     progress: Progress | None,
+    jobs: int,
 ) -> AuditResult:
-    graph = select_run(copies[0], changed=[]).graph
-    baseline = runner.run(copies[0], timeout=3600)
+    def copy(n: int) -> Path:
+        # Each copy keeps the project's folder name: a test may look at it.
+        destination = folder / str(n) / root.resolve().name
+        copy_project(root, destination)
+        return destination
+
+    first = copy(0)
+    graph = select_run(first, changed=[]).graph
+    baseline = runner.run(first, timeout=3600)
     if baseline.broken:
         raise PitstopError("the test suite does not run on the unchanged project", path=str(root))
     seconds = {path: time for path, (_, time) in baseline.files.items()}
     timeout = 60 + 10 * sum(seconds.values())
-    pool = [m for path in mutable_files(graph) for m in _mutants(copies[0], path)]
+    pool = [m for path in mutable_files(graph) for m in _mutants(first, path)]
     chosen = sample(pool, count, seed)
-    copies = copies[: max(1, min(len(copies), len(chosen)))]
-    for copy in copies[1:]:
-        copy_project(root, copy)
+    copies = [first, *(copy(n) for n in range(1, min(jobs, len(chosen))))]
     results = _try_all(copies, chosen, baseline, runner, timeout, progress)
     failing = tuple(sorted(baseline.failing()))
     return AuditResult(str(root), graph.tests, seconds, tuple(results), failing, len(pool))
