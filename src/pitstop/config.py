@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pitstop.errors import ConfigError, PitstopError
+from pitstop.lines import text_lines
 from pitstop.model import Severity
 
 KEYS = (
@@ -112,7 +113,7 @@ def _decode_error(error: tomllib.TOMLDecodeError, text: str) -> tuple[str, int |
     match = re.search(r"\s*\((?:at line (\d+), column \d+|at end of document)\)", message)
     if match is None:
         return message, None
-    line = int(match.group(1)) if match.group(1) else max(1, len(text.splitlines()))
+    line = int(match.group(1)) if match.group(1) else max(1, len(text_lines(text)))
     return message[: match.start()], line
 
 
@@ -220,7 +221,7 @@ def check_codes(config: Config, known: Collection[str]) -> None:
 
 
 def _line_of(text: str, needle: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text_lines(text), 1):
         if needle in line:
             return number
     return None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pitstop.errors import PitstopError
+from pitstop.lines import text_lines
 from pitstop.parsers.yamlfile import key_line, line_of, load_yaml, mapping, scalar_text
 
 
@@ -182,7 +183,7 @@ def parse_workflow(text: str, path: str) -> Workflow:
         concurrency_cancels=_cancels(concurrency),
         on_line=key_line(document, on_key) or 1 if on_key is not None else 1,
         key_lines=_key_lines(document),
-        lines=tuple(text.splitlines()),
+        lines=tuple(text_lines(text)),
     )
 
 

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from pitstop.errors import PitstopError
+from pitstop.lines import text_lines
 from pitstop.model import Area, Fix, Location, Related, Severity
 from pitstop.parsers.shell import SimpleCommand, apt_get, pip_install
 from pitstop.parsers.workflow import Job, Step
@@ -404,14 +406,14 @@ def dev_declarations(project: Project) -> list[DevDeclaration]:
 
 def _read(project: Project, path: str) -> str:
     try:
-        return (project.tree.root / path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return project.tree.read_text(path)
+    except PitstopError:
         return ""
 
 
 def _requirement_names(project: Project, path: str) -> frozenset[str]:
     names = set()
-    for line in _read(project, path).splitlines():
+    for line in text_lines(_read(project, path)):
         match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
         if match and not line.lstrip().startswith(("-", "#")):
             names.add(_normal(match.group(1)))
@@ -437,7 +439,7 @@ def _pyproject_groups(project: Project, path: str) -> list[DevDeclaration]:
         groups.append((f"[tool.poetry.group.{group}]", list(table.get("dependencies", {}))))
     if poetry.get("dev-dependencies"):
         groups.append(("[tool.poetry.dev-dependencies]", list(poetry["dev-dependencies"])))
-    lines = text.splitlines()
+    lines = text_lines(text)
     return [
         DevDeclaration(
             path, _header_line(lines, label), label, frozenset(_normal(n) for n in names)
