@@ -4,12 +4,37 @@ files written together is written all or none."""
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pitstop.errors import PitstopError
+
+
+# No file pitstop reads is legitimately this large; past it the file is refused, not read.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+def read_regular_file(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of `path` if it is a regular file of at most `limit` bytes; PitstopError
+    naming it as `shown` otherwise. A FIFO or device is refused without blocking on it."""
+    try:
+        with open(path, "rb", opener=_open_nonblocking) as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise PitstopError("not a regular file; not read", path=shown)
+            data = stream.read(limit + 1)
+    except OSError as error:
+        raise PitstopError(f"cannot read: {error.strerror or error}", path=shown) from None
+    if len(data) > limit:
+        raise PitstopError(f"larger than {limit // 2**20} MiB; not read", path=shown)
+    return data
+
+
+def _open_nonblocking(path: str, flags: int) -> int:
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

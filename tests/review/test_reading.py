@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from pitstop.review.project import MAX_FILE_BYTES
+from pitstop.files import MAX_FILE_BYTES
 
 
 def review(*args: str) -> subprocess.CompletedProcess[str]:

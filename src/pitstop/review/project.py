@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import posixpath
-import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from pitstop.errors import PitstopError
+from pitstop.files import read_regular_file
 from pitstop.model import Location
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
 from pitstop.parsers.dockerfile import Dockerfile, Instruction, Stage
@@ -135,11 +135,11 @@ class Tree:
 
         PitstopError naming the file (and line) for anything else: a symlink out of the
         root, a FIFO or device (reading one could block or never end), a file over
-        MAX_FILE_BYTES, bytes that are not UTF-8."""
+        pitstop.files.MAX_FILE_BYTES, bytes that are not UTF-8."""
         path = self._inside(relative)
         if path is None:
             raise PitstopError("symlink points outside the repository; not followed", path=relative)
-        data = _read_regular(path, relative)
+        data = read_regular_file(path, relative)
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
@@ -148,26 +148,6 @@ class Tree:
             raise PitstopError(message, path=relative, line=line) from None
 
 
-# No file pitstop reads is legitimately this large; past it the file is refused, not read.
-MAX_FILE_BYTES = 10 * 1024 * 1024
-
-
-def _read_regular(path: Path, relative: str) -> bytes:
-    try:
-        with open(path, "rb", opener=_open_nonblocking) as stream:
-            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-                raise PitstopError("not a regular file; not read", path=relative)
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        raise PitstopError(f"cannot read: {error.strerror or error}", path=relative) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise PitstopError(f"larger than {MAX_FILE_BYTES // 2**20} MiB; not read", path=relative)
-    return data
-
-
-def _open_nonblocking(path: str, flags: int) -> int:
-    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 @dataclass(frozen=True)
