@@ -73,7 +73,15 @@ def inside_work_tree(git: Git) -> bool:
 
 
 def change_since(git: Git, ref: str) -> Change:
-    """The working tree against merge-base(`ref`, HEAD), or a run-all reason."""
+    """The working tree against merge-base(`ref`, HEAD), or a run-all reason (also when git
+    fails or times out midway: an unknown change must run everything, never nothing)."""
+    try:
+        return _change_since(git, ref)
+    except GitError as error:
+        return Change(run_all=f"git failed, so the change is unknown: {error}")
+
+
+def _change_since(git: Git, ref: str) -> Change:
     if not _resolves(git, f"{ref}^{{commit}}"):
         return Change(run_all=f"base ref {ref!r} not found: " + FETCH_HINT.format(ref=ref))
     try:
