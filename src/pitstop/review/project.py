@@ -148,8 +148,6 @@ class Tree:
             raise PitstopError(message, path=relative, line=line) from None
 
 
-
-
 @dataclass(frozen=True)
 class DependencyFile:
     """A file that declares Python dependencies, with the local paths it depends on."""
