@@ -4,8 +4,9 @@ nothing caches it, or caches it under a key that restores the wrong thing.
 GitHub-hosted runners start empty. A dependency install without a cache downloads every
 package again; a cache key that omits the Python version restores a virtualenv built for
 another interpreter; a cache written by a pull request's code can end up where the default
-branch reads it. See seed 004 (1.1a: "Add Python version to cache key") and seed 002
-("Add test packages to requirements", "Skip Chromium in test builds").
+branch reads it. Adding the Python version to a cache key, moving hand-installed test tools
+into the declared requirements and leaving browsers out of test builds are among the first
+fixes a CI review of a Python project proposes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import PurePosixPath
 
 from pitstop.model import Area, Fix, Location, Related, Severity
 from pitstop.parsers.shell import SimpleCommand, apt_get, pip_install
-from pitstop.parsers.workflow import Job, Step
+from pitstop.parsers.workflow import Job, Step, Workflow
 from pitstop.review.project import Project
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.workflow_common import (
@@ -61,17 +62,81 @@ def _managers(command: SimpleCommand) -> set[str]:
         return {"poetry"}
     if words[:2] in (("pipenv", "install"), ("pipenv", "sync")):
         return {"pipenv"}
-    if words[:2] in (("uv", "sync"), ("uv", "pip")):
+    if words[0] == "uvx" or words[:2] in _UV_INSTALLS:
         return {"uv"}
     if pip_install(command):
         return {"pip"}
     return set()
 
 
-def _caches_python(job: Job) -> bool:
-    return any(
-        (s.action or "").startswith("actions/cache") and python_cache(s.input("path") or "")
-        for s in job.steps
+_UV_INSTALLS = (("uv", "sync"), ("uv", "pip"), ("uv", "run"), ("uv", "tool"))
+"""uv subcommands that download packages (`uv run` syncs the project environment first)."""
+
+_FIRST_DEFAULT_CACHE = 5
+"""setup-uv's major version from which `enable-cache` defaults to `auto`: on GitHub-hosted
+runners the uv cache is saved and restored without being asked (v5.0.0 release notes,
+"Default to enable-cache: true on GitHub hosted runners"; v1-v4 cached only when asked)."""
+_FIRST_TRIGGER_AWARE = 10
+"""From v10.0.0, `auto` caches nothing on `pull_request_target`, `workflow_run` and `release`
+runs (a defence against cache poisoning)."""
+_UNCACHED_EVENTS_V10 = frozenset({"pull_request_target", "workflow_run", "release"})
+
+
+def setup_uv_major(workflow: Workflow, step: Step) -> int | None:
+    """setup-uv's major version from its ref (`@v6`, `@v6.1.0`), or from the version comment
+    beside a commit pin (`@<sha> # v8.3.2`); a branch (`@main`) is the newest release; None
+    when nothing says which release it is."""
+    ref = (step.uses or "").partition("@")[2]
+    if re.fullmatch(r"[0-9a-f]{40}", ref):
+        line = workflow.lines[step.key_line("uses") - 1] if workflow.lines else ""
+        ref = line.partition("#")[2].strip()
+    match = re.match(r"v?(\d+)(\.|$|\s)", ref)
+    if match:
+        return int(match.group(1))
+    return 1000 if ref in ("main", "master") else None
+
+
+def setup_uv_caches(workflow: Workflow, job: Job, step: Step) -> bool | None:
+    """Whether a setup-uv step saves and restores uv's cache: True, False, or None when it
+    cannot be known (an expression, a commit pin with no version beside it)."""
+    value = (step.input("enable-cache") or "auto").strip().strip("'\"").lower()
+    if value in ("true", "false"):
+        return value == "true"
+    if value != "auto":
+        return None
+    major = setup_uv_major(workflow, step)
+    if major is None:
+        return None
+    if major < _FIRST_DEFAULT_CACHE or "self-hosted" in (job.runs_on or ""):
+        return False
+    events = {t.event for t in workflow.triggers}
+    return not (major >= _FIRST_TRIGGER_AWARE and events and events <= _UNCACHED_EVENTS_V10)
+
+
+def _tool_caches(workflow: Workflow, job: Job, step: Step) -> bool | None:
+    """Whether the step caches a Python installer's downloads (None: cannot tell)."""
+    action = step.action or ""
+    if action == "astral-sh/setup-uv":
+        return setup_uv_caches(workflow, job, step)
+    if action == "actions/setup-python":
+        return bool(step.input("cache"))
+    if action == "pdm-project/setup-pdm":
+        return (step.input("cache") or "false").lower() != "false"
+    if action.startswith("actions/cache"):
+        return python_cache(step.input("path") or "")
+    return False
+
+
+def job_cached(workflow: Workflow, job: Job) -> bool:
+    """Whether a step of the job caches an installer's downloads, or may (unknown version)."""
+    return any(_tool_caches(workflow, job, s) is not False for s in job.steps)
+
+
+def _caches_turned_off(job: Job) -> Step | None:
+    """A step of the job that turns its cache off in so many words (`enable-cache: false`)."""
+    return next(
+        (s for s in job.steps if (s.input("enable-cache") or "").strip().lower() == "false"),
+        None,
     )
 
 
@@ -125,12 +190,34 @@ def check_setup_python_cache(project: Project) -> Iterator[Hit]:
         if step.action != "actions/setup-python" or "cache" in step.with_:
             continue
         manager = installer(at.job, step.index)
-        if manager is None or _caches_python(at.job):
+        if manager is None or job_cached(at.workflow, at.job):
             continue
         message, inputs = _advice(project, at, manager)
+        off = _caches_turned_off(at.job)
+        if off is not None:
+            message, inputs = _turned_off(at, off, manager, message), []
         edit = add_inputs(at.workflow, step, inputs) if inputs else None
         fix = Fix(f"add `cache: {inputs[0][1]}` to setup-python", (edit,)) if edit else None
         yield Hit(at.at("uses"), message, fix=fix)
+
+
+def _turned_off(at: StepAt, off: Step, manager: str, advice: str) -> str:
+    """The message when a step of the job turns its cache off in so many words: that may be
+    on purpose, which only the user can say (an inline ignore), so nothing is fixed."""
+    line = off.input_line("enable-cache")
+    if manager == "uv" and off.action == "astral-sh/setup-uv":
+        advice = (
+            f"`{off.label}` turns setup-uv's cache off (`enable-cache: false`, line {line}) and "
+            "setup-python caches nothing, so every run downloads every package uv installs."
+        )
+    else:
+        advice += f" `{off.label}` turns its cache off (`enable-cache: false`, line {line})."
+    return (
+        f"{advice} A cache turned off in so many words may be off on purpose (a workflow that "
+        "must not restore what other workflows save, or that runs too rarely to gain); "
+        "pitstop does not read the comments that may say so. If it is, keep it and add "
+        f"`# pitstop: ignore[PS401]` on the line above line {at.step.line}."
+    )
 
 
 def _advice(project: Project, at: StepAt, manager: str) -> tuple[str, list[tuple[str, str]]]:
@@ -155,8 +242,8 @@ def _advice(project: Project, at: StepAt, manager: str) -> tuple[str, list[tuple
         return f"{start} Add `cache: pipenv` (keyed on Pipfile.lock).", inputs
     if manager == "uv":
         return (
-            f"{start} Use `astral-sh/setup-uv` with `enable-cache: true`, which caches uv's "
-            "downloads keyed on uv.lock.",
+            f"{start} Install uv with `astral-sh/setup-uv` (v5 or later caches uv's downloads "
+            "on GitHub-hosted runners unless `enable-cache: false`), keyed on uv.lock.",
             [],
         )
     inputs = (_pip_fix(project, at) or []) if checked_out else []
@@ -294,12 +381,15 @@ def _writes_cache(at: StepAt) -> str | None:
         return f"`{action}` saves `{step.input('key') or 'its key'}`"
     if action.startswith("actions/setup-") and step.input("cache"):
         return f"`{action}` with `cache: {step.input('cache')}` saves in its post step"
-    uv_saves = (step.input("enable-cache") or "false") != "false" and (
-        step.input("save-cache") or "true"
-    ) != "false"
-    if action == "astral-sh/setup-uv" and uv_saves:
-        return "`astral-sh/setup-uv` with `enable-cache` saves in its post step"
+    if action == "astral-sh/setup-uv" and _uv_saves(at):
+        how = "with `enable-cache`" if step.input("enable-cache") else "(caching by default)"
+        return f"`astral-sh/setup-uv` {how} saves in its post step"
     return _writes_every_run(at)
+
+
+def _uv_saves(at: StepAt) -> bool:
+    saves = (at.step.input("save-cache") or "true").strip().lower() != "false"
+    return saves and setup_uv_caches(at.workflow, at.job, at.step) is True
 
 
 def check_cache_poisoning(project: Project) -> Iterator[Hit]:
