@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from pitstop.model import Area, Fix, Location, Related, Severity, TextEdit
-from pitstop.parsers.workflow import Job, Workflow
+from pitstop.parsers.workflow import Job, Trigger, Workflow
 from pitstop.review.project import Project
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.workflow_common import (
@@ -106,32 +106,67 @@ def check_heavy_jobs(project: Project) -> Iterator[Hit]:
 # -- PS441: no concurrency group on pull requests ---------------------------------------------
 
 
+_NEW_CODE_TYPES = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
+"""Pull-request activity types whose run a newer push makes obsolete; a run for any other
+type (`labeled`, `closed`, `edited`...) does its own work, which cancelling would lose."""
+
+
+def runs_per_push(trigger: Trigger) -> bool:
+    """Whether the trigger starts a run for each push to a pull request: a pull-request event
+    whose `types` are the default or include `synchronize`."""
+    return trigger.event in PULL_REQUEST_EVENTS and (
+        not trigger.types or "synchronize" in trigger.types
+    )
+
+
 def check_concurrency(project: Project) -> Iterator[Hit]:
     for workflow in project.workflows:
-        events = [t.event for t in workflow.triggers if t.event in PULL_REQUEST_EVENTS]
-        if not events or workflow.concurrency_cancels:
+        events = [t for t in workflow.triggers if runs_per_push(t)]
+        if not events or workflow.concurrency_cancels or _stated(workflow):
             continue
         if workflow.concurrency is not None:
             message = (
-                f"the concurrency group `{workflow.concurrency}` never cancels: each push to a "
-                "pull request queues behind the run it made obsolete. Set "
-                "`cancel-in-progress: true` for pull-request runs."
+                f"the concurrency group `{workflow.concurrency}` never cancels (no "
+                "`cancel-in-progress`): each push to a pull request queues behind the run it "
+                f"made obsolete. Cancel pull-request runs only (`cancel-in-progress: "
+                f"{_cancel(workflow, events)}`); if the runs must queue on purpose, say so "
+                "with `cancel-in-progress: false`."
             )
         else:
             message = (
-                f"triggered by `{events[0]}` with no `concurrency` group: every push to a pull "
-                "request starts a full run while the runs for its earlier commits keep going, "
-                "using runners for results nobody will read."
+                f"triggered by `{events[0].event}` with no `concurrency` group: every push to a "
+                "pull request starts a full run while the runs for its earlier commits keep "
+                f"going, using runners for results nobody will read.{_no_fix_reason(events)}"
             )
         line = workflow.key_lines.get("concurrency", workflow.on_line)
-        yield Hit(
-            Location(workflow.path, line),
-            message,
-            fix=_concurrency_fix(workflow) if workflow.concurrency is None else None,
-        )
+        fix = None
+        if workflow.concurrency is None and not _other_types(events):
+            fix = _concurrency_fix(workflow, events)
+        yield Hit(Location(workflow.path, line), message, fix=fix)
 
 
-def _concurrency_fix(workflow: Workflow) -> Fix | None:
+def _stated(workflow: Workflow) -> bool:
+    """Whether the workflow decides about concurrency itself: `cancel-in-progress` written
+    out (`false` is a choice: runs that deploy or write must queue), or groups on its jobs."""
+    return workflow.cancel_in_progress is not None or any(j.concurrency for j in workflow.jobs)
+
+
+def _other_types(events: list[Trigger]) -> list[str]:
+    return sorted({t for e in events for t in e.types if t not in _NEW_CODE_TYPES})
+
+
+def _no_fix_reason(events: list[Trigger]) -> str:
+    others = _other_types(events)
+    if not others:
+        return ""
+    return (
+        f" The trigger also runs on {', '.join(f'`{t}`' for t in others)}, whose runs a "
+        "cancelling group could cancel (or replace while pending), so pitstop proposes no "
+        "edit: cancel only runs for `synchronize` if you add a group."
+    )
+
+
+def _concurrency_fix(workflow: Workflow, events: list[Trigger]) -> Fix | None:
     """A top-level `concurrency:` after the `on:` block, when both it and the next key start
     at column 1 (block style), so the new lines cannot land inside another mapping."""
     following = sorted(line for line in workflow.key_lines.values() if line > workflow.on_line)
@@ -146,8 +181,8 @@ def _concurrency_fix(workflow: Workflow) -> Fix | None:
         insert -= 1
     pad = _indent_unit(workflow)
     block = (
-        f"concurrency:\n{pad}group: {_group(workflow)}\n{pad}cancel-in-progress: "
-        f"{_cancel(workflow)}\n"
+        f"concurrency:\n{pad}group: {_group(workflow, events)}\n{pad}cancel-in-progress: "
+        f"{_cancel(workflow, events)}\n"
     )
     text = "\n" + block if insert < end else block
     edit = TextEdit(workflow.path, insert, 1, insert, 1, text)
@@ -167,35 +202,76 @@ def _indent_unit(workflow: Workflow) -> str:
     return " " * width if width else "  "
 
 
-def _group(workflow: Workflow) -> str:
+def _only_pull_requests(workflow: Workflow, events: list[Trigger]) -> bool:
+    return len(events) == len(workflow.triggers)
+
+
+def _pull_request_run(events: list[Trigger]) -> str:
+    """An expression true for the runs of `events` only."""
+    if len(events) == 1:
+        return f"github.event_name == '{events[0].event}'"
+    return "startsWith(github.event_name, 'pull_request')"
+
+
+def _group(workflow: Workflow, events: list[Trigger]) -> str:
     """Pull-request runs share a group per pull request: `github.ref` is its merge ref, but
-    on `pull_request_target` it is the base branch, shared by every pull request."""
-    if workflow.trigger("pull_request_target"):
-        return "${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}"
-    return "${{ github.workflow }}-${{ github.ref }}"
+    on `pull_request_target` it is the base branch, shared by every pull request. Runs of any
+    other event get a group of their own (`github.run_id`): in a shared group GitHub cancels
+    a pending run when another arrives, whatever `cancel-in-progress` says, and a push, a
+    schedule, an issue or a release event would be lost."""
+    key = "github.ref"
+    if any(e.event == "pull_request_target" for e in events):
+        key = "github.event.pull_request.number || github.ref"
+    if _only_pull_requests(workflow, events):
+        return f"${{{{ github.workflow }}}}-${{{{ {key} }}}}"
+    return (
+        f"${{{{ github.workflow }}}}-${{{{ {_pull_request_run(events)} && ({key}) || "
+        "github.run_id }}"
+    )
 
 
-def _cancel(workflow: Workflow) -> str:
+def _cancel(workflow: Workflow, events: list[Trigger]) -> str:
     """`true` when only pull requests trigger the workflow; otherwise only their runs cancel,
     so a push to the default branch never cancels a run that may be deploying."""
-    if all(t.event in PULL_REQUEST_EVENTS for t in workflow.triggers):
+    if _only_pull_requests(workflow, events):
         return "true"
-    return "${{ startsWith(github.event_name, 'pull_request') }}"
+    return f"${{{{ {_pull_request_run(events)} }}}}"
 
 
 # -- PS442: no timeout ------------------------------------------------------------------------
 
 
 def check_timeouts(project: Project) -> Iterator[Hit]:
+    """One finding per workflow, at its first job without a timeout, listing them all. A job
+    that calls a reusable workflow cannot take `timeout-minutes` (its jobs set their own), and
+    a job with `# pitstop: ignore[PS442]` above it is left out of the list."""
+    from pitstop.review.engine import inline_ignores  # the engine imports the rule tables
+
     for workflow in project.workflows:
-        for job in workflow.jobs:
-            if job.timeout_minutes is None and job.uses is None:
-                yield Hit(
-                    Location(workflow.path, job.line),
-                    f"`{job.id}` has no `timeout-minutes`: a hung step holds the runner for "
-                    "GitHub's default of 360 minutes. Set it to a few times the job's usual "
-                    "duration (`pitstop pipeline --timings` shows the measured ones).",
-                )
+        jobs = [
+            job
+            for job in workflow.jobs
+            if job.timeout_minutes is None
+            and job.uses is None
+            and "PS442" not in inline_ignores(workflow.lines, job.line)
+        ]
+        if jobs:
+            yield _timeout_hit(workflow, jobs)
+
+
+def _timeout_hit(workflow: Workflow, jobs: list[Job]) -> Hit:
+    names = ", ".join(f"`{job.id}`" for job in jobs)
+    which = f"`{jobs[0].id}` has" if len(jobs) == 1 else f"{len(jobs)} jobs ({names}) have"
+    return Hit(
+        Location(workflow.path, jobs[0].line),
+        f"{which} no `timeout-minutes`: a hung step holds its runner for GitHub's default of "
+        "360 minutes. Set each to a few times the job's usual duration (`pitstop pipeline "
+        "--timings` shows the measured ones).",
+        related=tuple(
+            Related(Location(workflow.path, job.line), f"`{job.id}`: no `timeout-minutes`")
+            for job in jobs[1:]
+        ),
+    )
 
 
 # -- PS450: needs that share nothing ----------------------------------------------------------
