@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .workflows import fix_and_review, hits, write
+from .workflows import findings, fix_and_review, hits, write
 
 # Steps start on line 7 (after the checkout on line 6).
 JOB = """\
@@ -402,3 +402,40 @@ def test_browser_downloads(tmp_path, steps, expected):
 )
 def test_setup_uv_default_cache_on_pull_request_target(tmp_path, step, expected):
     assert hits(tmp_path, "PS404", job(step, on="pull_request_target")) == expected
+
+
+REUSABLE = """\
+on:
+  workflow_call:
+jobs:
+  e2e:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          cache-from: type=gha
+          cache-to: type=gha,mode=max
+"""
+
+
+@pytest.mark.parametrize(
+    ("caller_on", "condition", "expected"),
+    [
+        ("pull_request", "", [(".github/workflows/e2e.yml", 7, ".github/workflows/ci.yml", 7)]),
+        ("push", "", []),
+        ("pull_request", "    if: github.event_name == 'push'\n", []),
+    ],
+    ids=["pull-request-caller", "push-caller", "guarded-caller"],
+)
+def test_a_reusable_workflow_runs_in_its_callers_events(tmp_path, caller_on, condition, expected):
+    caller = (
+        f"on: {caller_on}\njobs:\n  lint:\n    runs-on: x\n    steps: [{{run: make}}]\n"
+        f"  e2e:\n{condition}    uses: ./.github/workflows/e2e.yml\n"
+    )
+    write(tmp_path, {".github/workflows/e2e.yml": REUSABLE})
+    found = findings(tmp_path, "PS404", caller)
+    assert [
+        (f.location.path, f.location.line, r.location.path, r.location.line)
+        for f in found
+        for r in f.related
+    ] == [(p, line, rp, rl + (1 if condition else 0)) for p, line, rp, rl in expected]

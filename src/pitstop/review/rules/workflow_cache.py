@@ -393,18 +393,61 @@ def _uv_saves(at: StepAt) -> bool:
 
 
 def check_cache_poisoning(project: Project) -> Iterator[Hit]:
+    callers = {w.path: pull_request_callers(project, w) for w in project.workflows}
     for at in workflow_steps(project):
-        events = pull_request_triggers(at.workflow)
-        if (
-            not events
-            or excludes_pull_requests(at.job.if_ or "")
-            or excludes_pull_requests(at.step.if_)
-        ):
+        if excludes_pull_requests(at.job.if_ or "") or excludes_pull_requests(at.step.if_):
             continue
+        reached = _own_triggers(at) + callers[at.workflow.path]
+        events = {event for event, _ in reached}
         if "pull_request_target" in events and (write := _writes_cache(at)):
-            yield Hit(at.at("uses"), _target_message(write), related=_trigger(at, events))
+            related = _related(reached, "pull_request_target")
+            yield Hit(at.at("uses"), _target_message(write), related=related)
         elif "pull_request" in events and (write := _writes_every_run(at)):
-            yield Hit(at.at("uses"), _pull_request_message(write), related=_trigger(at, events))
+            related = _related(reached, "pull_request")
+            yield Hit(at.at("uses"), _pull_request_message(write), related=related)
+
+
+def _own_triggers(at: StepAt) -> list[tuple[str, Related]]:
+    found = []
+    for event in pull_request_triggers(at.workflow):
+        trigger = at.workflow.trigger(event)
+        line = trigger.line if trigger else at.workflow.on_line
+        found.append((event, Related(Location(at.workflow.path, line), f"triggered by `{event}`")))
+    return found
+
+
+def _related(reached: list[tuple[str, Related]], event: str) -> tuple[Related, ...]:
+    return tuple(related for e, related in reached if e == event)
+
+
+def pull_request_callers(
+    project: Project, workflow: Workflow, seen: frozenset[str] = frozenset()
+) -> list[tuple[str, Related]]:
+    """The pull-request events that reach a reusable workflow (`on: workflow_call`) through
+    the jobs of this repository that call it, each with the calling job's location: the
+    called workflow runs in the caller's event, cache scope included."""
+    if workflow.trigger("workflow_call") is None or workflow.path in seen:
+        return []
+    found = []
+    for caller in project.workflows:
+        for job in caller.jobs:
+            if _called_path(job.uses) != workflow.path or excludes_pull_requests(job.if_):
+                continue
+            where = Location(caller.path, job.key_lines.get("uses", job.line))
+            for event in pull_request_triggers(caller):
+                found.append((event, Related(where, f"called by `{job.id}` on `{event}`")))
+            found += [
+                (event, Related(where, f"called by `{job.id}`, itself {related.message}"))
+                for event, related in pull_request_callers(project, caller, seen | {workflow.path})
+            ]
+    return found
+
+
+def _called_path(uses: str | None) -> str | None:
+    """The repository path of a local reusable workflow (`./.github/workflows/x.yml`)."""
+    if not uses or not uses.startswith("./"):
+        return None
+    return uses.split("@", 1)[0].removeprefix("./")
 
 
 _RESTORE_ONLY = (
@@ -430,12 +473,6 @@ def _pull_request_message(write: str) -> str:
         "count against the repository's 10 GB cache and evict the default branch's entries, "
         f"and a fork decides what is written. {_RESTORE_ONLY}"
     )
-
-
-def _trigger(at: StepAt, events: list[str]) -> tuple[Related, ...]:
-    trigger = at.workflow.trigger(events[0])
-    line = trigger.line if trigger else at.workflow.on_line
-    return (Related(Location(at.workflow.path, line), f"triggered by `{events[0]}`"),)
 
 
 # -- PS430: test tools installed by hand ------------------------------------------------------
