@@ -703,7 +703,13 @@ RULES = (
         "`cache:`. pitstop picks the manager the job installs with; the fix adds `cache: pip` "
         "(or poetry/pipenv when the lock file and the job say so) only where the action can "
         "work: the repository is checked out first, the key files exist, and for Poetry, "
-        "Poetry is installed before the step (the action asks it for its cache folder).",
+        "Poetry is installed before the step (the action asks it for its cache folder). A "
+        "job is cached when any step caches its installer: `astral-sh/setup-uv` (from v5 it "
+        "caches by default on GitHub-hosted runners; v10 not on `pull_request_target`, "
+        "`workflow_run` or `release`; with a commit pin and no version beside it pitstop "
+        "cannot tell and stays silent), setup-python's `cache:`, setup-pdm's, or an `actions/cache` of a Python "
+        "folder. A cache turned off in so many words (`enable-cache: false`) is reported "
+        "without a fix: if it is off on purpose, say so with an inline ignore.",
         check_project=check_setup_python_cache,
         fixable=True,
     ),
@@ -717,8 +723,7 @@ RULES = (
         "on one OS is restored on another; without the Python version a virtualenv (or "
         "~/.cache/pypoetry, which holds Poetry's virtualenvs) built for one interpreter is "
         "restored for another; without a `hashFiles(...)` of the lock or requirements file "
-        "the key is hit forever, so the cache is never saved again. Seed 004's roadmap "
-        "starts by adding the Python version to a cache key.",
+        "the key is hit forever, so the cache is never saved again.",
         check_project=check_cache_key,
     ),
     Rule(
@@ -744,8 +749,10 @@ RULES = (
         "poisoning. `pull_request` runs are scoped to their own ref, so pitstop reports "
         "those only when a step writes on every run (a per-run key, `cache-to: type=gha`): "
         "each pull request then fills the repository's 10 GB cache and evicts the default "
-        "branch's entries. The answer is never to turn caching off: restore on pull requests "
-        "and save from the default branch.",
+        "branch's entries. A reusable workflow (`workflow_call`) runs in its callers' "
+        "events, so it is judged with the pull-request events of the workflows that call it "
+        "(the calling job is named). The answer is never to turn caching off: restore on pull "
+        "requests and save from the default branch.",
         check_project=check_cache_poisoning,
     ),
     Rule(
@@ -757,8 +764,7 @@ RULES = (
         "`pip install pytest ruff` in a run step installs unpinned versions, outside the "
         "lock file, on every run, while the project already has a place for them "
         "(optional-dependencies, dependency groups, a Poetry group, requirements-dev.txt). "
-        "Seed 002 recommends moving its hand-installed test packages into the requirements "
-        "for this reason: declared tools are pinned, installed with the rest and cached.",
+        "Declared tools are pinned, installed with the rest and cached.",
         check_project=check_tools_installed_by_hand,
     ),
     Rule(
@@ -769,9 +775,9 @@ RULES = (
         Area.WORKFLOWS,
         "`playwright install`, `cypress install`, a Chrome or chromedriver download, or "
         "`apt-get install chromium` fetch hundreds of megabytes on every run when nothing "
-        "caches them (seed 002 points at a 200 MB Chromium download in a test build whose "
-        "tests use no browser). Cache the browser folder keyed on the tool's version, or leave the "
-        "browser out of jobs that do not use it.",
+        "caches them, often in test builds whose tests use no browser. Cache the browser "
+        "folder keyed on the tool's version, or leave the browser out of jobs that do not "
+        "use it.",
         check_project=check_browser_downloads,
     ),
 )

@@ -4,8 +4,8 @@ hold a runner, and which jobs wait for others they do not need.
 Every pull-request push starts every job of every workflow it triggers; without a filter,
 a concurrency group and a timeout, the heavy ones run for changes they cannot be affected
 by, keep running after a newer push made them pointless, and hang for GitHub's default of
-six hours. See seed 004 ("Skip Docker on feature branches", "Move security job to
-main-only") and seed 002's critical-path analysis.
+six hours. A `needs` is an ordering as well as a data flow, so only a check that shares
+nothing with the job it waits for is told it need not wait.
 """
 
 from __future__ import annotations
@@ -304,8 +304,7 @@ RULES = (
         "Image builds, security scans (Trivy, Grype, Snyk, zizmor, CodeQL) and end-to-end "
         "tests are the slowest jobs of a pipeline. On a `pull_request` trigger with no "
         "`paths` or `branches` filter, and no `if:` on the job (or on a job it needs), they "
-        "run for every push, documentation typos included. Seed 004 plans to move its Docker "
-        "and security jobs off feature branches for this reason.",
+        "run for every push, documentation typos included.",
         check_project=check_heavy_jobs,
     ),
     Rule(
@@ -316,9 +315,14 @@ RULES = (
         Area.WORKFLOWS,
         "Each push to a pull request starts a new run; without `concurrency` and "
         "`cancel-in-progress`, the runs for the earlier commits keep their runners until they "
-        "finish. The fix adds a group per workflow and ref after `on:`, cancelling only "
-        "pull-request runs when other events trigger the workflow too (a push to the default "
-        "branch may be deploying).",
+        "finish. Only triggers that run per push count (`types` including `synchronize`, or "
+        "none); a `cancel-in-progress` written out, `false` included, or groups on the jobs "
+        "are the workflow's own choice. The fix adds a group per workflow and ref after "
+        "`on:`; when other events trigger the workflow too, only pull-request runs cancel and "
+        "every other run gets a group of its own (`github.run_id`), since GitHub cancels a "
+        "pending run of a group when the next arrives and a push, schedule, issue or release "
+        "event would be lost. No fix when the trigger also lists activity types such as "
+        "`labeled`, whose runs are not made obsolete by a push.",
         check_project=check_concurrency,
         fixable=True,
     ),
@@ -330,7 +334,9 @@ RULES = (
         Area.WORKFLOWS,
         "GitHub cancels a job after 360 minutes by default. A test waiting on a dead service "
         "or a prompt holds its runner (and blocks the jobs after it) for six hours. pitstop "
-        "suggests no number: set one from the job's measured durations.",
+        "suggests no number: set one from the job's measured durations. One finding per "
+        "workflow lists its jobs; a job calling a reusable workflow cannot take the key and "
+        "is not counted.",
         check_project=check_timeouts,
     ),
     Rule(
@@ -340,9 +346,14 @@ RULES = (
         Severity.WARNING,
         Area.WORKFLOWS,
         "`needs:` serialises jobs: the dependent job starts only when the other finishes. "
-        "When it reads none of that job's outputs or results, downloads none of its "
-        "artifacts and uses no image it pushes, the wait only lengthens the run. A test job "
-        "before a deploy is a gate and is kept.",
+        "A `needs` is an ordering as well as a data flow (a notice after a release, a deploy "
+        "of the pages a build wrote, a release after a gate), so pitstop proposes dropping "
+        "one only from a pure check: a lint, type-check or unit-test job that uses no secret "
+        "or environment, runs no unknown or local action, pushes, publishes, comments or "
+        "calls no API, and uploads nothing another job reads; and only when it reads none "
+        "of the other job's outputs or results, artifacts, caches or images. The wait may "
+        "still be there to fail fast (no runner spent on tests when lint fails); the message "
+        "says so.",
         check_project=check_unneeded_needs,
     ),
 )
