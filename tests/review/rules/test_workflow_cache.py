@@ -95,6 +95,14 @@ SHA = "c771a70e6277c0a99b617c7a806ffedaca235ff9"
         (SETUP + uv("v10") + UV_SYNC, "release", [("PS401", 7)]),  # auto is off on release
         (SETUP + uv("v10") + UV_SYNC, "pull_request", []),
         (SETUP + uv("v6") + "      - run: uv run pytest\n", "push", []),
+        (
+            SETUP
+            + "      - id: hatch\n        run: pip install hatch\n"
+            + "      - uses: actions/cache/save@v4\n        with:\n"
+            + "          path: ${{ steps.hatch.outputs.env }}\n          key: k\n",
+            "push",
+            [],  # a folder named by an expression may be the installer's: not judged
+        ),
     ],
     ids=[
         "enable-cache",
@@ -107,6 +115,7 @@ SHA = "c771a70e6277c0a99b617c7a806ffedaca235ff9"
         "v10-release",
         "v10-pull-request",
         "uv-run",
+        "expression-path",
     ],
 )
 def test_setup_python_with_setup_uv(tmp_path, steps, on, expected):

@@ -50,6 +50,7 @@ def build(inputs: str = "", on: str = "push", runs_on: str = "ubuntu-latest") ->
         ),
         (build("          no-cache: true\n"), []),
         (build(runs_on="[self-hosted, linux]"), []),
+        (build(runs_on="windows-2022"), []),  # no BuildKit for Windows containers
         (
             build() + "      - run: |\n          docker build -t app:test .\n",
             [("PS410", 8), ("PS410", 12)],

@@ -33,6 +33,8 @@ def heavy(steps: str = IMAGE, filters: str = "", condition: str = "") -> str:
         (heavy("      - uses: aquasecurity/trivy-action@0.28.0\n"), [("PS440", 4)]),
         (heavy("      - run: trivy image app:latest\n"), [("PS440", 4)]),
         (heavy("      - uses: github/codeql-action/analyze@v3\n"), [("PS440", 4)]),
+        (heavy("      - uses: github/codeql-action/upload-sarif@v3\n"), []),  # uploads only
+        (heavy("      - uses: zizmorcore/zizmor-action@v0.2\n"), []),  # seconds, not minutes
         (heavy("      - run: pytest tests/e2e\n"), [("PS440", 4)]),
         (heavy("      - run: npx playwright test\n"), [("PS440", 4)]),
         (heavy("      - run: pytest tests/unit\n"), []),

@@ -123,7 +123,10 @@ def _tool_caches(workflow: Workflow, job: Job, step: Step) -> bool | None:
     if action == "pdm-project/setup-pdm":
         return (step.input("cache") or "false").lower() != "false"
     if action.startswith("actions/cache"):
-        return python_cache(step.input("path") or "")
+        path = step.input("path") or ""
+        if "${{" in path:
+            return None  # a folder named by an expression (`hatch env find`'s output...)
+        return python_cache(path)
     return False
 
 

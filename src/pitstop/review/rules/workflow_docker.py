@@ -167,8 +167,11 @@ def _slug(build: ImageBuild) -> str | None:
 
 def check_build_cache(project: Project) -> Iterator[Hit]:
     for build in image_builds(project):
-        if "self-hosted" in (build.at.job.runs_on or ""):
+        runner = (build.at.job.runs_on or "").lower()
+        if "self-hosted" in runner:
             continue  # a persistent runner keeps its own layer cache
+        if "windows" in runner:
+            continue  # Windows containers build without BuildKit: no cache exporters
         if build.action and (build.at.step.input("no-cache") or "false") != "false":
             continue
         if build.cache_from:
@@ -418,7 +421,9 @@ RULES = (
         "a cache another build (often on the default branch) saves: that is the advised "
         "shape for pull requests, and is not reported. A registry cache next to the image "
         "(`type=registry,ref=<image>:buildcache,mode=max`) or the GitHub cache (`type=gha` with "
-        "a scope per image) keeps unchanged layers. The fix adds a scoped `type=gha` cache when "
+        "a scope per image) keeps unchanged layers. Builds on Windows runners (Windows "
+        "containers build without BuildKit, so without cache exporters) are not reported. "
+        "The fix adds a scoped `type=gha` cache when "
         "the job sets up buildx first (the default docker driver cannot export caches), and "
         "writes it only outside pull requests. Self-hosted runners are skipped.",
         check_project=check_build_cache,
