@@ -710,9 +710,10 @@ RULES = (
         "job is cached when any step caches its installer: `astral-sh/setup-uv` (from v5 it "
         "caches by default on GitHub-hosted runners; v10 not on `pull_request_target`, "
         "`workflow_run` or `release`; with a commit pin and no version beside it pitstop "
-        "cannot tell and stays silent), setup-python's `cache:`, setup-pdm's, or an `actions/cache` of a Python "
-        "folder. A cache turned off in so many words (`enable-cache: false`) is reported "
-        "without a fix: if it is off on purpose, say so with an inline ignore.",
+        "cannot tell and stays silent), setup-python's `cache:`, setup-pdm's, or an "
+        "`actions/cache` of a Python folder. A cache turned off in so many words "
+        "(`enable-cache: false`) is reported without a fix: if it is off on purpose, say so "
+        "with an inline ignore.",
         check_project=check_setup_python_cache,
         fixable=True,
     ),

@@ -302,8 +302,8 @@ RULES = (
         "Heavy job on every pull request",
         Severity.WARNING,
         Area.WORKFLOWS,
-        "Image builds, security scans (Trivy, Grype, Snyk, Semgrep, CodeQL analysis) and end-to-end "
-        "tests are the slowest jobs of a pipeline. On a `pull_request` trigger with no "
+        "Image builds, security scans (Trivy, Grype, Snyk, Semgrep, CodeQL analysis) and "
+        "end-to-end tests are the slowest jobs of a pipeline. On a `pull_request` trigger with no "
         "`paths` or `branches` filter, and no `if:` on the job (or on a job it needs), they "
         "run for every push, documentation typos included.",
         check_project=check_heavy_jobs,
