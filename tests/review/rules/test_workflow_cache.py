@@ -334,6 +334,13 @@ DEV_GROUP = {
     ("run", "files", "expected"),
     [
         ("pip install pytest ruff", DEV_GROUP, [("PS430", 7)]),
+        ("pip install tox tox-uv", DEV_GROUP, []),  # builds its own environments
+        ("pip install pre-commit", DEV_GROUP, []),
+        (
+            "pip install pytest",
+            {"backends/server/pyproject.toml": DEV_GROUP["pyproject.toml"]},
+            [],  # a nested project the step does not work in
+        ),
         ("python -m pip install --upgrade pytest-cov coverage", DEV_GROUP, [("PS430", 7)]),
         ("pip install pytest", {"requirements-dev.txt": "pytest\n"}, [("PS430", 7)]),
         (
@@ -448,3 +455,9 @@ def test_a_reusable_workflow_runs_in_its_callers_events(tmp_path, caller_on, con
         for f in found
         for r in f.related
     ] == [(p, line, rp, rl + (1 if condition else 0)) for p, line, rp, rl in expected]
+
+
+def test_tools_installed_by_hand_in_a_nested_project_it_works_in(tmp_path):
+    steps = "      - run: pip install pytest\n        working-directory: ./backends/server\n"
+    files = {"backends/server/pyproject.toml": DEV_GROUP["pyproject.toml"]}
+    assert hits(tmp_path, "PS430", job(steps), files) == [("PS430", 7)]

@@ -604,16 +604,32 @@ def _header_line(lines: list[str], label: str) -> int:
     return 1
 
 
+_BOOTSTRAP = frozenset(
+    {"tox", "nox", "pre-commit", "tox-uv", "nox-uv", "pre-commit-uv", "tox-gh-actions"}
+)
+"""Tools that build their own environments from the declared dependencies: installing one
+by hand is how their documentation starts a CI job, not a second copy of the dev group."""
+
+
+def _applies_to(declaration: DevDeclaration, at: StepAt) -> bool:
+    """Whether a declaration is the project the step works on: at the repository root, or in
+    the step's working directory or one above it (a nested project in a monorepo is not)."""
+    folder = str(PurePosixPath(declaration.path).parent).removeprefix(".")
+    where = (at.step.working_directory or "").removeprefix("./").rstrip("/")
+    return not folder or where == folder or where.startswith(f"{folder}/")
+
+
 def check_tools_installed_by_hand(project: Project) -> Iterator[Hit]:
     declarations = dev_declarations(project)
     if not declarations:
         return
     for at in workflow_steps(project):
+        applicable = [d for d in declarations if _applies_to(d, at)]
         for command in run_commands(at.step):
             arguments = pip_install(command.command)
-            tools = sorted({t for a in arguments or () if (t := _tool(a))})
-            if tools:
-                yield _tools_hit(at, command, tools, declarations)
+            tools = sorted({t for a in arguments or () if (t := _tool(a)) and t not in _BOOTSTRAP})
+            if tools and applicable:
+                yield _tools_hit(at, command, tools, applicable)
 
 
 def _tools_hit(
@@ -768,7 +784,10 @@ RULES = (
         "`pip install pytest ruff` in a run step installs unpinned versions, outside the "
         "lock file, on every run, while the project already has a place for them "
         "(optional-dependencies, dependency groups, a Poetry group, requirements-dev.txt). "
-        "Declared tools are pinned, installed with the rest and cached.",
+        "Declared tools are pinned, installed with the rest and cached. Tools that build "
+        "their own environments from the declarations (tox, nox, pre-commit) are installed "
+        "by hand by design and not reported; nor are declarations of a nested project the "
+        "step does not work in.",
         check_project=check_tools_installed_by_hand,
     ),
     Rule(
