@@ -103,6 +103,10 @@ jobs:
             [],  # the jobs decide
         ),
         (
+            "on: pull_request\njobs:\n  preview:\n    runs-on: x\n    environment: preview\n    steps:\n      - run: make\n",
+            [],  # deploys: a cancelled run may leave a half-done deploy
+        ),
+        (
             "on: pull_request\nconcurrency:\n  group: ci-${{ github.ref }}\n  cancel-in-progress: true\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n",
             [],
         ),

@@ -147,9 +147,16 @@ def check_concurrency(project: Project) -> Iterator[Hit]:
 
 
 def _stated(workflow: Workflow) -> bool:
-    """Whether the workflow decides about concurrency itself: `cancel-in-progress` written
-    out (`false` is a choice: runs that deploy or write must queue), or groups on its jobs."""
-    return workflow.cancel_in_progress is not None or any(j.concurrency for j in workflow.jobs)
+    """Whether the workflow decides about concurrency itself (`cancel-in-progress` written
+    out, `false` included, or groups on its jobs), or deploys or publishes: a run cancelled
+    mid-deploy can leave a half-done release, so its runs per push are not pitstop's call."""
+    from pitstop.pipeline.analysis import deploys
+
+    return (
+        workflow.cancel_in_progress is not None
+        or any(j.concurrency for j in workflow.jobs)
+        or any(j.environment or deploys(j) for j in workflow.jobs)
+    )
 
 
 def _other_types(events: list[Trigger]) -> list[str]:
@@ -318,7 +325,8 @@ RULES = (
         "`cancel-in-progress`, the runs for the earlier commits keep their runners until they "
         "finish. Only triggers that run per push count (`types` including `synchronize`, or "
         "none); a `cancel-in-progress` written out, `false` included, or groups on the jobs "
-        "are the workflow's own choice. The fix adds a group per workflow and ref after "
+        "are the workflow's own choice, and a workflow that deploys or publishes is left "
+        "alone (a run cancelled mid-deploy can leave a half-done release). The fix adds a group per workflow and ref after "
         "`on:`; when other events trigger the workflow too, only pull-request runs cancel and "
         "every other run gets a group of its own (`github.run_id`), since GitHub cancels a "
         "pending run of a group when the next arrives and a push, schedule, issue or release "
