@@ -326,12 +326,13 @@ RULES = (
         "finish. Only triggers that run per push count (`types` including `synchronize`, or "
         "none); a `cancel-in-progress` written out, `false` included, or groups on the jobs "
         "are the workflow's own choice, and a workflow that deploys or publishes is left "
-        "alone (a run cancelled mid-deploy can leave a half-done release). The fix adds a group per workflow and ref after "
-        "`on:`; when other events trigger the workflow too, only pull-request runs cancel and "
-        "every other run gets a group of its own (`github.run_id`), since GitHub cancels a "
-        "pending run of a group when the next arrives and a push, schedule, issue or release "
-        "event would be lost. No fix when the trigger also lists activity types such as "
-        "`labeled`, whose runs are not made obsolete by a push.",
+        "alone (a run cancelled mid-deploy can leave a half-done release). The fix adds a "
+        "group per workflow and ref after `on:`; when other events trigger the workflow too, "
+        "only pull-request runs cancel and every other run gets a group of its own "
+        "(`github.run_id`), since GitHub cancels a pending run of a group when the next "
+        "arrives and a push, schedule, issue or release event would be lost. No fix when the "
+        "trigger also lists activity types such as `labeled`, whose runs are not made "
+        "obsolete by a push.",
         check_project=check_concurrency,
         fixable=True,
     ),
