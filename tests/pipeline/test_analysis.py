@@ -14,7 +14,7 @@ def seed002():
     return parse_workflow((FIXTURES / "seed002.yml").read_text(encoding="utf-8"), "seed002.yml")
 
 
-def test_seed_002s_retag_job_is_redundant():
+def test_a_job_that_only_retags_the_build_is_redundant():
     (change,) = redundant_jobs(seed002())
     assert (change.kind, change.job, change.need, change.line) == (
         "remove-job",
@@ -29,7 +29,7 @@ def test_seed_002s_retag_job_is_redundant():
     )
 
 
-def test_seed_002s_needs_are_all_kept():
+def test_needs_that_carry_images_and_gates_are_all_kept():
     # test-suite and coverage run the image build pushes; all-checks only waits (a required
     # check); tag-production-images pushes after a check job (a gate); cleanup runs always().
     assert unneeded_needs(seed002()) == []
