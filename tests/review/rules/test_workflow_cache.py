@@ -97,9 +97,9 @@ SHA = "c771a70e6277c0a99b617c7a806ffedaca235ff9"
         (SETUP + uv("v6") + "      - run: uv run pytest\n", "push", []),
         (
             SETUP
-            + "      - id: hatch\n        run: pip install hatch\n"
+            + "      - id: envs\n        run: pip install hatch\n"
             + "      - uses: actions/cache/save@v4\n        with:\n"
-            + "          path: ${{ steps.hatch.outputs.env }}\n          key: k\n",
+            + "          path: ${{ steps.envs.outputs.path }}\n          key: k\n",
             "push",
             [],  # a folder named by an expression may be the installer's: not judged
         ),
