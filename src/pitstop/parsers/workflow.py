@@ -28,6 +28,7 @@ class Trigger:
     paths: tuple[str, ...] = ()
     paths_ignore: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()  # activity types (`types: [opened, labeled]`); () is the default
 
     @property
     def filtered(self) -> bool:
@@ -132,6 +133,7 @@ class Workflow:
     env: Mapping[str, str] = field(default_factory=dict)
     concurrency: str | None = None
     concurrency_cancels: bool = False
+    cancel_in_progress: str | None = None  # `cancel-in-progress` as written, None if absent
     on_line: int = 1
     key_lines: Mapping[str, int] = field(default_factory=dict)
     lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
@@ -181,6 +183,7 @@ def parse_workflow(text: str, path: str) -> Workflow:
         env=_strings(document.get("env")),
         concurrency=_concurrency_group(concurrency),
         concurrency_cancels=_cancels(concurrency),
+        cancel_in_progress=scalar_text(mapping(concurrency).get("cancel-in-progress")),
         on_line=key_line(document, on_key) or 1 if on_key is not None else 1,
         key_lines=_key_lines(document),
         lines=tuple(text_lines(text)),
@@ -226,6 +229,7 @@ def _triggers(node: object, document: Mapping[Any, Any], key: object) -> tuple[T
                 paths=_list(filters.get("paths")),
                 paths_ignore=_list(filters.get("paths-ignore")),
                 tags=_list(filters.get("tags")),
+                types=_list(filters.get("types")),
             )
         )
     return tuple(triggers)
