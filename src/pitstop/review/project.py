@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -19,6 +20,34 @@ from pitstop.parsers.ignore import IgnoreFile
 from pitstop.parsers.workflow import Workflow
 from pitstop.review.context import ContextTree, choose_ignore_file, walk_context
 
+# Windows base images: the Windows and PowerShell images of mcr.microsoft.com, and any tag
+# naming a Windows base (python:3.13-windowsservercore-ltsc2022, dotnet/sdk:8.0-nanoserver-...).
+_WINDOWS_IMAGE = re.compile(
+    r"^(mcr\.microsoft\.com/)?windows(/|:|$)|^mcr\.microsoft\.com/windows/"
+    r"|[:/-](windowsservercore|nanoserver|servercore)([-:._]|$)",
+    re.IGNORECASE,
+)
+# `# escape=`` ` is the parser directive Windows Dockerfiles use, as `\` is their path separator.
+_ESCAPE_BACKTICK = re.compile(r"^\s*#\s*escape\s*=\s*`\s*$", re.IGNORECASE)
+
+
+# Folders whose Dockerfiles are test fixtures, and documentation examples.
+_TEST_FOLDERS = frozenset({"tests", "test", "testing", "fixtures", "e2e", "integration-tests"})
+_DOCS_FOLDERS = frozenset({"docs", "doc", "documentation"})
+# A command that only starts an interpreter or a shell: nothing is served.
+_BARE_COMMANDS = frozenset(
+    {"python", "python3", "ipython", "bash", "sh", "ash", "zsh", "pwsh", "powershell", "cmd"}
+)
+
+
+@dataclass(frozen=True)
+class ImagePurpose:
+    """What an image is for when it is not run as a service. `certain` when its place says so
+    (runtime-hardening rules then skip it); otherwise they lower to info and say `what`."""
+
+    what: str
+    certain: bool
+
 
 @dataclass(frozen=True)
 class Build:
@@ -29,11 +58,22 @@ class Build:
     declared_at: Location | None = None
     context_at: Location | None = None
     dockerfile_at: Location | None = None
+    run_user: str | None = None  # the user a compose service runs the image as
 
     @property
     def declared(self) -> bool:
         """Whether a workflow, compose or bake file declares this build (else it is assumed)."""
         return self.declared_at is not None
+
+    @property
+    def assumption(self) -> str:
+        """What pitstop assumed for a build no file declares, said in findings that depend on it."""
+        folder = f"`{self.context}/`" if self.context else "the repository root"
+        return (
+            f"(No workflow, compose or bake file builds this Dockerfile, so pitstop assumed "
+            f"its own folder, {folder}, is the build context; built from another folder, this "
+            "may not apply.)"
+        )
 
 
 @dataclass(frozen=True)
@@ -101,6 +141,65 @@ class DockerfileSource:
                 built[stage.index] = stage
         return tuple(built[i] for i in sorted(built))
 
+    @property
+    def is_windows(self) -> bool:
+        """Whether the file builds a Windows image: a Windows base image or platform, or the
+        backtick escape directive that only Windows Dockerfiles use."""
+        for line in self.dockerfile.lines:
+            if not line.lstrip().startswith("#"):
+                break  # parser directives come before any instruction or blank line
+            if _ESCAPE_BACKTICK.match(line):
+                return True
+        return any(
+            _WINDOWS_IMAGE.search(stage.base_image or "")
+            or (stage.platform or "").lower().startswith("windows")
+            for stage in self.dockerfile.stages
+        )
+
+    @cached_property
+    def purpose(self) -> ImagePurpose | None:
+        """Why this image is not a runtime service, or None when it may be one."""
+        folders = PurePosixPath(self.path).parts[:-1]
+        if ".devcontainer" in folders:
+            return ImagePurpose("a devcontainer (under .devcontainer/), not run as a service", True)
+        if _TEST_FOLDERS & set(folders):
+            return ImagePurpose("a test fixture (under a tests folder), not run as a service", True)
+        if _DOCS_FOLDERS & set(folders):
+            return ImagePurpose("taken as a documentation example (it lives under docs/)", False)
+        command = self._bare_command()
+        if command is not None:
+            return ImagePurpose(
+                f"taken as a base or tool image: its command is `{command}` alone, with no "
+                "ENTRYPOINT and no EXPOSE, so it serves nothing itself",
+                False,
+            )
+        return None
+
+    def _bare_command(self) -> str | None:
+        """The interpreter or shell every shipped stage runs alone, if that is all they run."""
+        commands = set()
+        for shipped in self.shipped_stages():
+            effective = {
+                i.keyword: i
+                for stage in self.dockerfile.lineage(shipped)
+                for i in stage.instructions
+                if i.keyword in ("CMD", "ENTRYPOINT", "EXPOSE")
+            }
+            cmd = effective.get("CMD")
+            words = " ".join(cmd.args).split() if cmd is not None else []
+            if "ENTRYPOINT" in effective or "EXPOSE" in effective or len(words) != 1:
+                return None
+            if PurePosixPath(words[0]).name.lower() not in _BARE_COMMANDS:
+                return None
+            commands.add(words[0])
+        return commands.pop() if len(commands) == 1 else None
+
+    @property
+    def context_assumed(self) -> bool:
+        """Whether no workflow, compose or bake file builds this Dockerfile, so its own folder
+        is taken as the context (and findings that depend on it say so)."""
+        return not any(build.declared for build in self.builds)
+
     def is_multi_stage(self) -> bool:
         return len(self.dockerfile.stages) > 1
 
@@ -127,6 +226,16 @@ class Tree:
     def exists(self, relative: str) -> bool:
         path = self._inside(relative)
         return path is not None and os.path.exists(path)
+
+    def read_text(self, relative: str) -> str | None:
+        """The text of a file of the repository; None if absent, outside or not text."""
+        path = self._inside(relative)
+        if path is None or not path.is_file():
+            return None
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ def check_outside_context(source: DockerfileSource, project: Project) -> Iterato
             "context that holds both (for example the repository root, with `file:` naming "
             "this Dockerfile) and copy the path relative to it.",
             related=build_related(copy.build),
+            builds=(copy.build,),
         )
 
 
@@ -62,6 +63,7 @@ def check_missing_source(source: DockerfileSource, project: Project) -> Iterator
             f'`{copy.in_repository}` does not exist, so the build fails with "not found". '
             "If an earlier CI step generates it, ignore this finding on that line.",
             related=build_related(copy.build),
+            builds=(copy.build,),
         )
 
 
@@ -86,6 +88,7 @@ def check_ignored_source(source: DockerfileSource, project: Project) -> Iterator
             f"`{copy.raw}` is excluded by {ignore.path}, so Docker never sends it and the COPY "
             'fails with "not found". Remove the pattern, or add an exception (`!path`) after it.',
             related=tuple(related),
+            builds=(copy.build,),
         )
 
 

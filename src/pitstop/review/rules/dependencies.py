@@ -218,7 +218,15 @@ def _hits(
             related=_related(file, chosen, file_uses),
             fix=_fix(project, file, chosen, file_uses) if fixable else None,
             imports=_modules(project, {t for d in chosen if (t := target_in_repository(file, d))}),
+            builds=_context_builds(problem, file_uses),
         )
+
+
+def _context_builds(problem: str, file_uses: list[Use]) -> tuple[Build, ...]:
+    """The builds a claim about where a path lies against the context depends on."""
+    if problem not in ("outside", "not-copied"):
+        return ()
+    return tuple(dict.fromkeys(use.build for use in file_uses))
 
 
 def check_outside(project: Project) -> Iterator[Hit]:
