@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from pitstop.model import Location
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
-from pitstop.parsers.dockerfile import Dockerfile, Instruction, Stage
+from pitstop.parsers.dockerfile import Dockerfile, Instruction, Stage, unquote
 from pitstop.parsers.ignore import IgnoreFile
 from pitstop.parsers.workflow import Workflow
 from pitstop.review.context import ContextTree, choose_ignore_file, walk_context
@@ -119,7 +119,8 @@ class DockerfileSource:
                 for instruction in stage.of("COPY", "ADD"):
                     if instruction.flag("from") is not None or instruction.heredocs:
                         continue
-                    for raw in instruction.args[:-1]:
+                    for word in instruction.args[:-1]:
+                        raw = unquote(word)  # BuildKit removes shell quotes from the words
                         if "://" not in raw and not raw.startswith("git@") and "$" not in raw:
                             found.append(CopySource(build, stage, instruction, raw))
         return tuple(found)

@@ -173,10 +173,47 @@ def check_root_user(source: DockerfileSource, project: Project) -> Iterator[Hit]
         yield hit
 
 
+# Official distribution and language images: they set no USER, so they run as root.
+_ROOT_BASES = frozenset(
+    {
+        "scratch",
+        "busybox",
+        "alpine",
+        "debian",
+        "ubuntu",
+        "fedora",
+        "centos",
+        "rockylinux",
+        "almalinux",
+        "amazonlinux",
+        "oraclelinux",
+        "archlinux",
+        "opensuse/leap",
+        "buildpack-deps",
+        "python",
+        "pypy",
+        "node",
+        "golang",
+        "rust",
+        "ruby",
+        "php",
+        "perl",
+        "openjdk",
+        "eclipse-temurin",
+        "amazoncorretto",
+        "gcc",
+        "swift",
+        "elixir",
+        "erlang",
+        "haskell",
+    }
+)
+
+
 def _official(image: str) -> bool:
-    """Docker Hub official images (python, debian, alpine...) run as root unless told."""
-    name = re.sub(r"^(docker\.io/)?(library/)?", "", image.split("@")[0])
-    return bool(name) and "$" not in name and "/" not in name
+    """Whether `image` is an official distribution or language image (root by default)."""
+    name = re.sub(r"^(docker\.io/)?(library/)?", "", image.split("@")[0]).split(":")[0]
+    return name.lower() in _ROOT_BASES
 
 
 def _privilege_drop(
