@@ -188,6 +188,7 @@ def check_absolute(project: Project) -> Iterator[Hit]:
             related=_related(file, chosen, file_uses),
             fix=_fix(project, file, chosen, file_uses),
             imports=_modules(project, tails),
+            builds=_context_builds(file_uses),
         )
 
 
@@ -218,14 +219,12 @@ def _hits(
             related=_related(file, chosen, file_uses),
             fix=_fix(project, file, chosen, file_uses) if fixable else None,
             imports=_modules(project, {t for d in chosen if (t := target_in_repository(file, d))}),
-            builds=_context_builds(problem, file_uses),
+            builds=_context_builds(file_uses),
         )
 
 
-def _context_builds(problem: str, file_uses: list[Use]) -> tuple[Build, ...]:
-    """The builds a claim about where a path lies against the context depends on."""
-    if problem not in ("outside", "not-copied"):
-        return ()
+def _context_builds(file_uses: list[Use]) -> tuple[Build, ...]:
+    """The builds the claim depends on: which file a COPY brings in depends on the context."""
     return tuple(dict.fromkeys(use.build for use in file_uses))
 
 

@@ -68,7 +68,10 @@ def judged_as_runtime(check: DockerfileCheck) -> DockerfileCheck:
             if purpose is None:
                 yield hit
             else:
-                note = f" (Info only: this image is {purpose.what}.)"
+                note = (
+                    f" (Info only: this image is {purpose.what}; the advice is for images "
+                    "that run a service.)"
+                )
                 yield replace(hit, message=hit.message + note, severity=Severity.INFO)
 
     return judged
@@ -158,8 +161,8 @@ def check_root_user(source: DockerfileSource, project: Project) -> Iterator[Hit]
             hit = Hit(
                 source.location(shipped.line),
                 f"{shipped_name(shipped, source)} sets no USER, so the process runs as root "
-                f"unless the base image `{base or lineage[0].base}` sets another user (pitstop "
-                "does not read images): check it, or add `USER <name>` before CMD.",
+                f"unless the base image {_shown(base)} sets another user (pitstop does not read "
+                "images): check it, or add `USER <name>` before CMD.",
                 severity=Severity.INFO,
             )
         if dropped is not None:
@@ -208,6 +211,10 @@ _ROOT_BASES = frozenset(
         "haskell",
     }
 )
+
+
+def _shown(image: str) -> str:
+    return f"`{image}`" if image else "(named by a build argument with no default)"
 
 
 def _official(image: str) -> bool:
