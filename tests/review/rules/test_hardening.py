@@ -73,6 +73,45 @@ CASES = [
         """,
         [],
     ),
+    # PS102: build dependencies removed as a group in the same RUN do not ship
+    (
+        "PS102",
+        """
+        FROM alpine:3.20
+        RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\
+            && pip install --no-cache-dir uwsgi \\
+            && apk del --no-network .build-deps
+        """,
+        [],
+    ),
+    (
+        "PS102",
+        """
+        FROM alpine:3.20
+        RUN apk add --no-cache --virtual .build-deps gcc musl-dev && pip install uwsgi
+        """,
+        [2],
+    ),
+    (
+        "PS102",
+        """
+        FROM debian:bookworm-slim
+        RUN savedAptMark="$(apt-mark showmanual)"; \\
+            apt-get update; apt-get install -y --no-install-recommends gcc libc6-dev; \\
+            make install; \\
+            apt-mark auto '.*' > /dev/null; apt-mark manual $savedAptMark; \\
+            apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false
+        """,
+        [],
+    ),
+    (
+        "PS102",
+        """
+        FROM debian:bookworm-slim
+        RUN apt-get install -y gcc && make && apt-get purge -y --auto-remove
+        """,
+        [2],
+    ),
     # PS103: runs as root
     (
         "PS103",

@@ -95,7 +95,11 @@ def check_ignored_source(source: DockerfileSource, project: Project) -> Iterator
 def _exists(project: Project, path: str) -> bool:
     if not _WILDCARD & set(path):
         return project.tree.exists(path)
-    return any(True for _ in project.tree.root.glob(path))
+    # BuildKit copies nothing, without error, for a wildcard that matches nothing
+    # (AllowEmptyWildcard), as long as the folder before the first wildcard exists.
+    fixed = path.split("/")
+    first = next(i for i, part in enumerate(fixed) if _WILDCARD & set(part))
+    return project.tree.is_dir("/".join(fixed[:first]) or ".")
 
 
 def _escaped(raw: str) -> str:

@@ -102,10 +102,45 @@ def _removed(instruction: Instruction, package: str) -> bool:
 
 def _installs(lineage: tuple[Stage, ...]) -> Iterator[tuple[Instruction, list[str]]]:
     for placed in walk(lineage):
-        tools = [t for c in commands(placed.instruction) for t in build_tools(c)]
-        tools = [t for t in tools if not _removed(placed.instruction, t)]
+        run = commands(placed.instruction)
+        tools = [
+            tool
+            for index, command in enumerate(run)
+            if not _removed_as_group(command, run[index + 1 :])
+            for tool in build_tools(command)
+            if not _removed(placed.instruction, tool)
+        ]
         if tools:
             yield placed.instruction, tools
+
+
+def _removed_as_group(install: SimpleCommand, later: tuple[SimpleCommand, ...]) -> bool:
+    """Whether a later command of the same RUN removes everything `install` installed:
+    `apk add --virtual NAME ...` then `apk del NAME`, or apt's `apt-mark auto` then
+    `apt-get purge --auto-remove` (the official images' pattern), so nothing ships."""
+    if install.program == "apk":
+        group = _flag_value(install, "--virtual", "-t")
+        return group is not None and any(
+            c.program == "apk" and "del" in c.words and group in c.words for c in later
+        )
+    if install.program in ("apt-get", "apt"):
+        marked = any(c.program == "apt-mark" and "auto" in c.words for c in later)
+        return marked and any(
+            c.program in ("apt-get", "apt")
+            and ("autoremove" in c.words or "--auto-remove" in c.words)
+            for c in later
+        )
+    return False
+
+
+def _flag_value(command: SimpleCommand, *names: str) -> str | None:
+    for index, word in enumerate(command.words):
+        for name in names:
+            if word.startswith(f"{name}="):
+                return word.split("=", 1)[1]
+            if word == name and index + 1 < len(command.words):
+                return command.words[index + 1]
+    return None
 
 
 def check_build_tools_shipped(source: DockerfileSource, project: Project) -> Iterator[Hit]:
