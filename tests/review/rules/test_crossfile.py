@@ -271,3 +271,24 @@ def test_quoted_copy_source_is_found(tmp_path):
     dockerfile = 'FROM python:3.12-slim\nUSER app\nCOPY "etc/app.cfg" /etc/app.cfg\nCMD ["app"]\n'
     repo(tmp_path, {"Dockerfile": dockerfile, "etc/app.cfg": "x\n"})
     assert _severities(tmp_path, "PS203") == []
+
+
+@pytest.mark.parametrize(
+    ("install", "expected"),
+    [
+        # pip never reads [tool.uv]: a uv workspace member it does not copy is not needed
+        ("RUN pip install --no-cache-dir .", []),
+        ("RUN pip install uv && uv sync --frozen", [("PS303", "pyproject.toml", 4)]),
+    ],
+)
+def test_uv_paths_matter_only_to_uv(tmp_path, install, expected):
+    repo(
+        tmp_path,
+        {
+            "Dockerfile": f"FROM python:3.12-slim\nUSER app\nCOPY pyproject.toml ./\n{install}\n",
+            "pyproject.toml": "[project]\nname = 'x'\n[tool.uv.workspace]\nmembers = ['rs']\n",
+            "rs/pyproject.toml": "[project]\nname = 'rs'\n",
+            ".github/workflows/a.yml": workflow(".", "Dockerfile"),
+        },
+    )
+    assert found(tmp_path, "PS30") == expected
