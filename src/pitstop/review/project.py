@@ -208,6 +208,28 @@ class DockerfileSource:
         return Location(self.path, line, column)
 
 
+def image_name_of(path: str) -> str | None:
+    """The image name a Dockerfile's path suggests: its folder for a plain `Dockerfile`, else
+    the suffix or prefix of its file name (`Dockerfile.base` -> `base`)."""
+    posix = PurePosixPath(path)
+    lowered = posix.name.lower()
+    for plain in ("dockerfile", "containerfile"):
+        if lowered == plain:
+            return posix.parent.name.lower() or None
+        for separator in (".", "_", "-"):
+            if lowered.startswith(plain + separator):
+                return lowered[len(plain) + 1 :] or None
+        if lowered.endswith("." + plain):
+            return lowered[: -len(plain) - 1] or None
+    return None
+
+
+def _repository_name(image: str) -> str:
+    """The last path component of an image reference, without tag or digest."""
+    last = image.split("@")[0].rsplit("/", 1)[-1]
+    return last.split(":")[0].lower()
+
+
 class Tree:
     """Read-only access to the reviewed repository; never leaves `root`, even through a symlink."""
 
@@ -279,6 +301,23 @@ class Project:
         by_path = {f.path: f for f in self.ignore_files}
         chosen = choose_ignore_file(context, dockerfile, by_path.__contains__)
         return by_path[chosen] if chosen else None
+
+    def built_on(self, source: DockerfileSource) -> tuple[str, ...]:
+        """The other Dockerfiles of the repository that start FROM the image `source` builds,
+        matched by name: a namespaced image (`org/name`) whose name is `source`'s folder
+        (`name/Dockerfile`) or its file suffix (`Dockerfile.name`, `name.Dockerfile`)."""
+        name = image_name_of(source.path)
+        if name is None:
+            return ()
+        return tuple(
+            other.path
+            for other in self.dockerfiles
+            if other.path != source.path
+            and any(
+                "/" in (stage.base_image or "") and _repository_name(stage.base_image or "") == name
+                for stage in other.dockerfile.stages
+            )
+        )
 
     def folders(self) -> frozenset[str]:
         """Every folder that holds a file of the project ("" is the root)."""

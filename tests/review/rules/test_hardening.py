@@ -428,3 +428,26 @@ def test_compose_user_drops_root(tmp_path):
     )
     found = [f for f in api.review(tmp_path).findings if f.rule == "PS103"]
     assert [(f.severity.value, "`user:`" in f.message) for f in found] == [("info", True)]
+
+
+@pytest.mark.parametrize(
+    ("app_from", "expected"),
+    [
+        # another Dockerfile of the repository starts FROM this one's image: a base image
+        ("FROM ghcr.io/acme/base:1.2", [("base/Dockerfile", "info")]),
+        ("FROM acme/Base", [("base/Dockerfile", "info")]),
+        # an official image of the same name is not this one
+        ("FROM base:1.2", [("base/Dockerfile", "warning")]),
+    ],
+)
+def test_image_used_as_a_base_by_the_repository(tmp_path, app_from, expected):
+    from pitstop import api
+
+    for path, text in {
+        "base/Dockerfile": 'FROM python:3.12-slim\nRUN apt-get install -y gcc\nCMD ["serve"]\n',
+        "app/Dockerfile": f'{app_from}\nUSER app\nCMD ["serve"]\n',
+    }.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    found = [f for f in api.review(tmp_path).findings if f.rule == "PS102"]
+    assert [(f.location.path, f.severity.value) for f in found] == expected

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pitstop.model import Area, Fix, Severity, TextEdit
 from pitstop.parsers.dockerfile import Instruction, Stage
 from pitstop.parsers.shell import SimpleCommand, pip_install
-from pitstop.review.project import DockerfileSource, Project
+from pitstop.review.project import DockerfileSource, ImagePurpose, Project
 from pitstop.review.rules.base import DockerfileCheck, Hit, Rule
 from pitstop.review.rules.common import (
     at,
@@ -61,7 +61,7 @@ def judged_as_runtime(check: DockerfileCheck) -> DockerfileCheck:
     are not (devcontainers, test fixtures), lowered to info with the assumption otherwise."""
 
     def judged(source: DockerfileSource, project: Project) -> Iterator[Hit]:
-        purpose = source.purpose
+        purpose = source.purpose or _base_for_others(source, project)
         if purpose is not None and purpose.certain:
             return
         for hit in check(source, project):
@@ -75,6 +75,18 @@ def judged_as_runtime(check: DockerfileCheck) -> DockerfileCheck:
                 yield replace(hit, message=hit.message + note, severity=Severity.INFO)
 
     return judged
+
+
+def _base_for_others(source: DockerfileSource, project: Project) -> ImagePurpose | None:
+    users = project.built_on(source)
+    if not users:
+        return None
+    more = f" and {len(users) - 1} more" if len(users) > 1 else ""
+    return ImagePurpose(
+        "taken as a base image: other Dockerfiles of this repository start FROM an image of "
+        f"its name ({users[0]}{more})",
+        False,
+    )
 
 
 def build_tools(command: SimpleCommand) -> list[str]:
