@@ -31,9 +31,10 @@ _WINDOWS_IMAGE = re.compile(
 _ESCAPE_BACKTICK = re.compile(r"^\s*#\s*escape\s*=\s*`\s*$", re.IGNORECASE)
 
 
-# Folders whose Dockerfiles are test fixtures, and documentation examples.
+# Folders whose Dockerfiles are test fixtures, documentation examples, development images.
 _TEST_FOLDERS = frozenset({"tests", "test", "testing", "fixtures", "e2e", "integration-tests"})
 _DOCS_FOLDERS = frozenset({"docs", "doc", "documentation"})
+_DEVELOPMENT_FOLDERS = frozenset({"development", "dev"})
 # A command that only starts an interpreter or a shell: nothing is served.
 _BARE_COMMANDS = frozenset(
     {"python", "python3", "ipython", "bash", "sh", "ash", "zsh", "pwsh", "powershell", "cmd"}
@@ -165,8 +166,13 @@ class DockerfileSource:
             return ImagePurpose("a devcontainer (under .devcontainer/), not run as a service", True)
         if _TEST_FOLDERS & set(folders):
             return ImagePurpose("a test fixture (under a tests folder), not run as a service", True)
-        if _DOCS_FOLDERS & set(folders):
-            return ImagePurpose("taken as a documentation example (it lives under docs/)", False)
+        for kinds, what in (
+            (_DOCS_FOLDERS, "a documentation example"),
+            (_DEVELOPMENT_FOLDERS, "a development image"),
+        ):
+            found = [f for f in folders if f in kinds]
+            if found:
+                return ImagePurpose(f"taken as {what} (it lives under {found[0]}/)", False)
         command = self._bare_command()
         if command is not None:
             return ImagePurpose(

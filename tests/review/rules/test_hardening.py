@@ -299,6 +299,13 @@ JUDGED = [
         "PS106",
         [],
     ),
+    (
+        "Dockerfile",
+        "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nRUN chown -R app /app\n",
+        {},
+        "PS103",
+        [],
+    ),
     # the same Linux image is judged
     ("Dockerfile", "FROM python:3.13-slim\nCMD python app.py\n", {}, "PS105", [(2, "warning")]),
     # an official distribution or language image runs as root: a warning
@@ -389,6 +396,14 @@ JUDGED = [
         {},
         "PS102",
         [(2, "warning")],
+    ),
+    # development images: info, saying what was assumed
+    (
+        "docker/development/Dockerfile",
+        "FROM python:3.12-slim\nRUN apt-get install -y git\n",
+        {},
+        "PS102",
+        [(2, "info")],
     ),
     # documentation examples: info, saying what was assumed
     (
