@@ -33,22 +33,49 @@ SKIPPED_FOLDERS = frozenset(
         ".pitstop",
     }
 )
-_DOCKERFILE_PATTERNS = (
-    "Dockerfile",
-    "*.Dockerfile",
-    "Dockerfile.*",
-    "Containerfile",
-    "Containerfile.*",
-    "*.dockerfile",
-    "dockerfile",
+# What `docker build -f` users name their files, compared in lower case: Dockerfile and
+# Containerfile, alone or with a suffix (`Dockerfile.dev`, `Dockerfile_py311`,
+# `Dockerfile-dolt`) or as an extension (`api.Dockerfile`, `jax.dockerfile`).
+_DOCKERFILE_PATTERNS = tuple(
+    pattern
+    for name in ("dockerfile", "containerfile")
+    for pattern in (name, f"{name}.*", f"{name}_*", f"{name}-*", f"*.{name}")
 )
-_NOT_DOCKERFILES = ("*.dockerignore", "*.md", "*.txt", "*.orig", "*.rej", "*.swp", "*~")
+# Files named after a Dockerfile that are not one: ignore files, docs, templates rendered
+# into Dockerfiles, build definitions (`dockerfile-build.yaml`), scripts and editor leftovers.
+_NOT_DOCKERFILE_SUFFIXES = (
+    ".dockerignore",
+    ".containerignore",
+    ".md",
+    ".rst",
+    ".txt",
+    ".yml",
+    ".yaml",
+    ".json",
+    ".toml",
+    ".hcl",
+    ".sh",
+    ".ps1",
+    ".py",
+    ".template",
+    ".tmpl",
+    ".tpl",
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".orig",
+    ".rej",
+    ".swp",
+    ".bak",
+    "~",
+)
 
 
 def is_dockerfile_name(name: str) -> bool:
-    if any(fnmatch.fnmatchcase(name, p) for p in _NOT_DOCKERFILES):
+    lowered = name.lower()
+    if lowered.endswith(_NOT_DOCKERFILE_SUFFIXES):
         return False
-    return any(fnmatch.fnmatchcase(name, p) for p in _DOCKERFILE_PATTERNS)
+    return any(fnmatch.fnmatchcase(lowered, p) for p in _DOCKERFILE_PATTERNS)
 
 
 def repository_files(root: Path) -> list[str]:

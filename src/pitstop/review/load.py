@@ -104,6 +104,7 @@ def _builds_of(path: str, declared: list[DeclaredBuild]) -> tuple[Build, ...]:
             b.location,
             b.context_location,
             b.dockerfile_location,
+            b.declaration.run_user,
         )
         for b in declared
         if b.dockerfile == path and b.context is not None

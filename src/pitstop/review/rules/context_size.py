@@ -87,6 +87,7 @@ def check_budget(project: Project) -> Iterator[Hit]:
             f"in {len(context.tree.files)} files after {ignore} (measured), over the "
             f"{megabytes(project.context_budget_bytes)} budget; largest: "
             f"{top or 'files at its root'}. Every build uploads and hashes all of it first.",
+            builds=tuple(build for _, build in context.builds),
         )
 
 
@@ -109,6 +110,7 @@ def check_missed(project: Project) -> Iterator[Hit]:
             f"{megabytes(after.bytes)} (measured by walking it with the new patterns).",
             related=_build_lines(context),
             fix=_fix(project, context, misses, saved),
+            builds=tuple(build for _, build in context.builds),
         )
 
 
