@@ -63,7 +63,7 @@ def run_rules(project: Project, config: Config, rules: Iterable[Rule]) -> list[F
 def _finding(rule: Rule, hit: Hit, config: Config) -> Finding:
     return Finding(
         rule=rule.code,
-        severity=config.severity_of(rule.code, rule.severity),
+        severity=config.severity_of(rule.code, hit.severity or rule.severity),
         title=rule.title,
         message=hit.message,
         location=hit.location,

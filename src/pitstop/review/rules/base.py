@@ -18,6 +18,9 @@ class Hit:
     related: tuple[Related, ...] = ()
     fix: Fix | None = None
     imports: tuple[str, ...] = ()
+    # This hit's default severity when it differs from the rule's (a case that costs less,
+    # or rests on an assumption); a severity the user configured still wins.
+    severity: Severity | None = None
 
 
 DockerfileCheck = Callable[[DockerfileSource, Project], Iterable[Hit]]

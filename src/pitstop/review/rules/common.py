@@ -10,19 +10,33 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pitstop.model import Location, Related, TextEdit
-from pitstop.parsers.dockerfile import Instruction, Stage, mount_options
-from pitstop.parsers.shell import SimpleCommand, split_commands
+from pitstop.parsers.dockerfile import Instruction, RunCommand, Stage, mount_options
+from pitstop.parsers.shell import SimpleCommand
 from pitstop.review.project import DockerfileSource
 
 
 @lru_cache(maxsize=4096)
 def commands(instruction: Instruction) -> tuple[SimpleCommand, ...]:
     """The simple commands a RUN executes (empty for other instructions)."""
-    if instruction.keyword != "RUN":
-        return ()
-    if instruction.json_form:
-        return (SimpleCommand(instruction.args),)
-    return tuple(split_commands(instruction.shell_script))
+    return tuple(run.command for run in instruction.run_commands)
+
+
+def command_at(source: DockerfileSource, run: RunCommand) -> Location:
+    """Where a command of a RUN starts: its own line and column, not the RUN's."""
+    return source.location(run.line, run.column)
+
+
+def insertion_at(
+    source: DockerfileSource, run: RunCommand, pattern: str, text: str
+) -> TextEdit | None:
+    """An edit inserting `text` after `pattern` matched where `run` starts, on its line;
+    None when the command does not read that way there (then no fix is offered)."""
+    line = source.dockerfile.lines[run.line - 1]
+    match = re.compile(pattern).match(line, run.column - 1)
+    if match is None:
+        return None
+    column = match.end() + 1
+    return TextEdit(source.path, run.line, column, run.line, column, text)
 
 
 def cache_mount_targets(instruction: Instruction) -> tuple[str, ...]:
@@ -142,3 +156,8 @@ def in_stage(stage: Stage, source: DockerfileSource) -> str:
 def shipped_name(stage: Stage, source: DockerfileSource) -> str:
     """'the shipped stage "runtime"' for multi-stage files, 'the image' for single-stage ones."""
     return f'the shipped stage "{stage.label}"' if source.is_multi_stage() else "the image"
+
+
+def ships(stage: Stage, source: DockerfileSource) -> bool:
+    """Whether `stage`'s layers end up in an image: it is shipped or a shipped stage's FROM."""
+    return any(stage in lineage for _, lineage in shipped_lineages(source))
