@@ -277,6 +277,11 @@ class _Script:
 
     text: str
     pieces: tuple[tuple[int, int, int], ...]
+    start: int = 0  # where the shell text begins, after the RUN's flags
+
+    @property
+    def shell(self) -> str:
+        return self.text[self.start :]
 
     def place(self, offset: int) -> tuple[int, int]:
         """(line, column) in the Dockerfile of character `offset` of `text`."""
@@ -287,14 +292,15 @@ class _Script:
         return found[1], found[2] + offset - found[0]
 
 
-_RUN_PREFIX = re.compile(r"\s*RUN\b\s*(?:--\S+\s+)*", re.IGNORECASE)
+_RUN_KEYWORD = re.compile(r"\s*RUN\b", re.IGNORECASE)
+_FLAGS = re.compile(r"\s*(?:--\S+\s+)*")  # flags may sit on continuation lines too
 
 
 def _run_script(instruction: Instruction, lines: tuple[str, ...], escape: str) -> _Script | None:
     """The shell-form RUN text rebuilt from the source lines: escaped newlines joined,
     comment and blank lines inside the continuation dropped, heredoc bodies appended."""
     first = lines[instruction.line - 1] if instruction.line <= len(lines) else ""
-    prefix = _RUN_PREFIX.match(first)
+    prefix = _RUN_KEYWORD.match(first)
     if prefix is None:
         return None
     text, pieces = "", list[tuple[int, int, int]]()
@@ -317,13 +323,14 @@ def _run_script(instruction: Instruction, lines: tuple[str, ...], escape: str) -
             pieces.append((len(text), number, 1))
             text += body
         number += 1  # the terminator line
-    return _Script(text, tuple(pieces))
+    flags = _FLAGS.match(text)
+    return _Script(text, tuple(pieces), flags.end() if flags else 0)
 
 
 def _locate(script: _Script, commands: list[SimpleCommand]) -> tuple[RunCommand, ...]:
     """Each command placed at its program word, found by reading the text forward so that
     the same word in an earlier command is never taken for a later one."""
-    placed, cursor = list[RunCommand](), 0
+    placed, cursor = list[RunCommand](), script.start
     for command in commands:
         start = None
         for word in command.words:
@@ -351,7 +358,7 @@ def _with_commands(instruction: Instruction, lines: tuple[str, ...], escape: str
                 RunCommand(c, instruction.line, 1) for c in split_commands(instruction.shell_script)
             ),
         )
-    return replace(instruction, run_commands=_locate(script, split_commands(script.text)))
+    return replace(instruction, run_commands=_locate(script, split_commands(script.shell)))
 
 
 def _assemble(path: str, text: str, instructions: list[Instruction]) -> Dockerfile:

@@ -7,15 +7,19 @@ from pathlib import Path
 
 from pitstop.config import Config
 from pitstop.model import Finding
+from pitstop.parsers.ignore import parse_ignore
 from pitstop.review.engine import run_rules
 from pitstop.review.load import read_dockerfiles
 from pitstop.review.project import Project, Tree
 from pitstop.review.registry import RULES
 
 
-def findings(snippet: str, code: str, root: Path, files: tuple[str, ...] = ()) -> list[Finding]:
+def findings(
+    snippet: str, code: str, root: Path, files: tuple[str, ...] = (), ignore: str | None = None
+) -> list[Finding]:
     """The findings of rule `code` on `snippet` saved as `root/Dockerfile`; `files` are
-    created (a name ending in `/` as a folder) so rules can see the build context."""
+    created (a name ending in `/` as a folder) so rules can see the build context, and
+    `ignore` is the context's .dockerignore."""
     for name in files:
         target = root / name
         if name.endswith("/"):
@@ -27,7 +31,10 @@ def findings(snippet: str, code: str, root: Path, files: tuple[str, ...] = ()) -
     tree = Tree(root)
     sources, problems = read_dockerfiles(tree, ["Dockerfile"])
     assert not problems, problems
-    project = Project(root=tree.root, tree=tree, dockerfiles=tuple(sources))
+    ignore_files = (parse_ignore(ignore, ".dockerignore"),) if ignore is not None else ()
+    project = Project(
+        root=tree.root, tree=tree, dockerfiles=tuple(sources), ignore_files=ignore_files
+    )
     return run_rules(project, Config(select=(code,)), RULES)
 
 

@@ -243,8 +243,8 @@ def _pip_hit(source: DockerfileSource, stage: Stage, run: RunCommand, context: _
     base = _base_may_configure(context)
     if base is not None:
         message = (
-            f"pip install{in_stage(stage, source)} keeps {cost}, unless the base image {base} "
-            "sets PIP_NO_CACHE_DIR (pitstop cannot see its ENV, so this assumes it does not)."
+            f"pip install{in_stage(stage, source)} keeps {cost}, if the base image {base} does "
+            "not set PIP_NO_CACHE_DIR (assumed: its ENV is not visible from this Dockerfile)."
         )
         severity = Severity.INFO
     edit = insertion_at(source, run, _PIP_INSTALL, " --no-cache-dir")
