@@ -116,7 +116,10 @@ def _placed(text: str) -> list[tuple[str, int, int]]:
             [("pip", 5, 5), ("echo", 5, 25)],
         ),
         # the same word in an earlier command is not taken for the later one
-        ("FROM debian:12\nRUN echo apt-get; apt-get install a\n", [("echo", 2, 5), ("apt-get", 2, 19)]),
+        (
+            "FROM debian:12\nRUN echo apt-get; apt-get install a\n",
+            [("echo", 2, 5), ("apt-get", 2, 19)],
+        ),
         # `# escape=` makes the backtick the continuation character
         (
             "# escape=`\nFROM debian:12\nRUN apt-get update `\n  && apt-get install a\n",

@@ -6,7 +6,7 @@ import pytest
 
 from tests.review.rules.lint import findings, hits
 
-SEED_RUNTIME = """
+RUNTIME_STAGE = """
     FROM python:3.11-slim AS runtime
     WORKDIR /app
     COPY --from=builder /build/requirements.txt .
@@ -17,7 +17,7 @@ SEED_RUNTIME = """
     """
 
 CASES = [
-    ("PS110", SEED_RUNTIME, [6]),
+    ("PS110", RUNTIME_STAGE, [6]),
     (
         "PS110",
         """
@@ -91,7 +91,7 @@ def test_rule(code, snippet, lines, tmp_path):
 
 
 def test_chown_points_at_every_copy_it_rewrites(tmp_path):
-    (finding,) = findings(SEED_RUNTIME, "PS110", tmp_path)
+    (finding,) = findings(RUNTIME_STAGE, "PS110", tmp_path)
     assert [r.location.line for r in finding.related] == [3, 5]
     assert "COPY --chown" in finding.message
 

@@ -165,7 +165,10 @@ MOUNTED = [
         [],
     ),
     # a cache mount for another tool leaves pip's cache in the layer
-    ("FROM python:3.12-slim\nRUN --mount=type=cache,target=/root/.cache/uv pip install flask\n", [2]),
+    (
+        "FROM python:3.12-slim\nRUN --mount=type=cache,target=/root/.cache/uv pip install flask\n",
+        [2],
+    ),
 ]
 
 

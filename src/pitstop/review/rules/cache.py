@@ -173,7 +173,9 @@ RULES = (
         "whole source tree is copied before `pip install`, `poetry install` or `uv sync`, every "
         "code change re-installs every dependency: minutes per build instead of seconds. Copy "
         "the files the installer reads (requirements files, pyproject.toml and its lock file) "
-        "first, install, then copy the sources.",
+        "first, install, then copy the sources. An install after the sources is not reported "
+        "when the dependencies are already in place (installed earlier, or copied from a stage "
+        "that installed them) or when it installs only the project (`--no-deps`).",
         check_dockerfile=check_copy_before_install,
     ),
 )

@@ -72,23 +72,6 @@ def at(source: DockerfileSource, instruction: Instruction, pattern: str | None =
     return source.location(*found)
 
 
-def insertion(
-    source: DockerfileSource, instruction: Instruction, pattern: str, text: str
-) -> TextEdit | None:
-    """An edit inserting `text` right after the (unique, single-line) match of `pattern`."""
-    regex = re.compile(pattern)
-    lines = source.dockerfile.lines
-    hits = [
-        (number, match.end() + 1)
-        for number in range(instruction.line, min(instruction.end_line, len(lines)) + 1)
-        for match in regex.finditer(lines[number - 1])
-    ]
-    if len(hits) != 1:
-        return None
-    line, column = hits[0]
-    return TextEdit(source.path, line, column, line, column, text)
-
-
 def related(source: DockerfileSource, instruction: Instruction, message: str) -> Related:
     return Related(source.location(instruction.line), message)
 
@@ -128,11 +111,6 @@ def copy_destination(placed: Placed) -> str | None:
     if "$" in destination:
         return None
     return container_path(placed.workdir, destination)
-
-
-def overlaps(a: str, b: str) -> bool:
-    """Whether container paths `a` and `b` are the same or one contains the other."""
-    return a == b or a.startswith(b.rstrip("/") + "/") or b.startswith(a.rstrip("/") + "/")
 
 
 def shipped_lineages(source: DockerfileSource) -> Iterator[tuple[Stage, tuple[Stage, ...]]]:

@@ -320,7 +320,9 @@ RULES = (
         "In shell form, Docker runs the command under `/bin/sh -c`; the shell becomes PID 1 and "
         "does not forward SIGTERM. `docker stop`, Cloud Run and Kubernetes then kill the process "
         "after the grace period, dropping in-flight requests. The exec form, or `exec` in front of "
-        "a single command, makes the process itself PID 1.",
+        "a single command, makes the process itself PID 1; a script (a `&&` chain, `$(...)`, "
+        "`set`, `cd`) keeps its shell and execs its last command. A script that already ends in "
+        "`exec` forwards signals and is not reported.",
         check_dockerfile=check_signals,
         fixable=True,
     ),

@@ -294,7 +294,9 @@ RULES = (
         "A layer stores every file whose content or metadata changed. `RUN chown -R` or "
         "`chmod -R` over files an earlier COPY added writes each of them again, doubling their "
         "size in the image. `COPY --chown=user:group` and `COPY --chmod=...` set ownership and "
-        "mode as the files are written, at no cost.",
+        "mode as the files are written, at no cost. Only files a COPY certainly put under the "
+        "changed folder count: a `chown --from=owner` that does not match their owner, or a "
+        "COPY that already set that owner, leaves them alone.",
         check_dockerfile=check_recursive_chown,
     ),
     Rule(
@@ -306,7 +308,9 @@ RULES = (
         "Deleting a file in a later layer only hides it: the layer that added it is still pulled "
         "in full. Wheels or archives copied in to be installed and then removed are the usual "
         "case. A `RUN --mount=type=bind` (or `from=` another stage) makes them available to one "
-        "RUN without storing them, or they can be added and removed in the same RUN.",
+        "RUN without storing them, or they can be added and removed in the same RUN. A file "
+        "inside a copied folder counts when it is in that folder of the build context, or when "
+        "it is the copied file itself (`COPY x.tar.gz /root/` then `rm /root/x.tar.gz`).",
         check_dockerfile=check_deleted_later,
     ),
 )

@@ -336,7 +336,8 @@ RULES = (
         Area.DOCKERFILE,
         "`apt-get update` downloads package indexes to /var/lib/apt/lists. Unless the same RUN "
         "deletes them (or a cache mount keeps them out of the layer), they ship in the image. "
-        "Deleting them in a later RUN does not help: the earlier layer still holds them.",
+        "Deleting them in a later RUN does not help: the earlier layer still holds them. In a "
+        "builder stage that does not ship, they only cost build-cache space (reported as info).",
         check_dockerfile=check_apt_lists,
         fixable=True,
     ),
@@ -370,7 +371,10 @@ RULES = (
         Area.DOCKERFILE,
         "pip keeps every downloaded wheel in ~/.cache/pip. In a Dockerfile that cache is written "
         "into the layer and shipped, and is useless there. `--no-cache-dir` drops it; a BuildKit "
-        "cache mount keeps it out of the image and reuses it across builds.",
+        "cache mount keeps it out of the image and reuses it across builds. A cache mount on "
+        "pip's cache folder means keeping the cache is intended: not reported. On a base image "
+        "that is not an official one, whose ENV may set PIP_NO_CACHE_DIR, and in builder stages "
+        "that do not ship, the finding is info.",
         check_dockerfile=check_pip_cache,
         fixable=True,
     ),
@@ -382,7 +386,8 @@ RULES = (
         Area.DOCKERFILE,
         "Poetry and uv cache downloaded packages under ~/.cache. Unless a cache mount, --no-cache "
         "or a removal in the same RUN keeps it out, the cache is stored in the layer next to the "
-        "installed packages, often as large as they are.",
+        "installed packages, often as large as they are. In a builder stage that does not ship, "
+        "it only costs build-cache space (reported as info).",
         check_dockerfile=check_tool_cache,
     ),
 )
