@@ -15,6 +15,13 @@ CASES = [
     ),
     ("PS130", "FROM debian:12\nRUN apt-get -o APT::Install-Recommends=false install -y curl\n", []),
     (
+        "PS130",
+        "FROM debian:12 AS base\n"
+        "RUN echo 'APT::Install-Recommends \"0\";' > /etc/apt/apt.conf.d/99no-recommends\n"
+        "FROM base\nRUN apt-get update && apt-get install -y curl\n",
+        [],
+    ),
+    (
         "PS131",
         "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
         [2],
@@ -27,6 +34,12 @@ CASES = [
     (
         "PS131",
         "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y curl\n",
+        [],
+    ),
+    (
+        "PS131",
+        "FROM debian:13\nRUN apt-get update; apt-get install -y --no-install-recommends curl; "
+        "apt-get dist-clean\n",
         [],
     ),
     ("PS132", "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n", [2]),

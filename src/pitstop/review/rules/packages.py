@@ -41,8 +41,26 @@ def _apt(instruction: Instruction, verb: str) -> list[RunCommand]:
     return found
 
 
+_RECOMMENDS_OFF = re.compile(r"""APT::Install-Recommends\s*(?:=\s*)?["']?(?:0|false)\b""", re.I)
+
+
+def _recommends_configured_off(source: DockerfileSource, stage: Stage, line: int) -> bool:
+    """Whether an earlier RUN of the lineage wrote `APT::Install-Recommends "0"` into apt's
+    configuration: then every later install already skips recommends, as intended."""
+    return any(
+        placed.instruction.keyword == "RUN"
+        and placed.instruction.line < line
+        and _RECOMMENDS_OFF.search(placed.instruction.original)
+        for placed in walk(source.dockerfile.lineage(stage))
+    )
+
+
 def check_install_recommends(source: DockerfileSource, project: Project) -> Iterator[Hit]:
     for stage, instruction in built_instructions(source):
+        if _apt(instruction, "install") and _recommends_configured_off(
+            source, stage, instruction.line
+        ):
+            continue
         for run in _apt(instruction, "install"):
             command = run.command
             if command.has("--no-install-recommends") or any(
@@ -62,8 +80,10 @@ def check_install_recommends(source: DockerfileSource, project: Project) -> Iter
 def _cleans_lists(instruction: Instruction) -> bool:
     if any(t.startswith("/var/lib/apt") for t in cache_mount_targets(instruction)):
         return True
+    # `apt-get dist-clean` (apt 2.7+, Debian 13) removes the lists as well as the archives
     return any(
-        c.program == "rm" and any(w.startswith("/var/lib/apt/lists") for w in c.words)
+        (c.program == "rm" and any(w.startswith("/var/lib/apt/lists") for w in c.words))
+        or (apt_get(c) or ("",))[0] == "dist-clean"
         for c in commands(instruction)
     )
 
