@@ -38,5 +38,7 @@ def findings(
     return run_rules(project, Config(select=(code,)), RULES)
 
 
-def hits(snippet: str, code: str, root: Path, files: tuple[str, ...] = ()) -> list[tuple[str, int]]:
-    return [(f.rule, f.location.line) for f in findings(snippet, code, root, files)]
+def hits(
+    snippet: str, code: str, root: Path, files: tuple[str, ...] = (), ignore: str | None = None
+) -> list[tuple[str, int]]:
+    return [(f.rule, f.location.line) for f in findings(snippet, code, root, files, ignore)]

@@ -233,3 +233,9 @@ def test_chown_names_the_owner_not_as_a_path(tmp_path):
     snippet = "FROM python:3.12-slim\nCOPY src/ /srv/app/\nRUN chown --from root:root -R app:app /srv/app\n"
     (finding,) = findings(snippet, "PS110", tmp_path)
     assert finding.related[0].location.line == 2
+
+
+def test_file_of_a_context_copied_whole(tmp_path):
+    snippet = "FROM python:3.12-slim\nCOPY . /srv/app\nRUN rm -rf /srv/app/docs\n"
+    assert hits(snippet, "PS111", tmp_path, ("docs/index.md",)) == [("PS111", 3)]
+    assert hits(snippet, "PS111", tmp_path, ("docs/index.md",), "docs\n") == []

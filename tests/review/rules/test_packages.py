@@ -56,6 +56,9 @@ CASES = [
         [],
     ),
     ("PS134", "FROM python:3.12-slim\nRUN uv pip install --system flask\n", []),
+    ("PS134", "FROM python:3.12-slim\nRUN pip install flask && rm -rf /root/.cache\n", []),
+    ("PS134", "FROM python:3.12-slim\nRUN pip install flask && rm -rf ~/.cache/pip\n", []),
+    ("PS134", "FROM python:3.12-slim\nRUN pip install flask && rm -rf /tmp/*\n", [2]),
     ("PS135", "FROM python:3.12-slim\nRUN poetry install --only main\n", [2]),
     ("PS135", "FROM python:3.12-slim\nRUN poetry install --no-cache --only main\n", []),
     ("PS135", "FROM python:3.12-slim\nRUN poetry install && rm -rf $POETRY_CACHE_DIR\n", []),
@@ -231,3 +234,30 @@ def test_builder_stage_costs_cache_not_image_size(code, tmp_path):
     assert finding.severity.value == "info"
     assert "does not ship" in finding.message
     assert "in the image" not in finding.message
+
+
+def test_builder_stage_copied_whole_into_the_image_ships(tmp_path):
+    snippet = (
+        "FROM python:3.12 AS build\nRUN pip install flask\nFROM scratch\nCOPY --from=build / /\n"
+    )
+    (finding,) = findings(snippet, "PS134", tmp_path)
+    assert finding.severity.value == "warning"
+    assert "ships in the image" in finding.message
+
+
+def test_builder_stage_whose_venv_alone_is_copied_does_not_ship_its_cache(tmp_path):
+    snippet = (
+        "FROM python:3.12 AS build\nRUN pip install flask\n"
+        "FROM python:3.12-slim\nCOPY --from=build /venv /venv\n"
+    )
+    (finding,) = findings(snippet, "PS134", tmp_path)
+    assert finding.severity.value == "info"
+
+
+def test_builder_stage_whose_root_cache_is_copied_ships_it(tmp_path):
+    snippet = (
+        "FROM python:3.12 AS build\nRUN pip install flask\n"
+        "FROM python:3.12-slim\nCOPY --from=build /root /root\n"
+    )
+    (finding,) = findings(snippet, "PS134", tmp_path)
+    assert finding.severity.value == "warning"

@@ -136,6 +136,27 @@ def shipped_name(stage: Stage, source: DockerfileSource) -> str:
     return f'the shipped stage "{stage.label}"' if source.is_multi_stage() else "the image"
 
 
-def ships(stage: Stage, source: DockerfileSource) -> bool:
-    """Whether `stage`'s layers end up in an image: it is shipped or a shipped stage's FROM."""
-    return any(stage in lineage for _, lineage in shipped_lineages(source))
+def ships(stage: Stage, source: DockerfileSource, path: str = "/") -> bool:
+    """Whether what `stage` leaves at container `path` ends up in an image: the stage is
+    shipped or a shipped stage's FROM, or a shipped stage copies `path` (or a folder holding
+    it, such as `COPY --from=build / /`) out of it."""
+    for _, lineage in shipped_lineages(source):
+        if stage in lineage:
+            return True
+        for placed in walk(lineage):
+            if _copies_out(placed.instruction, stage, source, path):
+                return True
+    return False
+
+
+def _copies_out(
+    instruction: Instruction, stage: Stage, source: DockerfileSource, path: str
+) -> bool:
+    origin = instruction.flag("from") if instruction.keyword in ("COPY", "ADD") else None
+    if origin is None or source.dockerfile.stage(origin) != stage:
+        return False
+    for raw in instruction.args[:-1]:
+        copied = container_path("/", raw).rstrip("/") or "/"
+        if copied == "/" or path == copied or path.startswith(copied + "/"):
+            return True
+    return False

@@ -130,6 +130,7 @@ def _in_context(
 ) -> tuple[bool, bool] | None:
     """(exists, is a folder) for a context path in every build's context, None if they differ
     or an ignore file leaves it out somewhere."""
+    relative = posixpath.normpath(relative)
     answers = set()
     for context in _contexts(source):
         ignore = project.ignore_file_for(source.path, context)

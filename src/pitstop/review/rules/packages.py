@@ -88,10 +88,12 @@ def _cleans_lists(instruction: Instruction) -> bool:
     )
 
 
-def _stage_cost(stage: Stage, source: DockerfileSource, what: str) -> tuple[str, Severity | None]:
-    """How a layer's leftovers cost: image size when the stage ships, else only the size of a
-    builder layer in the build cache (so the finding is information, not a warning)."""
-    if ships(stage, source):
+def _stage_cost(
+    stage: Stage, source: DockerfileSource, what: str, path: str
+) -> tuple[str, Severity | None]:
+    """How a layer's leftovers at `path` cost: image size when they ship, else only the size
+    of a builder layer in the build cache (so the finding is information, not a warning)."""
+    if ships(stage, source, path if path.startswith("/") else "/"):
         return f"{what} in the layer, which ships in the image", None
     return (
         f'{what} in a layer of stage "{stage.label}", which does not ship: it costs build-cache '
@@ -106,7 +108,7 @@ def check_apt_lists(source: DockerfileSource, project: Project) -> Iterator[Hit]
         if not installs or _cleans_lists(instruction):
             continue
         cost, severity = _stage_cost(
-            stage, source, "/var/lib/apt/lists (tens of MB of package index)"
+            stage, source, "/var/lib/apt/lists (tens of MB of package index)", "/var/lib/apt/lists"
         )
         yield Hit(
             command_at(source, installs[0]),
@@ -230,12 +232,28 @@ def _under_cache_mount(folder: str, instruction: Instruction) -> bool:
     return False
 
 
+def _removed_in_run(instruction: Instruction, folder: str, name: str) -> bool:
+    """Whether an `rm` in the same RUN deletes the cache `folder` (or ~/.cache holding it):
+    then it never reaches the layer."""
+    for command in commands(instruction):
+        if command.program != "rm":
+            continue
+        for word in command.operands():
+            removed = word.rstrip("*").rstrip("/")
+            if removed and (folder == removed or folder.startswith(removed + "/")):
+                return True
+            if removed.endswith(("/.cache", f"/.cache/{name}")) or removed in ("~/.cache",):
+                return True
+    return False
+
+
 def _pip_cache_off(command: SimpleCommand, instruction: Instruction, context: _Context) -> bool:
     if command.has("--no-cache-dir") or any(w.startswith("PIP_NO_CACHE_DIR=") for w in command.env):
         return True
     if context.env.get("PIP_NO_CACHE_DIR", "").lower() not in ("", "0", "false", "no", "off"):
         return True
-    return _under_cache_mount(_cache_folder(command, context, "PIP_CACHE_DIR", "pip"), instruction)
+    folder = _cache_folder(command, context, "PIP_CACHE_DIR", "pip")
+    return _under_cache_mount(folder, instruction) or _removed_in_run(instruction, folder, "pip")
 
 
 def _base_may_configure(context: _Context) -> str | None:
@@ -258,7 +276,10 @@ def check_pip_cache(source: DockerfileSource, project: Project) -> Iterator[Hit]
 
 
 def _pip_hit(source: DockerfileSource, stage: Stage, run: RunCommand, context: _Context) -> Hit:
-    cost, severity = _stage_cost(stage, source, "its download and wheel cache (~/.cache/pip)")
+    folder = _cache_folder(run.command, context, "PIP_CACHE_DIR", "pip")
+    cost, severity = _stage_cost(
+        stage, source, "its download and wheel cache (~/.cache/pip)", folder
+    )
     message = f"pip install{in_stage(stage, source)} keeps {cost}."
     base = _base_may_configure(context)
     if base is not None:
@@ -326,7 +347,10 @@ def check_tool_cache(source: DockerfileSource, project: Project) -> Iterator[Hit
                 continue
             where = "~/.cache/pypoetry" if tool == "poetry" else "~/.cache/uv"
             target = "/root/.cache/pypoetry" if tool == "poetry" else "/root/.cache/uv"
-            cost, severity = _stage_cost(stage, source, f"its cache ({where})")
+            folder = _cache_folder(
+                run.command, context, f"{tool.upper()}_CACHE_DIR", where.rsplit("/", 1)[-1]
+            )
+            cost, severity = _stage_cost(stage, source, f"its cache ({where})", folder)
             yield Hit(
                 command_at(source, run),
                 f"{tool}{in_stage(stage, source)} leaves {cost}: use "
