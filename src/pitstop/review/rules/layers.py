@@ -70,11 +70,10 @@ def _recursive_change(command: SimpleCommand) -> _Chown | None:
     if not _recursive(words):
         return None
     operands = [w for w in words if not w.startswith("-")]
-    if "--reference" not in values:
-        operands = operands[1:]  # the owner or mode comes first
     owner = None
-    if command.program == "chown" and "--reference" not in values:
-        owner = next((w for w in words if not w.startswith("-")), None)
+    if "--reference" not in values and operands:
+        setting, operands = operands[0], operands[1:]  # the owner or mode comes first
+        owner = {"chown": setting, "chgrp": f":{setting}"}.get(command.program)
     targets = tuple(p for p in operands if "$" not in p)
     return _Chown(targets, owner, values.get("--from"))
 
