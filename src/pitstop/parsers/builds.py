@@ -73,6 +73,7 @@ class BuildDeclaration:
     dockerfile_line: int | None
     name: str | None
     working_directory: str | None = None
+    run_user: str | None = None  # compose `user:`: who the service's container runs as
 
 
 # --- GitHub Actions workflows ----------------------------------------------------------
@@ -386,6 +387,7 @@ def _compose_build(name: str, service: Mapping[Any, Any], path: str) -> BuildDec
         context_line=context_line,
         dockerfile_line=line_of(build, "dockerfile") if "dockerfile" in build else None,
         name=name,
+        run_user=scalar_text(service.get("user")),
     )
 
 

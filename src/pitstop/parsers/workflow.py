@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pitstop.errors import PitstopError
+from pitstop.lines import text_lines
 from pitstop.parsers.yamlfile import key_line, line_of, load_yaml, mapping, scalar_text
 
 
@@ -27,6 +28,7 @@ class Trigger:
     paths: tuple[str, ...] = ()
     paths_ignore: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()  # activity types (`types: [opened, labeled]`); () is the default
 
     @property
     def filtered(self) -> bool:
@@ -131,6 +133,7 @@ class Workflow:
     env: Mapping[str, str] = field(default_factory=dict)
     concurrency: str | None = None
     concurrency_cancels: bool = False
+    cancel_in_progress: str | None = None  # `cancel-in-progress` as written, None if absent
     on_line: int = 1
     key_lines: Mapping[str, int] = field(default_factory=dict)
     lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
@@ -180,9 +183,10 @@ def parse_workflow(text: str, path: str) -> Workflow:
         env=_strings(document.get("env")),
         concurrency=_concurrency_group(concurrency),
         concurrency_cancels=_cancels(concurrency),
+        cancel_in_progress=scalar_text(mapping(concurrency).get("cancel-in-progress")),
         on_line=key_line(document, on_key) or 1 if on_key is not None else 1,
         key_lines=_key_lines(document),
-        lines=tuple(text.splitlines()),
+        lines=tuple(text_lines(text)),
     )
 
 
@@ -225,6 +229,7 @@ def _triggers(node: object, document: Mapping[Any, Any], key: object) -> tuple[T
                 paths=_list(filters.get("paths")),
                 paths_ignore=_list(filters.get("paths-ignore")),
                 tags=_list(filters.get("tags")),
+                types=_list(filters.get("types")),
             )
         )
     return tuple(triggers)

@@ -15,21 +15,27 @@ from pitstop.review.registry import RULES
 
 
 def findings(
-    snippet: str, code: str, root: Path, files: tuple[str, ...] = (), ignore: str | None = None
+    snippet: str,
+    code: str,
+    root: Path,
+    files: tuple[str, ...] = (),
+    name: str = "Dockerfile",
+    ignore: str | None = None,
 ) -> list[Finding]:
-    """The findings of rule `code` on `snippet` saved as `root/Dockerfile`; `files` are
+    """The findings of rule `code` on `snippet` saved as `root/<name>`; `files` are
     created (a name ending in `/` as a folder) so rules can see the build context, and
     `ignore` is the context's .dockerignore."""
-    for name in files:
-        target = root / name
-        if name.endswith("/"):
+    for created in files:
+        target = root / created
+        if created.endswith("/"):
             target.mkdir(parents=True, exist_ok=True)
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text("x\n")
-    (root / "Dockerfile").write_text(textwrap.dedent(snippet).lstrip("\n"))
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(textwrap.dedent(snippet).lstrip("\n"))
     tree = Tree(root)
-    sources, problems = read_dockerfiles(tree, ["Dockerfile"])
+    sources, problems = read_dockerfiles(tree, [name])
     assert not problems, problems
     ignore_files = (parse_ignore(ignore, ".dockerignore"),) if ignore is not None else ()
     project = Project(
@@ -41,4 +47,4 @@ def findings(
 def hits(
     snippet: str, code: str, root: Path, files: tuple[str, ...] = (), ignore: str | None = None
 ) -> list[tuple[str, int]]:
-    return [(f.rule, f.location.line) for f in findings(snippet, code, root, files, ignore)]
+    return [(f.rule, f.location.line) for f in findings(snippet, code, root, files, ignore=ignore)]

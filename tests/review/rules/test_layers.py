@@ -157,7 +157,7 @@ DELETED = [
 @pytest.mark.parametrize(("snippet", "files", "places"), DELETED)
 def test_deleted_later(snippet, files, places, tmp_path):
     ignore = files[1] if len(files) > 1 else None  # the ignore file's text
-    found = findings(snippet, "PS111", tmp_path, files[:1], ignore)
+    found = findings(snippet, "PS111", tmp_path, files[:1], ignore=ignore)
     assert [(f.location.line, f.location.column) for f in found] == places
 
 
