@@ -7,7 +7,7 @@ import pytest
 from pitstop.errors import PitstopError
 from pitstop.parsers.dockerfile import expand_args, parse_dockerfile
 
-SEED = """\
+TWO_STAGES = """\
 ARG PY=3.11
 FROM python:${PY}-slim AS builder
 WORKDIR /build
@@ -20,7 +20,7 @@ CMD ["python"]
 
 
 def test_stages_names_bases_and_lines():
-    dockerfile = parse_dockerfile(SEED, "Dockerfile")
+    dockerfile = parse_dockerfile(TWO_STAGES, "Dockerfile")
     assert [(s.name, s.base, s.line) for s in dockerfile.stages] == [
         ("builder", "python:3.11-slim", 2),
         ("runtime", "python:3.11-slim", 5),
@@ -30,7 +30,7 @@ def test_stages_names_bases_and_lines():
 
 
 def test_stage_lookup_is_case_insensitive_and_by_index():
-    dockerfile = parse_dockerfile(SEED, "Dockerfile")
+    dockerfile = parse_dockerfile(TWO_STAGES, "Dockerfile")
     assert dockerfile.stage("BUILDER") is dockerfile.stages[0]
     assert dockerfile.stage("1") is dockerfile.stages[1]
     assert dockerfile.stage("missing") is None
