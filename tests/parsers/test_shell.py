@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from pitstop.parsers.shell import apt_get, pip_install, split_commands
+from pitstop.parsers.shell import (
+    apt_get,
+    as_one_command,
+    ends_in_exec,
+    pip_install,
+    split_commands,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +55,37 @@ def test_pip_install(script, packages):
 def test_apt_get_verb():
     (command,) = split_commands("apt-get -y --no-install-recommends install curl")
     assert apt_get(command) == ("install", ("-y", "--no-install-recommends", "curl"))
+
+
+@pytest.mark.parametrize(
+    ("script", "one"),
+    [
+        ("gunicorn app:app -b 0.0.0.0:$PORT", True),
+        ("set -xe", False),
+        ("cd /srv", False),
+        ("PORT=1 gunicorn app", False),
+        ("a && b", False),
+        ("a; b", False),
+        ("a | b", False),
+        ("a > log", False),
+        ("run $(cat x)", False),
+    ],
+)
+def test_as_one_command(script, one):
+    assert (as_one_command(script) is not None) is one
+
+
+@pytest.mark.parametrize(
+    ("script", "execs"),
+    [
+        ("exec gunicorn app", True),
+        ("A=$(cat x) && B=1 && exec gunicorn app", True),
+        ("migrate\nexec gunicorn app", True),
+        ("exec gunicorn app || echo failed", False),
+        ("exec gunicorn app | tee log", False),
+        ("gunicorn app", False),
+        ("exec", False),
+    ],
+)
+def test_ends_in_exec(script, execs):
+    assert ends_in_exec(script) is execs

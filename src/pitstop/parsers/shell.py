@@ -113,3 +113,47 @@ def apt_get(command: SimpleCommand) -> tuple[str, tuple[str, ...]] | None:
     if not operands:
         return None
     return operands[0], tuple(w for w in command.words[1:] if w != operands[0])
+
+
+# Commands the shell runs itself: `exec`-ing them, or writing them in a JSON exec form,
+# does not work (there is no `set` or `cd` program to run).
+_BUILTINS = frozenset({
+    ".", ":", "[", "alias", "break", "cd", "continue", "eval", "exec", "exit", "export", "false",
+    "local", "read", "readonly", "return", "set", "shift", "source", "test", "trap", "true",
+    "ulimit", "umask", "unset", "wait",
+})  # fmt: skip
+_SHELL_SYNTAX = re.compile(r"&&|\|\||[;|&<>`\n]|\$\(")
+_SEQUENCE = frozenset({"&&", "||", ";", "&", ";;"})
+
+
+def as_one_command(script: str) -> SimpleCommand | None:
+    """`script` as a single simple command that could run without a shell (so it could be
+    written in exec form), or None: operators, `$(...)`, redirections, a leading variable
+    assignment or a shell builtin all need the shell."""
+    if _SHELL_SYNTAX.search(script):
+        return None
+    words = _tokens(script)
+    if not words or _ASSIGNMENT.match(words[0]) or words[0] in _BUILTINS or words[0] in _KEYWORDS:
+        return None
+    return SimpleCommand(tuple(words))
+
+
+def last_in_sequence(script: str) -> tuple[str, ...]:
+    """The words of the command a `;`/`&&`/`||`/newline chain runs last (empty when the
+    script ends in an operator); a pipeline stays whole (`a | b` is returned as words)."""
+    lines = _logical_lines(script)
+    last: list[str] = []
+    for token in _tokens(lines[-1]) if lines else []:
+        last = [] if token in _SEQUENCE else [*last, token]
+    return tuple(last)
+
+
+def ends_in_exec(script: str) -> bool:
+    """Whether the last command of `script` is `exec PROGRAM ...` (not in a pipeline), so
+    that program replaces the shell and receives signals itself."""
+    words = list(last_in_sequence(script))
+    while words and _ASSIGNMENT.match(words[0]):
+        words.pop(0)
+    if len(words) < 2 or words[0] != "exec" or any(w in ("|", "|&", "(", ")") for w in words):
+        return False
+    return not words[1].startswith("-") or len(words) > 2
