@@ -140,8 +140,17 @@ def _strings(value: Any) -> frozenset[str]:
 
 
 def message_digest(message: str) -> str:
-    """The short digest a label keeps of the message it judged."""
+    """The short digest a label keeps of the claim it judged: the message, and the fix's
+    description and edits when there is one (`claim_text`)."""
     return hashlib.sha256(message.encode()).hexdigest()[:10]
+
+
+def claim_text(finding: Mapping[str, Any]) -> str:
+    """What a reader judges of a finding: its message and the fix it offers."""
+    fix = finding.get("fix")
+    if not fix:
+        return str(finding["message"])
+    return str(finding["message"]) + "\n" + json.dumps(fix, sort_keys=True)
 
 
 def label_files(directory: Path = LABELS_DIR) -> list[LabelFile]:
@@ -166,7 +175,7 @@ def run_pitstop(repository: Path, python: str = sys.executable) -> Run:
     except (ValueError, KeyError):
         return Run(repository.name, done.returncode, seconds, (), {}, done.stderr.strip())
     keys = tuple(finding_key(finding) for finding in findings)
-    messages = {key: f["message"] for key, f in zip(keys, findings, strict=True)}
+    messages = {key: claim_text(f) for key, f in zip(keys, findings, strict=True)}
     severities = {key: f["severity"] for key, f in zip(keys, findings, strict=True)}
     return Run(repository.name, done.returncode, seconds, keys, messages, severities)
 
