@@ -132,7 +132,6 @@ def _split(values: list[str]) -> tuple[str, ...]:
 
 def _review(args: argparse.Namespace) -> int:
     from pitstop import api
-    from pitstop.reports import Format, render
 
     result = api.review(
         args.path,
@@ -150,7 +149,7 @@ def _review(args: argparse.Namespace) -> int:
     color = {"auto": None, "always": True, "never": False}[args.color]
     if args.output:
         color = False
-    report = render(result, Format(args.format), color=color)
+    report = api.report(result, args.format, color=color)
     _emit(report, args.output)
     return api.exit_code(result)
 
@@ -192,7 +191,7 @@ def _context(args: argparse.Namespace) -> int:
         _emit("".join(f"{path}\n" for path, _ in result.tree.files), None)
         return 0
     render = context_report.render_json if args.format == "json" else context_report.render_text
-    _emit(render(result.root, result.ignore_file, result.tree, result.unused_bytes), None)
+    _emit(render(result), None)
     return 0
 
 
@@ -238,9 +237,11 @@ def _walk_progress() -> Iterator[Callable[[int], None] | None]:
 
 
 def _rules(args: argparse.Namespace) -> int:
+    from pitstop import api
     from pitstop.reports.rules_doc import rules_markdown, rules_text
 
-    _emit(rules_markdown() if args.format == "markdown" else rules_text(), None)
+    table = api.rules()
+    _emit(rules_markdown(table) if args.format == "markdown" else rules_text(table), None)
     return 0
 
 

@@ -20,7 +20,6 @@ from pitstop.model import (
     TextEdit,
     Verdict,
 )
-from pitstop.reports import sarif
 from pitstop.review.rules.base import Rule
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
@@ -133,10 +132,9 @@ PINNED_RULES = (
 )
 
 
-@pytest.fixture(autouse=True)
-def pinned_rules(monkeypatch: pytest.MonkeyPatch) -> tuple[Rule, ...]:
-    """The SARIF report reads `PINNED_RULES` instead of the live table."""
-    monkeypatch.setattr(sarif, "RULES", PINNED_RULES)
+@pytest.fixture
+def pinned_rules() -> tuple[Rule, ...]:
+    """The rule table SARIF tests pass instead of the live one."""
     return PINNED_RULES
 
 
