@@ -58,6 +58,11 @@ def test_example_review_reports_the_seeds_findings(capsys):
         "backend/Dockerfile",
         ".github/workflows/deploy-production.yml",
         ".github/workflows/deploy-staging.yml",
+        "backend/pyproject.toml",
+        "packages/bayit-translation/pyproject.toml",
+        "packages/bayit-voice-pipeline/pyproject.toml",
+        "packages/olorin-core/pyproject.toml",
+        "packages/olorin-shared/pyproject.toml",
     ]
 
 
@@ -140,3 +145,55 @@ def test_context_command_json_and_list(tmp_path, capsys):
 def test_context_of_a_missing_folder_is_a_usage_error(capsys):
     assert main(["context", "/no/such/folder"]) == 2
     assert capsys.readouterr().err == "pitstop: error: /no/such/folder: no such directory\n"
+
+
+NOT_APPROVED_WITHOUT_BLOCKING = (
+    "FROM python:3.12-slim\n"
+    "RUN apt-get update && apt-get install -y curl\n"
+    "RUN pip install flask\n"
+    "RUN pip install requests\n"
+    "RUN apt-get install -y git\n"
+    "COPY . /app\n"
+    "CMD python app.py\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "expected"),
+    [(None, 1), ("blocking", 1), ("warning", 1), ("never", 0)],
+)
+def test_exit_code_follows_the_verdict(tmp_path, fail_on, expected):
+    """NOT APPROVED with warnings only exits 1: the exit code never contradicts the verdict."""
+    (tmp_path / "Dockerfile").write_text(NOT_APPROVED_WITHOUT_BLOCKING)
+    options = [] if fail_on is None else ["--fail-on", fail_on]
+    done = run("review", str(tmp_path), "--format", "json", *options)
+    document = json.loads(done.stdout)
+    assert document["verdict"] == "NOT APPROVED"
+    assert not [f for f in document["findings"] if f["severity"] == "blocking"]
+    assert done.returncode == expected
+
+
+def test_approved_exits_0_unless_fail_on_reaches_a_finding(tmp_path):
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12-slim@sha256:" + "a" * 64 + '\nUSER 1000\nCMD ["python"]\n'
+    )
+    done = run("review", str(tmp_path), "--format", "json")
+    document = json.loads(done.stdout)
+    assert document["verdict"] == "APPROVED"
+    assert done.returncode == 0
+    infos = [f for f in document["findings"] if f["severity"] == "info"]
+    assert run("review", str(tmp_path), "--fail-on", "info").returncode == (1 if infos else 0)
+
+
+def test_help_describes_every_option():
+    """Every option of every command says what it does (argparse prints no help otherwise)."""
+    from pitstop.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name, command in commands.items():
+        for action in command._actions:
+            assert action.help, f"pitstop {name} {action.option_strings or action.dest}"
+    review_help = commands["review"].format_help()
+    assert "comma list of codes or prefixes" in review_help
+    assert "later" not in parser.format_help()
