@@ -3,7 +3,8 @@
     score(area) = max(0, 10 - (4 * blocking + 1 * warning + 0.25 * info) / files)
 
 rounded half up to one decimal (9.25 is 9.3, as a reader rounds it), where `files` is
-how many files the area's rules examined and the counts are the area's findings after suppressions and severity overrides.
+how many files the area's rules examined and the counts are the area's findings after
+suppressions and severity overrides.
 An area no enabled rule examined has no score (it is "not reviewed", never a 10).
 
 Verdict: NOT APPROVED when a reviewed area scores below 5.0; otherwise CONDITIONALLY
