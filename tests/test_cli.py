@@ -197,3 +197,42 @@ def test_help_describes_every_option():
     review_help = commands["review"].format_help()
     assert "comma list of codes or prefixes" in review_help
     assert "later" not in parser.format_help()
+
+
+LOADED = """
+import sys
+from pitstop import cli
+code = cli.main(sys.argv[1:]) if len(sys.argv) > 1 else 0
+heavy = ("rich", "ruamel", "tomllib", "dockerfile", "hcl2", "pitstop.review", "pitstop.impact",
+         "pitstop.parsers", "pitstop.pipeline", "pitstop.config", "pitstop.reports")
+print(sorted({m for m in sys.modules for h in heavy if m == h or m.startswith(h + ".")}))
+"""
+
+
+def loaded_modules(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED, *args], capture_output=True, text=True, check=True
+    )
+    return eval(done.stdout.strip().splitlines()[-1])  # a list literal printed above
+
+
+def test_importing_cli_and_api_loads_nothing_heavy():
+    """Start-up is most of a one-file review: the engine, parsers, YAML, TOML and rich load
+    only when a command needs them (api imports per function)."""
+    code = LOADED.replace("from pitstop import cli", "from pitstop import api, cli")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_plain_review_of_one_dockerfile_loads_no_yaml_rich_or_impact(tmp_path):
+    (tmp_path / "Dockerfile").write_text(SECRET)
+    loaded = loaded_modules("review", str(tmp_path / "Dockerfile"), "--color", "never")
+    assert "pitstop.review.engine" in loaded  # the check itself works
+    assert not [m for m in loaded if m.startswith(("rich", "ruamel", "pitstop.impact"))]
+
+
+def test_affected_loads_no_review_engine(tmp_path):
+    (tmp_path / "test_a.py").write_text("def test_a():\n    pass\n")
+    loaded = loaded_modules("affected", "--root", str(tmp_path), "--changed", "test_a.py")
+    assert "pitstop.impact.engine" in loaded
+    assert not [m for m in loaded if m.startswith(("rich", "pitstop.review", "dockerfile"))]

@@ -308,7 +308,10 @@ def _add_affected(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "--base", metavar="REF", help="the working tree against merge-base(REF, HEAD)"
     )
     change.add_argument(
-        "--changed", nargs="+", metavar="PATH", help="the changed files, relative to --root"
+        "--changed",
+        nargs="*",
+        metavar="PATH",
+        help="the changed files, relative to --root (none: nothing changed)",
     )
     affected.add_argument("--root", default=".", metavar="DIR", help="project root (default: .)")
     affected.add_argument(
