@@ -50,7 +50,7 @@ def render_text(result: ContextResult) -> str:
     if result.unused_bytes is not None:
         lines.append(f"bytes no COPY or ADD can use: {format_size(result.unused_bytes)}")
     lines.append("largest folders:")
-    lines += [f"  {format_size(f.bytes):>10}  {f.files:>7} files  {f.path}" for f in result.largest]
+    lines += [f"  {format_size(f.bytes):>10}  {_files(f.files)}  {f.path}" for f in result.largest]
     if result.missed:
         lines.append("the ignore file misses:")
         lines += [
@@ -58,3 +58,8 @@ def render_text(result: ContextResult) -> str:
             for m in result.missed
         ]
     return "\n".join(lines) + "\n"
+
+
+def _files(count: int) -> str:
+    """`      1 file `, `     12 files`: a column of counts and nouns."""
+    return f"{count:>7} {'file ' if count == 1 else 'files'}"
