@@ -50,7 +50,7 @@ __all__ = ["ContextFile", "ContextSummary", "ContextTree", "FolderSize", "Miss"]
 _PROGRESS_EVERY: Final = 1000
 # (category, claimed folder or file, suggested pattern): how missed_by_ignore groups a file.
 _Claim = tuple[str, str, str]
-LARGE_FILE_BYTES: Final = 10 * 1024 * 1024
+LARGE_FILE_BYTES: Final = 10 * 1000 * 1000  # 10 MB, SI like every size pitstop prints
 
 
 # --------------------------------------------------------------------------- ignore file
