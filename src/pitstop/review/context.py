@@ -358,6 +358,8 @@ _MODELS: Final = (
     ".joblib",
 )
 _BINARY_EXTENSIONS: Final = frozenset(_ARCHIVES + _MEDIA + _MODELS)
+# Every ending _file_claim can claim below the size limit (lower case: a superset).
+_FILE_ENDINGS: Final = _BINARY_EXTENSIONS | {".pyc", ".md"}
 _PATTERN_SPECIALS: Final = frozenset("\\*?[]^")
 _GO_SPACE_ENDS: Final = " \t\n\v\f\r\x85\xa0"
 
@@ -453,8 +455,13 @@ class _Summary:
             if kept:
                 self.groups[(claim[0], claim[2])][claim[1]] += total
             return claim
-        groups = self.groups
+        groups, start, large, endings = self.groups, len(prefix), LARGE_FILE_BYTES, _FILE_ENDINGS
         for path, size in kept:
+            name = path[start:]
+            # Most files are none of _file_claim's kinds: a cheap test before the full one.
+            ending = name[name.rfind(".") :].lower()
+            if size < large and ending not in endings and not name.startswith(".coverage"):
+                continue
             found = _file_claim(path, size)
             if found is not None:
                 groups[(found[0], found[2])][found[1]] += size
