@@ -1,6 +1,8 @@
 """Time `pitstop review` against its peers, tally and hadolint, on the same Dockerfiles.
 
-Targets: the example repository (examples/monorepo) and a generated monorepo of N services
+Targets: one Dockerfile (the example's backend/Dockerfile, given as a path: `pitstop
+review FILE`, plain text, the way a pre-commit hook runs it), the example repository
+(examples/monorepo) and a generated monorepo of N services
 (default 50: a Dockerfile, a .dockerignore, app/ and pyproject.toml or requirements.txt
 each, plus one docker/build-push-action workflow per service), written at run time from a
 fixed seed into a temporary folder (or --workdir) and committed to git, since pitstop lists
@@ -477,6 +479,21 @@ def review_cases(tools: dict[str, str], target: str, root: Path, files: list[str
     return cases
 
 
+ONE_FILE = "one Dockerfile"
+
+
+def one_file_cases(tools: dict[str, str], dockerfile: Path) -> list[Case]:
+    """`pitstop review FILE` (text report) against the peers on that same file."""
+    cwd = dockerfile.parent
+    cases = [Case("pitstop", ONE_FILE, [tools["pitstop"], "review", str(dockerfile)], cwd)]
+    if "tally" in tools:
+        command = [tools["tally"], "lint", "--slow-checks", "off", str(dockerfile)]
+        cases.append(Case("tally", ONE_FILE, command, cwd))
+    if "hadolint" in tools:
+        cases.append(Case("hadolint", ONE_FILE, [tools["hadolint"], str(dockerfile)], cwd))
+    return cases
+
+
 def startup_cases(tools: dict[str, str]) -> list[Case]:
     return [
         Case("pitstop --version", "start-up", [tools["pitstop"], "--version"], REPO),
@@ -674,6 +691,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_same_files(tools, EXAMPLE, example_files, "example")
         check_same_files(tools, mono, mono_files, generated)
         cases = [
+            *one_file_cases(tools, EXAMPLE / "backend" / "Dockerfile"),
             *review_cases(tools, "example", EXAMPLE, example_files),
             *review_cases(tools, generated, mono, mono_files),
             *startup_cases(tools),
@@ -683,7 +701,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             flush=True,
         )
         measure(cases, args.runs)
-    results = checks(cases, ["example", generated])
+    results = checks(cases, [ONE_FILE, "example", generated])
     print(table(cases))
     print()
     print("\n".join(result.statement() for result in results))

@@ -58,6 +58,11 @@ def test_example_review_reports_the_seeds_findings(capsys):
         "backend/Dockerfile",
         ".github/workflows/deploy-production.yml",
         ".github/workflows/deploy-staging.yml",
+        "backend/pyproject.toml",
+        "packages/bayit-translation/pyproject.toml",
+        "packages/bayit-voice-pipeline/pyproject.toml",
+        "packages/olorin-core/pyproject.toml",
+        "packages/olorin-shared/pyproject.toml",
     ]
 
 
@@ -140,3 +145,94 @@ def test_context_command_json_and_list(tmp_path, capsys):
 def test_context_of_a_missing_folder_is_a_usage_error(capsys):
     assert main(["context", "/no/such/folder"]) == 2
     assert capsys.readouterr().err == "pitstop: error: /no/such/folder: no such directory\n"
+
+
+NOT_APPROVED_WITHOUT_BLOCKING = (
+    "FROM python:3.12-slim\n"
+    "RUN apt-get update && apt-get install -y curl\n"
+    "RUN pip install flask\n"
+    "RUN pip install requests\n"
+    "RUN apt-get install -y git\n"
+    "COPY . /app\n"
+    "CMD python app.py\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "expected"),
+    [(None, 1), ("blocking", 1), ("warning", 1), ("never", 0)],
+)
+def test_exit_code_follows_the_verdict(tmp_path, fail_on, expected):
+    """NOT APPROVED with warnings only exits 1: the exit code never contradicts the verdict."""
+    (tmp_path / "Dockerfile").write_text(NOT_APPROVED_WITHOUT_BLOCKING)
+    options = [] if fail_on is None else ["--fail-on", fail_on]
+    done = run("review", str(tmp_path), "--format", "json", *options)
+    document = json.loads(done.stdout)
+    assert document["verdict"] == "NOT APPROVED"
+    assert not [f for f in document["findings"] if f["severity"] == "blocking"]
+    assert done.returncode == expected
+
+
+def test_approved_exits_0_unless_fail_on_reaches_a_finding(tmp_path):
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12-slim@sha256:" + "a" * 64 + '\nUSER 1000\nCMD ["python"]\n'
+    )
+    done = run("review", str(tmp_path), "--format", "json")
+    document = json.loads(done.stdout)
+    assert document["verdict"] == "APPROVED"
+    assert done.returncode == 0
+    infos = [f for f in document["findings"] if f["severity"] == "info"]
+    assert run("review", str(tmp_path), "--fail-on", "info").returncode == (1 if infos else 0)
+
+
+def test_help_describes_every_option():
+    """Every option of every command says what it does (argparse prints no help otherwise)."""
+    from pitstop.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name, command in commands.items():
+        for action in command._actions:
+            assert action.help, f"pitstop {name} {action.option_strings or action.dest}"
+    review_help = commands["review"].format_help()
+    assert "comma list of codes or prefixes" in review_help
+    assert "later" not in parser.format_help()
+
+
+LOADED = """
+import sys
+from pitstop import cli
+code = cli.main(sys.argv[1:]) if len(sys.argv) > 1 else 0
+heavy = ("rich", "ruamel", "tomllib", "dockerfile", "hcl2", "pitstop.review", "pitstop.impact",
+         "pitstop.parsers", "pitstop.pipeline", "pitstop.config", "pitstop.reports")
+print(sorted({m for m in sys.modules for h in heavy if m == h or m.startswith(h + ".")}))
+"""
+
+
+def loaded_modules(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED, *args], capture_output=True, text=True, check=True
+    )
+    return eval(done.stdout.strip().splitlines()[-1])  # a list literal printed above
+
+
+def test_importing_cli_and_api_loads_nothing_heavy():
+    """Start-up is most of a one-file review: the engine, parsers, YAML, TOML and rich load
+    only when a command needs them (api imports per function)."""
+    code = LOADED.replace("from pitstop import cli", "from pitstop import api, cli")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_plain_review_of_one_dockerfile_loads_no_yaml_rich_or_impact(tmp_path):
+    (tmp_path / "Dockerfile").write_text(SECRET)
+    loaded = loaded_modules("review", str(tmp_path / "Dockerfile"), "--color", "never")
+    assert "pitstop.review.engine" in loaded  # the check itself works
+    assert not [m for m in loaded if m.startswith(("rich", "ruamel", "pitstop.impact"))]
+
+
+def test_affected_loads_no_review_engine(tmp_path):
+    (tmp_path / "test_a.py").write_text("def test_a():\n    pass\n")
+    loaded = loaded_modules("affected", "--root", str(tmp_path), "--changed", "test_a.py")
+    assert "pitstop.impact.engine" in loaded
+    assert not [m for m in loaded if m.startswith(("rich", "pitstop.review", "dockerfile"))]

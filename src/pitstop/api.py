@@ -3,6 +3,10 @@
 >>> from pitstop import api
 >>> result = api.review("examples/monorepo")
 >>> result.verdict, [f.rule for f in result.findings]
+
+Each function imports what it needs when it is called: `pitstop affected` never loads the
+review engine, and `pitstop review` never loads the import graph (start-up is most of a
+one-file review; a test checks what `import pitstop.api` loads).
 """
 
 from __future__ import annotations
@@ -12,20 +16,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pitstop.config import Config, check_codes, load_config
 from pitstop.errors import PitstopError
-from pitstop.model import ReviewResult
-from pitstop.review.engine import review_tree
-from pitstop.review.fixes import FixPlan, plan_fixes, unified_diff, write_changes
-from pitstop.review.registry import RULES, known_codes
-from pitstop.review.rules.base import Rule
+from pitstop.model import Finding, ReviewResult, Severity, Verdict
 
 if TYPE_CHECKING:
+    from pitstop.config import Config
     from pitstop.impact.audit import AuditResult
     from pitstop.impact.explain import Explanation
     from pitstop.impact.selector import Selection
     from pitstop.pipeline import PipelineResult
     from pitstop.review.context_command import ContextResult
+    from pitstop.review.fixes import FixPlan
+    from pitstop.review.rules.base import Rule
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -46,6 +48,8 @@ def review(
     if not target.exists():
         raise PitstopError("no such file or directory", path=str(path))
     root, only = (target.parent, target.name) if target.is_file() else (target, None)
+    from pitstop.review.engine import review_tree
+
     config = configure(root, config_file, select, ignore, fail_on)
     result = review_tree(root, config, only)
     return replace(result, fail_on=config.fail_on)
@@ -59,6 +63,9 @@ def configure(
     fail_on: str | None = None,
 ) -> Config:
     """The configuration for `root`, with command-line options applied and rule codes checked."""
+    from pitstop.config import check_codes, load_config
+    from pitstop.review.registry import known_codes
+
     config = load_config(root, Path(config_file) if config_file else None)
     for option, codes in (("--select", select), ("--ignore", ignore)):
         _check_cli_codes(option, codes)
@@ -72,20 +79,52 @@ def configure(
 
 def fixes(result: ReviewResult) -> FixPlan:
     """The file changes that the safe fixes of `result`'s findings make (nothing is written)."""
+    from pitstop.review.fixes import plan_fixes
+
     return plan_fixes(Path(result.root), result.findings)
+
+
+def plan_patches(result: ReviewResult) -> dict[Finding, str]:
+    """The unified diff of each blocking finding's fix, one finding at a time: what
+    `--format plan` shows under each blocking issue (computed here, rendered there)."""
+    from pitstop.review.fixes import plan_fixes, unified_diff
+
+    root = Path(result.root)
+    return {
+        finding: unified_diff(plan_fixes(root, [finding]).changes)
+        for finding in result.findings
+        if finding.severity is Severity.BLOCKING and finding.fix is not None
+    }
+
+
+def report(result: ReviewResult, fmt: str, *, color: bool | None = None) -> str:
+    """`result` as a report in the format named `fmt` (`pitstop.reports.Format` values),
+    with what the format needs computed first (the plan's patches)."""
+    from pitstop.reports import Format, render
+
+    chosen = Format(fmt)
+    patches = plan_patches(result) if chosen is Format.PLAN else None
+    table = rules() if chosen is Format.SARIF else ()
+    return render(result, chosen, color=color, patches=patches, rules=table)
 
 
 def diff(plan: FixPlan) -> str:
     """The changes of `plan` as one unified diff (`git apply` accepts it)."""
+    from pitstop.review.fixes import unified_diff
+
     return unified_diff(plan.changes)
 
 
 def apply_fixes(plan: FixPlan, root: str | Path) -> None:
     """Write the changes of `plan` under `root`, each file atomically."""
+    from pitstop.review.fixes import write_changes
+
     write_changes(Path(root), plan.changes)
 
 
 def _check_cli_codes(option: str, codes: tuple[str, ...]) -> None:
+    from pitstop.review.registry import known_codes
+
     known = known_codes()
     for code in codes:
         if not any(k.startswith(code.upper()) for k in known):
@@ -95,10 +134,16 @@ def _check_cli_codes(option: str, codes: tuple[str, ...]) -> None:
 
 
 def exit_code(result: ReviewResult) -> int:
-    """0: nothing at the fail-on level; 1: findings at or above it; 2: nothing could be reviewed."""
+    """The exit code tells the verdict's story: 1 unless the verdict is APPROVED, and also
+    when a finding reaches the fail-on level (`warning`, `info`); 0 with fail-on `never`;
+    2 when nothing could be reviewed. With the default fail-on (`blocking`) that is exactly
+    "1 unless APPROVED": a blocking finding already withholds approval."""
     if result.problems and not result.files_reviewed:
         return EXIT_USAGE
-    return EXIT_FINDINGS if result.failed else EXIT_OK
+    if result.fail_on is None:
+        return EXIT_OK
+    approved = result.verdict is Verdict.APPROVED
+    return EXIT_FINDINGS if result.failed or not approved else EXIT_OK
 
 
 def context(
@@ -184,4 +229,6 @@ def audit(
 
 def rules() -> tuple[Rule, ...]:
     """Every built-in rule, in code order."""
+    from pitstop.review.registry import RULES
+
     return RULES

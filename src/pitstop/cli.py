@@ -25,50 +25,85 @@ FAIL_ON = ("blocking", "warning", "info", "never")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="pitstop", description="A CI/CD performance engineer in a command."
+        prog="pitstop",
+        description="A CI/CD performance engineer in a command.",
+        epilog="Run `pitstop COMMAND --help` for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"pitstop {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     review = commands.add_parser(
-        "review", help="review Dockerfiles (and, later, contexts and workflows)"
+        "review",
+        help="review Dockerfiles, build contexts, dependency files and workflows",
+        description="Review a repository's Dockerfiles, ignore files, build contexts, "
+        "dependency declarations and GitHub Actions workflows: findings, area scores and "
+        "a verdict. Exit 0 when APPROVED, 1 otherwise (see --fail-on), 2 on a usage error.",
     )
     review.add_argument(
         "path", nargs="?", default=".", help="repository or Dockerfile (default: .)"
     )
-    review.add_argument("--format", "-f", choices=FORMATS, default="text", help="output format")
+    review.add_argument(
+        "--format", "-f", choices=FORMATS, default="text", help="output format (default: text)"
+    )
     review.add_argument(
         "--output", "-o", metavar="FILE", help="write the report to FILE (atomically)"
     )
     review.add_argument(
-        "--fail-on", choices=FAIL_ON, help="lowest severity that exits 1 (default: blocking)"
+        "--fail-on",
+        choices=FAIL_ON,
+        help="exit 1 also on findings of this severity or worse (default: blocking); a "
+        "verdict other than APPROVED exits 1 whatever the level, except with `never`, "
+        "which always exits 0",
     )
     review.add_argument(
         "--config",
         metavar="FILE",
-        help="configuration file (default: .pitstop.toml, pyproject.toml)",
+        help="configuration file (default: .pitstop.toml, else [tool.pitstop] in "
+        "pyproject.toml, at the reviewed root)",
     )
     review.add_argument(
-        "--select", action="append", default=[], metavar="CODE", help="run only these rules"
+        "--select",
+        action="append",
+        default=[],
+        metavar="CODE,...",
+        help="run only these rules: a comma list of codes or prefixes (PS1 = every PS1xx); "
+        "repeatable",
     )
     review.add_argument(
-        "--ignore", action="append", default=[], metavar="CODE", help="skip these rules"
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="CODE,...",
+        help="skip these rules: a comma list of codes or prefixes; repeatable",
     )
     review.add_argument(
-        "--diff", action="store_true", help="print the safe fixes as a unified diff"
+        "--diff",
+        action="store_true",
+        help="print the safe fixes as one unified diff (`git apply` takes it), no report",
     )
     review.add_argument(
         "--fix", action="store_true", help="apply the safe fixes, then report what is left"
     )
-    review.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    review.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour in the text report (default: auto, only on a terminal without NO_COLOR)",
+    )
     context = commands.add_parser("context", help="the build context as Docker would send it")
     context.add_argument("path", help="the context folder")
     context.add_argument(
-        "-f", "--file", metavar="DOCKERFILE", help="the Dockerfile (for unused bytes)"
+        "-f",
+        "--file",
+        metavar="DOCKERFILE",
+        help="the Dockerfile: picks <Dockerfile>.dockerignore if it exists, and reports the "
+        "bytes no COPY or ADD can use",
     )
     context.add_argument(
         "--list", action="store_true", help="print every included path, one a line"
     )
-    context.add_argument("--format", choices=("text", "json"), default="text")
+    context.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
     pipeline = commands.add_parser(
         "pipeline", help="a workflow's job graph, critical path and what each change saves"
     )
@@ -78,10 +113,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help='job durations: `gh run view RUN_ID --json jobs` output or {"job": seconds}',
     )
-    pipeline.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    pipeline.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="output format (default: text)",
+    )
     _add_affected(commands)
     rules = commands.add_parser("rules", help="list the rules (markdown: the rules reference)")
-    rules.add_argument("--format", choices=("text", "markdown"), default="text")
+    rules.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="text: one rule a line; markdown: docs/rules.md (default: text)",
+    )
     return parser
 
 
@@ -132,7 +177,6 @@ def _split(values: list[str]) -> tuple[str, ...]:
 
 def _review(args: argparse.Namespace) -> int:
     from pitstop import api
-    from pitstop.reports import Format, render
 
     result = api.review(
         args.path,
@@ -150,7 +194,7 @@ def _review(args: argparse.Namespace) -> int:
     color = {"auto": None, "always": True, "never": False}[args.color]
     if args.output:
         color = False
-    report = render(result, Format(args.format), color=color)
+    report = api.report(result, args.format, color=color)
     _emit(report, args.output)
     return api.exit_code(result)
 
@@ -192,7 +236,7 @@ def _context(args: argparse.Namespace) -> int:
         _emit("".join(f"{path}\n" for path, _ in result.tree.files), None)
         return 0
     render = context_report.render_json if args.format == "json" else context_report.render_text
-    _emit(render(result.root, result.ignore_file, result.tree, result.unused_bytes), None)
+    _emit(render(result), None)
     return 0
 
 
@@ -238,9 +282,11 @@ def _walk_progress() -> Iterator[Callable[[int], None] | None]:
 
 
 def _rules(args: argparse.Namespace) -> int:
+    from pitstop import api
     from pitstop.reports.rules_doc import rules_markdown, rules_text
 
-    _emit(rules_markdown() if args.format == "markdown" else rules_text(), None)
+    table = api.rules()
+    _emit(rules_markdown(table) if args.format == "markdown" else rules_text(table), None)
     return 0
 
 
@@ -262,20 +308,39 @@ def _add_affected(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "--base", metavar="REF", help="the working tree against merge-base(REF, HEAD)"
     )
     change.add_argument(
-        "--changed", nargs="+", metavar="PATH", help="the changed files, relative to --root"
+        "--changed",
+        nargs="*",
+        metavar="PATH",
+        help="the changed files, relative to --root (none: nothing changed)",
     )
     affected.add_argument("--root", default=".", metavar="DIR", help="project root (default: .)")
-    affected.add_argument("--format", choices=("text", "json", "pytest"), default="text")
+    affected.add_argument(
+        "--format",
+        choices=("text", "json", "pytest"),
+        default="text",
+        help="text, json, or pytest: the test files one a line, `.` for all, nothing for none "
+        "(default: text)",
+    )
     affected.add_argument("--explain", metavar="TEST", help="why TEST is (not) selected")
-    affected.add_argument("--no-cache", action="store_true", help="parse every file again")
+    affected.add_argument(
+        "--no-cache", action="store_true", help="parse every file again (the cache is rebuilt)"
+    )
     affected.add_argument(
         "action", nargs="?", choices=("audit",), help="audit: measure safety by mutation"
     )
     affected.set_defaults(passthrough_ok=True)  # audit: `-- PYTEST ARGS`
-    affected.add_argument("--mutants", type=int, default=50, help="(audit) mutants to try")
-    affected.add_argument("--seed", type=int, default=0, help="(audit) which mutants")
     affected.add_argument(
-        "-j", "--jobs", type=int, default=1, help="(audit) mutants tried at once, one copy each"
+        "--mutants", type=int, default=50, help="(audit) mutants to try (default: 50)"
+    )
+    affected.add_argument(
+        "--seed", type=int, default=0, help="(audit) which sample of mutants (default: 0)"
+    )
+    affected.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=1,
+        help="(audit) mutants tried at once, one copy of the project each (default: 1)",
     )
 
 

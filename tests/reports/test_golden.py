@@ -13,7 +13,7 @@ import pytest
 from pitstop.model import ReviewResult
 from pitstop.reports import Format, render, sarif
 
-from .conftest import CheckGolden
+from .conftest import PINNED_RULES, CheckGolden
 
 EXTENSIONS = {
     Format.TEXT: "txt",
@@ -34,4 +34,5 @@ def test_report_matches_golden(
     fmt: Format, result: ReviewResult, check_golden: CheckGolden, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sarif, "__version__", "0.1.0")  # a release must not change goldens
-    check_golden(f"review.{EXTENSIONS[fmt]}", render(result, fmt, color=False))
+    rendered = render(result, fmt, color=False, rules=PINNED_RULES)
+    check_golden(f"review.{EXTENSIONS[fmt]}", rendered)

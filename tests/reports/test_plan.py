@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pitstop import api
-from pitstop.reports import Format, render
+from pitstop.reports import Format
 
 DOCKERFILE = 'FROM python:3.12-slim\nUSER app\nRUN pip install flask\nCMD ["flask", "run"]\n'
 
@@ -11,7 +11,7 @@ DOCKERFILE = 'FROM python:3.12-slim\nUSER app\nRUN pip install flask\nCMD ["flas
 def test_plan_for_a_blocking_finding_with_a_fix(tmp_path):
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
     (tmp_path / ".pitstop.toml").write_text('[severity]\nPS134 = "blocking"\n')
-    plan = render(api.review(tmp_path), Format.PLAN)
+    plan = api.report(api.review(tmp_path), Format.PLAN.value)
     assert plan.startswith("# Action plan\n\n**Verdict**: CONDITIONALLY APPROVED")
     assert plan.index("## 1. PS134") < plan.index("## Other findings")
     assert "+RUN pip install --no-cache-dir flask" in plan
@@ -21,7 +21,7 @@ def test_plan_for_a_blocking_finding_with_a_fix(tmp_path):
 
 def test_plan_without_blocking_findings(tmp_path):
     (tmp_path / "Dockerfile").write_text(DOCKERFILE)
-    plan = render(api.review(tmp_path), Format.PLAN)
+    plan = api.report(api.review(tmp_path), Format.PLAN.value)
     assert "**Priority**: no blocking issue" in plan
     assert "## 1." not in plan
     assert "- **PS134** warning `Dockerfile:3`" in plan

@@ -9,11 +9,11 @@ import pitstop
 from pitstop.model import Finding, Location, ReviewResult
 from pitstop.reports import sarif
 
-from .conftest import NO_PIP_CACHE, OUTSIDE_CONTEXT, SOURCE_BEFORE_INSTALL
+from .conftest import NO_PIP_CACHE, OUTSIDE_CONTEXT, PINNED_RULES, SOURCE_BEFORE_INSTALL
 
 
 def _run(result: ReviewResult) -> Any:
-    return sarif.sarif_log(result)["runs"][0]  # type: ignore[index]
+    return sarif.sarif_log(result, PINNED_RULES)["runs"][0]  # type: ignore[index]
 
 
 def _moved(finding: Finding, line: int) -> Finding:

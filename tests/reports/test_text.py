@@ -63,7 +63,8 @@ def test_verdict_and_summary(result: ReviewResult) -> None:
     lines = text.render(result, color=False).splitlines()
     assert lines[-2:] == [
         "Verdict: NOT APPROVED",
-        "4 findings (1 blocking, 2 warnings, 1 info); 4 files reviewed; 1 input problem",
+        "4 findings (1 blocking, 2 warnings, 1 info); 3 files reviewed (2 Dockerfiles, "
+        "1 workflow); 1 input problem",
     ]
 
 
@@ -84,3 +85,24 @@ def test_no_findings(result: ReviewResult) -> None:
     rendered = text.render(clean, color=False)
     assert rendered.startswith("No findings.\n")
     assert "Verdict: APPROVED" in rendered
+
+
+def _variants(result: ReviewResult) -> list[ReviewResult]:
+    odd = dataclasses.replace(
+        NO_PIP_CACHE, message="tab\there\rcarriage\x07bell", title="[tool.poetry] ↳ wide"
+    )
+    return [
+        result,
+        dataclasses.replace(result, findings=(), problems=()),
+        dataclasses.replace(result, findings=(odd,)),
+        dataclasses.replace(
+            result,
+            scores=tuple(dataclasses.replace(s, files=12345, warning=678) for s in result.scores),
+        ),
+    ]
+
+
+def test_plain_text_is_what_rich_renders_without_color(result: ReviewResult) -> None:
+    """Plain text skips rich (start-up time); it must be the same characters."""
+    for variant in _variants(result):
+        assert text.render(variant, color=False) == text.render_rich(variant, color=False)

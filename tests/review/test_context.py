@@ -16,6 +16,7 @@ from pitstop.review.context import (
     effective_ignore_file,
     largest_folders,
     missed_by_ignore,
+    summarize,
     used_by_copy,
     walk_context,
 )
@@ -351,6 +352,24 @@ def test_literal_patterns_escape_wildcards() -> None:
     for miss in misses:
         rules = ignore(miss.suggested_pattern)
         assert [p for p in paths(tree) if rules.excludes(p)] == list(miss.paths)
+
+
+@pytest.mark.parametrize("with_ignore", [False, True])
+def test_the_walk_gathers_the_summary_computed_from_the_files(
+    tmp_path: Path, with_ignore: bool
+) -> None:
+    """The summary `pitstop context` prints comes from the walk itself; it must be what the
+    files say, for every category, with an ignore file or without."""
+    make(tmp_path, {path: b"x" * size for path, size in MESSY.files if size < 1000})
+    (tmp_path / "models").mkdir()
+    with open(tmp_path / "models" / "weights.bin", "wb") as handle:
+        handle.truncate(LARGE_FILE_BYTES)  # sparse: 10 MB on paper, nothing on disk
+    rules = ignore("dist\n**/node_modules\n!web/node_modules/left-pad\n") if with_ignore else None
+    walked = walk_context(tmp_path, rules)
+    assert walked.summary is not None
+    from_files = summarize(ContextTree(walked.files, walked.bytes))
+    assert walked.summary == from_files
+    assert from_files.missed and from_files.folders
 
 
 def test_nothing_missed_in_a_clean_context() -> None:

@@ -21,7 +21,6 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -136,6 +135,9 @@ class FactsStore:
                     encoded = scanned[digest] = encode_scan(self.scanner(data))
                 yield file, stat, digest, encoded
             return
+        # Imported here: a warm run scans in-process and need not load the pool machinery.
+        from concurrent.futures import ProcessPoolExecutor
+
         stats = dict(unknown)
         chunks = [list(stats)[i :: self.workers * 4] for i in range(self.workers * 4)]
         with ProcessPoolExecutor(self.workers) as pool:

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import enum
 import functools
-from typing import Protocol, assert_never
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol, assert_never
 
-from pitstop.model import ReviewResult
+from pitstop.model import Finding, ReviewResult
+
+if TYPE_CHECKING:
+    from pitstop.reports.sarif import RuleDescription
 
 __all__ = ["Format", "Renderer", "render", "renderer_for"]
 
@@ -33,12 +37,27 @@ class Renderer(Protocol):
     def __call__(self, result: ReviewResult, /) -> str: ...
 
 
-def render(result: ReviewResult, fmt: Format, *, color: bool | None = None) -> str:
-    """`result` as a report in `fmt`; `color` (None: auto) matters only to the text format."""
-    return renderer_for(fmt, color=color)(result)
+def render(
+    result: ReviewResult,
+    fmt: Format,
+    *,
+    color: bool | None = None,
+    patches: Mapping[Finding, str] | None = None,
+    rules: Sequence[RuleDescription] = (),
+) -> str:
+    """`result` as a report in `fmt`; `color` (None: auto) matters only to the text format,
+    `patches` (each blocking finding's diff, from `pitstop.api.plan_patches`) to the plan,
+    `rules` (the rule table, `pitstop.api.rules()`) to SARIF's rule descriptors."""
+    return renderer_for(fmt, color=color, patches=patches, rules=rules)(result)
 
 
-def renderer_for(fmt: Format, *, color: bool | None = None) -> Renderer:
+def renderer_for(
+    fmt: Format,
+    *,
+    color: bool | None = None,
+    patches: Mapping[Finding, str] | None = None,
+    rules: Sequence[RuleDescription] = (),
+) -> Renderer:
     """The renderer for `fmt`, importing its module only now."""
     match fmt:
         case Format.TEXT:
@@ -52,7 +71,7 @@ def renderer_for(fmt: Format, *, color: bool | None = None) -> Renderer:
         case Format.SARIF:
             from pitstop.reports import sarif
 
-            return sarif.render
+            return functools.partial(sarif.render, rules=rules)
         case Format.MARKDOWN:
             from pitstop.reports import markdown
 
@@ -64,6 +83,6 @@ def renderer_for(fmt: Format, *, color: bool | None = None) -> Renderer:
         case Format.PLAN:
             from pitstop.reports import plan
 
-            return plan.render
+            return functools.partial(plan.render, patches=patches)
         case _:
             assert_never(fmt)

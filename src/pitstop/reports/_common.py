@@ -52,11 +52,26 @@ def summary(result: ReviewResult) -> str:
     """One line: how many findings of each severity, files reviewed and input problems."""
     parts = [
         f"{plural(len(result.findings), 'finding')} ({severity_counts(result.findings)})",
-        f"{plural(len(result.files_reviewed), 'file')} reviewed",
+        f"{plural(len(result.files_reviewed), 'file')} reviewed{files_breakdown(result)}",
     ]
     if result.problems:
         parts.append(plural(len(result.problems), "input problem"))
     return "; ".join(parts)
+
+
+_FILE_AREAS = ((Area.DOCKERFILE, "Dockerfile"), (Area.DEPENDENCIES, "dependency file"))
+
+
+def files_breakdown(result: ReviewResult) -> str:
+    """` (3 Dockerfiles, 10 dependency files, 12 workflows, 1 compose or bake file)`: the
+    files reviewed as the score table counts them, so the two agree; empty when none."""
+    counts = [(score_of(result, area), noun) for area, noun in _FILE_AREAS]
+    counts.append((score_of(result, Area.WORKFLOWS), "workflow"))
+    parts = [plural(s.files, noun) for s, noun in counts if s is not None and s.files]
+    rest = len(result.files_reviewed) - sum(s.files for s, _ in counts if s is not None)
+    if rest > 0:
+        parts.append(plural(rest, "compose or bake file"))
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def score_of(result: ReviewResult, area: Area) -> AreaScore | None:

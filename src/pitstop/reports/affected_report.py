@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from pitstop.impact.audit import AuditResult, describe
-from pitstop.impact.explain import Explanation
-from pitstop.impact.selector import Selection
+if TYPE_CHECKING:  # the audit machinery loads only for `affected audit` (start-up time)
+    from pitstop.impact.audit import AuditResult
+    from pitstop.impact.explain import Explanation
+    from pitstop.impact.selector import Selection
 
 FORMAT_VERSION = 1
 FORMATS = ("text", "json", "pytest")
@@ -99,6 +101,8 @@ def render_audit(result: AuditResult, fmt: str) -> str:
 
 
 def render_audit_text(result: AuditResult) -> str:
+    from pitstop.impact.audit import describe
+
     killed, mutants = len(result.killed), len(result.results)
     broken = sum(r.broken for r in result.results)
     lines = [

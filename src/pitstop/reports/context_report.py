@@ -1,24 +1,28 @@
-"""`pitstop context`: the build context as Docker would send it, as text or JSON."""
+"""`pitstop context`: the build context as Docker would send it, as text or JSON.
+
+Rendering only: the walk gathered the largest folders and what the ignore file misses
+(`pitstop.review.context_command`); nothing here reads the files again.
+"""
 
 from __future__ import annotations
 
 import json
 
-from pitstop.review.context import ContextTree, largest_folders, missed_by_ignore
+from pitstop.review.context_records import ContextResult
+from pitstop.units import format_size
 
 FORMAT_VERSION = 1
 
 
-def document(
-    root: str, ignore_file: str | None, tree: ContextTree, unused: int | None
-) -> dict[str, object]:
+def document(result: ContextResult) -> dict[str, object]:
+    tree = result.tree
     return {
         "version": FORMAT_VERSION,
-        "root": root,
-        "ignore_file": ignore_file,
+        "root": result.root,
+        "ignore_file": result.ignore_file,
         "files": len(tree.files),
         "bytes": tree.bytes,
-        "largest": [{"path": p, "bytes": b, "files": n} for p, b, n in largest_folders(tree)],
+        "largest": [{"path": f.path, "bytes": f.bytes, "files": f.files} for f in result.largest],
         "missed": [
             {
                 "category": m.category,
@@ -26,39 +30,36 @@ def document(
                 "bytes": m.bytes,
                 "pattern": m.suggested_pattern,
             }
-            for m in missed_by_ignore(tree)
+            for m in result.missed
         ],
-        "unused_bytes": unused,
+        "unused_bytes": result.unused_bytes,
         "errors": [{"path": p.path, "line": p.line, "message": p.message} for p in tree.problems],
     }
 
 
-def render_json(root: str, ignore_file: str | None, tree: ContextTree, unused: int | None) -> str:
-    return json.dumps(document(root, ignore_file, tree, unused), indent=2) + "\n"
+def render_json(result: ContextResult) -> str:
+    return json.dumps(document(result), indent=2) + "\n"
 
 
-def render_text(root: str, ignore_file: str | None, tree: ContextTree, unused: int | None) -> str:
-    data = document(root, ignore_file, tree, unused)
+def render_text(result: ContextResult) -> str:
+    tree = result.tree
     lines = [
-        f"context {root or '.'}: {data['files']} files, {_size(tree.bytes)} "
-        f"(ignore file: {ignore_file or 'none'})",
+        f"context {result.root or '.'}: {len(tree.files)} files, {format_size(tree.bytes)} "
+        f"(ignore file: {result.ignore_file or 'none'})",
     ]
-    if unused is not None:
-        lines.append(f"bytes no COPY or ADD can use: {_size(unused)}")
+    if result.unused_bytes is not None:
+        lines.append(f"bytes no COPY or ADD can use: {format_size(result.unused_bytes)}")
     lines.append("largest folders:")
-    lines += [f"  {_size(b):>10}  {n:>7} files  {p}" for p, b, n in largest_folders(tree)]
-    missed = missed_by_ignore(tree)
-    if missed:
+    lines += [f"  {format_size(f.bytes):>10}  {_files(f.files)}  {f.path}" for f in result.largest]
+    if result.missed:
         lines.append("the ignore file misses:")
         lines += [
-            f"  {_size(m.bytes):>10}  {m.category}: add `{m.suggested_pattern}`" for m in missed
+            f"  {format_size(m.bytes):>10}  {m.category}: add `{m.suggested_pattern}`"
+            for m in result.missed
         ]
     return "\n".join(lines) + "\n"
 
 
-def _size(count: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if count < 1000 or unit == "GB":
-            return f"{count} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1000  # type: ignore[assignment]
-    return f"{count} B"
+def _files(count: int) -> str:
+    """`      1 file `, `     12 files`: a column of counts and nouns."""
+    return f"{count:>7} {'file ' if count == 1 else 'files'}"

@@ -1,25 +1,29 @@
-"""The action plan a reviewer writes (the shape of seed 000): blocking issues first, each
-with where it is, its patch, the commands that verify it, success criteria and how to roll
-it back; then the rest, shorter. Every figure in it comes from the review; nothing is
-estimated.
+"""The action plan a reviewer writes: blocking issues first, each with where it is, its
+patch, the commands that verify it, success criteria and how to roll it back; then the
+rest, shorter. Every figure in it comes from the review; nothing is estimated.
+
+Rendering only: the patches are planned before (`pitstop.api.plan_patches`), and passed in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Iterable, Mapping
 
 from pitstop.model import BuildInfo, Finding, ReviewResult, Severity
-from pitstop.review.fixes import plan_fixes, unified_diff
 
 _IMPORT_CHECK = 'docker run --rm pitstop-verify python -c "import {module}"'
 
 
-def render(result: ReviewResult) -> str:
+def render(result: ReviewResult, patches: Mapping[Finding, str] | None = None) -> str:
+    """The plan; `patches` holds the unified diff of each blocking finding's fix."""
+    patches = patches or {}
     blocking = [f for f in result.findings if f.severity is Severity.BLOCKING]
     others = [f for f in result.findings if f.severity is not Severity.BLOCKING]
     parts = [_summary(result, blocking)]
-    parts += [_blocking(result, number, finding) for number, finding in enumerate(blocking, 1)]
+    parts += [
+        _blocking(result, number, finding, patches.get(finding))
+        for number, finding in enumerate(blocking, 1)
+    ]
     if others:
         parts.append(_others(result, others))
     return "\n".join(parts).rstrip() + "\n"
@@ -38,7 +42,7 @@ def _summary(result: ReviewResult, blocking: list[Finding]) -> str:
     )
 
 
-def _blocking(result: ReviewResult, number: int, finding: Finding) -> str:
+def _blocking(result: ReviewResult, number: int, finding: Finding, patch: str | None) -> str:
     lines = [
         f"## {number}. {finding.rule}: {finding.title}\n",
         _where(finding),
@@ -46,7 +50,7 @@ def _blocking(result: ReviewResult, number: int, finding: Finding) -> str:
         finding.message,
         "",
     ]
-    lines += _patch(result, finding)
+    lines += _patch(finding, patch)
     lines += ["**Verify**:", "", "```bash", *_verify(result, finding), "```", ""]
     lines += ["**Success criteria**:", ""]
     lines += [f"- [ ] `pitstop review --select {finding.rule}` reports no finding at this location"]
@@ -61,21 +65,16 @@ def _where(finding: Finding) -> str:
     return "**Where**:\n\n" + "\n".join(where)
 
 
-def _patch(result: ReviewResult, finding: Finding) -> list[str]:
+def _patch(finding: Finding, patch: str | None) -> list[str]:
     if finding.fix is None:
         return [
             "**Patch**: no automatic fix; change the files above by hand as the finding says.",
             "",
         ]
-    plan = plan_fixes(Path(result.root), [finding])
-    return [
-        f"**Patch** ({finding.fix.description}; `pitstop review --fix` applies it):",
-        "",
-        "```diff",
-        unified_diff(plan.changes).rstrip("\n"),
-        "```",
-        "",
-    ]
+    head = f"**Patch** ({finding.fix.description}; `pitstop review --fix` applies it)"
+    if patch is None:
+        return [f"{head}: `pitstop review --diff` shows it.", ""]
+    return [f"{head}:", "", "```diff", patch.rstrip("\n"), "```", ""]
 
 
 def _builds_for(result: ReviewResult, finding: Finding) -> list[BuildInfo]:

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from pitstop.review.registry import RULES
+from collections.abc import Sequence
+from typing import Protocol
+
+from pitstop.reports.sarif import RuleDescription
+
+
+class DocumentedRule(RuleDescription, Protocol):
+    """A rule as the reference describes it."""
+
+    @property
+    def fixable(self) -> bool: ...  # whether it carries a safe automatic fix
+
 
 _HEADER = """# pitstop rules
 
@@ -12,9 +23,9 @@ Suppress one finding with `# pitstop: ignore[CODE]` on or above its line.
 """
 
 
-def rules_markdown() -> str:
+def rules_markdown(rules: Sequence[DocumentedRule]) -> str:
     parts = [_HEADER]
-    for rule in RULES:
+    for rule in rules:
         fix = " Has a safe automatic fix." if rule.fixable else ""
         parts.append(
             f"\n## {rule.code} {rule.name}\n\n**{rule.title}** · default severity "
@@ -23,9 +34,9 @@ def rules_markdown() -> str:
     return "".join(parts)
 
 
-def rules_text() -> str:
-    width = max(len(rule.name) for rule in RULES)
+def rules_text(rules: Sequence[DocumentedRule]) -> str:
+    width = max(len(rule.name) for rule in rules)
     return "".join(
         f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<8}  {rule.title}\n"
-        for rule in RULES
+        for rule in rules
     )

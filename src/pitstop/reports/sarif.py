@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 from urllib.parse import quote
 
 from pitstop import __version__
@@ -28,7 +28,6 @@ from pitstop.model import (
     Severity,
     TextEdit,
 )
-from pitstop.review.registry import RULES
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -42,6 +41,23 @@ _LEVELS = {Severity.BLOCKING: "error", Severity.WARNING: "warning", Severity.INF
 JSONObject = dict[str, object]
 
 
+class RuleDescription(Protocol):
+    """What the report reads of a rule in the table (`pitstop.api.rules()` gives them)."""
+
+    @property
+    def code(self) -> str: ...  # the stable code, `PS301`
+    @property
+    def name(self) -> str: ...  # the kebab-case name
+    @property
+    def title(self) -> str: ...  # one line
+    @property
+    def why(self) -> str: ...  # the paragraph on why it matters
+    @property
+    def severity(self) -> Severity: ...  # the default severity
+    @property
+    def area(self) -> Area: ...  # the scored area
+
+
 class RuleInfo(NamedTuple):
     """What a SARIF rule descriptor says, from the rule table or, failing that, a finding."""
 
@@ -53,21 +69,24 @@ class RuleInfo(NamedTuple):
     area: Area
 
 
-def render(result: ReviewResult) -> str:
-    """The SARIF log as 2-space indented JSON with a trailing newline."""
-    return json.dumps(sarif_log(result), indent=2) + "\n"
+def render(result: ReviewResult, rules: Sequence[RuleDescription] = ()) -> str:
+    """The SARIF log as 2-space indented JSON with a trailing newline; `rules` is the rule
+    table the driver describes (the CLI passes every built-in rule)."""
+    return json.dumps(sarif_log(result, rules), indent=2) + "\n"
 
 
-def sarif_log(result: ReviewResult) -> JSONObject:
+def sarif_log(result: ReviewResult, rules: Sequence[RuleDescription] = ()) -> JSONObject:
     """The SARIF log as plain dicts and lists: one run of pitstop."""
-    return {"$schema": SCHEMA, "version": SARIF_VERSION, "runs": [_run(result)]}
+    return {"$schema": SCHEMA, "version": SARIF_VERSION, "runs": [_run(result, rules)]}
 
 
-def rule_infos(findings: Iterable[Finding]) -> list[RuleInfo]:
-    """Every rule in the table, then, by code, any rule a finding names that the table lacks."""
+def rule_infos(
+    findings: Iterable[Finding], rules: Sequence[RuleDescription] = ()
+) -> list[RuleInfo]:
+    """Every rule in `rules`, then, by code, any rule a finding names that they lack."""
     infos = [
         RuleInfo(rule.code, rule.name, rule.title, rule.why, rule.severity, rule.area)
-        for rule in RULES
+        for rule in rules
     ]
     known = {info.code for info in infos}
     missing: dict[str, Finding] = {}
@@ -97,8 +116,8 @@ def fingerprints(findings: Sequence[Finding]) -> list[str]:
     return prints
 
 
-def _run(result: ReviewResult) -> JSONObject:
-    infos = rule_infos(result.findings)
+def _run(result: ReviewResult, rules: Sequence[RuleDescription]) -> JSONObject:
+    infos = rule_infos(result.findings, rules)
     index = {info.code: i for i, info in enumerate(infos)}
     prints = fingerprints(result.findings)
     return {

@@ -30,8 +30,7 @@ import itertools
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import Final, NamedTuple, cast
@@ -39,40 +38,20 @@ from typing import Final, NamedTuple, cast
 from pitstop.model import InputProblem
 from pitstop.parsers.gopath import go_clean, go_glob_regex
 from pitstop.parsers.ignore import FolderMatch, IgnoreFile
+from pitstop.review.context_records import (
+    ContextFile,
+    ContextSummary,
+    ContextTree,
+    FolderSize,
+    Miss,
+)
+
+__all__ = ["ContextFile", "ContextSummary", "ContextTree", "FolderSize", "Miss"]
 
 _PROGRESS_EVERY: Final = 1000
-LARGE_FILE_BYTES: Final = 10 * 1024 * 1024
-
-
-class ContextFile(NamedTuple):
-    """One entry Docker sends that is not a folder: path relative to the context, with `/`."""
-
-    path: str
-    size: int
-
-
-@dataclass(frozen=True)
-class ContextTree:
-    """What Docker sends for one context: files sorted by path, their total size, what could
-    not be read, and how many excluded folders were skipped without being read."""
-
-    files: tuple[ContextFile, ...]
-    bytes: int
-    problems: tuple[InputProblem, ...] = ()
-    pruned: int = 0
-
-
-@dataclass(frozen=True)
-class Miss:
-    """Files the ignore file lets through that are rarely meant for an image.
-
-    `suggested_pattern` is one ignore-file line that excludes `paths` (folders or files) with
-    Docker's semantics and nothing a rule here leaves alone (a README at the root)."""
-
-    category: str
-    paths: tuple[str, ...]
-    bytes: int
-    suggested_pattern: str
+# (category, claimed folder or file, suggested pattern): how missed_by_ignore groups a file.
+_Claim = tuple[str, str, str]
+LARGE_FILE_BYTES: Final = 10 * 1000 * 1000  # 10 MB, SI like every size pitstop prints
 
 
 # --------------------------------------------------------------------------- ignore file
@@ -133,6 +112,7 @@ class _Folder(NamedTuple):
     prefix: str  # relative path ending in "/" ("" for the root): where its files sort
     match: FolderMatch | None
     excluded: bool
+    claim: _Claim | None = None  # what an ancestor folder was claimed as (missed_by_ignore)
 
 
 _by_path = itemgetter(0)
@@ -157,6 +137,7 @@ class _Walk:
         self.problems: list[InputProblem] = []
         self.pruned = 0
         self.links: defaultdict[tuple[int, int], list[str]] = defaultdict(list)
+        self.summary = _Summary()
 
     def run(self) -> None:
         files, progress, reported = self.files, self.progress, 0
@@ -172,7 +153,8 @@ class _Walk:
             if listed is None:
                 continue
             kept = self._kept_files(item, *listed[:2])
-            subfolders = list(self._enter(item, listed[2]))
+            claim = self.summary.add_folder(item, kept)
+            subfolders = list(self._enter(item, listed[2], claim))
             if subfolders:
                 batch: list[ContextFile | _Folder] = [*kept, *subfolders]
                 batch.sort(key=_by_path)
@@ -237,7 +219,7 @@ class _Walk:
         self.bytes += total
         return kept
 
-    def _enter(self, folder: _Folder, names: list[str]) -> Iterator[_Folder]:
+    def _enter(self, folder: _Folder, names: list[str], claim: _Claim | None) -> Iterator[_Folder]:
         for name in names:
             excluded, match = False, None
             if folder.match is not None:
@@ -250,18 +232,23 @@ class _Walk:
             if excluded and not (self.ignore and self.ignore.may_reinclude_under(path)):
                 self.pruned += 1
                 continue
-            yield _Folder(path + "/", match, excluded)
+            yield _Folder(path + "/", match, excluded, claim)
 
     def _problem(self, path: str, message: str) -> None:
         self.problems.append(InputProblem(path, message))
 
     def tree(self) -> ContextTree:
         files, total = self.files, self.bytes
+        summary: ContextSummary | None = self.summary.result()
         if any(len(paths) > 1 for paths in self.links.values()):
             files = _share_hard_links(files, self.links)
             total = sum(size for _, size in files)
+            summary = None  # sizes changed after the walk: summarised from the files instead
         problems = sorted(self.problems, key=lambda p: p.path)
-        return ContextTree(tuple(files), total, tuple(problems), self.pruned)
+        tree = ContextTree(tuple(files), total, tuple(problems), self.pruned)
+        if summary is None:
+            summary = summarize(tree)
+        return ContextTree(tree.files, total, tree.problems, self.pruned, summary)
 
 
 def _share_hard_links(
@@ -302,9 +289,25 @@ def _printable(path: str) -> str:
 # --------------------------------------------------------------------------- analysis
 
 
-def largest_folders(tree: ContextTree, depth: int = 1, top: int = 10) -> list[tuple[str, int, int]]:
+def summarize(tree: ContextTree) -> ContextSummary:
+    """The summary of `tree` computed from its files (a walk gathers the same on its way)."""
+    folders = tuple(FolderSize(*row) for row in _largest_from_files(tree, 1, None))
+    return ContextSummary(folders, tuple(_missed_from_files(tree)))
+
+
+def largest_folders(
+    tree: ContextTree, depth: int = 1, top: int | None = 10
+) -> list[tuple[str, int, int]]:
     """The `top` folders holding the most bytes, cut at `depth` levels below the context root:
     (folder, bytes, files), largest first. Files at the root belong to no folder."""
+    if depth == 1 and tree.summary is not None:
+        return [tuple(row) for row in tree.summary.folders[:top]]  # type: ignore[misc]
+    return _largest_from_files(tree, depth, top)
+
+
+def _largest_from_files(
+    tree: ContextTree, depth: int, top: int | None
+) -> list[tuple[str, int, int]]:
     totals: dict[str, list[int]] = {}
     for path, size in tree.files:
         parts = path.split("/")
@@ -356,6 +359,8 @@ _MODELS: Final = (
     ".joblib",
 )
 _BINARY_EXTENSIONS: Final = frozenset(_ARCHIVES + _MEDIA + _MODELS)
+# Every ending _file_claim can claim below the size limit (lower case: a superset).
+_FILE_ENDINGS: Final = _BINARY_EXTENSIONS | {".pyc", ".md"}
 _PATTERN_SPECIALS: Final = frozenset("\\*?[]^")
 _GO_SPACE_ENDS: Final = " \t\n\v\f\r\x85\xa0"
 
@@ -368,6 +373,12 @@ def missed_by_ignore(tree: ContextTree) -> list[Miss]:
     `test` and `docs` count only at the root: deeper, such folders are often source packages.
     README files at the root are never flagged (packaging often reads them): Markdown below
     the root is matched by `*/**/*.md`, other Markdown at the root by name."""
+    if tree.summary is not None:
+        return list(tree.summary.missed)
+    return _missed_from_files(tree)
+
+
+def _missed_from_files(tree: ContextTree) -> list[Miss]:
     venvs = {path[: -len("/pyvenv.cfg")] for path, _ in tree.files if path.endswith("/pyvenv.cfg")}
     groups: defaultdict[tuple[str, str], defaultdict[str, int]] = defaultdict(
         lambda: defaultdict(int)
@@ -377,6 +388,10 @@ def missed_by_ignore(tree: ContextTree) -> list[Miss]:
         if claim is not None:
             category, claimed, pattern = claim
             groups[(category, pattern)][claimed] += size
+    return _misses(groups)
+
+
+def _misses(groups: Mapping[tuple[str, str], Mapping[str, int]]) -> list[Miss]:
     ordered = sorted(groups.items(), key=lambda item: (_CATEGORIES.index(item[0][0]), item[0][1]))
     return [
         Miss(category, tuple(sorted(claimed)), sum(claimed.values()), pattern)
@@ -391,22 +406,81 @@ def _is_root_readme(path: str) -> bool:
     return "/" not in path and path.upper().startswith("README") and path.endswith(".md")
 
 
-def _folder_claim(path: str, venvs: set[str]) -> tuple[str, str, str] | None:
+def _folder_claim(path: str, venvs: set[str]) -> _Claim | None:
     """(category, claimed folder, pattern) for the outermost rule-matching folder of `path`."""
     parts = path.split("/")
     for depth in range(1, len(parts)):
-        folder, name = "/".join(parts[:depth]), parts[depth - 1]
-        if folder in venvs and name not in (".venv", "venv"):
-            return VIRTUALENVS, folder, _literal_pattern(folder)
-        for rule in _FOLDER_RULES:
-            if name in rule.names and not (rule.top_level_only and depth > 1):
-                return rule.category, folder, name if depth == 1 else f"**/{name}"
-        if name.endswith(".egg-info"):
-            return BUILD_OUTPUTS, folder, "**/*.egg-info"
+        folder = "/".join(parts[:depth])
+        claim = _claim_of_folder(folder, parts[depth - 1], depth, folder in venvs)
+        if claim is not None:
+            return claim
     return None
 
 
-def _file_claim(path: str, size: int) -> tuple[str, str, str] | None:
+def _claim_of_folder(folder: str, name: str, depth: int, is_venv: bool) -> _Claim | None:
+    """The rule that claims `folder` itself (its last component `name`, `depth` levels
+    below the root; `is_venv`: it holds a `pyvenv.cfg` that is sent), if any."""
+    if is_venv and name not in (".venv", "venv"):
+        return VIRTUALENVS, folder, _literal_pattern(folder)
+    for rule in _FOLDER_RULES:
+        if name in rule.names and not (rule.top_level_only and depth > 1):
+            return rule.category, folder, name if depth == 1 else f"**/{name}"
+    if name.endswith(".egg-info"):
+        return BUILD_OUTPUTS, folder, "**/*.egg-info"
+    return None
+
+
+class _Summary:
+    """The context summary, gathered one folder listing at a time during the walk: a folder
+    a rule claims adds its bytes in one step, and only files no folder rule claims are
+    looked at one by one. Gives what `summarize` computes from the files afterwards."""
+
+    def __init__(self) -> None:
+        self.folders: dict[str, list[int]] = {}
+        self.groups: defaultdict[tuple[str, str], defaultdict[str, int]] = defaultdict(
+            lambda: defaultdict(int)
+        )
+
+    def add_folder(self, folder: _Folder, kept: list[ContextFile]) -> _Claim | None:
+        """Count the files sent from `folder`; the claim its subfolders inherit."""
+        prefix, claim = folder.prefix, folder.claim
+        total = sum(size for _, size in kept)
+        if prefix:
+            if claim is None:
+                claim = self._own_claim(prefix[:-1], kept)
+            if kept:
+                entry = self.folders.setdefault(prefix[: prefix.index("/")], [0, 0])
+                entry[0] += total
+                entry[1] += len(kept)
+        if claim is not None:
+            if kept:
+                self.groups[(claim[0], claim[2])][claim[1]] += total
+            return claim
+        groups, start, large, endings = self.groups, len(prefix), LARGE_FILE_BYTES, _FILE_ENDINGS
+        for path, size in kept:
+            name = path[start:]
+            # Most files are none of _file_claim's kinds: a cheap test before the full one.
+            ending = name[name.rfind(".") :].lower()
+            if size < large and ending not in endings and not name.startswith(".coverage"):
+                continue
+            found = _file_claim(path, size)
+            if found is not None:
+                groups[(found[0], found[2])][found[1]] += size
+        return None
+
+    @staticmethod
+    def _own_claim(folder: str, kept: list[ContextFile]) -> _Claim | None:
+        name = folder.rsplit("/", 1)[-1]
+        is_venv = any(path.endswith("/pyvenv.cfg") for path, _ in kept)
+        return _claim_of_folder(folder, name, folder.count("/") + 1, is_venv)
+
+    def result(self) -> ContextSummary:
+        ranked = sorted(self.folders.items(), key=lambda item: (-item[1][0], item[0]))
+        folders = tuple(FolderSize(folder, size, count) for folder, (size, count) in ranked)
+        return ContextSummary(folders, tuple(_misses(self.groups)))
+
+
+def _file_claim(path: str, size: int) -> _Claim | None:
     name = path.rsplit("/", 1)[-1]
     if name.endswith(".pyc"):
         return CACHES, path, "**/*.pyc"

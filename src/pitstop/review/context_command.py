@@ -4,21 +4,23 @@ which of its bytes the Dockerfile's COPY and ADD instructions can use."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from pitstop.errors import PitstopError
 from pitstop.parsers.dockerfile import parse_dockerfile
 from pitstop.parsers.ignore import parse_ignore
-from pitstop.review.context import ContextTree, effective_ignore_file, used_by_copy, walk_context
+from pitstop.review.context import (
+    ContextTree,
+    effective_ignore_file,
+    largest_folders,
+    missed_by_ignore,
+    used_by_copy,
+    walk_context,
+)
+from pitstop.review.context_records import ContextResult, FolderSize
 
-
-@dataclass(frozen=True)
-class ContextResult:
-    root: str
-    ignore_file: str | None
-    tree: ContextTree
-    unused_bytes: int | None
+__all__ = ["ContextResult", "measure_context"]
+LARGEST_FOLDERS = 10  # how many folders the report lists
 
 
 def measure_context(
@@ -35,7 +37,9 @@ def measure_context(
     unused = None
     if dockerfile is not None:
         unused = tree.bytes - _used_bytes(tree, dockerfile)
-    return ContextResult(str(root), ignore_path, tree, unused)
+    largest = tuple(FolderSize(*row) for row in largest_folders(tree, top=LARGEST_FOLDERS))
+    missed = tuple(missed_by_ignore(tree))
+    return ContextResult(str(root), ignore_path, tree, unused, largest, missed)
 
 
 def _relative(root: Path, dockerfile: Path) -> str:

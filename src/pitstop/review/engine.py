@@ -14,7 +14,7 @@ from pitstop.review.load import load_project
 from pitstop.review.project import Build, Project
 from pitstop.review.registry import RULES
 from pitstop.review.rules.base import Hit, Rule
-from pitstop.review.scoring import score_areas, verdict
+from pitstop.review.scoring import reviewed_files, score_areas, verdict
 
 _SUPPRESSION = re.compile(r"#\s*pitstop:\s*ignore(?:\[(?P<codes>[A-Za-z0-9_,\s]+)\])?")
 
@@ -24,19 +24,14 @@ def review_tree(root: Path, config: Config, only: str | None = None) -> ReviewRe
     loaded = load_project(root, config, only)
     project = loaded.project
     findings = run_rules(project, config, RULES)
-    scores = score_areas(findings, project, [r for r in RULES if config.enabled(r.code)])
+    enabled = [r for r in RULES if config.enabled(r.code)]
+    scores = score_areas(findings, project, enabled)
     return ReviewResult(
         root=str(root),
         findings=tuple(findings),
         scores=scores,
         verdict=verdict(findings, scores),
-        files_reviewed=tuple(
-            dict.fromkeys(
-                [s.path for s in project.dockerfiles]
-                + list(project.build_files)
-                + [w.path for w in project.workflows]
-            )
-        ),
+        files_reviewed=reviewed_files(project, {r.area for r in enabled}),
         problems=tuple(loaded.problems),
         builds=tuple(
             BuildInfo(s.path, b.context, b.target, b.declared_at)

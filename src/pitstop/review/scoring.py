@@ -2,8 +2,9 @@
 
     score(area) = max(0, 10 - (4 * blocking + 1 * warning + 0.25 * info) / files)
 
-rounded to one decimal, where `files` is how many files the area's rules examined
-and the counts are the area's findings after suppressions and severity overrides.
+rounded half up to one decimal (9.25 is 9.3, as a reader rounds it), where `files` is
+how many files the area's rules examined and the counts are the area's findings after
+suppressions and severity overrides.
 An area no enabled rule examined has no score (it is "not reviewed", never a 10).
 
 Verdict: NOT APPROVED when a reviewed area scores below 5.0; otherwise CONDITIONALLY
@@ -12,13 +13,18 @@ APPROVED while any blocking finding remains; otherwise APPROVED.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 
 from pitstop.model import Area, AreaScore, Finding, Severity, Verdict
 from pitstop.review.project import Project
 from pitstop.review.rules.base import Rule
 
-WEIGHTS = {Severity.BLOCKING: 4.0, Severity.WARNING: 1.0, Severity.INFO: 0.25}
+WEIGHTS = {
+    Severity.BLOCKING: Decimal(4),
+    Severity.WARNING: Decimal(1),
+    Severity.INFO: Decimal("0.25"),
+}
 PASSING_SCORE = 5.0
 
 
@@ -37,9 +43,30 @@ def files_examined(area: Area, project: Project) -> int:
     return 0
 
 
-def area_score(files: int, counts: dict[Severity, int]) -> float:
-    penalty = sum(WEIGHTS[severity] * count for severity, count in counts.items())
-    return round(max(0.0, 10.0 - penalty / files), 1)
+def reviewed_files(project: Project, areas: Iterable[Area]) -> tuple[str, ...]:
+    """The files the rules of `areas` read, each once: the "files reviewed" of the summary.
+    Dockerfiles, dependency files and workflows are the `files` of the dockerfile,
+    dependencies and workflows rows; compose and bake files count when context rules run
+    (they declare the builds those rules judge)."""
+    chosen = set(areas)
+    paths: list[str] = []
+    if chosen & {Area.DOCKERFILE, Area.SECURITY, Area.CONTEXT}:
+        paths += [s.path for s in project.dockerfiles]
+    if Area.CONTEXT in chosen:
+        paths += project.build_files
+    if Area.DEPENDENCIES in chosen:
+        paths += [d.path for d in project.dependency_files]
+    if chosen & {Area.WORKFLOWS, Area.SECURITY}:
+        paths += [w.path for w in project.workflows]
+    return tuple(dict.fromkeys(paths))
+
+
+def area_score(files: int, counts: Mapping[Severity, int]) -> float:
+    """The formula in decimal arithmetic: float's `round(9.25, 1)` gives 9.2 (9.25 is stored
+    as 9.2499... and ties go to even), where a reader recomputing it expects 9.3."""
+    penalty = sum((WEIGHTS[severity] * count for severity, count in counts.items()), Decimal(0))
+    exact = max(Decimal(0), Decimal(10) - penalty / files)
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def score_areas(

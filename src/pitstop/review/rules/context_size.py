@@ -28,6 +28,7 @@ from pitstop.review.context import (
 from pitstop.review.project import Build, DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.context import context_label
+from pitstop.units import format_size
 
 # A miss is worth a finding when it is at least this large, or this share of the context.
 MIN_SAVING_BYTES = 1_000_000
@@ -71,8 +72,8 @@ def measured_contexts(project: Project) -> Iterator[MeasuredContext]:
 
 
 def megabytes(count: int) -> str:
-    """A size for people: MB (10^6 bytes) from 1 MB up, kB below."""
-    return f"{count / 1e6:.1f} MB" if count >= 1_000_000 else f"{count / 1e3:.1f} kB"
+    """A size for people, in the one style every report uses (pitstop.units)."""
+    return format_size(count)
 
 
 def check_budget(project: Project) -> Iterator[Hit]:
