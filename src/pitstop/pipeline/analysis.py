@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pitstop.parsers.shell import SimpleCommand, split_commands
+from pitstop.parsers.shell import SimpleCommand
 from pitstop.parsers.workflow import Job, Step, Workflow
 
 
@@ -82,8 +82,7 @@ _EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
 def _commands(job: Job) -> Iterator[SimpleCommand]:
     for step in job.steps:
-        if step.run:
-            yield from split_commands(step.run)
+        yield from step.commands
 
 
 def _words(command: SimpleCommand, count: int) -> tuple[str, ...]:
@@ -144,7 +143,7 @@ def _step_only_retags(step: Step) -> tuple[bool, bool]:
     """(whether the step does nothing but set up, pull or re-tag, whether it re-tags)."""
     if step.uses:
         return step.action in _SETUP_ACTIONS | _RETAG_ACTIONS, step.action in _RETAG_ACTIONS
-    commands = split_commands(step.run or "")
+    commands = step.commands
     retags = any(_is_retag(c) for c in commands)
     return all(_is_retag(c) or _is_retag_helper(c) for c in commands), retags
 
@@ -311,8 +310,7 @@ def _is_barrier(job: Job) -> bool:
     if job.uses:
         return True
     return all(
-        step.uses is None and all(_is_harmless(c) for c in split_commands(step.run or ""))
-        for step in job.steps
+        step.uses is None and all(_is_harmless(c) for c in step.commands) for step in job.steps
     )
 
 
