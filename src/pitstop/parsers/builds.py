@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pitstop.errors import PitstopError
-from pitstop.parsers.shell import Dialect, SimpleCommand, split_commands
+from pitstop.parsers.shell import Dialect, SimpleCommand, shell_dialect, split_commands
 from pitstop.parsers.workflow import Step, Workflow
 from pitstop.parsers.yamlfile import line_of, load_yaml, mapping, scalar_text
 
@@ -191,33 +191,36 @@ _VALUE_OPTIONS = frozenset({
 
 
 def step_docker_builds(step: Step) -> list[tuple[int, DockerBuildCommand]]:
-    """The `docker build` commands of a `run:` step, read in the language of its shell,
-    with the 0-based script line each starts on."""
+    """The `docker build` commands of a `run:` step, with the 0-based script line each
+    starts on; none unless the step's shell is POSIX.
+
+    pitstop does not model how PowerShell and cmd expand arguments (a variable holding an
+    array passes several, `@splat`, `%VAR%`), so it says nothing about builds in those
+    shells rather than guess their context and Dockerfile.
+    """
+    if shell_dialect(step.shell) is not Dialect.POSIX:
+        return []
     return _docker_builds(step.commands)
 
 
-def docker_build_commands(
-    script: str, dialect: Dialect = Dialect.POSIX
-) -> list[tuple[int, DockerBuildCommand]]:
-    """Each `docker build`, `docker buildx build` or `docker image build` in a script,
+def docker_build_commands(script: str) -> list[tuple[int, DockerBuildCommand]]:
+    """Each `docker build`, `docker buildx build` or `docker image build` in a POSIX script,
     with the 0-based index of the script line its (continued) command line starts on."""
-    return _docker_builds(split_commands(script, dialect))
+    return _docker_builds(split_commands(script))
 
 
 def _docker_builds(commands: Iterable[SimpleCommand]) -> list[tuple[int, DockerBuildCommand]]:
-    """Builds whose words are certain: a command in a shell language pitstop reads only
-    partly (PowerShell, cmd) is left out when any of its words may stand for others."""
     found = []
     for command in commands:
         arguments = _build_arguments(command)
-        if arguments is not None and command.certain:
+        if arguments is not None:
             found.append((command.line, _parse_build_options(arguments)))
     return found
 
 
 def _build_arguments(command: SimpleCommand) -> list[str] | None:
     """The arguments after `docker build` (or an alias), or None for any other command."""
-    if command.program.rsplit("\\", 1)[-1].lower().removesuffix(".exe") != "docker":
+    if command.program != "docker":
         return None
     rest = list(command.words[1:])
     for subcommand in _BUILD_SUBCOMMANDS:

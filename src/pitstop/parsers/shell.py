@@ -10,10 +10,11 @@ that only prefix a command (`VAR=value`, `sudo`, `then`...), and keeps the words
 command in order, with the script line each command starts on.
 
 GitHub Actions `run:` steps are not all POSIX: `shell: pwsh`/`powershell` (the default on
-Windows runners) and `shell: cmd` are other languages. Those are read conservatively (see
-`Dialect`): their commands are split where the language certainly splits them, and a
-command holding anything pitstop does not model (variables, sub-expressions, splatting,
-redirections) is marked `certain=False`, so no rule reads its arguments as fact.
+Windows runners) and `shell: cmd` are other languages, with their own continuation
+character (a backtick, a caret) and comments. Their scripts are split into commands by
+those rules and by quotes and separators only: how they expand arguments (variables that
+hold arrays, splatting, `%VAR%`) is not modelled, so a caller that needs exact arguments
+reads POSIX scripts only (see `Dialect`).
 """
 
 from __future__ import annotations
@@ -68,15 +69,12 @@ def shell_dialect(shell: str | None) -> Dialect:
 class SimpleCommand:
     """One command of a script: `words[0]` is the program (prefixes removed).
 
-    `line` is the 0-based script line the command starts on. `certain` is False when the
-    script's dialect may give the command other words than these (a PowerShell variable
-    that expands to several arguments, a cmd `%VAR%`): read its program, not its arguments.
+    `line` is the 0-based script line the command starts on.
     """
 
     words: tuple[str, ...]
     env: tuple[str, ...] = ()
     line: int = 0
-    certain: bool = True
 
     @property
     def program(self) -> str:
@@ -113,7 +111,6 @@ class _Token:
     text: str
     line: int
     kind: str  # "word", "operator" or "redirection"
-    certain: bool = True
 
 
 class _PosixScanner:
@@ -274,27 +271,29 @@ class _Language:
     continuation: str  # the character that, last on a line, continues it
     separators: re.Pattern[str]  # what splits one line into commands
     comment: re.Pattern[str]  # a whole-line comment
-    uncertain: re.Pattern[str]  # a word holding this may stand for other words
+    line_comment: bool  # whether `#` where a word starts comments out the rest of the line
+    quotes: str  # the quote characters (a separator inside quotes does not split)
+    block_comment: re.Pattern[str] | None = None
 
 
 _POWERSHELL = _Language(
     continuation="`",
     separators=re.compile(r"&&|\|\||;|\|"),
     comment=re.compile(r"^\s*#"),
-    uncertain=re.compile(r"[$@(){}\[\]<>`,]|^--%$|^&$"),
+    line_comment=True,
+    quotes="'\"",
+    block_comment=re.compile(r"<#.*?#>", re.DOTALL),
 )
-"""PowerShell: `#` comments, `;`/`|`/`&&`/`||` between commands; variables (`$x`, which may
-be an array passed as several arguments), `@splat`, `$(...)`, script blocks, redirections,
-commas (arrays) and the stop-parsing token make a command uncertain."""
+"""PowerShell: `#` and `<# ... #>` comments, `;`/`|`/`&&`/`||` between commands."""
 
 _CMD = _Language(
     continuation="^",
     separators=re.compile(r"&&|\|\||&|\|"),
     comment=re.compile(r"^\s*(@?rem(\s|$)|::)", re.IGNORECASE),
-    uncertain=re.compile(r"[%!^<>()]"),
+    line_comment=False,
+    quotes='"',
 )
-"""cmd.exe: `rem`/`::` comments, `&`/`&&`/`||`/`|` between commands; `%VAR%`, `!VAR!`,
-carets, redirections and parentheses make a command uncertain."""
+"""cmd.exe: `rem`/`::` comment lines, `&`/`&&`/`||`/`|` between commands, `"` quotes only."""
 
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
@@ -303,6 +302,8 @@ def _conservative_tokens(script: str, language: _Language) -> list[_Token]:
     """Words and separators of a PowerShell or cmd script, each line continued where it
     ends in the continuation character; quotes keep a separator inside them whole."""
     tokens: list[_Token] = []
+    if language.block_comment is not None:  # blanked, keeping the lines they span
+        script = language.block_comment.sub(lambda m: "\n" * m.group(0).count("\n"), script)
     for start, line in _continued_lines(script, language.continuation):
         if not language.comment.match(line):
             tokens += _line_tokens(line, start, language)
@@ -329,20 +330,18 @@ def _continued_lines(script: str, continuation: str) -> list[tuple[int, str]]:
 
 
 def _line_tokens(line: str, index: int, language: _Language) -> list[_Token]:
-    """The words and separators of one (continued) line. A word's `certain` is False when
-    its unquoted or double-quoted text holds something `language.uncertain` names."""
+    """The words and separators of one (continued) line."""
     tokens: list[_Token] = []
     word: list[str] = []
-    raw: list[str] = []  # the word's text outside single quotes, to judge its certainty
+    quoted = False
     position = 0
 
     def end_word() -> None:
-        if word or raw:
-            checked = _EXPRESSION.sub("", "".join(raw))
-            certain = not language.uncertain.search(checked)
-            tokens.append(_Token("".join(word), index, "word", certain))
+        nonlocal quoted
+        if word or quoted:
+            tokens.append(_Token("".join(word), index, "word"))
         word.clear()
-        raw.clear()
+        quoted = False
 
     while position < len(line):
         rest = line[position:]
@@ -358,17 +357,16 @@ def _line_tokens(line: str, index: int, language: _Language) -> list[_Token]:
             end_word()
             tokens.append(_Token(separator.group(0), index, "operator"))
             position += separator.end()
-        elif rest[0] == "#" and not word and language is _POWERSHELL:
+        elif rest[0] == "#" and not word and language.line_comment:
             break
-        elif rest[0] in "'\"" and not (rest[0] == "'" and language is _CMD):
+        elif rest[0] in language.quotes:
             close = line.find(rest[0], position + 1)
             close = len(line) if close < 0 else close
             word.append(line[position + 1 : close])
-            raw.append("" if rest[0] == "'" else line[position + 1 : close] + "\x00")
+            quoted = True
             position = close + 1
         else:
             word.append(rest[0])
-            raw.append(rest[0])
             position += 1
     end_word()
     return tokens
@@ -412,8 +410,7 @@ def _flush(tokens: list[_Token], commands: list[SimpleCommand]) -> None:
         ):
             dropped += 1
     if dropped < len(words):
-        certain = all(t.certain for t in tokens)
-        commands.append(SimpleCommand(tuple(words[dropped:]), tuple(env), tokens[0].line, certain))
+        commands.append(SimpleCommand(tuple(words[dropped:]), tuple(env), tokens[0].line))
 
 
 def pip_install(command: SimpleCommand) -> tuple[str, ...] | None:

@@ -233,7 +233,7 @@ def _text(job: Job) -> str:
 def redundant_jobs(workflow: Workflow) -> list[Change]:
     """Jobs that only pull, re-tag and push an image a job they need built in this run.
 
-    Such a job (seed 002's `tag-production-images`) spends a runner start, a pull and a push
+    Such a job (a `tag-production-images` job, say) spends a runner start, a pull and a push
     on what the build can do with one more tag, or a registry can do with a manifest copy.
     A job that builds, tests or runs anything else is never proposed."""
     changes = []
