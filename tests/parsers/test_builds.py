@@ -417,6 +417,18 @@ PWSH_BUILD = """\
         ),
         (
             PWSH_BUILD.replace("  shell: SHELL\n", ""),
+            "",
+            "",
+            "{group: big-runners, labels: [windows-latest]}",
+        ),
+        (
+            PWSH_BUILD.replace("  shell: SHELL\n", ""),
+            "strategy:\n  matrix:\n    include:\n      - os: windows-latest\n",
+            "",
+            "${{ matrix.os }}",
+        ),
+        (
+            PWSH_BUILD.replace("  shell: SHELL\n", ""),
             "defaults:\n  run:\n    shell: pwsh\n",
             "",
             "ubuntu-latest",

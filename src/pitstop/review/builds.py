@@ -72,15 +72,12 @@ def declared_builds(
     files: Iterable[str], read: Callable[[str], str], workflows: Iterable[Workflow] = ()
 ) -> tuple[list[DeclaredBuild], list[InputProblem], list[str]]:
     """Every build declared in `workflows` and in the compose and bake files among `files`,
-    the files that could not be read, and the files that declare builds."""
+    the compose and bake files that could not be read, and those that were."""
     builds: list[DeclaredBuild] = []
     problems: list[InputProblem] = []
     read_files: list[str] = []
     for workflow in workflows:
-        declarations = workflow_builds(workflow)
-        if declarations:
-            read_files.append(workflow.path)
-        builds += [resolve(d) for d in declarations]
+        builds += [resolve(d) for d in workflow_builds(workflow)]
     for path in files:
         parser = build_file_parser(path)
         if parser is None:
