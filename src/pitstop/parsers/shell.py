@@ -19,6 +19,7 @@ reads POSIX scripts only (see `Dialect`).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -30,8 +31,14 @@ _KEYWORDS = frozenset(
 _WRAPPERS = frozenset({"sudo", "env", "time", "nice", "nohup", "exec", "command", "xargs"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _OPERATOR_CHARS = frozenset(";&|()<>")
-_OPERATORS = ("&&", "||", ";;", "|&", "&>>", "&>", ";", "|", "&", "(", ")")
-_REDIRECTIONS = ("<<<", "<<-", "<<", ">>", ">&", ">|", "<&", "<>", ">", "<")
+_PLAIN = re.compile(r"[^\s\\'\"`$#;&|()<>]+")
+"""Characters that only ever add to the word being read."""
+_BLANKS = re.compile(r"[ \t\r]+")
+_REDIRECTIONS = frozenset({"<<<", "<<-", "<<", ">>", ">&", ">|", "<&", "<>", ">", "<", "&>>", "&>"})
+_OPERATOR = re.compile("|".join(re.escape(o) for o in sorted(
+    {*_REDIRECTIONS, "&&", "||", ";;", "|&", ";", "|", "&", "(", ")"}, key=len, reverse=True
+)))  # fmt: skip
+"""An operator or a redirection, the longest that matches (`&&` before `&`)."""
 
 
 class Dialect(Enum):
@@ -130,6 +137,7 @@ class _PosixScanner:
         self.quoted = False
         self.heredocs: list[tuple[str, bool]] = []  # (delimiter, strip leading tabs)
         self.expect_delimiter: bool | None = None  # `<<-` seen: True; `<<`: False
+        self._lines: tuple[dict[str, list[int]], dict[str, list[int]]] | None = None
 
     def tokens(self) -> list[_Token]:
         while self.at < len(self.text):
@@ -138,8 +146,12 @@ class _PosixScanner:
         return self.out
 
     def _step(self, char: str) -> None:
-        rest = self.text[self.at :]
-        if rest.startswith("\\\n"):
+        plain = _PLAIN.match(self.text, self.at)
+        if plain:  # most of a script: read a run of ordinary characters at once
+            self._start_word()
+            self.word.append(plain.group(0))
+            self.at = plain.end()
+        elif self._at("\\\n"):
             self._advance(2)  # a continuation: the two characters vanish
         elif char == "\n":
             self._end_word()
@@ -148,14 +160,17 @@ class _PosixScanner:
             self._skip_heredocs()
         elif char in " \t\r":
             self._end_word()
-            self._advance(1)
+            self.at = _BLANKS.match(self.text, self.at).end()  # type: ignore[union-attr]
         elif char == "#" and not self.word and not self.quoted:
             end = self.text.find("\n", self.at)
             self.at = len(self.text) if end < 0 else end
         elif char in _OPERATOR_CHARS:
-            self._operator(rest)
+            self._operator()
         else:
-            self._word_part(char, rest)
+            self._word_part(char)
+
+    def _at(self, *prefixes: str) -> bool:
+        return any(self.text.startswith(prefix, self.at) for prefix in prefixes)
 
     def _advance(self, count: int) -> str:
         taken = self.text[self.at : self.at + count]
@@ -167,7 +182,7 @@ class _PosixScanner:
         if not self.word and not self.quoted:
             self.word_line = self.line
 
-    def _word_part(self, char: str, rest: str) -> None:
+    def _word_part(self, char: str) -> None:
         self._start_word()
         if char == "\\":
             self.word.append(self._advance(2)[1:])
@@ -177,10 +192,11 @@ class _PosixScanner:
         elif char == '"':
             self.quoted = True
             self.word.append(_unescape_double(_inside(self._double_quoted(), '"')))
-        elif rest.startswith("${{"):
+        elif self._at("${{"):
             self.word.append(self._until("}}", 3))
-        elif rest.startswith(("$(", "${")):
-            self.word.append(self._balanced(rest[1], ")" if rest[1] == "(" else "}", 1))
+        elif self._at("$(", "${"):
+            opening = self.text[self.at + 1]
+            self.word.append(self._balanced(opening, ")" if opening == "(" else "}", 1))
         elif char == "`":
             self.word.append(self._until("`", 1))
         else:
@@ -221,11 +237,10 @@ class _PosixScanner:
             self.out.append(_Token(text, self.word_line, "word"))
         self.word, self.quoted = [], False
 
-    def _operator(self, rest: str) -> None:
-        redirection = next((r for r in _REDIRECTIONS if rest.startswith(r)), None)
-        if redirection is None and rest.startswith(("&>>", "&>")):
-            redirection = "&>>" if rest.startswith("&>>") else "&>"
-        if redirection is not None:
+    def _operator(self) -> None:
+        operator = _OPERATOR.match(self.text, self.at).group(0)  # type: ignore[union-attr]
+        if operator in _REDIRECTIONS:
+            redirection = operator
             if self.word and not self.quoted and "".join(self.word).isdigit():
                 self.word = []  # `2>`: the number names a file descriptor, not a word
             self._end_word()
@@ -234,19 +249,35 @@ class _PosixScanner:
             self.out.append(_Token(self._advance(len(redirection)), self.line, "redirection"))
             return
         self._end_word()
-        operator = next(o for o in _OPERATORS if rest.startswith(o))
         self.out.append(_Token(self._advance(len(operator)), self.line, "operator"))
 
     def _skip_heredocs(self) -> None:
         """Skip the bodies of the here-documents started on the line just ended, when their
         delimiter line is there (a body without one is read as script, as it was written)."""
         for delimiter, strip_tabs in self.heredocs:
-            lines = self.text[self.at :].split("\n")
-            for count, line in enumerate(lines):
-                if (line.lstrip("\t") if strip_tabs else line) == delimiter:
-                    self._advance(len("\n".join(lines[: count + 1])) + 1)
-                    break
+            end = self._line_end(delimiter, strip_tabs)
+            if end is not None:
+                self._advance(min(end + 1, len(self.text)) - self.at)
         self.heredocs = []
+
+    def _line_end(self, text: str, strip_tabs: bool) -> int | None:
+        """Where the first line from here that reads `text` ends (its newline), else None.
+
+        Lines are indexed once per script, so many here-documents cost no more than one.
+        """
+        if self._lines is None:
+            self._lines = ({}, {})
+            start = 0
+            for line in self.text.split("\n"):
+                self._lines[0].setdefault(line, []).append(start)
+                self._lines[1].setdefault(line.lstrip("\t"), []).append(start)
+                start += len(line) + 1
+        starts = self._lines[strip_tabs].get(text, [])
+        found = bisect.bisect_left(starts, self.at)
+        if found == len(starts):
+            return None
+        end = self.text.find("\n", starts[found])
+        return len(self.text) if end < 0 else end
 
 
 def _inside(quoted: str, quote: str) -> str:
@@ -344,29 +375,29 @@ def _line_tokens(line: str, index: int, language: _Language) -> list[_Token]:
         quoted = False
 
     while position < len(line):
-        rest = line[position:]
-        expression = _EXPRESSION.match(rest)
-        separator = language.separators.match(rest)
+        char = line[position]
+        expression = _EXPRESSION.match(line, position)
+        separator = language.separators.match(line, position)
         if expression:
             word.append(expression.group(0))
-            position += expression.end()
-        elif rest[0] in " \t\r":
+            position = expression.end()
+        elif char in " \t\r":
             end_word()
             position += 1
         elif separator:
             end_word()
             tokens.append(_Token(separator.group(0), index, "operator"))
-            position += separator.end()
-        elif rest[0] == "#" and not word and language.line_comment:
+            position = separator.end()
+        elif char == "#" and not word and language.line_comment:
             break
-        elif rest[0] in language.quotes:
-            close = line.find(rest[0], position + 1)
+        elif char in language.quotes:
+            close = line.find(char, position + 1)
             close = len(line) if close < 0 else close
             word.append(line[position + 1 : close])
             quoted = True
             position = close + 1
         else:
-            word.append(rest[0])
+            word.append(char)
             position += 1
     end_word()
     return tokens
