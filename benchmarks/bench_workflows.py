@@ -2,7 +2,7 @@
 say for every pitstop finding whether a peer reports the same problem at the same place.
 
 Workflows: the example's two (examples/monorepo) and three written at run time into a copy
-of it, reproducing the problems of seeds 002 and 004: a job that only re-tags images built
+of it, reproducing problems common in real pipelines: a job that only re-tags images built
 earlier in the run, two images sharing the default `type=gha` scope, a min-mode cache of a
 multi-stage build, cache writes on pull requests, `pip install` of test tools and reporters,
 `playwright install` with no cache, image builds and scans on every pull request, no
@@ -69,7 +69,8 @@ NOTES = """\
   `deploy-production.yml:43`: the test job installs with Poetry and caches nothing; Poetry
   is installed after setup-python, so `cache: poetry` needs that install moved first, and
   pitstop offers no automatic fix (PS401). `deploy-staging.yml:51`: `~/.cache/pypoetry`
-  holds Poetry's virtualenvs and the key has no Python version: seed 004's 1.1a (PS402).
+  holds Poetry's virtualenvs and the key has no Python version, so a new Python restores
+  packages built for the old one (PS402).
   Both builds of `backend/Dockerfile` (a `builder` stage, then the runtime stage) export
   `cache-to: type=inline`, which only does min mode (PS412).
 - `optimize.yml:57` (PS450) is debatable: `publish` needs `docker`, which builds the image and

@@ -84,3 +84,84 @@ def test_named_file_must_exist(tmp_path):
 )
 def test_glob(pattern, path, matches):
     assert glob_match(pattern, path) is matches
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("pyproject.toml", "tool = 5\n", "pyproject.toml:1: tool must be a table"),
+        (
+            "pyproject.toml",
+            '[tool]\npitstop = "abc"\n',
+            "pyproject.toml:2: tool.pitstop must be a table",
+        ),
+        (
+            ".pitstop.toml",
+            "context-budget-mb = inf\n",
+            ".pitstop.toml:1: context-budget-mb must be a positive",
+        ),
+        (
+            ".pitstop.toml",
+            "context-budget-mb = nan\n",
+            ".pitstop.toml:1: context-budget-mb must be a positive",
+        ),
+        (".pitstop.toml", "fail-on = 5\n", ".pitstop.toml:1: fail-on: unknown level 5"),
+        (
+            ".pitstop.toml",
+            "[severity]\nPS101 = 5\n",
+            ".pitstop.toml:2: severity.PS101 must be a string",
+        ),
+        (".pitstop.toml", 'affected = "x"\n', ".pitstop.toml:1: affected must be a table"),
+        (
+            ".pitstop.toml",
+            "[affected]\nrun-all = [1]\n",
+            ".pitstop.toml:2: affected.run-all must be a list of strings",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["review", "affected"])
+def test_a_value_of_the_wrong_type_is_a_one_line_error_with_file_line_and_key(
+    tmp_path, capsys, name, text, expected, command
+):
+    from pitstop.cli import main
+
+    (tmp_path / name).write_text(text)
+    args = (
+        ["review", str(tmp_path)]
+        if command == "review"
+        else ["affected", "--root", str(tmp_path), "--changed", "x.py"]
+    )
+    assert main(args) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.endswith(expected) or expected in line
+
+
+def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
+    (tmp_path / ".pitstop.toml").write_text(
+        'context-budget-mb = nan\nfail-on = 5\n[affected]\nsource-roots = "src"\n'
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    assert [line for line, _ in raised.value.problems] == [1, 2, 4]
+
+
+def test_a_pyproject_whose_other_tables_are_malformed_does_not_crash_affected(tmp_path, capsys):
+    from pitstop.cli import main
+
+    (tmp_path / ".pitstop.toml").write_text("")
+    (tmp_path / "pyproject.toml").write_text('project = 5\n[tool]\nsetuptools = "x"\npytest = 3\n')
+    assert main(["affected", "--root", str(tmp_path), "--changed", "x.py", "--format", "json"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        ("/top", "top", True),
+        ("/top", "x/top", False),
+        ("requirements*.txt", "sub/requirements-dev.txt", True),
+        ("a/**/b", "a/b", True),
+        ("build/", "x/build/out.txt", True),
+    ],
+)
+def test_globs_follow_gitignore_syntax(pattern, path, matches):
+    assert glob_match(pattern, path) is matches

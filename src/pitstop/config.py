@@ -1,21 +1,31 @@
-"""Settings: one loader, one documented search order, the schema checked up front.
+"""pitstop's configuration: one loader, one documented search order, the schema checked up
+front, every problem reported at once with its file, line and key.
 
-Search order (the first that exists wins):
+Search order (the first that exists wins; the others are not read):
 1. the file named by `--config` (an error if it is missing);
 2. `<root>/.pitstop.toml` (keys at the top level);
 3. `<root>/pyproject.toml`, table `[tool.pitstop]`.
+
+The `affected` table (`pitstop affected`'s own settings) is read and checked here too, so
+both commands see the same file the same way. Globs (`exclude`, `per-path-ignores`,
+`affected.run-all`) follow .gitignore syntax, matched by the `pathspec` library.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 import tomllib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pathspec
+
 from pitstop.errors import ConfigError, PitstopError
+from pitstop.lines import text_lines
 from pitstop.model import Severity
 
 KEYS = (
@@ -26,10 +36,21 @@ KEYS = (
     "fail-on",
     "exclude",
     "context-budget-mb",
-    "affected",  # [tool.pitstop.affected]: read and checked by pitstop.impact.settings
+    "affected",
 )
-DEFAULT_CONTEXT_BUDGET_MB = 50.0  # seed 004: "build context under 50MB"
+AFFECTED_KEYS = ("run-all", "source-roots")
+# PS205's default: a service's own sources rarely reach tens of MB, so a context above this
+# usually carries version-control data, virtualenvs or data files; `context-budget-mb` moves it.
+DEFAULT_CONTEXT_BUDGET_MB = 50.0
 NEVER = "never"
+
+
+@dataclass(frozen=True)
+class AffectedConfig:
+    """`[affected]`: globs whose change runs every test, and extra package roots."""
+
+    run_all: tuple[str, ...] = ()
+    source_roots: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +64,7 @@ class Config:
     fail_on: Severity | None = Severity.BLOCKING
     exclude: tuple[str, ...] = ()
     context_budget_mb: float = DEFAULT_CONTEXT_BUDGET_MB
+    affected: AffectedConfig = AffectedConfig()
     source: str | None = None
 
     def enabled(self, code: str) -> bool:
@@ -102,8 +124,21 @@ def _from_file(path: Path, *, pyproject: bool) -> Config:
     except tomllib.TOMLDecodeError as error:
         message, line = _decode_error(error, text)
         raise PitstopError(f"invalid TOML: {message}", path=str(path), line=line) from None
-    table = data.get("tool", {}).get("pitstop", {}) if pyproject else data
-    return _validated(table, text, str(path))
+    if not pyproject:
+        return _validated(data, text, str(path))
+    return _validated(_pitstop_table(data, text, str(path)), text, str(path))
+
+
+def _pitstop_table(data: Mapping[str, Any], text: str, path: str) -> Mapping[str, Any]:
+    """`[tool.pitstop]` of a pyproject.toml; ConfigError when `tool` or it is not a table."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError([(_line_of(text, "tool"), "tool must be a table")], path=path)
+    table = tool.get("pitstop", {})
+    if not isinstance(table, dict):
+        line = _line_of(text, "pitstop")
+        raise ConfigError([(line, "tool.pitstop must be a table")], path=path)
+    return table
 
 
 def _decode_error(error: tomllib.TOMLDecodeError, text: str) -> tuple[str, int | None]:
@@ -112,7 +147,7 @@ def _decode_error(error: tomllib.TOMLDecodeError, text: str) -> tuple[str, int |
     match = re.search(r"\s*\((?:at line (\d+), column \d+|at end of document)\)", message)
     if match is None:
         return message, None
-    line = int(match.group(1)) if match.group(1) else max(1, len(text.splitlines()))
+    line = int(match.group(1)) if match.group(1) else max(1, len(text_lines(text)))
     return message[: match.start()], line
 
 
@@ -133,22 +168,40 @@ def _validated(table: Mapping[str, Any], text: str, path: str) -> Config:
         fail_on=_fail_on(table, problem),
         exclude=_strings(table, "exclude", problem),
         context_budget_mb=_budget(table, problem),
+        affected=_affected(table, problem),
         source=path,
     )
     if problems:
-        raise ConfigError(problems, path=path)
+        raise ConfigError(sorted(problems, key=lambda p: p[0] or 0), path=path)
     return config
 
 
-Problem = Any  # Callable[[str, str], None]; kept loose so the helpers stay one-liners
+# Records one problem: a text to find the line by, and the message (which names the key).
+Problem = Callable[[str, str], None]
 
 
-def _strings(table: Mapping[str, Any], key: str, problem: Problem) -> tuple[str, ...]:
+def _strings(
+    table: Mapping[str, Any], key: str, problem: Problem, prefix: str = ""
+) -> tuple[str, ...]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        problem(key, f"{key} must be a list of strings")
+        problem(key, f"{prefix}{key} must be a list of strings")
         return ()
     return tuple(value)
+
+
+def _affected(table: Mapping[str, Any], problem: Problem) -> AffectedConfig:
+    value = table.get("affected", {})
+    if not isinstance(value, dict):
+        problem("affected", "affected must be a table")
+        return AffectedConfig()
+    for key in value:
+        if key not in AFFECTED_KEYS:
+            valid = ", ".join(AFFECTED_KEYS)
+            problem(key, f"affected: unknown key {key!r} (valid keys: {valid})")
+    run_all = _strings(value, "run-all", problem, "affected.")
+    roots = _strings(value, "source-roots", problem, "affected.")
+    return AffectedConfig(run_all=run_all, source_roots=tuple(r.strip("/") for r in roots))
 
 
 def _codes(table: Mapping[str, Any], key: str, problem: Problem) -> tuple[str, ...]:
@@ -162,8 +215,11 @@ def _severities(table: Mapping[str, Any], problem: Problem) -> dict[str, Severit
         return {}
     result = {}
     for code, level in value.items():
+        if not isinstance(level, str):
+            problem(code, f"severity.{code} must be a string: blocking, warning or info")
+            continue
         try:
-            result[code.upper()] = Severity.parse(str(level))
+            result[code.upper()] = Severity.parse(level)
         except ValueError as error:
             problem(code, f"severity.{code}: {error}")
     return result
@@ -187,7 +243,8 @@ def _per_path(
 
 def _budget(table: Mapping[str, Any], problem: Problem) -> float:
     value = table.get("context-budget-mb", DEFAULT_CONTEXT_BUDGET_MB)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    number = not isinstance(value, bool) and isinstance(value, int | float)
+    if not number or not math.isfinite(value) or value <= 0:
         problem("context-budget-mb", "context-budget-mb must be a positive number of megabytes")
         return DEFAULT_CONTEXT_BUDGET_MB
     return float(value)
@@ -196,7 +253,9 @@ def _budget(table: Mapping[str, Any], problem: Problem) -> float:
 def _fail_on(table: Mapping[str, Any], problem: Problem) -> Severity | None:
     value = table.get("fail-on", Severity.BLOCKING.value)
     try:
-        return parse_fail_on(str(value))
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return parse_fail_on(value)
     except ValueError:
         valid = ", ".join([*(s.value for s in Severity), NEVER])
         problem("fail-on", f"fail-on: unknown level {value!r} (expected one of: {valid})")
@@ -220,39 +279,19 @@ def check_codes(config: Config, known: Collection[str]) -> None:
 
 
 def _line_of(text: str, needle: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text_lines(text), 1):
         if needle in line:
             return number
     return None
 
 
 def glob_match(pattern: str, path: str) -> bool:
-    """Whether relative `path` matches `pattern`: `*` within a folder, `**` across folders;
-    a pattern without `/` matches a file name at any depth."""
-    if "/" not in pattern.rstrip("/"):
-        pattern = "**/" + pattern
-    return (
-        re.fullmatch(_glob_regex(pattern.rstrip("/")), path) is not None
-        or re.match(_glob_regex(pattern.rstrip("/")) + "/", path) is not None
-    )
+    """Whether relative `path` matches `pattern`, in .gitignore syntax: `*` within a folder,
+    `**` across folders, a pattern without `/` matches a name at any depth, a folder's
+    pattern matches everything in it."""
+    return _compiled(pattern).match_file(path)
 
 
-def _glob_regex(pattern: str) -> str:
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return "".join(out)
+@functools.lru_cache(maxsize=512)
+def _compiled(pattern: str) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines([pattern])

@@ -31,7 +31,8 @@ _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.BLOCKING: 2}
 
 
 class Area(enum.Enum):
-    """The review areas that get a score, in the order seed 001 reports them."""
+    """The review areas that get a score, in the order a review reads a repository: the image,
+    what is sent to build it, what it installs, the pipeline that builds it, then security."""
 
     DOCKERFILE = "dockerfile"
     CONTEXT = "context"

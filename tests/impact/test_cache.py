@@ -98,6 +98,12 @@ def test_the_cache_folder_can_be_chosen(tmp_path: Path, monkeypatch: pytest.Monk
         json.dumps({"schema": SCHEMA_VERSION + 1, "taken": 0, "paths": {}, "scan": {}, "deep": {}}),
         json.dumps({"schema": SCHEMA_VERSION}),
         json.dumps([1, 2]),
+        "[" * 100_000 + "]" * 100_000,  # nested past Python's recursion limit
+        json.dumps({"schema": SCHEMA_VERSION, "taken": 1e400, "paths": {}, "scan": {}, "deep": {}}),
+        json.dumps({"schema": SCHEMA_VERSION, "taken": 0, "paths": [], "scan": {}, "deep": {}}),
+        json.dumps(
+            {"schema": SCHEMA_VERSION, "taken": 0, "paths": {"a.py": 5}, "scan": {}, "deep": {}}
+        ),
     ],
 )
 def test_a_corrupt_or_outdated_cache_is_discarded(tmp_path: Path, content: str):
@@ -121,6 +127,64 @@ def test_a_cached_entry_that_does_not_decode_is_reparsed(tmp_path: Path):
     assert parser.seen == []  # entries decode when first read
     assert all(facts[file].imports is not None for file in facts)
     assert len(parser.seen) == 8 and facts["src/demo/core.py"].imports
+
+
+WRONG_SCANS = [
+    [[], [], "yes"],  # a flag that is not a bool
+    [[["demo", 0, [], "import", 1]], [5], False],  # a literal that is not a string
+    [[["demo", -1, [], "import", 1]], [], False],  # a negative level
+    [[["demo", 0, [], "nonsense", 1]], [], False],  # an unknown import kind
+    [[["demo", 0, [], ["import"], 1]], [], False],  # an unhashable kind
+    [[[1e400, 0, [], "import", 1]], [], False],  # a module that is a number
+    [{"imports": []}, [], False],
+    [[], []],
+]
+
+
+@pytest.mark.parametrize("entry", WRONG_SCANS)
+def test_a_cached_scan_of_the_wrong_shape_is_scanned_again(tmp_path: Path, entry: object):
+    """Valid JSON of the wrong shape is never believed: a silent empty import list would
+    select nothing for a change that affects everything."""
+    root = write(tmp_path, PROJECT)
+    cold = load(root, CountingParser())
+    path = root / ".pitstop/affected.json"
+    document = json.loads(path.read_text())
+    document["scan"] = {digest: entry for digest in document["scan"]}
+    path.write_text(json.dumps(document))
+    parser = CountingParser()
+    warm = load(root, parser)
+    assert {file: warm[file] for file in warm} == {file: cold[file] for file in cold}
+    assert len(parser.seen) == 8
+
+
+def test_cached_syntax_facts_of_the_wrong_shape_are_parsed_again(tmp_path: Path):
+    root = write(tmp_path, PROJECT)
+    first = CountingParser()
+    store = store_for(root, first)
+    store.scan(store.python_files())
+    expected = store.deep("src/demo/core.py")
+    store.save()
+    path = root / ".pitstop/affected.json"
+    document = json.loads(path.read_text())
+    for digest, entry in document["deep"].items():
+        entry[1] = "not a bool"
+        document["deep"][digest] = entry
+    path.write_text(json.dumps(document))
+    second = CountingParser()
+    store = store_for(root, second)
+    store.scan(store.python_files())
+    assert store.deep("src/demo/core.py") == expected
+    assert len(second.parsed) == 1
+
+
+def test_a_symlinked_cache_folder_is_never_followed(tmp_path: Path):
+    root = write(tmp_path / "repo", PROJECT)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / ".pitstop").symlink_to(elsewhere)
+    assert cache_file(root) is None
+    load(root, CountingParser(), cache_file(root))
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_no_cache_parses_everything_and_writes_nothing(tmp_path: Path):

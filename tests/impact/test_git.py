@@ -100,3 +100,20 @@ def test_a_folder_git_ignores_is_not_in_its_work_tree(tmp_path: Path):
     write(root, {"scratch/sdist/pkg.py": ""})
     assert inside_work_tree(SubprocessGit(root))
     assert not inside_work_tree(SubprocessGit(root / "scratch" / "sdist"))
+
+
+def test_git_failing_midway_runs_everything_with_the_reason(tmp_path: Path):
+    from collections.abc import Sequence
+
+    from pitstop.impact.git import GitError
+
+    class DiffTimesOut:
+        def run(self, args: Sequence[str]) -> bytes:
+            if args[0] == "diff":
+                raise GitError("git diff took longer than 60s")
+            return SubprocessGit(root).run(args)
+
+    root = repository(tmp_path / "r", PROJECT)
+    change = change_since(DiffTimesOut(), "HEAD")
+    assert change.paths == ()
+    assert change.run_all == "git failed, so the change is unknown: git diff took longer than 60s"

@@ -44,3 +44,19 @@ def test_tracked_files_count_even_in_a_folder_named_build(tmp_path: Path):
 def test_missing_files_read_as_none(tmp_path: Path):
     tree = DiskTree(tmp_path)
     assert (tree.read("gone.py"), tree.stat("gone.py")) == (None, None)
+
+
+def test_only_regular_files_inside_the_root_are_read(tmp_path: Path):
+    """A tracked `x.py -> /dev/zero` would be read until memory runs out, and
+    `secret.py -> /etc/passwd` would read a file outside the repository."""
+    outside = tmp_path / "outside.py"
+    outside.write_text("import secret_module\n")
+    root = write(tmp_path / "repo", {"pkg/__init__.py": "import os\n"})
+    (root / "pkg" / "zero.py").symlink_to("/dev/zero")
+    (root / "pkg" / "secret.py").symlink_to(outside)
+    (root / "pkg" / "inside.py").symlink_to("__init__.py")
+    tree = DiskTree(root)
+    assert tree.read("pkg/zero.py") is None
+    assert tree.read("pkg/secret.py") is None
+    assert tree.read("pkg/inside.py") == b"import os\n"
+    assert tree.read("pkg/__init__.py") == b"import os\n"

@@ -8,13 +8,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pitstop.errors import PitstopError
-from pitstop.parsers.ignore import (
-    IgnoreFile,
-    IgnorePattern,
-    go_clean,
-    go_glob_regex,
-    parse_ignore,
-)
+from pitstop.parsers.gopath import go_clean, go_glob_regex
+from pitstop.parsers.ignore import IgnoreFile, IgnorePattern, parse_ignore
 
 
 def patterns_of(text: str) -> list[str]:

@@ -14,7 +14,7 @@ def seed002():
     return parse_workflow((FIXTURES / "seed002.yml").read_text(encoding="utf-8"), "seed002.yml")
 
 
-def test_seed_002s_retag_job_is_redundant():
+def test_a_job_that_only_retags_the_build_is_redundant():
     (change,) = redundant_jobs(seed002())
     assert (change.kind, change.job, change.need, change.line) == (
         "remove-job",
@@ -29,7 +29,7 @@ def test_seed_002s_retag_job_is_redundant():
     )
 
 
-def test_seed_002s_needs_are_all_kept():
+def test_needs_that_carry_images_and_gates_are_all_kept():
     # test-suite and coverage run the image build pushes; all-checks only waits (a required
     # check); tag-production-images pushes after a check job (a gate); cleanup runs always().
     assert unneeded_needs(seed002()) == []
@@ -122,18 +122,18 @@ PLAIN = "  steps:\n    - run: make all"
 @pytest.mark.parametrize(
     ("producer", "consumer"),
     [
-        (PLAIN, "  steps:\n    - run: make docs"),
+        (PLAIN, "  steps:\n    - run: pytest tests/unit"),
         (
             "  outputs:\n    version: ${{ steps.v.outputs.version }}\n  steps:\n    - id: v\n      run: echo version=1 >> $GITHUB_OUTPUT",
-            "  steps:\n    - run: make docs",
+            "  steps:\n    - run: uv run ruff check .",
         ),
         (
             "  steps:\n    - uses: actions/upload-artifact@v4\n      with: {name: wheel, path: dist}",
-            "  steps:\n    - uses: actions/download-artifact@v4\n      with: {name: coverage}\n    - run: make report",
+            "  steps:\n    - uses: actions/download-artifact@v4\n      with: {name: coverage}\n    - run: python -m mypy src",
         ),
         (
             "  steps:\n    - run: make all\n    - uses: docker/build-push-action@v6\n      with: {push: false, tags: 'acme/api:ci'}",
-            "  steps:\n    - run: npm run build",
+            "  steps:\n    - uses: actions/setup-node@v4\n    - run: npx eslint .",
         ),
     ],
 )
@@ -146,7 +146,8 @@ def test_a_need_that_carries_nothing_can_be_dropped(producer, consumer):
         line=4 + len(producer.splitlines()) + 2,  # on, jobs, a, runs-on, producer, b, needs
         reason=change.reason,
     )
-    assert change.reason.startswith("`b` reads no output or result of `a`")
+    assert change.reason.startswith("`b` only checks the checkout")
+    assert "fail fast" in change.reason
 
 
 @pytest.mark.parametrize(
@@ -182,6 +183,15 @@ def test_a_need_that_carries_nothing_can_be_dropped(producer, consumer):
             "  steps:\n    - run: docker push ${{ env.REGISTRY }}/${{ env.IMAGE_NAME }}:ci",
             "  steps:\n    - run: ./smoke.sh $IMAGE_NAME",
         ),
+        # a script in a shell pitstop reads only in part may do anything
+        (
+            PLAIN,
+            "  steps:\n    - run: pytest\n    - run: Invoke-RestMethod -Method Post -Uri $url\n      shell: pwsh",
+        ),
+        (
+            PLAIN,
+            "  steps:\n    - run: pytest\n    - run: import notify; notify.send()\n      shell: python",
+        ),
     ],
 )
 def test_a_need_whose_job_uses_something_is_kept(producer, consumer):
@@ -207,7 +217,7 @@ def test_a_test_before_a_deploy_is_a_gate_and_kept(producer_id, consumer):
 
 
 def test_a_job_named_latest_is_not_taken_for_a_test():
-    yaml = needs_yaml(PLAIN, "  steps:\n    - run: make docs", producer_id="build-latest")
+    yaml = needs_yaml(PLAIN, "  steps:\n    - run: pytest", producer_id="build-latest")
     assert [c.need for c in unneeded_needs(workflow(yaml))] == ["build-latest"]
 
 
@@ -218,3 +228,80 @@ def test_waiting_jobs_and_reusable_workflow_calls_keep_their_needs():
         "call:\n  needs: a\n  uses: ./.github/workflows/deploy.yml\n"
     )
     assert unneeded_needs(workflow(yaml)) == []
+
+
+NOTIFY = "  steps:\n    - run: curl -X POST -d @payload.json $WEBHOOK"
+
+
+@pytest.mark.parametrize(
+    ("consumer_id", "consumer"),
+    [
+        # an ordering, not a data flow: a notice after the release, a deploy of the pages
+        # the build wrote, a release after a gate, a cleanup after another
+        ("notify-discord", NOTIFY),
+        ("b", NOTIFY),
+        (
+            "deploy-docs",
+            "  environment: github-pages\n  steps:\n    - uses: actions/deploy-pages@v4",
+        ),
+        ("build-release", "  steps:\n    - run: make dist\n    - run: gh release upload v1 dist/*"),
+        ("cleanup", "  steps:\n    - run: gh api -X DELETE /orgs/acme/packages/x"),
+        # checks that touch more than the checkout, or that pitstop cannot see into
+        ("unit-tests", "  steps:\n    - run: pytest\n      env: {KEY: '${{ secrets.API_KEY }}'}"),
+        ("lint", "  steps:\n    - uses: acme/lint-and-comment@v1"),
+        ("lint", "  steps:\n    - uses: ./.github/actions/lint"),
+        ("test", "  steps:\n    - run: pytest\n    - run: git push origin HEAD:results"),
+        ("integration-tests", "  steps:\n    - run: pytest tests/integration"),
+        ("b", "  steps:\n    - run: python -m build"),  # builds: not a check
+    ],
+)
+def test_a_need_is_kept_unless_the_waiting_job_is_a_pure_check(consumer_id, consumer):
+    yaml = needs_yaml(PLAIN, consumer, consumer_id=consumer_id)
+    assert unneeded_needs(workflow(yaml)) == []
+
+
+def test_a_check_whose_upload_another_job_downloads_keeps_its_needs():
+    yaml = (
+        needs_yaml(
+            PLAIN,
+            "  steps:\n    - run: pytest --cov\n    - uses: actions/upload-artifact@v4\n      with: {name: cov}",
+        )
+        + "report:\n  needs: [b]\n  runs-on: x\n  steps:\n    - uses: actions/download-artifact@v4\n      with: {name: cov}\n"
+    )
+    assert [c.job for c in unneeded_needs(workflow(yaml))] == []
+
+
+@pytest.mark.parametrize(
+    "shared",
+    [
+        "    - uses: actions/setup-python@v5\n      with: {cache: pip}",
+        "    - uses: ./.github/actions/base-cache",
+        "    - uses: actions/cache@v4\n      with: {path: ~/.cache/pre-commit, key: k}",
+    ],
+)
+def test_a_check_that_restores_a_cache_the_needed_job_saves_keeps_its_need(shared):
+    producer = f"  steps:\n{shared}\n    - run: make all"
+    consumer = f"  steps:\n{shared}\n    - run: pytest"
+    if "./" in shared:  # a local action is not pure: look at the cache alone
+        consumer = "  steps:\n    - uses: actions/cache@v4\n      with: {path: x, key: k}\n    - run: pytest"
+        producer = "  steps:\n    - uses: actions/cache/save@v4\n      with: {path: x, key: k}\n    - run: make"
+    assert unneeded_needs(workflow(needs_yaml(producer, consumer))) == []
+
+
+def test_a_need_read_by_a_key_the_model_does_not_keep_is_kept():
+    consumer = "  strategy: ${{ fromJSON(needs.a.outputs.matrix) }}\n  steps:\n    - run: pytest"
+    assert unneeded_needs(workflow(needs_yaml(PLAIN, consumer))) == []
+
+
+def test_a_check_downloading_from_a_job_pitstop_cannot_see_into_keeps_its_need():
+    producer = "  uses: ./.github/workflows/tests.yml"
+    consumer = "  steps:\n    - uses: actions/download-artifact@v4\n      with: {pattern: cov-*}\n    - run: coverage report"
+    yaml = needs_yaml(producer, consumer, consumer_id="coverage-check").replace(
+        "  runs-on: ubuntu-latest\n  uses", "  uses"
+    )
+    assert unneeded_needs(workflow(yaml)) == []
+
+
+def test_a_check_whose_commands_come_from_an_expression_keeps_its_need():
+    consumer = "  steps:\n    - name: Test\n      run: ${{ matrix.runs.test }}"
+    assert unneeded_needs(workflow(needs_yaml(PLAIN, consumer, consumer_id="test"))) == []

@@ -1,4 +1,4 @@
-"""`pitstop affected` output: the JSON contract of DESIGN.md, pytest arguments, text."""
+"""`pitstop affected` output: the JSON contract of docs/design.md, pytest arguments, text."""
 
 from __future__ import annotations
 

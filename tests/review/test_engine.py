@@ -37,6 +37,24 @@ def codes(result):
         ("Dockerfile.md", False),
         ("dockerfile_parser.py", False),
         ("README", False),
+        # `docker build -f` names: underscore and dash suffixes, extensions, any case
+        ("Dockerfile_py311_debug_mode", True),
+        ("Dockerfile-dolt", True),
+        ("jax.dockerfile", True),
+        ("API.DOCKERFILE", True),
+        ("DockerFile", True),
+        ("Containerfile.dev", True),
+        ("Containerfile_arm", True),
+        ("web.Containerfile", True),
+        # named after a Dockerfile, but not one
+        ("Dockerfile.fuzz.dockerignore", False),
+        ("Containerfile.containerignore", False),
+        ("Dockerfile-linux.template", False),
+        ("Dockerfile.j2", False),
+        ("dockerfile-build.yaml", False),
+        ("dockerfile.yml", False),
+        ("Dockerfile_notes.MD", False),
+        ("Dockerfiles", False),
     ],
 )
 def test_dockerfile_names(name, expected):

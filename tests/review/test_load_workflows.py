@@ -59,6 +59,16 @@ CASES = [
     ("tab", "on: push\njobs:\n\ta: 1\n", "bad.yml:3: invalid YAML: "),
     ("not-a-mapping", "- on\n- jobs\n", "bad.yml:1: a workflow must be a mapping"),
     ("no-jobs", "on: push\njobs:\n", "bad.yml:2: a workflow needs a `jobs` mapping"),
+    ("tag-int", "on: push\njobs:\n  a:\n    runs-on: !!int x\n", "bad.yml:4: invalid YAML: !!int"),
+    ("tag-float", "on: push\njobs:\n  a:\n    timeout-minutes: !!float x\n", "bad.yml:4: "),
+    ("tag-set", "on: push\njobs: !!set {a, b}\n", "bad.yml:2: invalid YAML: !!set is not plain"),
+    ("tag-omap", "on: push\njobs: !!omap [a: {}]\n", "bad.yml:2: invalid YAML: !!omap is not"),
+    ("tag-custom", "on: push\njobs:\n  a: !x {}\n", "bad.yml:3: invalid YAML: !x is not plain"),
+    (
+        "complex-key",
+        "on: push\njobs:\n  ? {a: {b: c}}\n  : x\n",
+        "bad.yml:3: invalid YAML: a mapping or list used as a key",
+    ),
 ]
 
 
@@ -86,6 +96,25 @@ def test_a_bad_workflow_is_one_line_and_the_rest_is_reviewed(tmp_path, text, mes
         (f["rule"], f["location"]["path"]) for f in document["findings"]
     }
     assert done.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "services", ["  ? [a]\n  : {build: .}\n", "  app: !!set {build}\n", "  app: {build: !!int x}\n"]
+)
+def test_compose_with_tags_or_complex_keys_is_bad_input(tmp_path, services):
+    (tmp_path / "compose.yml").write_text("services:\n" + services)
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nUSER app\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pitstop", "review", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("pitstop: error: compose.yml:2: invalid YAML: "), line
+    assert done.returncode == 0  # the Dockerfile is still reviewed
 
 
 def test_a_workflow_that_is_not_utf8(tmp_path):

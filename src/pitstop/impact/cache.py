@@ -46,13 +46,18 @@ Scanner = Callable[[bytes], ScanFacts]
 Parser = Callable[[bytes], FileFacts]
 
 
-def cache_file(root: Path) -> Path:
-    """Where the cache of `root` lives (see the module docstring)."""
+def cache_file(root: Path) -> Path | None:
+    """Where the cache of `root` lives (see the module docstring); None, no cache, when the
+    repository's `.pitstop` is a symlink or not a folder: a committed link could send the
+    cache's reads and writes anywhere on the machine."""
     folder = os.environ.get(ENVIRONMENT)
     if folder:
         digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
         return Path(folder) / f"affected-{digest}.json"
-    return root / CACHE_FOLDER / "affected.json"
+    own = root / CACHE_FOLDER
+    if own.is_symlink() or (own.exists() and not own.is_dir()):
+        return None
+    return own / "affected.json"
 
 
 @dataclass
@@ -222,12 +227,15 @@ class _Snapshot:
         if path is None:
             return cls()
         try:
-            data = json.loads(path.read_bytes())
-            if data["schema"] != SCHEMA_VERSION:
+            data = json.loads(_read_cache(path))
+            if type(data) is not dict or data.get("schema") != SCHEMA_VERSION:
                 return cls()
-            parts = (dict(data["paths"]), dict(data["scan"]), dict(data["deep"]))
-            return cls(True, int(data["taken"]), *parts)
-        except (OSError, ValueError, TypeError, KeyError):
+            paths, scans, deep = (_mapping(data[key]) for key in ("paths", "scan", "deep"))
+            if not all(_is_stat_entry(entry) for entry in paths.values()):
+                return cls()
+            return cls(True, _count(data["taken"]), paths, scans, deep)
+        # RecursionError: JSON nested past Python's limit; the rest: any shape but ours
+        except (OSError, ValueError, TypeError, KeyError, RecursionError):
             return cls()
 
     def digest(self, file: str, stat: tuple[int, ...]) -> str | None:
@@ -238,11 +246,40 @@ class _Snapshot:
         digest = entry[-1]
         return digest if isinstance(digest, str) and digest in self.scans else None
 
-    def deep_facts(self, digest: str) -> FileFacts | None:
+    def deep_facts(self, digest: str) -> FileFacts | None:  # None: parse the file again
         try:
             return decode_deep(self.deep[digest])
         except (KeyError, ValueError, TypeError):
             return None
+
+
+MAX_CACHE_BYTES = 512 * 1024 * 1024  # Django's cache is ~10 MB; past this, it is not ours
+
+
+def _read_cache(path: Path) -> bytes:
+    if path.is_symlink() or not path.is_file():
+        raise OSError("not a regular file")
+    with open(path, "rb") as stream:
+        data = stream.read(MAX_CACHE_BYTES + 1)
+    if len(data) > MAX_CACHE_BYTES:
+        raise ValueError("cache too large")
+    return data
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    if type(value) is not dict:
+        raise TypeError("cache of the wrong shape")
+    return value
+
+
+def _is_stat_entry(entry: Any) -> bool:
+    """[size, mtime, ctime, inode, digest]: what DiskTree.stat gives, and the digest."""
+    return (
+        type(entry) is list
+        and len(entry) >= 2
+        and all(type(part) is int for part in entry[:-1])
+        and type(entry[-1]) is str
+    )
 
 
 def _prepare(folder: Path) -> None:
@@ -259,18 +296,56 @@ def _encode_imports(imports: tuple[Import, ...]) -> list[Any]:
     return [[i.module, i.level, list(i.names), i.kind.value, i.line] for i in imports]
 
 
-def _decode_imports(data: list[Any]) -> tuple[Import, ...]:
-    kinds = _KINDS
-    return tuple(Import(m, lv, tuple(n), kinds[k], ln) for m, lv, n, k, ln in data)
+def _decode_imports(data: Any) -> tuple[Import, ...]:
+    found = []
+    for item in _list(data):
+        module, level, names, kind, line = _list(item, 5)
+        found.append(Import(_str(module), _count(level), _strs(names), _KINDS[kind], _count(line)))
+    return tuple(found)
 
 
 def encode_scan(facts: ScanFacts) -> list[Any]:
     return [_encode_imports(facts.imports), list(facts.strings), facts.reexport_candidate]
 
 
-def decode_scan(data: list[Any]) -> ScanFacts:
-    imports, strings, candidate = data
-    return ScanFacts(_decode_imports(imports), tuple(strings), bool(candidate))
+def decode_scan(data: Any) -> ScanFacts:
+    """A cached scan; TypeError (or KeyError) for anything that is not one, so a cache of
+    the wrong shape is scanned again instead of believed."""
+    imports, strings, candidate = _list(data, 3)
+    return ScanFacts(_decode_imports(imports), _strs(strings), _bool(candidate))
+
+
+# The cache is a file anyone can edit or damage: every value is checked for its type.
+def _list(value: Any, length: int | None = None) -> list[Any]:
+    if type(value) is not list or (length is not None and len(value) != length):
+        raise TypeError("cache entry of the wrong shape")
+    return value
+
+
+def _str(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError("cache entry of the wrong shape")
+    return value
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else _str(value)
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    return tuple(_str(item) for item in _list(value))
+
+
+def _count(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise TypeError("cache entry of the wrong shape")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if type(value) is not bool:
+        raise TypeError("cache entry of the wrong shape")
+    return value
 
 
 def encode_deep(facts: FileFacts) -> list[Any]:
@@ -288,18 +363,31 @@ def encode_deep(facts: FileFacts) -> list[Any]:
     ]
 
 
-def decode_deep(data: list[Any]) -> FileFacts:
-    """The syntax-tree facts as cached: without the imports and literals (the scan has them)."""
-    bindings, reexport, lazy, passive, active, skeleton, error, constants, attributes, bases = data
-    return FileFacts(
-        bindings=tuple(Binding(*b) for b in bindings),
-        reexport=reexport,
-        lazy=lazy,
-        passive=passive,
-        active=tuple(active),
-        skeleton=skeleton,
-        error=error,
-        constants=tuple(constants),
-        attributes=tuple((m, None if a is None else tuple(a)) for m, a in attributes),
-        bases=tuple(bases),
+def decode_deep(data: Any) -> FileFacts:
+    """The syntax-tree facts as cached: without the imports and literals (the scan has them).
+    TypeError for anything of the wrong shape (see decode_scan)."""
+    bindings, reexport, lazy, passive, active, skeleton, error, constants, attributes, bases = (
+        _list(data, 10)
     )
+    return FileFacts(
+        bindings=tuple(_binding(item) for item in _list(bindings)),
+        reexport=_bool(reexport),
+        lazy=_bool(lazy),
+        passive=_bool(passive),
+        active=_strs(active),
+        skeleton=_str(skeleton),
+        error=_optional_str(error),
+        constants=_strs(constants),
+        attributes=tuple(_attribute(item) for item in _list(attributes)),
+        bases=_strs(bases),
+    )
+
+
+def _binding(item: Any) -> Binding:
+    name, module, level, attr, chain = _list(item, 5)
+    return Binding(_str(name), _str(module), _count(level), _optional_str(attr), _bool(chain))
+
+
+def _attribute(item: Any) -> tuple[str, tuple[str, ...] | None]:
+    module, attrs = _list(item, 2)
+    return _str(module), None if attrs is None else _strs(attrs)

@@ -6,29 +6,25 @@ count as a delete and an add. When the base cannot be found (a shallow clone, a 
 was never fetched) the answer is "run everything" with a reason that says how to fix it,
 never an empty selection.
 
-git runs with `core.fsmonitor` off and no external diff or textconv, so nothing configured
-in the repository is executed; `GIT_OPTIONAL_LOCKS=0` keeps it from touching the index lock.
+git runs through `pitstop.gitrunner`, which turns off every setting of the repository that
+names a program (fsmonitor, hooks, filters, textconv, external diff), so nothing configured
+in the repository is executed.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pitstop.gitrunner import GitError, run_git
+
 CACHE_FOLDER = ".pitstop"
-_SAFE = ["-c", "core.fsmonitor=false", "-c", "diff.external=", "-c", "core.quotepath=false"]
 FETCH_HINT = (
     "in GitHub Actions give actions/checkout `fetch-depth: 0`; elsewhere run `git fetch origin "
     "{ref}` (or `git fetch --unshallow` in a shallow clone)"
 )
-
-
-class GitError(Exception):
-    """git failed or is missing; `output` is what it said on stderr."""
 
 
 class Git(Protocol):
@@ -38,21 +34,15 @@ class Git(Protocol):
     def run(self, args: Sequence[str]) -> bytes: ...
 
 
+__all__ = ["Change", "Git", "GitError", "SubprocessGit", "change_since", "previous_text"]
+
+
 @dataclass(frozen=True)
 class SubprocessGit:
     cwd: Path
 
     def run(self, args: Sequence[str]) -> bytes:
-        env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
-        try:
-            done = subprocess.run(
-                ["git", *_SAFE, *args], cwd=self.cwd, capture_output=True, env=env, check=False
-            )
-        except OSError as error:
-            raise GitError(f"cannot run git: {error}") from None
-        if done.returncode != 0:
-            raise GitError(done.stderr.decode("utf-8", "replace").strip())
-        return done.stdout
+        return run_git(self.cwd, args)
 
 
 @dataclass(frozen=True)
@@ -83,7 +73,15 @@ def inside_work_tree(git: Git) -> bool:
 
 
 def change_since(git: Git, ref: str) -> Change:
-    """The working tree against merge-base(`ref`, HEAD), or a run-all reason."""
+    """The working tree against merge-base(`ref`, HEAD), or a run-all reason (also when git
+    fails or times out midway: an unknown change must run everything, never nothing)."""
+    try:
+        return _change_since(git, ref)
+    except GitError as error:
+        return Change(run_all=f"git failed, so the change is unknown: {error}")
+
+
+def _change_since(git: Git, ref: str) -> Change:
     if not _resolves(git, f"{ref}^{{commit}}"):
         return Change(run_all=f"base ref {ref!r} not found: " + FETCH_HINT.format(ref=ref))
     try:

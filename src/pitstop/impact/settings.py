@@ -1,7 +1,7 @@
 """What the selection needs to know about the project beyond its Python files.
 
-From pitstop's own configuration (`.pitstop.toml` table `[affected]`, else `pyproject.toml`
-table `[tool.pitstop.affected]`):
+From pitstop's own configuration, read and checked by `pitstop.config.load_config` (the one
+loader; `.pitstop.toml` table `[affected]`, else `pyproject.toml` `[tool.pitstop.affected]`):
 
 - `run-all`: globs of files whose change runs every test, added to `DEFAULT_RUN_ALL`;
 - `source-roots`: folders that hold top-level packages besides the root and `src/`.
@@ -18,12 +18,13 @@ from __future__ import annotations
 import configparser
 import shlex
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pitstop.errors import ConfigError, PitstopError
+from pitstop.config import load_config
+from pitstop.errors import PitstopError
 
 # Files whose change can alter every test: dependencies, interpreter, test settings.
 DEFAULT_RUN_ALL = (
@@ -41,7 +42,6 @@ DEFAULT_RUN_ALL = (
     ".python-version",
 )
 DEFAULT_TEST_FILES = ("test_*.py", "*_test.py")
-KEYS = ("run-all", "source-roots")
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,14 @@ class Settings:
 
 def load_settings(root: Path) -> Settings:
     """The settings of the project at `root`; ConfigError for a malformed pitstop table."""
+    own = load_config(root).affected
     pyproject = _toml(root / "pyproject.toml")
-    own, source = _own_table(root, pyproject)
     pytest = _pytest_options(root, pyproject)
-    run_all, roots = _checked(own, source)
     return Settings(
-        run_all=DEFAULT_RUN_ALL + run_all,
-        source_roots=roots + _setuptools_roots(pyproject) + _words(pytest.get("pythonpath")),
+        run_all=DEFAULT_RUN_ALL + own.run_all,
+        source_roots=own.source_roots
+        + _setuptools_roots(pyproject)
+        + _words(pytest.get("pythonpath")),
         test_files=_words(pytest.get("python_files")) or DEFAULT_TEST_FILES,
         testpaths=_words(pytest.get("testpaths")),
         plugins=_plugins(pytest.get("addopts")) + _entry_points(pyproject),
@@ -80,46 +81,13 @@ def _toml(path: Path) -> dict[str, Any]:
         raise PitstopError(f"cannot read: {error}", path=str(path)) from None
 
 
-def _own_table(root: Path, pyproject: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
-    dotfile = root / ".pitstop.toml"
-    if dotfile.is_file():
-        return _toml(dotfile).get("affected", {}), str(dotfile)
-    table = pyproject.get("tool", {}).get("pitstop", {}).get("affected", {})
-    return table, str(root / "pyproject.toml")
-
-
-def _checked(table: Mapping[str, Any], source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    problems: list[tuple[int | None, str]] = []
-    if not isinstance(table, Mapping):
-        raise ConfigError([(None, "[affected] must be a table")], path=source)
-    for key in table:
-        if key not in KEYS:
-            problems.append(
-                (None, f"affected: unknown key {key!r} (valid keys: {', '.join(KEYS)})")
-            )
-    values = [_strings(table, key, problems.append) for key in KEYS]
-    if problems:
-        raise ConfigError(problems, path=source)
-    return values[0], tuple(v.strip("/") for v in values[1])
-
-
-def _strings(
-    table: Mapping[str, Any], key: str, problem: Callable[[tuple[int | None, str]], None]
-) -> tuple[str, ...]:
-    value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        problem((None, f"affected.{key} must be a list of strings"))
-        return ()
-    return tuple(value)
-
-
 def _pytest_options(root: Path, pyproject: Mapping[str, Any]) -> Mapping[str, Any]:
     """pytest's ini options from the first file that has them, in pytest's order."""
     for name, section in (("pytest.ini", "pytest"), (".pytest.ini", "pytest")):
         options = _ini_section(root / name, section)
         if options is not None:
             return options
-    table = pyproject.get("tool", {}).get("pytest", {}).get("ini_options")
+    table = _dig(pyproject, "tool", "pytest", "ini_options")
     if isinstance(table, Mapping):
         return table
     for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
@@ -171,7 +139,7 @@ def _split(value: object) -> list[str]:
 
 
 def _entry_points(pyproject: Mapping[str, Any]) -> tuple[str, ...]:
-    points = pyproject.get("project", {}).get("entry-points", {}).get("pytest11", {})
+    points = _dig(pyproject, "project", "entry-points", "pytest11")
     if not isinstance(points, Mapping):
         return ()
     return tuple(str(v).split(":")[0].strip() for v in points.values())
@@ -180,9 +148,8 @@ def _entry_points(pyproject: Mapping[str, Any]) -> tuple[str, ...]:
 def _scripts(pyproject: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """`[project.scripts]`, `[project.gui-scripts]` and `[tool.poetry.scripts]`: each name
     with the `module:function` it runs."""
-    project = pyproject.get("project", {})
-    tables = [project.get("scripts"), project.get("gui-scripts")]
-    tables.append(pyproject.get("tool", {}).get("poetry", {}).get("scripts"))
+    tables = [_dig(pyproject, "project", "scripts"), _dig(pyproject, "project", "gui-scripts")]
+    tables.append(_dig(pyproject, "tool", "poetry", "scripts"))
     found = []
     for table in tables:
         for name, target in table.items() if isinstance(table, Mapping) else ():
@@ -193,12 +160,21 @@ def _scripts(pyproject: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 
 
 def _setuptools_roots(pyproject: Mapping[str, Any]) -> tuple[str, ...]:
-    setuptools = pyproject.get("tool", {}).get("setuptools", {})
-    roots: list[str] = []
-    find = setuptools.get("packages", {})
-    if isinstance(find, Mapping):
-        roots += _words(find.get("find", {}).get("where"))
-    package_dir = setuptools.get("package-dir", {})
+    roots: list[str] = list(
+        _words(_dig(pyproject, "tool", "setuptools", "packages", "find", "where"))
+    )
+    package_dir = _dig(pyproject, "tool", "setuptools", "package-dir")
     if isinstance(package_dir, Mapping) and isinstance(package_dir.get(""), str):
         roots.append(package_dir[""])
     return tuple(r.strip("/") for r in roots if r.strip("/") not in ("", "."))
+
+
+def _dig(data: Mapping[str, Any], *keys: str) -> Any:
+    """`data[k1][k2]...`, or None where a step is missing or not a table: these are other
+    tools' tables in the user's file, and a malformed one is theirs to report, not a crash."""
+    value: Any = data
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value

@@ -11,12 +11,15 @@ same skips, for a virtualenv nobody remembered to ignore; tracked files are alwa
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from pitstop.errors import PitstopError
+from pitstop.files import read_regular_file
 from pitstop.impact.git import Git, GitError
 
 SKIPPED_FOLDERS = frozenset(
@@ -65,11 +68,20 @@ class DiskTree:
         return sorted(self._walk(str(self.root)))
 
     def read(self, path: str) -> bytes | None:
-        try:
-            with open(os.path.join(self.root, path), "rb") as stream:
-                return stream.read()
-        except OSError:
+        """None also for what pitstop never reads: a path that leaves the root through a
+        symlink (`secret.py -> /etc/passwd`), anything but a regular file (`x.py ->
+        /dev/zero`, a FIFO), a file over MAX_FILE_BYTES."""
+        full = os.path.realpath(os.path.join(self.root, path))
+        if os.path.commonpath([full, self._resolved]) != self._resolved:
             return None
+        try:
+            return read_regular_file(Path(full), path)
+        except PitstopError:
+            return None
+
+    @functools.cached_property
+    def _resolved(self) -> str:
+        return os.path.realpath(self.root)
 
     def stat(self, path: str) -> tuple[int, ...] | None:
         try:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pitstop.errors import PitstopError
-from pitstop.parsers.shell import Dialect, SimpleCommand, shell_dialect, split_commands
+from pitstop.parsers.shell import Dialect, SimpleCommand, split_commands
 from pitstop.parsers.workflow import Step, Workflow
 from pitstop.parsers.yamlfile import line_of, load_yaml, mapping, scalar_text
 
@@ -67,6 +67,7 @@ class BuildDeclaration:
     dockerfile_line: int | None
     name: str | None
     working_directory: str | None = None
+    run_user: str | None = None  # compose `user:`: who the service's container runs as
 
 
 # --- GitHub Actions workflows ----------------------------------------------------------
@@ -198,7 +199,7 @@ def step_docker_builds(step: Step) -> list[tuple[int, DockerBuildCommand]]:
     array passes several, `@splat`, `%VAR%`), so it says nothing about builds in those
     shells rather than guess their context and Dockerfile.
     """
-    if shell_dialect(step.shell) is not Dialect.POSIX:
+    if step.dialect is not Dialect.POSIX:
         return []
     return _docker_builds(step.commands)
 
@@ -290,6 +291,7 @@ def _compose_build(name: str, service: Mapping[Any, Any], path: str) -> BuildDec
         context_line=context_line,
         dockerfile_line=line_of(build, "dockerfile") if "dockerfile" in build else None,
         name=name,
+        run_user=scalar_text(service.get("user")),
     )
 
 

@@ -14,6 +14,7 @@ import shlex
 from dataclasses import dataclass
 
 from pitstop.errors import PitstopError
+from pitstop.lines import text_lines
 
 KNOWN_INSTRUCTIONS = frozenset({
     "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
@@ -266,7 +267,7 @@ def _assemble(path: str, text: str, instructions: list[Instruction]) -> Dockerfi
             "no FROM instruction: not a Dockerfile Docker can build", path=path, line=1
         )
     stages.append(_with_body(current, body))
-    return Dockerfile(path, tuple(text.splitlines()), tuple(global_args), tuple(stages))
+    return Dockerfile(path, tuple(text_lines(text)), tuple(global_args), tuple(stages))
 
 
 def _with_body(stage: Stage, body: list[Instruction]) -> Stage:
@@ -323,6 +324,6 @@ def _error_line(error: Exception, text: str) -> int | None:
     if match:
         return int(match.group(1))
     if "heredoc" in str(error):
-        heredoc_lines = [n for n, line in enumerate(text.splitlines(), 1) if "<<" in line]
+        heredoc_lines = [n for n, line in enumerate(text_lines(text), 1) if "<<" in line]
         return heredoc_lines[-1] if heredoc_lines else None
     return None

@@ -36,9 +36,32 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Final, NamedTuple, NoReturn
+from typing import Final, NamedTuple
 
 from pitstop.errors import PitstopError
+from pitstop.parsers.gopath import go_clean, go_glob_regex, go_match_error
+from pitstop.parsers.re2 import (
+    ANY_FOLDERS,
+    BEGIN,
+    DOT_STAR,
+    END,
+    BadPattern,
+    Item,
+    Lit,
+    Re2Parser,
+    can_match_slash,
+    to_python,
+)
+
+# go_clean and go_glob_regex live in pitstop.parsers.gopath; they stay importable from here.
+__all__ = [
+    "FolderMatch",
+    "IgnoreFile",
+    "IgnorePattern",
+    "go_clean",
+    "go_glob_regex",
+    "parse_ignore",
+]
 
 # Go's unicode.IsSpace, which strings.TrimSpace uses (str.strip() would also strip \x1c-\x1f).
 _GO_SPACE: Final = (
@@ -50,439 +73,6 @@ _MAX_LINE_BYTES: Final = 64 * 1024  # bufio.Scanner's MaxScanTokenSize
 # fsutil descends into an excluded folder for any exception holding one of these.
 _WILDCARD_CHARS: Final = frozenset("*[]?^\\")
 _REGEX_ESCAPED: Final = frozenset(".+()|{}$")  # patternmatcher's shouldEscape
-
-
-# --------------------------------------------------------------------------- Go paths
-
-
-def go_clean(path: str) -> str:
-    """Go's `path.Clean` (what `filepath.Clean` does on Linux): the shortest equivalent path."""
-    if not path:
-        return "."
-    rooted = path[0] == "/"
-    out: list[str] = ["/"] if rooted else []
-    dotdot = len(out)
-    n, r = len(path), int(rooted)
-    while r < n:
-        end = path.find("/", r)
-        end = n if end < 0 else end
-        element = path[r:end]
-        r = end + 1
-        if element in ("", "."):
-            continue
-        if element == "..":
-            if len(out) > dotdot:
-                del out[_last_slash(out, dotdot) :]
-            elif not rooted:
-                out.extend("/.." if out else "..")
-                dotdot = len(out)
-            continue
-        if len(out) != int(rooted):
-            out.append("/")
-        out.extend(element)
-    return "".join(out) or "."
-
-
-def _last_slash(out: list[str], floor: int) -> int:
-    """Where Clean's backtracking stops: the last "/" after `floor`, else `floor`."""
-    w = len(out) - 1
-    while w > floor and out[w] != "/":
-        w -= 1
-    return w
-
-
-def _go_match_error(pattern: str) -> str | None:
-    """Why Go's `filepath.Match` rejects `pattern` (ErrBadPattern), or None if it is valid."""
-    i, n = 0, len(pattern)
-    while i < n:
-        if pattern[i] == "\\":
-            if i + 1 >= n:
-                return "a trailing '\\' escapes nothing"
-            i += 2
-        elif pattern[i] == "[":
-            i, problem = _check_class(pattern, i + 1)
-            if problem:
-                return problem
-        else:
-            i += 1
-    return None
-
-
-def _check_class(pattern: str, i: int) -> tuple[int, str | None]:
-    """Go's matchChunk on one `[...]` starting after `[`: (index after `]`, problem)."""
-    if i < len(pattern) and pattern[i] == "^":
-        i += 1
-    ranges = 0
-    while not (i < len(pattern) and pattern[i] == "]" and ranges > 0):
-        _, i, problem = _class_char(pattern, i)
-        if problem is None and pattern[i] == "-":
-            _, i, problem = _class_char(pattern, i + 1)
-        if problem:
-            return i, problem
-        ranges += 1
-    return i + 1, None
-
-
-def _class_char(pattern: str, i: int) -> tuple[str, int, str | None]:
-    """Go's getEsc: one possibly escaped character of a class; the class must go on after it."""
-    if i >= len(pattern):
-        return "", i, "'[' is never closed (escape it as '\\[')"
-    if pattern[i] in "-]":
-        return "", i, f"'{pattern[i]}' must be escaped inside [...] (an empty class or bad range)"
-    if pattern[i] == "\\":
-        i += 1
-        if i >= len(pattern):
-            return "", i, "'[' is never closed (escape it as '\\[')"
-    char = pattern[i]
-    if "\udc80" <= char <= "\udcff":
-        return "", i, "the pattern is not valid UTF-8"
-    if i + 1 >= len(pattern):
-        return "", i + 1, "'[' is never closed (escape it as '\\[')"
-    return char, i + 1, None
-
-
-def go_glob_regex(pattern: str) -> re.Pattern[str] | None:
-    """Go's `filepath.Match(pattern, name)` as a Python regex for `fullmatch`; None when Go
-    rejects the pattern. BuildKit matches COPY and ADD wildcards with it."""
-    if _go_match_error(pattern) is not None:
-        return None
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "\\":
-            i += 1
-            out.append(re.escape(pattern[i]))
-        elif char == "[":
-            i = _glob_class(pattern, i + 1, out)
-            continue
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("".join(out), re.DOTALL)
-
-
-def _glob_class(pattern: str, i: int, out: list[str]) -> int:
-    """Append a validated Go class to `out` as a Python class; return the index after `]`."""
-    negated = pattern[i] == "^"
-    i += int(negated)
-    ranges: list[tuple[int, int]] = []
-    while not (pattern[i] == "]" and ranges):
-        lo, i, _ = _class_char(pattern, i)
-        hi = lo
-        if pattern[i] == "-":
-            hi, i, _ = _class_char(pattern, i + 1)
-        ranges.append((ord(lo), ord(hi)))
-    # Go accepts a reversed range and it simply matches nothing.
-    valid = [(lo, hi) for lo, hi in ranges if lo <= hi]
-    out.append(_py_class(_complement(valid) if negated else _merge(valid)))
-    return i + 1
-
-
-# --------------------------------------------------------------------------- Go regexp (RE2)
-
-
-class _Lit(NamedTuple):
-    char: str
-
-
-class _Cls(NamedTuple):
-    ranges: tuple[tuple[int, int], ...]
-
-
-class _Rep(NamedTuple):
-    item: _Item
-    op: str
-    greedy: bool
-
-
-class _Grp(NamedTuple):
-    items: tuple[_Item, ...]
-
-
-class _Assert(NamedTuple):
-    kind: str  # begin, end, word, nonword
-
-
-_Item = _Lit | _Cls | _Rep | _Grp | _Assert
-_MAX_RUNE: Final = 0x10FFFF
-_DOT: Final = _Cls(((0, 9), (11, _MAX_RUNE)))  # RE2's "." does not match "\n"
-_BEGIN: Final = _Assert("begin")
-_END: Final = _Assert("end")
-# The "(.*/)?" patternmatcher writes for "**": zero or more whole folders.
-_ANY_FOLDERS: Final = _Rep(_Grp((_Rep(_DOT, "*", True), _Lit("/"))), "?", True)
-_DOT_STAR: Final = _Rep(_DOT, "*", True)
-
-_WORD: Final = ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A))
-_PERL_CLASSES: Final = {
-    "d": ((0x30, 0x39),),
-    "s": ((9, 10), (12, 13), (32, 32)),
-    "w": _WORD,
-}
-_POSIX_CLASSES: Final = {
-    "alnum": ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)),
-    "alpha": ((0x41, 0x5A), (0x61, 0x7A)),
-    "ascii": ((0, 0x7F),),
-    "blank": ((9, 9), (32, 32)),
-    "cntrl": ((0, 0x1F), (0x7F, 0x7F)),
-    "digit": ((0x30, 0x39),),
-    "graph": ((0x21, 0x7E),),
-    "lower": ((0x61, 0x7A),),
-    "print": ((0x20, 0x7E),),
-    "punct": ((0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)),
-    "space": ((9, 13), (32, 32)),
-    "upper": ((0x41, 0x5A),),
-    "word": _WORD,
-    "xdigit": ((0x30, 0x39), (0x41, 0x46), (0x61, 0x66)),
-}
-_C_ESCAPES: Final = {"a": "\a", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
-_OCTAL: Final = "01234567"
-_WORD_CLASS: Final = "[0-9A-Za-z_]"
-_PY_ASSERTS: Final = {
-    "begin": r"\A",
-    "end": r"\Z",
-    "word": rf"(?:(?<={_WORD_CLASS})(?!{_WORD_CLASS})|(?<!{_WORD_CLASS})(?={_WORD_CLASS}))",
-    "nonword": rf"(?:(?<={_WORD_CLASS})(?={_WORD_CLASS})|(?<!{_WORD_CLASS})(?!{_WORD_CLASS}))",
-}
-
-
-def _merge(ranges: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    merged: list[tuple[int, int]] = []
-    for lo, hi in sorted(ranges):
-        if merged and lo <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
-        else:
-            merged.append((lo, hi))
-    return tuple(merged)
-
-
-def _complement(ranges: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    out: list[tuple[int, int]] = []
-    start = 0
-    for lo, hi in _merge(ranges):
-        if lo > start:
-            out.append((start, lo - 1))
-        start = hi + 1
-    if start <= _MAX_RUNE:
-        out.append((start, _MAX_RUNE))
-    return tuple(out)
-
-
-class _BadPattern(PitstopError):
-    """A pattern Docker rejects; `parse_ignore` adds the file and line."""
-
-
-class _Re2Parser:
-    """Parses the regular expression patternmatcher builds, as Go's regexp/syntax would
-    (Perl flags: "." skips "\\n", "^"/"$" anchor the whole text), into `_Item`s.
-
-    Only what a translated pattern can contain is handled: a pattern can put raw `[`, `]`,
-    `^`, `-` and backslash escapes into the expression; everything else is written by the
-    translator. Unicode classes (`\\p{...}`) are the one construct left out.
-    """
-
-    def __init__(self, text: str):
-        self.text = text
-        self.i = 0
-
-    def fail(self, message: str) -> NoReturn:
-        raise _BadPattern(message)
-
-    def parse(self) -> tuple[_Item, ...]:
-        return tuple(self._sequence(nested=False))
-
-    def _sequence(self, *, nested: bool) -> list[_Item]:
-        items: list[_Item] = []
-        while self.i < len(self.text):
-            char = self.text[self.i]
-            if char == ")" and nested:
-                self.i += 1
-                return items
-            if char in ")|":  # never written raw by the translator
-                self.fail(f"unexpected {char!r} in the regular expression")
-            if char in "*+?":
-                self._repeat(items, char)
-            elif char == "(":
-                self.i += 1
-                items.append(_Grp(tuple(self._sequence(nested=True))))
-            elif char == "[":
-                items.append(self._class())
-            elif char == "\\":
-                items.extend(self._escape())
-            else:
-                items.append(_ATOMS.get(char) or _Lit(char))
-                self.i += 1
-        if nested:
-            self.fail("missing closing ) in the regular expression")
-        return items
-
-    def _repeat(self, items: list[_Item], op: str) -> None:
-        self.i += 1
-        greedy = not (self.i < len(self.text) and self.text[self.i] == "?")
-        self.i += int(not greedy)
-        if not items or isinstance(items[-1], (_Rep, _Assert)):
-            self.fail(f"bad repetition operator {op!r} in the regular expression")
-        items.append(_Rep(items.pop(), op, greedy))
-
-    def _escape(self) -> list[_Item]:
-        text, i = self.text, self.i
-        code = text[i + 1] if i + 1 < len(text) else ""
-        if code in ("A", "z", "b", "B"):
-            self.i += 2
-            return [_Assert({"A": "begin", "z": "end", "b": "word", "B": "nonword"}[code])]
-        if code == "Q":  # \Q...\E: literal text, to the end when \E is missing
-            end = text.find("\\E", i + 2)
-            self.i = len(text) if end < 0 else end + 2
-            return [_Lit(c) for c in text[i + 2 : (len(text) if end < 0 else end)]]
-        perl = self._perl_class(i)
-        if perl is not None:
-            return [_Cls(perl)]
-        return [_Lit(self._single_escape())]
-
-    def _perl_class(self, i: int) -> tuple[tuple[int, int], ...] | None:
-        code = self.text[i + 1] if i + 1 < len(self.text) else ""
-        if code in ("p", "P"):
-            self.fail("Unicode classes (\\p) in ignore patterns are not supported by pitstop")
-        if code.lower() not in _PERL_CLASSES:
-            return None
-        self.i = i + 2
-        ranges = _PERL_CLASSES[code.lower()]
-        return _complement(ranges) if code.isupper() else ranges
-
-    def _single_escape(self) -> str:
-        """Go's parseEscape: the character a backslash escape stands for."""
-        text, i = self.text, self.i + 1
-        if i >= len(text):
-            self.fail("trailing backslash at end of the regular expression")
-        code = text[i]
-        i += 1
-        if code.isascii() and not code.isalnum():
-            self.i = i
-            return code
-        if code in _OCTAL and (code == "0" or (i < len(text) and text[i] in _OCTAL)):
-            digits = code
-            while len(digits) < 3 and i < len(text) and text[i] in _OCTAL:
-                digits += text[i]
-                i += 1
-            self.i = i
-            return chr(int(digits, 8))
-        if code == "x":
-            return self._hex_escape(i)
-        if code in _C_ESCAPES:
-            self.i = i
-            return _C_ESCAPES[code]
-        self.fail(f"invalid escape sequence \\{code} in the regular expression")
-
-    def _hex_escape(self, i: int) -> str:
-        """Go's `\\xHH` or `\\x{H...}` (the braces cannot come from a translated pattern)."""
-        text = self.text
-        if text[i : i + 1] == "{":
-            end = text.find("}", i + 1)
-            digits, after = (text[i + 1 : end], end + 1) if end > 0 else ("", i)
-        else:
-            digits, after = text[i : i + 2], i + 2
-            digits = digits if len(digits) == 2 else ""
-        if not digits or any(c not in "0123456789abcdefABCDEF" for c in digits):
-            self.fail("invalid \\x escape in the regular expression")
-        if int(digits, 16) > _MAX_RUNE:
-            self.fail("invalid \\x escape in the regular expression")
-        self.i = after
-        return chr(int(digits, 16))
-
-    def _class(self) -> _Cls:
-        """Go's parseClass from the `[`: ranges, POSIX `[:name:]`, Perl `\\d`, escapes."""
-        text = self.text
-        self.i += 1
-        negated = self.i < len(text) and text[self.i] == "^"
-        self.i += int(negated)
-        ranges: list[tuple[int, int]] = []
-        first = True  # "]" and "-" are literal right after "[" or "[^"
-        while first or self.i >= len(text) or text[self.i] != "]":
-            if self.i >= len(text):
-                self.fail("missing closing ] in the regular expression")
-            first = False
-            ranges.extend(self._class_item())
-        self.i += 1
-        return _Cls(_complement(ranges) if negated else _merge(ranges))
-
-    def _class_item(self) -> tuple[tuple[int, int], ...]:
-        text, i = self.text, self.i
-        if text.startswith("[:", i) and len(text) - i > 2:
-            end = text.find(":]", i + 2)
-            if end >= 0:
-                return self._posix_class(text[i + 2 : end], end + 2)
-        if text[i] == "\\":
-            perl = self._perl_class(i)
-            if perl is not None:
-                return perl
-        lo = self._class_rune()
-        hi = lo
-        if self.i + 1 < len(text) and text[self.i] == "-" and text[self.i + 1] != "]":
-            self.i += 1
-            hi = self._class_rune()
-            if hi < lo:
-                self.fail(f"invalid character class range {lo}-{hi} in the regular expression")
-        return ((ord(lo), ord(hi)),)
-
-    def _posix_class(self, name: str, after: int) -> tuple[tuple[int, int], ...]:
-        negated = name.startswith("^")
-        ranges = _POSIX_CLASSES.get(name[int(negated) :])
-        if ranges is None:
-            self.fail(f"invalid character class [:{name}:] in the regular expression")
-        self.i = after
-        return _complement(ranges) if negated else ranges
-
-    def _class_rune(self) -> str:
-        if self.text[self.i] == "\\":
-            return self._single_escape()
-        self.i += 1
-        return self.text[self.i - 1]
-
-
-_ATOMS: Final[dict[str, _Item]] = {".": _DOT, "^": _BEGIN, "$": _END}
-
-
-def _py_char(code: int) -> str:
-    char = chr(code)
-    return char if char.isascii() and char.isalnum() else f"\\U{code:08x}"
-
-
-def _py_class(ranges: Sequence[tuple[int, int]]) -> str:
-    if not ranges:
-        return "(?!)"
-    parts = (_py_char(lo) if lo == hi else f"{_py_char(lo)}-{_py_char(hi)}" for lo, hi in ranges)
-    return "[" + "".join(parts) + "]"
-
-
-def _py(items: Sequence[_Item]) -> str:
-    """Python regex source with the meaning RE2 gives `items`."""
-    return "".join(_py_item(item) for item in items)
-
-
-def _py_item(item: _Item) -> str:
-    if isinstance(item, _Lit):
-        return re.escape(item.char)
-    if isinstance(item, _Cls):
-        return _py_class(item.ranges)
-    if isinstance(item, _Grp):
-        return f"(?:{_py(item.items)})"
-    if isinstance(item, _Rep):
-        return _py_item(item.item) + item.op + ("" if item.greedy else "?")
-    return _PY_ASSERTS[item.kind]
-
-
-def _can_match_slash(item: _Item) -> bool:
-    if isinstance(item, _Lit):
-        return item.char == "/"
-    if isinstance(item, _Cls):
-        return any(lo <= 0x2F <= hi for lo, hi in item.ranges)
-    if isinstance(item, _Rep):
-        return _can_match_slash(item.item)
-    return True  # groups and assertions are not confined to one path component
 
 
 # --------------------------------------------------------------------------- patterns
@@ -579,9 +169,9 @@ def _compile(pattern: str) -> _Matcher:
     if kind == _SUFFIX:
         return _Matcher(kind, pattern[2:], None, _suffix_steps(pattern[2:]))
     if any("\udc80" <= char <= "\udcff" for char in source):
-        raise _BadPattern("the pattern is not valid UTF-8 (Go: invalid UTF-8 in regexp)")
-    items = _Re2Parser(source).parse()
-    return _Matcher(kind, "", re.compile(_py(items)), _regex_steps(items))
+        raise BadPattern("the pattern is not valid UTF-8 (Go: invalid UTF-8 in regexp)")
+    items = Re2Parser(source).parse()
+    return _Matcher(kind, "", re.compile(to_python(items)), _regex_steps(items))
 
 
 def _prefix_steps(prefix: str) -> tuple[_Step, ...]:
@@ -601,36 +191,36 @@ def _suffix_steps(suffix: str) -> tuple[_Step, ...]:
     return (_any(True), _regex("(?s:.*)" + re.escape(first), first), *(_lit(part) for part in rest))
 
 
-def _regex_steps(items: tuple[_Item, ...]) -> tuple[_Step, ...] | None:
+def _regex_steps(items: tuple[Item, ...]) -> tuple[_Step, ...] | None:
     """The expression as component steps, or None when it does not split at "/"."""
-    if len(items) < 2 or items[0] != _BEGIN or items[-1] != _END:
+    if len(items) < 2 or items[0] != BEGIN or items[-1] != END:
         return None
-    segments: list[list[_Item]] = [[]]
+    segments: list[list[Item]] = [[]]
     for item in items[1:-1]:
-        if item == _Lit("/"):
+        if item == Lit("/"):
             segments.append([])
         else:
             segments[-1].append(item)
     steps: list[_Step] = []
     for index, segment in enumerate(segments):
-        while segment and segment[0] == _ANY_FOLDERS:
+        while segment and segment[0] == ANY_FOLDERS:
             steps.append(_any(False))
             segment = segment[1:]
-        if segment == [_DOT_STAR] and index == len(segments) - 1:
+        if segment == [DOT_STAR] and index == len(segments) - 1:
             steps += [_Step(_RE, regex=re.compile("[^\n]+"), source="[^\n]+"), _any(False)]
-        elif any(_can_match_slash(item) for item in segment):
+        elif any(can_match_slash(item) for item in segment):
             return None
-        elif all(isinstance(item, _Lit) for item in segment):
-            steps.append(_lit("".join(item.char for item in segment if isinstance(item, _Lit))))
+        elif all(isinstance(item, Lit) for item in segment):
+            steps.append(_lit("".join(item.char for item in segment if isinstance(item, Lit))))
         else:
-            steps.append(_regex(_py(segment), _literal_tail(segment)))
+            steps.append(_regex(to_python(segment), _literal_tail(segment)))
     return tuple(steps)
 
 
-def _literal_tail(items: Sequence[_Item]) -> str:
+def _literal_tail(items: Sequence[Item]) -> str:
     tail: list[str] = []
     for item in reversed(items):
-        if not isinstance(item, _Lit):
+        if not isinstance(item, Lit):
             break
         tail.append(item.char)
     return "".join(reversed(tail))
@@ -714,13 +304,13 @@ class IgnorePattern:
 
 
 def _compile_checked(text: str) -> _Matcher:
-    problem = _go_match_error(text)
+    problem = go_match_error(text)
     if problem is not None:
-        raise _BadPattern(f"invalid pattern {text!r}: {problem} (Docker: syntax error in pattern)")
+        raise BadPattern(f"invalid pattern {text!r}: {problem} (Docker: syntax error in pattern)")
     try:
         return _compile(text)
-    except _BadPattern as error:
-        raise _BadPattern(f"invalid pattern {text!r}: {error.message}") from None
+    except BadPattern as error:
+        raise BadPattern(f"invalid pattern {text!r}: {error.message}") from None
 
 
 @dataclass(frozen=True)
@@ -773,7 +363,7 @@ def parse_ignore(text: str, path: str | None) -> IgnoreFile:
             continue
         try:
             patterns.append(_new_pattern(cleaned, number))
-        except _BadPattern as error:
+        except BadPattern as error:
             raise PitstopError(error.message, path=where, line=number) from None
     return IgnoreFile(path, tuple(patterns))
 
@@ -810,7 +400,7 @@ def _new_pattern(pattern: str, line: int) -> IgnorePattern:
     exclusion = pattern[0] == "!"
     if exclusion:
         if len(pattern) == 1:
-            raise _BadPattern('illegal exclusion pattern: "!" (an exception needs a pattern)')
+            raise BadPattern('illegal exclusion pattern: "!" (an exception needs a pattern)')
         pattern = pattern[1:]
     return IgnorePattern(pattern, exclusion, line)
 

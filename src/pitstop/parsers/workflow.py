@@ -18,7 +18,8 @@ from functools import cached_property
 from typing import Any
 
 from pitstop.errors import PitstopError
-from pitstop.parsers.shell import SimpleCommand, shell_dialect, split_commands
+from pitstop.lines import text_lines
+from pitstop.parsers.shell import Dialect, SimpleCommand, shell_dialect, split_commands
 from pitstop.parsers.yamlfile import key_line, line_of, load_yaml, mapping, scalar_text
 
 
@@ -33,6 +34,7 @@ class Trigger:
     paths: tuple[str, ...] = ()
     paths_ignore: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()  # activity types (`types: [opened, labeled]`); () is the default
 
     @property
     def filtered(self) -> bool:
@@ -65,11 +67,16 @@ class Step:
     workflow's `defaults.run.shell`, else `pwsh` on a runner that is certainly Windows
     (GitHub's default there). None: GitHub's default elsewhere, bash (or sh)."""
 
+    @property
+    def dialect(self) -> Dialect:
+        """The language of the `run:` script: only a POSIX one is read in full."""
+        return shell_dialect(self.shell)
+
     @cached_property
     def commands(self) -> tuple[SimpleCommand, ...]:
         """The simple commands of the `run:` script in its shell's language (none for a
         `uses:` step, nor for a shell pitstop cannot read, such as `python`)."""
-        return tuple(split_commands(self.run or "", shell_dialect(self.shell)))
+        return tuple(split_commands(self.run or "", self.dialect))
 
     @property
     def action(self) -> str | None:
@@ -147,6 +154,7 @@ class Workflow:
     env: Mapping[str, str] = field(default_factory=dict)
     concurrency: str | None = None
     concurrency_cancels: bool = False
+    cancel_in_progress: str | None = None  # `cancel-in-progress` as written, None if absent
     on_line: int = 1
     key_lines: Mapping[str, int] = field(default_factory=dict)
     lines: tuple[str, ...] = field(default=(), repr=False, compare=False)
@@ -199,9 +207,10 @@ def parse_workflow(text: str, path: str) -> Workflow:
         env=_strings(document.get("env")),
         concurrency=_concurrency_group(concurrency),
         concurrency_cancels=_cancels(concurrency),
+        cancel_in_progress=scalar_text(mapping(concurrency).get("cancel-in-progress")),
         on_line=key_line(document, on_key) or 1 if on_key is not None else 1,
         key_lines=_key_lines(document),
-        lines=tuple(text.splitlines()),
+        lines=tuple(text_lines(text)),
     )
 
 
@@ -244,6 +253,7 @@ def _triggers(node: object, document: Mapping[Any, Any], key: object) -> tuple[T
                 paths=_list(filters.get("paths")),
                 paths_ignore=_list(filters.get("paths-ignore")),
                 tags=_list(filters.get("tags")),
+                types=_list(filters.get("types")),
             )
         )
     return tuple(triggers)

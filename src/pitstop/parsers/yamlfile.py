@@ -42,6 +42,7 @@ def _load(text: str, path: str) -> Any:
     yaml.allow_duplicate_keys = False
     yaml.Scanner = _bounded_scanner()
     yaml.Composer = _bounded_composer()
+    yaml.Constructor = _plain_constructor()
     try:
         return yaml.load(text)
     except _Refused as refused:
@@ -105,9 +106,11 @@ def _bounded_composer() -> Any:
                 if self.nesting > MAX_YAML_DEPTH:
                     mark = self.parser.peek_event().start_mark
                     raise ComposerError(None, None, _too_deep(), mark)
-                return super().compose_node(parent, index)
+                node = super().compose_node(parent, index)
             finally:
                 self.nesting -= 1
+            _check_plain(node)
+            return node
 
         def _count_alias(self, event: Any) -> None:
             target = self.anchors.get(event.anchor)
@@ -125,6 +128,52 @@ def _bounded_composer() -> Any:
                 )
 
     return BoundedComposer
+
+
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "merge", "timestamp")
+)
+"""What a workflow, compose or bake file holds: GitHub and Compose read plain data. Anything
+else (`!!set`, `!!omap`, `!!binary`, an application tag) is bad input, not a crash."""
+
+
+def _check_plain(node: Any) -> None:
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    line = node.start_mark.line + 1
+    if str(node.tag) not in _PLAIN_TAGS:
+        raise _Refused(
+            f"invalid YAML: {_short(node.tag)} is not plain data (GitHub and Compose read none)",
+            line,
+        )
+    if isinstance(node, MappingNode):
+        for key, _value in node.value:
+            if isinstance(key, MappingNode | SequenceNode):
+                raise _Refused(
+                    "invalid YAML: a mapping or list used as a key", key.start_mark.line + 1
+                )
+
+
+def _short(tag: object) -> str:
+    return str(tag).replace("tag:yaml.org,2002:", "!!")
+
+
+@functools.cache
+def _plain_constructor() -> Any:
+    """ruamel's round-trip constructor, turning a value its tag cannot hold (`!!int x`)
+    into a refusal at the value's line instead of a ValueError."""
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class PlainConstructor(RoundTripConstructor):
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            try:
+                return super().construct_object(node, deep)
+            except (ValueError, TypeError, OverflowError) as error:
+                line = node.start_mark.line + 1
+                raise _Refused(f"invalid YAML: {_short(node.tag)} {error}", line) from None
+
+    return PlainConstructor
 
 
 def _expanded_size(node: Any, sizes: dict[int, int]) -> int:

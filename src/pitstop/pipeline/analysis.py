@@ -2,10 +2,12 @@
 serialise jobs which share nothing.
 
 Both are judged from what the workflow says, and both lean towards keeping things: a
-change is proposed only when no use of the job (or of the need) can be seen. The workflow
-model does not keep every job key (`container:`, `services:`, `environment:`, a whole
-`strategy.matrix` given as one expression, the `with:` of a reusable-workflow call); a
-reusable-workflow call therefore keeps all its needs, and image uses are judged broadly.
+change is proposed only when no use of the job (or of the need) can be seen, and a `needs`
+is dropped only from a job that merely checks the checkout, since a `needs` is an ordering
+too. The workflow model does not keep every job key (`container:`, `services:`, a whole
+`strategy` given as one expression, the `with:` of a reusable-workflow call), so the job's
+own lines are read for `needs` as well; a reusable-workflow call keeps all its needs, and
+image uses are judged broadly.
 The review rules and `pitstop pipeline` both read these; what each saves is `whatif`'s job.
 """
 
@@ -15,7 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pitstop.parsers.shell import SimpleCommand
+from pitstop.parsers.shell import Dialect, SimpleCommand
 from pitstop.parsers.workflow import Job, Step, Workflow
 
 
@@ -69,11 +71,6 @@ _CONTAINER_PROGRAMS = frozenset(
     {"docker", "podman", "buildah", "crane", "skopeo", "regctl", "kubectl", "helm", "kustomize"}
 )
 _HARMLESS_PROGRAMS = frozenset({"echo", "printf", "set", "export", "true", ":", "for", "in"})
-_GATE_WORDS = re.compile(
-    r"(?<![a-z])(?:unit|py|integration[-_ ]?)?(?:test|lint|check|scan|verify|validat|audit|"
-    r"secur|e2e|smoke|qa(?![a-z])|typecheck|mypy|ruff|flake8|coverage|codeql|trivy|sast)"
-)
-"""Words in a job's id or name that say it tests, lints, checks or scans (not `latest`)."""
 _DEPLOY_WORDS = re.compile(r"(?<![a-z])(?:deploy|publish|release|promote|rollout)")
 _STATUS_FUNCTIONS = re.compile(r"\b(always|failure|cancelled)\s*\(")
 """Status functions in `if:` that judge the needed jobs' results (`success()` is the default)."""
@@ -211,11 +208,6 @@ def deploys(job: Job) -> bool:
     )
 
 
-def _is_gate(job: Job) -> bool:
-    """Whether `job`'s id or name says it tests, lints, checks or scans."""
-    return bool(_GATE_WORDS.search(f"{job.id} {job.name or ''}".lower()))
-
-
 def _text(job: Job) -> str:
     """Every string of `job` the model keeps, where an expression could read `needs`."""
     parts = [job.name or "", job.if_ or "", job.runs_on or "", job.concurrency or ""]
@@ -233,8 +225,9 @@ def _text(job: Job) -> str:
 def redundant_jobs(workflow: Workflow) -> list[Change]:
     """Jobs that only pull, re-tag and push an image a job they need built in this run.
 
-    Such a job (a `tag-production-images` job, say) spends a runner start, a pull and a push
-    on what the build can do with one more tag, or a registry can do with a manifest copy.
+    Such a job (a `tag-production-images` job re-tagging what `build` pushed) spends a runner
+    start, a pull and a push on what the build can do with one more tag, or a registry can do
+    with a manifest copy.
     A job that builds, tests or runs anything else is never proposed."""
     changes = []
     for job in workflow.jobs:
@@ -281,26 +274,147 @@ def _upstream_builder(workflow: Workflow, job: Job) -> str | None:
 
 # -- needs that share nothing -----------------------------------------------------------------
 
+_CHECK_TOOLS = frozenset(
+    {
+        "pytest", "tox", "nox", "ruff", "mypy", "flake8", "pylint", "black", "isort",
+        "pyright", "pre-commit", "prek", "codespell", "bandit", "pydocstyle", "djlint",
+        "djhtml", "yamllint", "markdownlint", "markdownlint-cli2", "shellcheck", "shfmt",
+        "hadolint", "eslint", "prettier", "stylelint", "tsc", "vulture", "unittest",
+    }
+)  # fmt: skip
+"""Programs (or `python -m` modules, `uv run`/`poetry run` tools) that lint, type-check or test."""
+_CHECK_WORDS = re.compile(
+    r"(?<![a-z])(?:unit|tests?|lint\w*|check\w*|typecheck|type-check|types|mypy|ruff|flake8|"
+    r"pylint|format\w*|style|pre-commit|spell\w*)(?![a-z])"
+)
+_NOT_PURE_WORDS = re.compile(
+    r"e2e|end[-_ ]?to[-_ ]?end|integration|smoke|acceptance|system|deploy|publish|release|"
+    r"promote|notify|announce|slack|discord|comment|label|benchmark|perf|load|cleanup|upload"
+)
+"""Words in a job's id or name that say it touches more than the checkout (or needs a
+running system, which a `needs` may have started)."""
+_CHECK_ACTIONS = frozenset(
+    {
+        "actions/checkout", "actions/cache", "actions/cache/restore", "astral-sh/setup-uv",
+        "actions/download-artifact", "actions/upload-artifact", "pre-commit/action",
+        "snok/install-poetry", "abatilo/actions-poetry", "pdm-project/setup-pdm",
+        "astral-sh/ruff-action", "chartboost/ruff-action", "psf/black",
+        "jakebailey/pyright-action", "pnpm/action-setup", "codespell-project/actions-codespell",
+        "crate-ci/typos", "ludeeus/action-shellcheck", "mfinelli/setup-shfmt",
+        "hadolint/hadolint-action", "dtolnay/rust-toolchain", "swatinem/rust-cache",
+        "conda-incubator/setup-miniconda", "mamba-org/setup-micromamba",
+    }
+)  # fmt: skip
+"""Actions that only set up tools, restore caches or run a linter over the checkout."""
+_SIDE_EFFECT_PROGRAMS = frozenset(
+    {
+        "gh", "hub", "twine", "aws", "gcloud", "az", "terraform", "flyctl", "fly", "vercel",
+        "netlify", "ssh", "scp", "rsync", "sentry-cli", "codecov", "coveralls", "sudo-deploy",
+    }
+)  # fmt: skip
+"""Programs that call an API or publish something: their order against other jobs matters."""
+_WRITE_OPTIONS = (
+    "-X", "--request", "-d", "--data", "--data-raw", "--data-binary", "-F", "--form", "-T",
+    "--upload-file",
+)  # fmt: skip
+
+
+def _side_effect(command: SimpleCommand) -> bool:
+    """Whether the command writes somewhere other than the runner (or may)."""
+    program = command.program
+    if program in _SIDE_EFFECT_PROGRAMS or program in _CONTAINER_PROGRAMS:
+        return True
+    if program == "git" and {"push", "tag", "commit"} & set(command.operands()[:1]):
+        return True
+    if program in ("curl", "wget") and any(
+        w == o or w.startswith(f"{o}=") for w in command.words for o in _WRITE_OPTIONS
+    ):
+        return True
+    return _starts_with(command, _DEPLOY_COMMANDS)
+
+
+def _runs_checks(job: Job) -> bool:
+    return any(
+        word in _CHECK_TOOLS or word.rsplit("/", 1)[-1] in _CHECK_TOOLS
+        for command in _commands(job)
+        for word in _words(command, 4)
+    ) or any(step.action in _CHECK_ACTIONS - _SETUP_ONLY for step in job.steps)
+
+
+_SETUP_ONLY = frozenset(
+    {
+        "actions/checkout", "actions/cache", "actions/cache/restore", "astral-sh/setup-uv",
+        "actions/download-artifact", "actions/upload-artifact", "snok/install-poetry",
+        "abatilo/actions-poetry", "pdm-project/setup-pdm", "pnpm/action-setup",
+        "mfinelli/setup-shfmt", "dtolnay/rust-toolchain", "swatinem/rust-cache",
+        "conda-incubator/setup-miniconda", "mamba-org/setup-micromamba",
+    }
+)  # fmt: skip
+
+
+def _pure_step(step: Step) -> bool:
+    action = step.action
+    if action is not None:
+        return action in _CHECK_ACTIONS or action.startswith("actions/setup-")
+    if step.run and step.dialect is not Dialect.POSIX:
+        return False  # PowerShell, cmd, python...: pitstop reads such a script only in part
+    commands = step.commands
+    if any(command.program.startswith("${{") for command in commands):
+        return False  # the command is chosen by an expression: pitstop cannot see it
+    return not any(_side_effect(command) for command in commands)
+
+
+def _consumed_uploads(job: Job, workflow: Workflow) -> bool:
+    """Whether another job of the workflow downloads an artifact `job` uploads."""
+    return any(_shares_artifact(job, other) for other in workflow.jobs if other.id != job.id)
+
+
+def pure_check(job: Job, workflow: Workflow) -> bool:
+    """Whether `job` only checks the checkout (lint, type check, unit tests), so nothing
+    outside its own runner depends on when it runs: it says it checks (its id, name or the
+    tools it runs), uses no secret and no deployment environment, runs no unknown action,
+    calls no API, pushes, publishes or comments nothing, and no other job downloads what it
+    uploads. Anything pitstop cannot see (a local or unknown action) makes it not pure."""
+    label = f"{job.id} {job.name or ''}".lower()
+    if job.uses or job.environment or not job.steps or _NOT_PURE_WORDS.search(label):
+        return False
+    if "secrets." in _text(job) or not (_CHECK_WORDS.search(label) or _runs_checks(job)):
+        return False
+    return all(_pure_step(step) for step in job.steps) and not _consumed_uploads(job, workflow)
+
 
 def unneeded_needs(workflow: Workflow) -> list[Change]:
-    """`needs` entries whose job uses nothing from the job it waits for.
+    """`needs` entries a job could drop without changing what any run does.
 
+    A `needs` is an ordering as well as a data flow: a notification after a release, a deploy
+    after the build that produced its pages, a gate such as `wait-for-docker` all rely on
+    it while reading nothing of the job they wait for. So a drop is proposed only when the
+    waiting job is a pure check (`pure_check`) and uses nothing of the job it waits for:
     B uses A when B's expressions read `needs.A` (outputs or result, or all needs at once:
     `needs.*`, `toJSON(needs)`, a status function such as `failure()` in B's `if:`), when
     B downloads an artifact A uploads (a download without a name takes them all) or restores
-    a cache A saves, or when A pushes an image and B runs a container tool, deploys, or
-    mentions a registry, image or `env` variable A's image reference uses. A test-like A
-    before a B that deploys or publishes is a gate, kept whatever B reads; and a job that
-    only waits (runs nothing but `echo`, or calls a reusable workflow) keeps all its needs."""
+    a cache A may save, or when A pushes an image and B runs a container tool or mentions a
+    registry, image or `env` variable A's image reference uses. A job that only waits (runs
+    nothing but `echo`, or calls a reusable workflow) keeps all its needs."""
     changes = []
     for job in workflow.jobs:
-        if _is_barrier(job):
+        if _is_barrier(job) or not pure_check(job, workflow):
             continue
+        source = _source(workflow, job)
         for need in job.needs:
             needed = workflow.job(need)
-            if needed is not None and not _uses(job, needed) and not _gate(needed, job):
+            if needed is not None and not _uses(job, needed, source):
                 changes.append(_drop(job, needed))
     return changes
+
+
+def _source(workflow: Workflow, job: Job) -> str:
+    """The job's lines as written, from its key to the next job's: the model does not keep
+    every key (`strategy: ${{ fromJSON(needs.x.outputs.matrix) }}`, `container:`,
+    `services:`), and any of them may read `needs`."""
+    later = [j.line for j in workflow.jobs if j.line > job.line]
+    end = min(later) - 1 if later else len(workflow.lines)
+    return "\n".join(workflow.lines[job.line - 1 : end])
 
 
 def _is_barrier(job: Job) -> bool:
@@ -325,23 +439,31 @@ def _drop(job: Job, needed: Job) -> Change:
         need=needed.id,
         line=job.needs_line or job.line,
         reason=(
-            f"`{job.id}` reads no output or result of `{needed.id}`, downloads none of its "
-            f"artifacts and uses no image it pushes, so it need not wait for it."
+            f"`{job.id}` only checks the checkout (no secret, environment, upload another job "
+            f"reads, push, publish or API call) and reads no output or result of "
+            f"`{needed.id}`, none of its artifacts, caches or images, so it need not wait "
+            f"for it, unless the wait is there to fail fast (to spend no runner on "
+            f"`{job.id}` when `{needed.id}` fails)."
         ),
     )
 
 
-def _gate(needed: Job, job: Job) -> bool:
-    return _is_gate(needed) and deploys(job)
-
-
-def _uses(job: Job, needed: Job) -> bool:
-    text = _text(job)
+def _uses(job: Job, needed: Job, source: str = "") -> bool:
+    text = f"{_text(job)}\n{source}"
     return (
         _reads_needs(text, job.if_ or "", needed.id)
         or _shares_artifact(needed, job)
         or _shares_cache(needed, job)
+        or (_opaque(needed) and bool(job.downloads or _caches(job)))
         or (pushes_image(needed) and _uses_image(job, needed, text))
+    )
+
+
+def _opaque(job: Job) -> bool:
+    """Whether what the job uploads or caches is out of sight: it calls a reusable workflow,
+    or runs a local or container action."""
+    return bool(job.uses) or any(
+        (step.uses or "").startswith(("./", "docker://")) for step in job.steps
     )
 
 
@@ -368,10 +490,24 @@ def _same(download: str, upload: str) -> bool:
     return download == upload or "${{" in upload
 
 
+def _caches(job: Job) -> set[str]:
+    """What the job's steps may save to or restore from the GitHub cache, by what identifies
+    an entry: an actions/cache key or path, a setup action's package manager, a local action
+    (which may cache anything)."""
+    found: set[str] = set()
+    for step in job.steps:
+        action = step.action or ""
+        if action.startswith("actions/cache"):
+            found |= {f"key:{step.input('key')}", f"path:{(step.input('path') or '').strip()}"}
+        elif action.startswith("actions/setup-") and step.input("cache"):
+            found.add(f"{action}:{step.input('cache')}")
+        elif action in ("astral-sh/setup-uv", "pdm-project/setup-pdm") or action.startswith("./"):
+            found.add(action)
+    return found - {"key:None", "path:"}
+
+
 def _shares_cache(needed: Job, job: Job) -> bool:
-    saved = {s.input("key") for s in needed.steps if (s.action or "").startswith("actions/cache")}
-    restored = {s.input("key") for s in job.steps if (s.action or "").startswith("actions/cache")}
-    return bool((saved & restored) - {None})
+    return bool(_caches(needed) & _caches(job))
 
 
 def _uses_image(job: Job, needed: Job, text: str) -> bool:

@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Final, NamedTuple, cast
 
 from pitstop.model import InputProblem
-from pitstop.parsers.ignore import FolderMatch, IgnoreFile, go_clean, go_glob_regex
+from pitstop.parsers.gopath import go_clean, go_glob_regex
+from pitstop.parsers.ignore import FolderMatch, IgnoreFile
 
 _PROGRESS_EVERY: Final = 1000
 LARGE_FILE_BYTES: Final = 10 * 1024 * 1024

@@ -2,17 +2,18 @@
 files, but not what git ignores, not `.git`, virtualenvs or `node_modules`.
 
 Inside a git work tree the list comes from `git ls-files` (fast, and exactly git's
-ignore rules). git runs with fsmonitor and hooks disabled, so no program named in the
-reviewed repository's git config is ever started. Elsewhere the tree is walked.
+ignore rules). git runs through `pitstop.gitrunner`, so no program named in the reviewed
+repository's git configuration or attributes is ever started. Elsewhere the tree is walked.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
-import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
+
+from pitstop.gitrunner import GitError, run_git
 
 SKIPPED_FOLDERS = frozenset(
     {
@@ -32,30 +33,49 @@ SKIPPED_FOLDERS = frozenset(
         ".pitstop",
     }
 )
-_DOCKERFILE_PATTERNS = (
-    "Dockerfile",
-    "*.Dockerfile",
-    "Dockerfile.*",
-    "Containerfile",
-    "Containerfile.*",
-    "*.dockerfile",
-    "dockerfile",
+# What `docker build -f` users name their files, compared in lower case: Dockerfile and
+# Containerfile, alone or with a suffix (`Dockerfile.dev`, `Dockerfile_py311`,
+# `Dockerfile-dolt`) or as an extension (`api.Dockerfile`, `jax.dockerfile`).
+_DOCKERFILE_PATTERNS = tuple(
+    pattern
+    for name in ("dockerfile", "containerfile")
+    for pattern in (name, f"{name}.*", f"{name}_*", f"{name}-*", f"*.{name}")
 )
-_NOT_DOCKERFILES = ("*.dockerignore", "*.md", "*.txt", "*.orig", "*.rej", "*.swp", "*~")
-_GIT_SAFE = (
-    "-c",
-    "core.fsmonitor=false",
-    "-c",
-    "core.hooksPath=/dev/null",
-    "-c",
-    "core.quotePath=false",
+# Files named after a Dockerfile that are not one: ignore files, docs, templates rendered
+# into Dockerfiles, build definitions (`dockerfile-build.yaml`), scripts and editor leftovers.
+_NOT_DOCKERFILE_SUFFIXES = (
+    ".dockerignore",
+    ".containerignore",
+    ".md",
+    ".rst",
+    ".txt",
+    ".yml",
+    ".yaml",
+    ".json",
+    ".toml",
+    ".hcl",
+    ".sh",
+    ".ps1",
+    ".py",
+    ".template",
+    ".tmpl",
+    ".tpl",
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".orig",
+    ".rej",
+    ".swp",
+    ".bak",
+    "~",
 )
 
 
 def is_dockerfile_name(name: str) -> bool:
-    if any(fnmatch.fnmatchcase(name, p) for p in _NOT_DOCKERFILES):
+    lowered = name.lower()
+    if lowered.endswith(_NOT_DOCKERFILE_SUFFIXES):
         return False
-    return any(fnmatch.fnmatchcase(name, p) for p in _DOCKERFILE_PATTERNS)
+    return any(fnmatch.fnmatchcase(lowered, p) for p in _DOCKERFILE_PATTERNS)
 
 
 def repository_files(root: Path) -> list[str]:
@@ -86,14 +106,12 @@ def _in_skipped_folder(path: str) -> bool:
 
 
 def _git_files(root: Path) -> list[str] | None:
-    command = ["git", *_GIT_SAFE, "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    command = ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]
     try:
-        done = subprocess.run(command, cwd=root, capture_output=True, timeout=60, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+        output = run_git(root, command)
+    except GitError:
         return None
-    if done.returncode != 0:
-        return None
-    names = {os.fsdecode(raw) for raw in done.stdout.split(b"\0") if raw}
+    names = {os.fsdecode(raw) for raw in output.split(b"\0") if raw}
     return [n for n in names if (root / n).is_file() or (root / n).is_symlink()]
 
 

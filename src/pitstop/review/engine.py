@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pitstop.config import Config
-from pitstop.model import BuildInfo, Finding, ReviewResult
+from pitstop.model import BuildInfo, Finding, ReviewResult, Severity
 from pitstop.review.load import load_project
-from pitstop.review.project import Project
+from pitstop.review.project import Build, Project
 from pitstop.review.registry import RULES
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.scoring import score_areas, verdict
@@ -61,17 +61,31 @@ def run_rules(project: Project, config: Config, rules: Iterable[Rule]) -> list[F
 
 
 def _finding(rule: Rule, hit: Hit, config: Config) -> Finding:
+    default = hit.severity or rule.severity
+    message = hit.message
+    assumption = assumed_context(hit.builds)
+    if assumption is not None:
+        # What depends on a guessed context cannot certainly fail: never blocking by default.
+        message = f"{message} {assumption}"
+        default = min(default, Severity.WARNING, key=lambda s: s.rank)
     return Finding(
         rule=rule.code,
-        severity=config.severity_of(rule.code, rule.severity),
+        severity=config.severity_of(rule.code, default),
         title=rule.title,
-        message=hit.message,
+        message=message,
         location=hit.location,
         area=rule.area,
         related=hit.related,
         fix=hit.fix,
         imports=hit.imports,
     )
+
+
+def assumed_context(builds: tuple[Build, ...]) -> str | None:
+    """The sentence saying which context was assumed, when every build of a hit is assumed."""
+    if not builds or any(build.declared for build in builds):
+        return None
+    return builds[0].assumption
 
 
 def _suppressed(code: str, hit: Hit, lines: dict[str, tuple[str, ...]], config: Config) -> bool:

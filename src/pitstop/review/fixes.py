@@ -4,6 +4,11 @@ writes for `--fix`.
 Edits are applied per file from the bottom up, so earlier positions stay valid. Two
 edits that overlap cannot both be applied safely: the later one (in finding order) is
 skipped and reported, and a second run picks it up once the first is in place.
+
+Files are handled as the parsers see them and written back byte for byte: lines end at
+`\n` only (BuildKit and YAML do not break lines at form feed, U+2028 and the other
+characters `str.splitlines` breaks at), a `\r\n` file keeps its `\r\n` (inserted lines get
+it too), a lone `\r` stays a character, and a UTF-8 byte-order mark stays in place.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pitstop.errors import PitstopError
-from pitstop.files import write_atomic
+from pitstop.files import write_all
+from pitstop.lines import lines_with_endings
 from pitstop.model import Finding, TextEdit
 from pitstop.review.project import Tree
 
@@ -46,36 +52,51 @@ def plan_fixes(root: Path, findings: Iterable[Finding]) -> FixPlan:
     changes, skipped = [], set()
     for path, edits in sorted(by_file.items()):
         before = _read(tree, path)
-        after, clashed = apply_edits(before or "", edits)
+        body, bom = (before[1:], BOM) if before and before.startswith(BOM) else (before, "")
+        after, clashed = apply_edits(body or "", edits)
         skipped |= clashed
-        if after != (before or ""):
-            changes.append(FileChange(path, before, after))
+        if after != (body or ""):
+            changes.append(FileChange(path, before, bom + after))
     applied = tuple(f for f in fixable if id(f) not in skipped)
     return FixPlan(tuple(changes), applied, tuple(f for f in fixable if id(f) in skipped))
 
 
+BOM = "\ufeff"
+
+
 def _read(tree: Tree, path: str) -> str | None:
+    """The file's text exactly as its bytes say (no newline translation), None if absent."""
     full = tree.root / path
     if not tree.exists(path):
         if full.is_symlink():
             raise PitstopError("symlink points outside the repository; not changed", path=path)
         return None
-    return full.read_text(encoding="utf-8")
+    if not full.is_file():
+        raise PitstopError("not a regular file; not changed", path=path)
+    try:
+        return full.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise PitstopError("not UTF-8; not changed", path=path) from None
+    except OSError as error:
+        raise PitstopError(f"cannot read: {error.strerror or error}", path=path) from None
 
 
 def apply_edits(text: str, edits: list[tuple[TextEdit, Finding]]) -> tuple[str, set[int]]:
     """`text` with the edits applied, and the ids of findings whose edits overlapped another."""
-    lines = text.splitlines(keepends=True)
-    starts = [0]
+    lines = lines_with_endings(text)
+    starts, ends = [0], []
     for line in lines:
+        ends.append(starts[-1] + len(line.rstrip("\n").removesuffix("\r")))
         starts.append(starts[-1] + len(line))
+    crlf = "\r\n" in text and text.count("\r\n") == text.count("\n")
     spans = []
     for edit, finding in edits:
+        replacement = edit.text.replace("\n", "\r\n") if crlf else edit.text
         spans.append(
             (
-                _offset(starts, edit.start_line, edit.start_column),
-                _offset(starts, edit.end_line, edit.end_column),
-                edit,
+                _offset(starts, ends, edit.start_line, edit.start_column),
+                _offset(starts, ends, edit.end_line, edit.end_column),
+                replacement,
                 finding,
             )
         )
@@ -88,24 +109,29 @@ def apply_edits(text: str, edits: list[tuple[TextEdit, Finding]]) -> tuple[str, 
             taken.append((start, end))
     result = text
     kept = [s for s in spans if id(s[3]) not in clashed]
-    for start, end, edit, _finding in sorted(kept, key=lambda s: (s[0], s[1]), reverse=True):
-        result = result[:start] + edit.text + result[end:]
+    for start, end, replacement, _finding in sorted(kept, key=lambda s: (s[0], s[1]), reverse=True):
+        result = result[:start] + replacement + result[end:]
     return result, clashed
 
 
-def _offset(starts: list[int], line: int, column: int) -> int:
-    """The string offset of a 1-based (line, column); line len+1 means the end of the text."""
-    if line > len(starts) - 1:
+def _offset(starts: list[int], ends: list[int], line: int, column: int) -> int:
+    """The string offset of a 1-based (line, column); line len+1 means the end of the text.
+
+    A column past the line's content means the end of that content, before its line ending
+    (the parsers count columns without the `\r` of a `\r\n`), unless it reaches past the
+    ending, which an edit replacing whole lines (to column 1 of the next line) never does."""
+    if line > len(ends):
         return starts[-1]
-    return min(starts[line - 1] + column - 1, starts[line])
+    offset = starts[line - 1] + column - 1
+    return offset if offset <= ends[line - 1] else ends[line - 1]
 
 
 def unified_diff(changes: Iterable[FileChange]) -> str:
     """One `git diff`-style patch for all changes (`git apply` and `patch -p1` accept it)."""
     parts = []
     for change in changes:
-        before = (change.before or "").splitlines(keepends=True)
-        after = change.after.splitlines(keepends=True)
+        before = lines_with_endings(change.before or "")
+        after = lines_with_endings(change.after)
         source = f"a/{change.path}" if change.before is not None else "/dev/null"
         lines = difflib.unified_diff(before, after, source, f"b/{change.path}")
         parts.append(
@@ -118,6 +144,5 @@ def unified_diff(changes: Iterable[FileChange]) -> str:
 
 
 def write_changes(root: Path, changes: Iterable[FileChange]) -> None:
-    """Write every change atomically (each file appears whole, old or new)."""
-    for change in changes:
-        write_atomic(root / change.path, change.after)
+    """Write every change as one: each file appears whole, and all change or none does."""
+    write_all([(root / change.path, change.after.encode("utf-8")) for change in changes])

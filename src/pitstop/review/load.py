@@ -105,6 +105,7 @@ def _builds_of(path: str, declared: list[DeclaredBuild]) -> tuple[Build, ...]:
             b.location,
             b.context_location,
             b.dockerfile_location,
+            b.declaration.run_user,
         )
         for b in declared
         if b.dockerfile == path and b.context is not None
@@ -178,17 +179,4 @@ def read_workflows(tree: Tree, files: Iterable[str]) -> tuple[list[Workflow], li
 
 def read_text(tree: Tree, path: str) -> str:
     """The UTF-8 text of `path`; PitstopError naming the file (and line) otherwise."""
-    full = tree.root / path
-    if full.is_symlink() and not tree.exists(path):
-        raise PitstopError("symlink points outside the repository; not followed", path=path)
-    try:
-        data = full.read_bytes()
-    except OSError as error:
-        raise PitstopError(f"cannot read: {error.strerror or error}", path=path) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise PitstopError(
-            f"not UTF-8 (byte 0x{data[error.start]:02x})", path=path, line=line
-        ) from None
+    return tree.read_text(path)

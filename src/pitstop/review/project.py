@@ -8,16 +8,48 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
+from pitstop.errors import PitstopError
+from pitstop.files import read_regular_file
 from pitstop.model import Location
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
-from pitstop.parsers.dockerfile import Dockerfile, Instruction, Stage
+from pitstop.parsers.dockerfile import Dockerfile, Instruction, Stage, unquote
 from pitstop.parsers.ignore import IgnoreFile
 from pitstop.parsers.workflow import Workflow
 from pitstop.review.context import ContextTree, choose_ignore_file, walk_context
+
+# Windows base images: the Windows and PowerShell images of mcr.microsoft.com, and any tag
+# naming a Windows base (python:3.13-windowsservercore-ltsc2022, dotnet/sdk:8.0-nanoserver-...).
+_WINDOWS_IMAGE = re.compile(
+    r"^(mcr\.microsoft\.com/)?windows(/|:|$)|^mcr\.microsoft\.com/windows/"
+    r"|[:/-](windowsservercore|nanoserver|servercore)([-:._]|$)",
+    re.IGNORECASE,
+)
+# `# escape=`` ` is the parser directive Windows Dockerfiles use, as `\` is their path separator.
+_ESCAPE_BACKTICK = re.compile(r"^\s*#\s*escape\s*=\s*`\s*$", re.IGNORECASE)
+
+
+# Folders whose Dockerfiles are test fixtures, documentation examples, development images.
+_TEST_FOLDERS = frozenset({"tests", "test", "testing", "fixtures", "e2e", "integration-tests"})
+_DOCS_FOLDERS = frozenset({"docs", "doc", "documentation"})
+_DEVELOPMENT_FOLDERS = frozenset({"development", "dev"})
+# A command that only starts an interpreter or a shell: nothing is served.
+_BARE_COMMANDS = frozenset(
+    {"python", "python3", "ipython", "bash", "sh", "ash", "zsh", "pwsh", "powershell", "cmd"}
+)
+
+
+@dataclass(frozen=True)
+class ImagePurpose:
+    """What an image is for when it is not run as a service. `certain` when its place says so
+    (runtime-hardening rules then skip it); otherwise they lower to info and say `what`."""
+
+    what: str
+    certain: bool
 
 
 @dataclass(frozen=True)
@@ -29,11 +61,22 @@ class Build:
     declared_at: Location | None = None
     context_at: Location | None = None
     dockerfile_at: Location | None = None
+    run_user: str | None = None  # the user a compose service runs the image as
 
     @property
     def declared(self) -> bool:
         """Whether a workflow, compose or bake file declares this build (else it is assumed)."""
         return self.declared_at is not None
+
+    @property
+    def assumption(self) -> str:
+        """What pitstop assumed for a build no file declares, said in findings that depend on it."""
+        folder = f"`{self.context}/`" if self.context else "the repository root"
+        return (
+            f"(No workflow, compose or bake file builds this Dockerfile, so pitstop assumed "
+            f"its own folder, {folder}, is the build context; built from another folder, this "
+            "may not apply.)"
+        )
 
 
 @dataclass(frozen=True)
@@ -79,7 +122,8 @@ class DockerfileSource:
                 for instruction in stage.of("COPY", "ADD"):
                     if instruction.flag("from") is not None or instruction.heredocs:
                         continue
-                    for raw in instruction.args[:-1]:
+                    for word in instruction.args[:-1]:
+                        raw = unquote(word)  # BuildKit removes shell quotes from the words
                         if "://" not in raw and not raw.startswith("git@") and "$" not in raw:
                             found.append(CopySource(build, stage, instruction, raw))
         return tuple(found)
@@ -101,11 +145,97 @@ class DockerfileSource:
                 built[stage.index] = stage
         return tuple(built[i] for i in sorted(built))
 
+    @property
+    def is_windows(self) -> bool:
+        """Whether the file builds a Windows image: a Windows base image or platform, or the
+        backtick escape directive that only Windows Dockerfiles use."""
+        for line in self.dockerfile.lines:
+            if not line.lstrip().startswith("#"):
+                break  # parser directives come before any instruction or blank line
+            if _ESCAPE_BACKTICK.match(line):
+                return True
+        return any(
+            _WINDOWS_IMAGE.search(stage.base_image or "")
+            or (stage.platform or "").lower().startswith("windows")
+            for stage in self.dockerfile.stages
+        )
+
+    @cached_property
+    def purpose(self) -> ImagePurpose | None:
+        """Why this image is not a runtime service, or None when it may be one."""
+        folders = PurePosixPath(self.path).parts[:-1]
+        if ".devcontainer" in folders:
+            return ImagePurpose("a devcontainer (under .devcontainer/), not run as a service", True)
+        if _TEST_FOLDERS & set(folders):
+            return ImagePurpose("a test fixture (under a tests folder), not run as a service", True)
+        for kinds, what in (
+            (_DOCS_FOLDERS, "a documentation example"),
+            (_DEVELOPMENT_FOLDERS, "a development image"),
+        ):
+            found = [f for f in folders if f in kinds]
+            if found:
+                return ImagePurpose(f"taken as {what} (it lives under {found[0]}/)", False)
+        command = self._bare_command()
+        if command is not None:
+            return ImagePurpose(
+                f"taken as a base or tool image: its command is `{command}` alone, with no "
+                "ENTRYPOINT and no EXPOSE, so it serves nothing itself",
+                False,
+            )
+        return None
+
+    def _bare_command(self) -> str | None:
+        """The interpreter or shell every shipped stage runs alone, if that is all they run."""
+        commands = set()
+        for shipped in self.shipped_stages():
+            effective = {
+                i.keyword: i
+                for stage in self.dockerfile.lineage(shipped)
+                for i in stage.instructions
+                if i.keyword in ("CMD", "ENTRYPOINT", "EXPOSE")
+            }
+            cmd = effective.get("CMD")
+            words = " ".join(cmd.args).split() if cmd is not None else []
+            if "ENTRYPOINT" in effective or "EXPOSE" in effective or len(words) != 1:
+                return None
+            if PurePosixPath(words[0]).name.lower() not in _BARE_COMMANDS:
+                return None
+            commands.add(words[0])
+        return commands.pop() if len(commands) == 1 else None
+
+    @property
+    def context_assumed(self) -> bool:
+        """Whether no workflow, compose or bake file builds this Dockerfile, so its own folder
+        is taken as the context (and findings that depend on it say so)."""
+        return not any(build.declared for build in self.builds)
+
     def is_multi_stage(self) -> bool:
         return len(self.dockerfile.stages) > 1
 
     def location(self, line: int, column: int = 1) -> Location:
         return Location(self.path, line, column)
+
+
+def image_name_of(path: str) -> str | None:
+    """The image name a Dockerfile's path suggests: its folder for a plain `Dockerfile`, else
+    the suffix or prefix of its file name (`Dockerfile.base` -> `base`)."""
+    posix = PurePosixPath(path)
+    lowered = posix.name.lower()
+    for plain in ("dockerfile", "containerfile"):
+        if lowered == plain:
+            return posix.parent.name.lower() or None
+        for separator in (".", "_", "-"):
+            if lowered.startswith(plain + separator):
+                return lowered[len(plain) + 1 :] or None
+        if lowered.endswith("." + plain):
+            return lowered[: -len(plain) - 1] or None
+    return None
+
+
+def _repository_name(image: str) -> str:
+    """The last path component of an image reference, without tag or digest."""
+    last = image.split("@")[0].rsplit("/", 1)[-1]
+    return last.split(":")[0].lower()
 
 
 class Tree:
@@ -127,6 +257,23 @@ class Tree:
     def exists(self, relative: str) -> bool:
         path = self._inside(relative)
         return path is not None and os.path.exists(path)
+
+    def read_text(self, relative: str) -> str:
+        """The UTF-8 text of a regular file inside the root, line endings as they are.
+
+        PitstopError naming the file (and line) for anything else: a symlink out of the
+        root, a FIFO or device (reading one could block or never end), a file over
+        pitstop.files.MAX_FILE_BYTES, bytes that are not UTF-8."""
+        path = self._inside(relative)
+        if path is None:
+            raise PitstopError("symlink points outside the repository; not followed", path=relative)
+        data = read_regular_file(path, relative)
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            message = f"not UTF-8 (byte 0x{data[error.start]:02x})"
+            raise PitstopError(message, path=relative, line=line) from None
 
 
 @dataclass(frozen=True)
@@ -169,6 +316,23 @@ class Project:
         by_path = {f.path: f for f in self.ignore_files}
         chosen = choose_ignore_file(context, dockerfile, by_path.__contains__)
         return by_path[chosen] if chosen else None
+
+    def built_on(self, source: DockerfileSource) -> tuple[str, ...]:
+        """The other Dockerfiles of the repository that start FROM the image `source` builds,
+        matched by name: a namespaced image (`org/name`) whose name is `source`'s folder
+        (`name/Dockerfile`) or its file suffix (`Dockerfile.name`, `name.Dockerfile`)."""
+        name = image_name_of(source.path)
+        if name is None:
+            return ()
+        return tuple(
+            other.path
+            for other in self.dockerfiles
+            if other.path != source.path
+            and any(
+                "/" in (stage.base_image or "") and _repository_name(stage.base_image or "") == name
+                for stage in other.dockerfile.stages
+            )
+        )
 
     def folders(self) -> frozenset[str]:
         """Every folder that holds a file of the project ("" is the root)."""

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from pitstop.lines import text_lines
 from pitstop.model import Fix, TextEdit
 from pitstop.parsers.dependencies import PathDependency
 from pitstop.parsers.dockerfile import Instruction, Stage
@@ -83,7 +84,7 @@ def _workflow_edits(
     at = build.context_at
     if at is None or build.declared_at is None or not at.path.startswith(".github/workflows/"):
         return None
-    lines = (project.tree.root / at.path).read_text(encoding="utf-8").splitlines()
+    lines = text_lines(project.tree.read_text(at.path))
     match = re.match(r"^(\s*)context:\s*(\S.*?)\s*$", lines[at.line - 1])
     if match is None:
         return None
@@ -190,7 +191,7 @@ def _first_run_after(stage: Stage, line: int) -> Instruction | None:
 def _relative_paths(
     project: Project, file: DependencyFile, targets: dict[PathDependency, str]
 ) -> list[TextEdit] | None:
-    lines = (project.tree.root / file.path).read_text(encoding="utf-8").splitlines()
+    lines = text_lines(project.tree.read_text(file.path))
     tool_sources = {d.name for d in file.dependencies if d.kind in _TOOL_KINDS}
     edits = []
     for dependency, target in targets.items():
@@ -252,14 +253,12 @@ def _ignore_file(
     ]
     if project.tree.exists(old):
         lines.append(f"# From {old}, relative to the new context:")
-        lines += list(
-            _moved_patterns((project.tree.root / old).read_text(encoding="utf-8"), prefix)
-        )
+        lines += list(_moved_patterns(project.tree.read_text(old), prefix))
     return [TextEdit(target, 1, 1, 1, 1, "\n".join(lines) + "\n")]
 
 
 def _moved_patterns(text: str, prefix: str) -> Iterator[str]:
-    for raw in text.splitlines():
+    for raw in text_lines(text):
         pattern = raw.strip()
         if not pattern or pattern.startswith("#"):
             continue

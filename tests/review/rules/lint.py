@@ -13,19 +13,22 @@ from pitstop.review.project import Project, Tree
 from pitstop.review.registry import RULES
 
 
-def findings(snippet: str, code: str, root: Path, files: tuple[str, ...] = ()) -> list[Finding]:
-    """The findings of rule `code` on `snippet` saved as `root/Dockerfile`; `files` are
+def findings(
+    snippet: str, code: str, root: Path, files: tuple[str, ...] = (), name: str = "Dockerfile"
+) -> list[Finding]:
+    """The findings of rule `code` on `snippet` saved as `root/<name>`; `files` are
     created (a name ending in `/` as a folder) so rules can see the build context."""
-    for name in files:
-        target = root / name
-        if name.endswith("/"):
+    for created in files:
+        target = root / created
+        if created.endswith("/"):
             target.mkdir(parents=True, exist_ok=True)
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text("x\n")
-    (root / "Dockerfile").write_text(textwrap.dedent(snippet).lstrip("\n"))
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(textwrap.dedent(snippet).lstrip("\n"))
     tree = Tree(root)
-    sources, problems = read_dockerfiles(tree, ["Dockerfile"])
+    sources, problems = read_dockerfiles(tree, [name])
     assert not problems, problems
     project = Project(root=tree.root, tree=tree, dockerfiles=tuple(sources))
     return run_rules(project, Config(select=(code,)), RULES)

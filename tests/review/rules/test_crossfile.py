@@ -69,7 +69,10 @@ def test_missing_context_and_dockerfile(tmp_path):
     [
         ("COPY ../packages/core /packages/core", [("PS202", "backend/Dockerfile", 3)]),
         ("COPY missing.txt ./", [("PS203", "backend/Dockerfile", 3)]),
-        ("COPY *.lock ./", [("PS203", "backend/Dockerfile", 3)]),
+        # BuildKit copies nothing for a wildcard that matches nothing, if its folder exists
+        ("COPY *.lock ./", []),
+        ("COPY uv.loc[k] ./", []),
+        ("COPY wheels/*.whl ./", [("PS203", "backend/Dockerfile", 3)]),
         ("COPY *.toml ./", []),
         ("COPY --from=builder /x /x", []),
         ("COPY https://example.com/x /x", []),
@@ -217,3 +220,75 @@ def test_invalid_ignore_pattern_names_file_and_line(tmp_path):
     result = api.review(tmp_path)
     (problem,) = result.problems
     assert (problem.path, problem.line) == (".dockerignore", 2)
+
+
+ASSUMED = 'FROM python:3.12-slim\nUSER app\nCOPY scripts/setup.sh /\nCMD ["app"]\n'
+
+
+def _severities(root, rule):
+    return [
+        (f.location.path, f.severity.value) for f in api.review(root).findings if f.rule == rule
+    ]
+
+
+def test_assumed_context_never_blocks_and_says_so(tmp_path):
+    # No workflow, compose or bake file builds it: the folder is only a guess at the context.
+    repo(tmp_path, {"tools/img/Dockerfile": ASSUMED, "scripts/setup.sh": "#!/bin/sh\n"})
+    result = api.review(tmp_path)
+    (finding,) = [f for f in result.findings if f.rule == "PS203"]
+    assert finding.severity.value == "warning"
+    assert "assumed its own folder, `tools/img/`, is the build context" in finding.message
+
+
+def test_declared_context_still_blocks(tmp_path):
+    repo(
+        tmp_path,
+        {
+            "tools/img/Dockerfile": ASSUMED,
+            ".github/workflows/a.yml": workflow("tools/img", "tools/img/Dockerfile"),
+        },
+    )
+    assert _severities(tmp_path, "PS203") == [("tools/img/Dockerfile", "blocking")]
+
+
+def test_assumed_context_lowers_dependency_findings(tmp_path):
+    repo(
+        tmp_path,
+        {
+            "svc/Dockerfile": DOCKERFILE,
+            "svc/pyproject.toml": "[project]\nname = 'x'\ndependencies = ['core @ file:../core']\n"
+            "[tool.uv.sources]\ncore = { path = '../core' }\n",
+            "core/pyproject.toml": "[project]\nname = 'core'\n",
+        },
+    )
+    found = [f for f in api.review(tmp_path).findings if f.rule.startswith("PS30")]
+    assert found and all(f.severity.value != "blocking" for f in found)
+    assert all("assumed" in f.message for f in found)
+
+
+def test_quoted_copy_source_is_found(tmp_path):
+    # BuildKit removes the shell quotes around COPY words.
+    dockerfile = 'FROM python:3.12-slim\nUSER app\nCOPY "etc/app.cfg" /etc/app.cfg\nCMD ["app"]\n'
+    repo(tmp_path, {"Dockerfile": dockerfile, "etc/app.cfg": "x\n"})
+    assert _severities(tmp_path, "PS203") == []
+
+
+@pytest.mark.parametrize(
+    ("install", "expected"),
+    [
+        # pip never reads [tool.uv]: a uv workspace member it does not copy is not needed
+        ("RUN pip install --no-cache-dir .", []),
+        ("RUN pip install uv && uv sync --frozen", [("PS303", "pyproject.toml", 4)]),
+    ],
+)
+def test_uv_paths_matter_only_to_uv(tmp_path, install, expected):
+    repo(
+        tmp_path,
+        {
+            "Dockerfile": f"FROM python:3.12-slim\nUSER app\nCOPY pyproject.toml ./\n{install}\n",
+            "pyproject.toml": "[project]\nname = 'x'\n[tool.uv.workspace]\nmembers = ['rs']\n",
+            "rs/pyproject.toml": "[project]\nname = 'rs'\n",
+            ".github/workflows/a.yml": workflow(".", "Dockerfile"),
+        },
+    )
+    assert found(tmp_path, "PS30") == expected

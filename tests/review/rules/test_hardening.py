@@ -73,6 +73,45 @@ CASES = [
         """,
         [],
     ),
+    # PS102: build dependencies removed as a group in the same RUN do not ship
+    (
+        "PS102",
+        """
+        FROM alpine:3.20
+        RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\
+            && pip install --no-cache-dir uwsgi \\
+            && apk del --no-network .build-deps
+        """,
+        [],
+    ),
+    (
+        "PS102",
+        """
+        FROM alpine:3.20
+        RUN apk add --no-cache --virtual .build-deps gcc musl-dev && pip install uwsgi
+        """,
+        [2],
+    ),
+    (
+        "PS102",
+        """
+        FROM debian:bookworm-slim
+        RUN savedAptMark="$(apt-mark showmanual)"; \\
+            apt-get update; apt-get install -y --no-install-recommends gcc libc6-dev; \\
+            make install; \\
+            apt-mark auto '.*' > /dev/null; apt-mark manual $savedAptMark; \\
+            apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false
+        """,
+        [],
+    ),
+    (
+        "PS102",
+        """
+        FROM debian:bookworm-slim
+        RUN apt-get install -y gcc && make && apt-get purge -y --auto-remove
+        """,
+        [2],
+    ),
     # PS103: runs as root
     (
         "PS103",
@@ -234,3 +273,196 @@ def test_exec_fix_prefixes_a_single_command(tmp_path):
 def test_no_exec_fix_for_a_command_list(tmp_path):
     (finding,) = findings("FROM python:3.12-slim\nCMD migrate && serve\n", "PS105", tmp_path)
     assert finding.fix is None
+
+
+# (Dockerfile path, snippet, repository files {path: text}, code, expected (line, severity))
+JUDGED = [
+    # Windows images get no Linux rule: no uid 0, no /bin/sh -c.
+    (
+        "Dockerfile.windows",
+        "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nCMD python app.py\n",
+        {},
+        "PS103",
+        [],
+    ),
+    (
+        "Dockerfile",
+        "FROM mcr.microsoft.com/powershell:lts-windowsservercore-ltsc2022\nCMD pwsh -File a.ps1\n",
+        {},
+        "PS105",
+        [],
+    ),
+    (
+        "Dockerfile",
+        "FROM python:3.13-windowsservercore-ltsc2022\nCMD python app.py\n",
+        {},
+        "PS106",
+        [],
+    ),
+    (
+        "Dockerfile",
+        "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nRUN chown -R app /app\n",
+        {},
+        "PS103",
+        [],
+    ),
+    # the same Linux image is judged
+    ("Dockerfile", "FROM python:3.13-slim\nCMD python app.py\n", {}, "PS105", [(2, "warning")]),
+    # an official distribution or language image runs as root: a warning
+    (
+        "Dockerfile",
+        'FROM python:3.12-slim\nCMD ["gunicorn", "app"]\n',
+        {},
+        "PS103",
+        [(1, "warning")],
+    ),
+    # another base image may set a user itself: info, saying so
+    (
+        "Dockerfile",
+        'FROM quay.io/acme/base-notebook:2024\nCMD ["gunicorn", "app"]\n',
+        {},
+        "PS103",
+        [(1, "info")],
+    ),
+    # the entrypoint script (in the repository) drops privileges with gosu: info
+    (
+        "Dockerfile",
+        "FROM debian:bookworm-slim\nCOPY docker/entrypoint.sh /usr/local/bin/\n"
+        'ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]\nCMD ["serve"]\n',
+        {"docker/entrypoint.sh": '#!/bin/sh\nchown -R app /data\nexec gosu app "$@"\n'},
+        "PS103",
+        [(1, "info")],
+    ),
+    # ... relative to WORKDIR, with su-exec
+    (
+        "Dockerfile",
+        "FROM alpine:3.20\nWORKDIR /app\nCOPY start.sh .\nCMD ./start.sh\n",
+        {"start.sh": "#!/bin/sh\nexec su-exec app:app server\n"},
+        "PS103",
+        [(1, "info")],
+    ),
+    # a script that drops nothing stays a warning
+    (
+        "Dockerfile",
+        'FROM debian:bookworm-slim\nCOPY entrypoint.sh /\nENTRYPOINT ["/entrypoint.sh"]\n',
+        {"entrypoint.sh": "#!/bin/sh\nexec server\n"},
+        "PS103",
+        [(1, "warning")],
+    ),
+    # the command itself drops privileges
+    (
+        "Dockerfile",
+        'FROM debian:bookworm-slim\nCMD ["setpriv", "--reuid=1000", "server"]\n',
+        {},
+        "PS103",
+        [(1, "info")],
+    ),
+    (
+        "Dockerfile",
+        'FROM debian:bookworm-slim\nCMD ["chpst", "-u", "app", "server"]\n',
+        {},
+        "PS103",
+        [(1, "info")],
+    ),
+    # a devcontainer or a test fixture is not a runtime image
+    (
+        ".devcontainer/Dockerfile",
+        "FROM python:3.12\nRUN apt-get install -y build-essential\n",
+        {},
+        "PS102",
+        [],
+    ),
+    (".devcontainer/Dockerfile", "FROM python:3.12\n", {}, "PS103", []),
+    ("tests/fixtures/Dockerfile", "FROM python:3.12-slim\nEXPOSE 80\n", {}, "PS104", []),
+    # a base image published for others (its command is only an interpreter): info
+    (
+        "3.12/slim/Dockerfile",
+        'FROM debian:bookworm-slim\nRUN apt-get install -y gcc && make\nCMD ["python3"]\n',
+        {},
+        "PS102",
+        [(2, "info")],
+    ),
+    (
+        "3.12/slim/Dockerfile",
+        'FROM debian:bookworm-slim\nCMD ["python3"]\n',
+        {},
+        "PS103",
+        [(1, "info")],
+    ),
+    # ... but an interpreter running a program is a service
+    (
+        "Dockerfile",
+        'FROM python:3.12-slim\nRUN apt-get install -y gcc\nCMD ["python3", "app.py"]\n',
+        {},
+        "PS102",
+        [(2, "warning")],
+    ),
+    # development images: info, saying what was assumed
+    (
+        "docker/development/Dockerfile",
+        "FROM python:3.12-slim\nRUN apt-get install -y git\n",
+        {},
+        "PS102",
+        [(2, "info")],
+    ),
+    # documentation examples: info, saying what was assumed
+    (
+        "docs/recipes/x.dockerfile",
+        "FROM python:3.12-slim\nRUN apt-get install -y gcc\n",
+        {},
+        "PS102",
+        [(2, "info")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "snippet", "files", "code", "expected"), JUDGED)
+def test_images_judged_by_platform_and_purpose(name, snippet, files, code, expected, tmp_path):
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    found = findings(snippet, code, tmp_path, name=name)
+    assert [(f.location.line, f.severity.value) for f in found] == expected
+
+
+def test_lowered_findings_say_why(tmp_path):
+    snippet = 'FROM debian:bookworm-slim\nCMD ["gosu", "app", "server"]\n'
+    (finding,) = findings(snippet, "PS103", tmp_path)
+    assert "`gosu`" in finding.message
+    (finding,) = findings('FROM debian:bookworm-slim\nCMD ["bash"]\n', "PS103", tmp_path)
+    assert "base or tool image" in finding.message
+
+
+def test_compose_user_drops_root(tmp_path):
+    from pitstop import api
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/Dockerfile").write_text('FROM python:3.12-slim\nCMD ["gunicorn", "app"]\n')
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    build: ./app\n    user: '1000:1000'\n"
+    )
+    found = [f for f in api.review(tmp_path).findings if f.rule == "PS103"]
+    assert [(f.severity.value, "`user:`" in f.message) for f in found] == [("info", True)]
+
+
+@pytest.mark.parametrize(
+    ("app_from", "expected"),
+    [
+        # another Dockerfile of the repository starts FROM this one's image: a base image
+        ("FROM ghcr.io/acme/base:1.2", [("base/Dockerfile", "info")]),
+        ("FROM acme/Base", [("base/Dockerfile", "info")]),
+        # an official image of the same name is not this one
+        ("FROM base:1.2", [("base/Dockerfile", "warning")]),
+    ],
+)
+def test_image_used_as_a_base_by_the_repository(tmp_path, app_from, expected):
+    from pitstop import api
+
+    for path, text in {
+        "base/Dockerfile": 'FROM python:3.12-slim\nRUN apt-get install -y gcc\nCMD ["serve"]\n',
+        "app/Dockerfile": f'{app_from}\nUSER app\nCMD ["serve"]\n',
+    }.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    found = [f for f in api.review(tmp_path).findings if f.rule == "PS102"]
+    assert [(f.location.path, f.severity.value) for f in found] == expected

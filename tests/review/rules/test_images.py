@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pitstop.review.rules.images import slim_variant
 from tests.review.rules.lint import findings, hits
 
 CASES = [
@@ -26,12 +27,43 @@ CASES = [
     ("PS142", "FROM debian:12\nADD app.py /app/\n", [2]),
     ("PS142", "FROM debian:12\nADD rootfs.tar.gz /\n", []),
     ("PS142", "FROM debian:12\nADD https://example.com/x /x\n", []),
+    # PS143: the full python image for the stage that ships
+    ("PS143", 'FROM python:3.14\nCMD ["fastapi", "run"]\n', [1]),
+    ("PS143", "FROM python:3.12-bookworm AS build\nFROM python:3.12-bookworm\n", [2]),
+    ("PS143", "FROM python:3.12 AS build\nFROM python:3.12-slim\nCOPY --from=build /v /v\n", []),
+    ("PS143", "FROM python:3.12-slim\n", []),
+    ("PS143", "FROM python:3.12-alpine\n", []),
+    ("PS143", "FROM python:3.13-windowsservercore-ltsc2022\n", []),
+    ("PS143", "FROM python:latest\n", []),
+    ("PS143", "FROM python:3.12 AS base\nFROM base\nUSER app\n", [1]),
 ]
 
 
 @pytest.mark.parametrize(("code", "snippet", "lines"), CASES)
 def test_rule(code, snippet, lines, tmp_path):
     assert hits(snippet, code, tmp_path) == [(code, line) for line in lines]
+
+
+@pytest.mark.parametrize(
+    ("image", "slim"),
+    [
+        ("python:3.14", "python:3.14-slim"),
+        ("python:3.12-bookworm", "python:3.12-slim-bookworm"),
+        ("docker.io/library/python:3.11.9-trixie", "docker.io/library/python:3.11.9-slim-trixie"),
+        ("python:3.12-slim", None),
+        ("mypython:3.12", None),
+    ],
+)
+def test_slim_variant_keeps_the_debian_release(image, slim):
+    assert slim_variant(image) == slim
+
+
+def test_full_python_base_names_the_tradeoff_and_no_size(tmp_path):
+    snippet = "FROM python:3.12-bookworm\nRUN apt-get install -y gcc && pip install .\n"
+    (finding,) = findings(snippet, "PS143", tmp_path)
+    assert finding.severity.value == "info"
+    assert "`python:3.12-slim-bookworm`" in finding.message and "installs gcc" in finding.message
+    assert not any(ch.isdigit() for ch in finding.message.replace("3.12", ""))
 
 
 def test_add_fix_replaces_the_keyword_only(tmp_path):

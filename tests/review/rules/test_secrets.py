@@ -15,6 +15,10 @@ CASES = [
     ("PS150", "FROM debian:12\nENV SSH_PUBLIC_KEY=ssh-ed25519\n", []),
     ("PS150", "FROM debian:12\nENV SECRET_KEY=${SECRET_KEY}\n", []),
     ("PS150", "FROM debian:12\nENV CACHE_DIR=/tmp/cache\n", []),
+    # a value that switches a feature off, or names a file, is not a credential
+    ("PS150", "FROM debian:12\nENV GOOGLE_API_KEY=no \\\n    CLIENT_SECRET=none\n", []),
+    ("PS150", "FROM debian:12\nENV DB_PASSWORD=/run/secrets/db\n", []),
+    ("PS150", "FROM debian:12\nENV DB_PASSWORD=nope\n", [2]),
     ("PS151", "FROM debian:12\nARG GITHUB_TOKEN\n", [2]),
     ("PS151", "FROM debian:12\nARG SECRET_KEY\nENV SECRET_KEY=${SECRET_KEY}\n", [2, 3]),
     ("PS151", "FROM debian:12\nARG VERSION\n", []),

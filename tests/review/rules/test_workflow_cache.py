@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .workflows import fix_and_review, hits, write
+from .workflows import findings, fix_and_review, hits, write
 
 # Steps start on line 7 (after the checkout on line 6).
 JOB = """\
@@ -66,6 +66,73 @@ POETRY = {"pyproject.toml": "[tool.poetry]\nname = 'x'\n", "poetry.lock": "# loc
 )
 def test_setup_python_without_cache(tmp_path, steps, files, expected):
     assert hits(tmp_path, "PS401", job(steps), files) == expected
+
+
+UV_SYNC = "      - run: uv sync --locked\n"
+UV_LOCK = {"pyproject.toml": "[project]\nname = 'x'\n", "uv.lock": "# lock\n"}
+
+
+def uv(ref: str, inputs: str = "") -> str:
+    """A setup-uv step at `ref` (the text after `@`, a comment allowed) with `inputs`."""
+    return f"      - uses: astral-sh/setup-uv@{ref}\n" + (
+        f"        with:\n          {inputs}\n" if inputs else ""
+    )
+
+
+SHA = "c771a70e6277c0a99b617c7a806ffedaca235ff9"
+
+
+@pytest.mark.parametrize(
+    ("steps", "on", "expected"),
+    [
+        (SETUP + uv("v7", "enable-cache: true") + UV_SYNC, "push", []),
+        (SETUP + uv("v6") + UV_SYNC, "push", []),  # v5+ caches by default
+        (SETUP + uv(f"{SHA} # v9.0.0") + UV_SYNC, "push", []),
+        (SETUP + uv(SHA) + UV_SYNC, "push", []),  # unknown release: silent
+        (SETUP + uv("main") + UV_SYNC, "push", []),
+        (SETUP + uv("v4") + UV_SYNC, "push", [("PS401", 7)]),  # v1-v4 cache only when asked
+        (SETUP + uv("v6", "enable-cache: false") + UV_SYNC, "push", [("PS401", 7)]),
+        (SETUP + uv("v10") + UV_SYNC, "release", [("PS401", 7)]),  # auto is off on release
+        (SETUP + uv("v10") + UV_SYNC, "pull_request", []),
+        (SETUP + uv("v6") + "      - run: uv run pytest\n", "push", []),
+        (
+            SETUP
+            + "      - id: envs\n        run: pip install hatch\n"
+            + "      - uses: actions/cache/save@v4\n        with:\n"
+            + "          path: ${{ steps.envs.outputs.path }}\n          key: k\n",
+            "push",
+            [],  # a folder named by an expression may be the installer's: not judged
+        ),
+    ],
+    ids=[
+        "enable-cache",
+        "v6-default",
+        "sha-with-version",
+        "sha-unknown",
+        "branch",
+        "v4-default-off",
+        "turned-off",
+        "v10-release",
+        "v10-pull-request",
+        "uv-run",
+        "expression-path",
+    ],
+)
+def test_setup_python_with_setup_uv(tmp_path, steps, on, expected):
+    assert hits(tmp_path, "PS401", job(steps, on=on), UV_LOCK) == expected
+
+
+def test_a_cache_turned_off_on_purpose_is_kept_and_the_message_says_how_to_ignore(tmp_path):
+    steps = SETUP + uv("v6", "enable-cache: false") + PIP
+    write(tmp_path, {".github/workflows/ci.yml": job(steps), **REQUIREMENTS})
+    from pitstop import api
+
+    (finding,) = api.review(tmp_path, select=("PS401",)).findings
+    assert finding.fix is None
+    assert "line 12" in finding.message and "pitstop: ignore[PS401]" in finding.message
+    ignored = job(SETUP.replace("      - uses", "      # pitstop: ignore[PS401]\n      - uses"))
+    write(tmp_path, {".github/workflows/ci.yml": ignored + uv("v6", "enable-cache: false") + PIP})
+    assert api.review(tmp_path, select=("PS401",)).findings == ()
 
 
 @pytest.mark.parametrize(
@@ -267,6 +334,13 @@ DEV_GROUP = {
     ("run", "files", "expected"),
     [
         ("pip install pytest ruff", DEV_GROUP, [("PS430", 7)]),
+        ("pip install tox tox-uv", DEV_GROUP, []),  # builds its own environments
+        ("pip install pre-commit", DEV_GROUP, []),
+        (
+            "pip install pytest",
+            {"backends/server/pyproject.toml": DEV_GROUP["pyproject.toml"]},
+            [],  # a nested project the step does not work in
+        ),
         ("python -m pip install --upgrade pytest-cov coverage", DEV_GROUP, [("PS430", 7)]),
         ("pip install pytest", {"requirements-dev.txt": "pytest\n"}, [("PS430", 7)]),
         (
@@ -329,3 +403,61 @@ def test_tools_installed_by_hand_says_which_are_declared_and_points_at_the_line(
 )
 def test_browser_downloads(tmp_path, steps, expected):
     assert hits(tmp_path, "PS431", job(steps)) == expected
+
+
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [
+        (uv("v6"), [("PS404", 7)]),  # caches by default, so saves on pull_request_target
+        (uv("v10"), []),  # v10's default caches nothing on pull_request_target
+        (uv("v4"), []),
+        (uv(SHA), []),  # unknown release: silent
+        (uv("v6", "save-cache: false"), []),
+    ],
+    ids=["v6", "v10", "v4", "sha", "restore-only"],
+)
+def test_setup_uv_default_cache_on_pull_request_target(tmp_path, step, expected):
+    assert hits(tmp_path, "PS404", job(step, on="pull_request_target")) == expected
+
+
+REUSABLE = """\
+on:
+  workflow_call:
+jobs:
+  e2e:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          cache-from: type=gha
+          cache-to: type=gha,mode=max
+"""
+
+
+@pytest.mark.parametrize(
+    ("caller_on", "condition", "expected"),
+    [
+        ("pull_request", "", [(".github/workflows/e2e.yml", 7, ".github/workflows/ci.yml", 7)]),
+        ("push", "", []),
+        ("pull_request", "    if: github.event_name == 'push'\n", []),
+    ],
+    ids=["pull-request-caller", "push-caller", "guarded-caller"],
+)
+def test_a_reusable_workflow_runs_in_its_callers_events(tmp_path, caller_on, condition, expected):
+    caller = (
+        f"on: {caller_on}\njobs:\n  lint:\n    runs-on: x\n    steps: [{{run: make}}]\n"
+        f"  e2e:\n{condition}    uses: ./.github/workflows/e2e.yml\n"
+    )
+    write(tmp_path, {".github/workflows/e2e.yml": REUSABLE})
+    found = findings(tmp_path, "PS404", caller)
+    assert [
+        (f.location.path, f.location.line, r.location.path, r.location.line)
+        for f in found
+        for r in f.related
+    ] == [(p, line, rp, rl + (1 if condition else 0)) for p, line, rp, rl in expected]
+
+
+def test_tools_installed_by_hand_in_a_nested_project_it_works_in(tmp_path):
+    steps = "      - run: pip install pytest\n        working-directory: ./backends/server\n"
+    files = {"backends/server/pyproject.toml": DEV_GROUP["pyproject.toml"]}
+    assert hits(tmp_path, "PS430", job(steps), files) == [("PS430", 7)]

@@ -39,7 +39,9 @@ def build(inputs: str = "", on: str = "push", runs_on: str = "ubuntu-latest") ->
     [
         (build(), [("PS410", 8)]),
         (build("          cache-from: type=gha\n          cache-to: type=gha,mode=max\n"), []),
-        (build("          cache-from: type=registry,ref=ghcr.io/o/app:cache\n"), [("PS410", 8)]),
+        # restore-only: another build (another workflow) writes the cache
+        (build("          cache-from: type=registry,ref=ghcr.io/o/app:cache\n"), []),
+        (build("          cache-to: type=gha,mode=max\n"), [("PS410", 8)]),
         (
             build(
                 "          build-args: BUILDKIT_INLINE_CACHE=1\n          cache-from: ghcr.io/o/app\n"
@@ -48,6 +50,7 @@ def build(inputs: str = "", on: str = "push", runs_on: str = "ubuntu-latest") ->
         ),
         (build("          no-cache: true\n"), []),
         (build(runs_on="[self-hosted, linux]"), []),
+        (build(runs_on="windows-2022"), []),  # no BuildKit for Windows containers
         (
             build() + "      - run: |\n          docker build -t app:test .\n",
             [("PS410", 8), ("PS410", 12)],

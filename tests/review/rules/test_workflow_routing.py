@@ -7,7 +7,7 @@ from ruamel.yaml import YAML
 
 from pitstop import api
 
-from .workflows import fix_and_review, hits, write
+from .workflows import findings, fix_and_review, hits, write
 
 HEAVY = """\
 on:
@@ -33,6 +33,8 @@ def heavy(steps: str = IMAGE, filters: str = "", condition: str = "") -> str:
         (heavy("      - uses: aquasecurity/trivy-action@0.28.0\n"), [("PS440", 4)]),
         (heavy("      - run: trivy image app:latest\n"), [("PS440", 4)]),
         (heavy("      - uses: github/codeql-action/analyze@v3\n"), [("PS440", 4)]),
+        (heavy("      - uses: github/codeql-action/upload-sarif@v3\n"), []),  # uploads only
+        (heavy("      - uses: zizmorcore/zizmor-action@v0.2\n"), []),  # seconds, not minutes
         (heavy("      - run: pytest tests/e2e\n"), [("PS440", 4)]),
         (heavy("      - run: npx playwright test\n"), [("PS440", 4)]),
         (heavy("      - run: pytest tests/unit\n"), []),
@@ -82,7 +84,27 @@ jobs:
         ),
         (
             "on: pull_request\nconcurrency:\n  group: ci\n  cancel-in-progress: false\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n",
+            [],  # `false` written out: the runs queue on purpose
+        ),
+        (
+            "on: pull_request\nconcurrency:\n  group: ci\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n",
             [("PS441", 2)],
+        ),
+        (
+            "on:\n  pull_request:\n    types: [opened, closed, labeled]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n",
+            [],  # no run per push
+        ),
+        (
+            "on:\n  pull_request_target:\n    types: [synchronize]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n",
+            [("PS441", 1)],
+        ),
+        (
+            "on: pull_request\njobs:\n  a:\n    runs-on: x\n    concurrency: deploy\n    steps:\n      - run: make\n",
+            [],  # the jobs decide
+        ),
+        (
+            "on: pull_request\njobs:\n  preview:\n    runs-on: x\n    environment: preview\n    steps:\n      - run: make\n",
+            [],  # deploys: a cancelled run may leave a half-done deploy
         ),
         (
             "on: pull_request\nconcurrency:\n  group: ci-${{ github.ref }}\n  cancel-in-progress: true\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n",
@@ -105,8 +127,9 @@ def test_concurrency(tmp_path, workflow, expected):
         ),
         (
             "on:\n    push:\n        branches: [main]\n    pull_request:\n\n# the jobs\njobs:\n    a:\n        runs-on: x\n        steps:\n            - run: make\n",
-            "    pull_request:\n\nconcurrency:\n    group: ${{ github.workflow }}-${{ github.ref }}\n"
-            "    cancel-in-progress: ${{ startsWith(github.event_name, 'pull_request') }}\n\n# the jobs\njobs:\n",
+            "    pull_request:\n\nconcurrency:\n    group: ${{ github.workflow }}-${{ github.event_name == "
+            "'pull_request' && (github.ref) || github.run_id }}\n"
+            "    cancel-in-progress: ${{ github.event_name == 'pull_request' }}\n\n# the jobs\njobs:\n",
         ),
         (
             "on:\n  pull_request_target:\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n",
@@ -122,6 +145,29 @@ def test_concurrency_fix(tmp_path, workflow, expected):
     assert left == []
     document = YAML(typ="safe").load(fixed)
     assert document["concurrency"]["group"].startswith("${{ github.workflow }}")
+
+
+def test_concurrency_never_groups_other_events_with_pull_requests(tmp_path):
+    """Issues, comments, schedules and pushes get a group of their own (`github.run_id`): in a
+    shared group a pending run is cancelled when the next arrives, and the event is lost."""
+    workflow = (
+        "on:\n  schedule:\n    - cron: '0 0 * * *'\n  issues:\n    types: [labeled]\n"
+        "  pull_request_target:\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n"
+    )
+    write(tmp_path, {".github/workflows/ci.yml": workflow})
+    fixed, _ = fix_and_review(tmp_path, "PS441")
+    concurrency = YAML(typ="safe").load(fixed)["concurrency"]
+    assert concurrency["group"].endswith(
+        "github.event_name == 'pull_request_target' && "
+        "(github.event.pull_request.number || github.ref) || github.run_id }}"
+    )
+    assert concurrency["cancel-in-progress"] == "${{ github.event_name == 'pull_request_target' }}"
+
+
+def test_concurrency_has_no_fix_when_the_trigger_has_other_activity_types(tmp_path):
+    workflow = "on:\n  pull_request:\n    types: [synchronize, labeled]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n"
+    (finding,) = findings(tmp_path, "PS441", workflow)
+    assert finding.fix is None and "`labeled`" in finding.message
 
 
 def test_concurrency_has_no_fix_for_a_flow_style_workflow(tmp_path):
@@ -147,6 +193,16 @@ def test_job_without_timeout(tmp_path, job, expected):
     assert hits(tmp_path, "PS442", "on: push\njobs:\n" + job) == expected
 
 
+def test_jobs_without_timeout_make_one_finding_per_workflow(tmp_path):
+    job = "  {name}:\n    runs-on: x\n    steps:\n      - run: make\n"
+    call = "  call:\n    uses: ./.github/workflows/reusable.yml\n"
+    workflow = "on: push\njobs:\n" + call + "".join(job.format(name=n) for n in "abc")
+    (finding,) = findings(tmp_path, "PS442", workflow)
+    assert finding.location.line == 5
+    assert "3 jobs (`a`, `b`, `c`)" in finding.message and "call" not in finding.message
+    assert [r.location.line for r in finding.related] == [9, 13]
+
+
 NEEDS = """\
 on: push
 jobs:
@@ -165,7 +221,8 @@ jobs:
 @pytest.mark.parametrize(
     ("run", "expected"),
     [
-        ("python -m build", [("PS450", 8)]),
+        ("pytest tests/unit", [("PS450", 8)]),
+        ("python -m build", []),  # not a check: a `needs` is also an ordering
         ("echo ${{ needs.docs.result }}", []),
     ],
 )

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pitstop.model import Area, Fix, Location, Related, Severity
-from pitstop.review.project import DockerfileSource, Project
+from pitstop.review.project import Build, DockerfileSource, Project
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,12 @@ class Hit:
     related: tuple[Related, ...] = ()
     fix: Fix | None = None
     imports: tuple[str, ...] = ()
+    # The builds whose context the claim depends on: when every one of them is assumed (no
+    # workflow, compose or bake file builds the Dockerfile), the engine says so and never blocks.
+    builds: tuple[Build, ...] = ()
+    # A lower severity for this hit than the rule's default, with the reason in the message
+    # (for example a root image that drops privileges in its entrypoint).
+    severity: Severity | None = None
 
 
 DockerfileCheck = Callable[[DockerfileSource, Project], Iterable[Hit]]
@@ -37,10 +43,15 @@ class Rule:
     check_dockerfile: DockerfileCheck | None = None
     check_project: ProjectCheck | None = None
     fixable: bool = False
+    # The rule's claim only holds for Linux images (users, signals, apt, chown): Dockerfiles
+    # that build Windows images are not checked by it.
+    linux_only: bool = False
 
     def run(self, project: Project) -> Iterable[Hit]:
         if self.check_project is not None:
             yield from self.check_project(project)
         if self.check_dockerfile is not None:
             for source in project.dockerfiles:
+                if self.linux_only and source.is_windows:
+                    continue
                 yield from self.check_dockerfile(source, project)

@@ -49,6 +49,7 @@ def check_outside_context(source: DockerfileSource, project: Project) -> Iterato
             "context that holds both (for example the repository root, with `file:` naming "
             "this Dockerfile) and copy the path relative to it.",
             related=build_related(copy.build),
+            builds=(copy.build,),
         )
 
 
@@ -62,6 +63,7 @@ def check_missing_source(source: DockerfileSource, project: Project) -> Iterator
             f'`{copy.in_repository}` does not exist, so the build fails with "not found". '
             "If an earlier CI step generates it, ignore this finding on that line.",
             related=build_related(copy.build),
+            builds=(copy.build,),
         )
 
 
@@ -86,13 +88,18 @@ def check_ignored_source(source: DockerfileSource, project: Project) -> Iterator
             f"`{copy.raw}` is excluded by {ignore.path}, so Docker never sends it and the COPY "
             'fails with "not found". Remove the pattern, or add an exception (`!path`) after it.',
             related=tuple(related),
+            builds=(copy.build,),
         )
 
 
 def _exists(project: Project, path: str) -> bool:
     if not _WILDCARD & set(path):
         return project.tree.exists(path)
-    return any(True for _ in project.tree.root.glob(path))
+    # BuildKit copies nothing, without error, for a wildcard that matches nothing
+    # (AllowEmptyWildcard), as long as the folder before the first wildcard exists.
+    fixed = path.split("/")
+    first = next(i for i, part in enumerate(fixed) if _WILDCARD & set(part))
+    return project.tree.is_dir("/".join(fixed[:first]) or ".")
 
 
 def _escaped(raw: str) -> str:

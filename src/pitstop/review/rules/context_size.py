@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pitstop.lines import text_lines
 from pitstop.model import Area, Fix, Location, Related, Severity, TextEdit
 from pitstop.parsers.ignore import IgnoreFile, parse_ignore
 from pitstop.review.context import (
@@ -86,6 +87,7 @@ def check_budget(project: Project) -> Iterator[Hit]:
             f"in {len(context.tree.files)} files after {ignore} (measured), over the "
             f"{megabytes(project.context_budget_bytes)} budget; largest: "
             f"{top or 'files at its root'}. Every build uploads and hashes all of it first.",
+            builds=tuple(build for _, build in context.builds),
         )
 
 
@@ -108,6 +110,7 @@ def check_missed(project: Project) -> Iterator[Hit]:
             f"{megabytes(after.bytes)} (measured by walking it with the new patterns).",
             related=_build_lines(context),
             fix=_fix(project, context, misses, saved),
+            builds=tuple(build for _, build in context.builds),
         )
 
 
@@ -143,9 +146,7 @@ def _ignore_path(context: MeasuredContext) -> str:
 def _new_text(project: Project, context: MeasuredContext, misses: list[Miss]) -> tuple[str, str]:
     """(old text, appended text) of the effective ignore file."""
     path = _ignore_path(context)
-    old = (
-        (project.tree.root / path).read_text(encoding="utf-8") if project.tree.exists(path) else ""
-    )
+    old = project.tree.read_text(path) if project.tree.exists(path) else ""
     patterns = list(dict.fromkeys(m.suggested_pattern for m in misses))
     added = "".join(f"{p}\n" for p in patterns)
     return old, added
@@ -163,7 +164,7 @@ def _fix(project: Project, context: MeasuredContext, misses: list[Miss], saved: 
     old, added = _new_text(project, context, misses)
     header = f"# Added by pitstop review --fix: measured to save {megabytes(saved)} per build\n"
     separator = "" if not old or old.endswith("\n") else "\n"
-    line = len(old.splitlines()) + 1
+    line = len(text_lines(old)) + 1
     edit = TextEdit(path, line, 1, line, 1, separator + header + added)
     verb = "extend" if old else "create"
     return Fix(f"{verb} {path}: saves {megabytes(saved)} of context (measured)", (edit,))

@@ -16,6 +16,7 @@ from pitstop.model import Area, Fix, Location, Related, Severity
 from pitstop.parsers.dependencies import PathDependency
 from pitstop.review.project import Build, CopySource, DependencyFile, DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
+from pitstop.review.rules.common import commands
 from pitstop.review.rules.context import build_related, context_label
 
 
@@ -90,11 +91,23 @@ def _problem(dependency: PathDependency, file: DependencyFile, file_uses: list[U
     target = target_in_repository(file, dependency)
     if target is None:
         return None
+    if dependency.kind.startswith("uv-") and not any(_runs_uv(use) for use in file_uses):
+        return None  # pip, Poetry and PDM never read `[tool.uv]`: only uv installs these
     if any(not inside(use.build.context, target) for use in file_uses):
         return "outside"
     if any(not _copied_before_install(use, target) for use in file_uses):
         return "not-copied"
     return None
+
+
+def _runs_uv(use: Use) -> bool:
+    """Whether a stage built for this use runs uv (`uv pip install`, `uv sync`...)."""
+    return any(
+        command.program in ("uv", "uvx")
+        for stage in use.source.built_stages()
+        for instruction in stage.of("RUN")
+        for command in commands(instruction)
+    )
 
 
 def _copied_before_install(use: Use, target: str) -> bool:
@@ -188,6 +201,7 @@ def check_absolute(project: Project) -> Iterator[Hit]:
             related=_related(file, chosen, file_uses),
             fix=_fix(project, file, chosen, file_uses),
             imports=_modules(project, tails),
+            builds=_context_builds(file_uses),
         )
 
 
@@ -218,7 +232,13 @@ def _hits(
             related=_related(file, chosen, file_uses),
             fix=_fix(project, file, chosen, file_uses) if fixable else None,
             imports=_modules(project, {t for d in chosen if (t := target_in_repository(file, d))}),
+            builds=_context_builds(file_uses),
         )
+
+
+def _context_builds(file_uses: list[Use]) -> tuple[Build, ...]:
+    """The builds the claim depends on: which file a COPY brings in depends on the context."""
+    return tuple(dict.fromkeys(use.build for use in file_uses))
 
 
 def check_outside(project: Project) -> Iterator[Hit]:

@@ -3,15 +3,26 @@ including every stage it is built FROM."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
+from pitstop.errors import PitstopError
 from pitstop.model import Area, Fix, Severity, TextEdit
 from pitstop.parsers.dockerfile import Instruction, Stage
 from pitstop.parsers.shell import SimpleCommand, pip_install
-from pitstop.review.project import DockerfileSource, Project
-from pitstop.review.rules.base import Hit, Rule
-from pitstop.review.rules.common import at, commands, shipped_lineages, shipped_name, walk
+from pitstop.review.project import DockerfileSource, ImagePurpose, Project
+from pitstop.review.rules.base import DockerfileCheck, Hit, Rule
+from pitstop.review.rules.common import (
+    at,
+    commands,
+    container_path,
+    copy_destination,
+    shipped_lineages,
+    shipped_name,
+    walk,
+)
 
 _BUILD_PACKAGE = re.compile(
     r"^(gcc|g\+\+|gcc-[\d.]+|g\+\+-[\d.]+|cpp|clang(-[\d.]+)?|make|cmake|ninja-build|build-essential|"
@@ -40,6 +51,45 @@ _SERVER = re.compile(
 )
 
 
+# Programs that start the service as another user from a root entrypoint.
+_PRIVILEGE_DROP = re.compile(
+    r"\b(gosu|su-exec|s6-setuidgid|setuidgid|setpriv|runuser)\b|\bchpst\s+(-\w+\s+)*-u\b"
+)
+
+
+def judged_as_runtime(check: DockerfileCheck) -> DockerfileCheck:
+    """`check` for images that run as a service: skipped for images whose place says they
+    are not (devcontainers, test fixtures), lowered to info with the assumption otherwise."""
+
+    def judged(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+        purpose = source.purpose or _base_for_others(source, project)
+        if purpose is not None and purpose.certain:
+            return
+        for hit in check(source, project):
+            if purpose is None:
+                yield hit
+            else:
+                note = (
+                    f" (Info only: this image is {purpose.what}; the advice is for images "
+                    "that run a service.)"
+                )
+                yield replace(hit, message=hit.message + note, severity=Severity.INFO)
+
+    return judged
+
+
+def _base_for_others(source: DockerfileSource, project: Project) -> ImagePurpose | None:
+    users = project.built_on(source)
+    if not users:
+        return None
+    more = f" and {len(users) - 1} more" if len(users) > 1 else ""
+    return ImagePurpose(
+        "taken as a base image: other Dockerfiles of this repository start FROM an image of "
+        f"its name ({users[0]}{more})",
+        False,
+    )
+
+
 def build_tools(command: SimpleCommand) -> list[str]:
     """Build tools or package managers `command` installs (compilers, headers, git, poetry)."""
     verb = _INSTALLERS.get(command.program)
@@ -65,10 +115,45 @@ def _removed(instruction: Instruction, package: str) -> bool:
 
 def _installs(lineage: tuple[Stage, ...]) -> Iterator[tuple[Instruction, list[str]]]:
     for placed in walk(lineage):
-        tools = [t for c in commands(placed.instruction) for t in build_tools(c)]
-        tools = [t for t in tools if not _removed(placed.instruction, t)]
+        run = commands(placed.instruction)
+        tools = [
+            tool
+            for index, command in enumerate(run)
+            if not _removed_as_group(command, run[index + 1 :])
+            for tool in build_tools(command)
+            if not _removed(placed.instruction, tool)
+        ]
         if tools:
             yield placed.instruction, tools
+
+
+def _removed_as_group(install: SimpleCommand, later: tuple[SimpleCommand, ...]) -> bool:
+    """Whether a later command of the same RUN removes everything `install` installed:
+    `apk add --virtual NAME ...` then `apk del NAME`, or apt's `apt-mark auto` then
+    `apt-get purge --auto-remove` (the official images' pattern), so nothing ships."""
+    if install.program == "apk":
+        group = _flag_value(install, "--virtual", "-t")
+        return group is not None and any(
+            c.program == "apk" and "del" in c.words and group in c.words for c in later
+        )
+    if install.program in ("apt-get", "apt"):
+        marked = any(c.program == "apt-mark" and "auto" in c.words for c in later)
+        return marked and any(
+            c.program in ("apt-get", "apt")
+            and ("autoremove" in c.words or "--auto-remove" in c.words)
+            for c in later
+        )
+    return False
+
+
+def _flag_value(command: SimpleCommand, *names: str) -> str | None:
+    for index, word in enumerate(command.words):
+        for name in names:
+            if word.startswith(f"{name}="):
+                return word.split("=", 1)[1]
+            if word == name and index + 1 < len(command.words):
+                return command.words[index + 1]
+    return None
 
 
 def check_build_tools_shipped(source: DockerfileSource, project: Project) -> Iterator[Hit]:
@@ -106,19 +191,132 @@ def check_root_user(source: DockerfileSource, project: Project) -> Iterator[Hit]
         users = [p.instruction for p in walk(lineage) if p.instruction.keyword == "USER"]
         if users and not _is_root(users[-1].args[0]):
             continue
-        if not users and "nonroot" in (lineage[0].base_image or ""):
+        base = lineage[0].base_image or ""
+        if not users and "nonroot" in base:
             continue
+        dropped = _privilege_drop(source, project, lineage)
         if users:
-            yield Hit(
-                source.location(users[-1].line),
-                f"{shipped_name(shipped, source)} ends as root.",
+            hit = Hit(
+                source.location(users[-1].line), f"{shipped_name(shipped, source)} ends as root."
             )
+        elif _official(base):
+            hit = Hit(
+                source.location(shipped.line),
+                f"{shipped_name(shipped, source)} sets no USER and `{base}` runs as root, so the "
+                "process runs as root: create a user and add `USER <name>` before CMD.",
+            )
+        else:
+            hit = Hit(
+                source.location(shipped.line),
+                f"{shipped_name(shipped, source)} sets no USER, so the process runs as root "
+                f"unless the base image {_shown(base)} sets another user (pitstop does not read "
+                "images): check it, or add `USER <name>` before CMD.",
+                severity=Severity.INFO,
+            )
+        if dropped is not None:
+            hit = replace(
+                hit,
+                message=f"{hit.message} Info only: {dropped} drops to another user before the "
+                "service starts; that is the usual pattern for images that fix volume "
+                "ownership as root first.",
+                severity=Severity.INFO,
+            )
+        yield hit
+
+
+# Official distribution and language images: they set no USER, so they run as root.
+_ROOT_BASES = frozenset(
+    {
+        "scratch",
+        "busybox",
+        "alpine",
+        "debian",
+        "ubuntu",
+        "fedora",
+        "centos",
+        "rockylinux",
+        "almalinux",
+        "amazonlinux",
+        "oraclelinux",
+        "archlinux",
+        "opensuse/leap",
+        "buildpack-deps",
+        "python",
+        "pypy",
+        "node",
+        "golang",
+        "rust",
+        "ruby",
+        "php",
+        "perl",
+        "openjdk",
+        "eclipse-temurin",
+        "amazoncorretto",
+        "gcc",
+        "swift",
+        "elixir",
+        "erlang",
+        "haskell",
+    }
+)
+
+
+def _shown(image: str) -> str:
+    return f"`{image}`" if image else "(named by a build argument with no default)"
+
+
+def _official(image: str) -> bool:
+    """Whether `image` is an official distribution or language image (root by default)."""
+    name = re.sub(r"^(docker\.io/)?(library/)?", "", image.split("@")[0]).split(":")[0]
+    return name.lower() in _ROOT_BASES
+
+
+def _privilege_drop(
+    source: DockerfileSource, project: Project, lineage: tuple[Stage, ...]
+) -> str | None:
+    """What drops root at run time: the command, its entrypoint script, or compose `user:`."""
+    users = {b.run_user for b in source.builds if b.run_user}
+    if users and all(not _is_root(u) for u in users):
+        return f"compose runs the service as `{sorted(users)[0]}` (`user:`), which"
+    for keyword in ("ENTRYPOINT", "CMD"):
+        instruction = _effective(lineage, keyword)
+        if instruction is None:
             continue
-        yield Hit(
-            source.location(shipped.line),
-            f"{shipped_name(shipped, source)} sets no USER, so the process runs as root unless "
-            "the base image sets another user: create a user and add `USER <name>` before CMD.",
-        )
+        match = _PRIVILEGE_DROP.search(" ".join(instruction.args))
+        if match is not None:
+            return f"the {keyword} runs `{match.group(0)}`, which"
+        for script in _scripts(instruction):
+            found = _script_text(source, project, lineage, script)
+            if found is not None and (match := _PRIVILEGE_DROP.search(found[1])):
+                return f"its entrypoint script {found[0]} runs `{match.group(0)}`, which"
+    return None
+
+
+def _scripts(instruction: Instruction) -> list[str]:
+    words = " ".join(instruction.args).split()
+    return [w for w in words if w.endswith(".sh") or w.startswith(("/", "./"))]
+
+
+def _script_text(
+    source: DockerfileSource, project: Project, lineage: tuple[Stage, ...], script: str
+) -> tuple[str, str] | None:
+    """(repository path, text) of the file COPY put at `script` in the image, if it is here."""
+    placed = list(walk(lineage))
+    target = container_path(placed[-1].workdir if placed else "/", script)
+    for item in reversed(placed):
+        destination = copy_destination(item)
+        if destination is None:
+            continue
+        for copy in source.copies:
+            if copy.instruction is not item.instruction:
+                continue
+            name = posixpath.basename(copy.cleaned)
+            if target in (destination, posixpath.join(destination, name)):
+                try:
+                    return copy.in_repository, project.tree.read_text(copy.in_repository)
+                except PitstopError:
+                    return None  # not readable text: nothing can be said of it
+    return None
 
 
 def _effective(lineage: tuple[Stage, ...], keyword: str) -> Instruction | None:
@@ -226,7 +424,7 @@ RULES = (
         "wheels, not to run them. In the stage that ships they add hundreds of megabytes to every "
         "pull and every cold start, and give an attacker a toolchain. Install them in a builder "
         "stage and copy only the built artifacts into the runtime stage.",
-        check_dockerfile=check_build_tools_shipped,
+        check_dockerfile=judged_as_runtime(check_build_tools_shipped),
     ),
     Rule(
         "PS102",
@@ -237,7 +435,7 @@ RULES = (
         "A single-stage Dockerfile ships everything it needed to build. A multi-stage build keeps "
         "compilers and package managers in a builder stage and copies only wheels or a virtualenv "
         "into a slim runtime stage: smaller images, faster pulls, a smaller attack surface.",
-        check_dockerfile=check_single_stage_build_tools,
+        check_dockerfile=judged_as_runtime(check_single_stage_build_tools),
     ),
     Rule(
         "PS103",
@@ -248,7 +446,7 @@ RULES = (
         "A process running as root inside the container is root on the host's kernel interface: "
         "a container escape or a writable mount becomes a host compromise. Create an unprivileged "
         "user and switch to it with `USER` before the command runs.",
-        check_dockerfile=check_root_user,
+        check_dockerfile=judged_as_runtime(check_root_user),
     ),
     Rule(
         "PS104",
@@ -260,7 +458,7 @@ RULES = (
         "it starts, so dependants start too early and a hung server is never replaced. Kubernetes "
         "and Cloud Run ignore HEALTHCHECK and use their own probes: there, `HEALTHCHECK NONE` "
         "records that decision.",
-        check_dockerfile=check_healthcheck,
+        check_dockerfile=judged_as_runtime(check_healthcheck),
     ),
     Rule(
         "PS105",

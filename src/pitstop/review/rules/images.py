@@ -9,7 +9,15 @@ from pitstop.model import Area, Fix, Severity, TextEdit
 from pitstop.parsers.dockerfile import Instruction
 from pitstop.review.project import DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
-from pitstop.review.rules.common import at, built_instructions
+from pitstop.review.rules.common import (
+    at,
+    built_instructions,
+    commands,
+    shipped_lineages,
+    shipped_name,
+    walk,
+)
+from pitstop.review.rules.hardening import build_tools, judged_as_runtime
 
 _URL = re.compile(r"^(https?|git)://|^git@|\.git(#.*)?$")
 _ARCHIVE = re.compile(
@@ -40,6 +48,45 @@ def check_unpinned_base(source: DockerfileSource, project: Project) -> Iterator[
             f"`FROM {image}` has {problem}: each build may start from a different image, and "
             "the build cache is invalidated whenever it moves. Pin a version tag "
             "(python:3.12-slim), or a digest for fully reproducible builds.",
+        )
+
+
+# The full (non-slim) Debian variants of the official python image: `3.14`, `3.12-bookworm`.
+_FULL_PYTHON = re.compile(
+    r"^(?P<name>(docker\.io/)?(library/)?python):(?P<version>\d+(\.\d+){0,2}(rc\d*|a\d+|b\d+)?)"
+    r"(-(?P<release>bookworm|trixie|bullseye|buster|forky))?$"
+)
+
+
+def slim_variant(image: str) -> str | None:
+    """The slim variant of a full python image on the same Debian release, else None."""
+    match = _FULL_PYTHON.match(image.split("@")[0])
+    if match is None:
+        return None
+    release = f"-{match['release']}" if match["release"] else ""
+    return f"{match['name']}:{match['version']}-slim{release}"
+
+
+def check_full_python_base(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    for shipped, lineage in shipped_lineages(source):
+        image = lineage[0].base_image or ""
+        slim = slim_variant(image)
+        if slim is None:
+            continue
+        tools = [t for p in walk(lineage) for c in commands(p.instruction) for t in build_tools(c)]
+        if tools:
+            tradeoff = (
+                f" This stage installs {', '.join(dict.fromkeys(tools))}, so it builds here: on "
+                f"{slim} those come from the package manager, or build in a builder stage and "
+                f"ship {slim} with only the result."
+            )
+        else:
+            tradeoff = " Use it unless something in the image needs those tools at run time."
+        yield Hit(
+            source.location(lineage[0].line, _column(source, lineage[0].line, image)),
+            f"{shipped_name(shipped, source)} starts from `{image}`, the full image with "
+            f"compilers, headers and version-control tools; `{slim}` is the same Python on the "
+            f"same Debian release without them.{tradeoff}",
         )
 
 
@@ -126,5 +173,18 @@ RULES = (
         "same with none of the surprises, which is why Docker's best practices prefer it.",
         check_dockerfile=check_add_for_copy,
         fixable=True,
+    ),
+    Rule(
+        "PS143",
+        "full-python-base",
+        "Full python base image for the shipped stage",
+        Severity.INFO,
+        Area.DOCKERFILE,
+        "The full `python:<version>` images carry compilers, headers and version-control tools "
+        "for building packages; the `-slim` variant is the same Python on the same Debian "
+        "release without them. A runtime stage on the slim variant pulls and starts faster and "
+        "ships fewer packages to patch. A stage that compiles extensions can keep the full image, "
+        "or build in a builder stage and ship the slim one.",
+        check_dockerfile=judged_as_runtime(check_full_python_base),
     ),
 )

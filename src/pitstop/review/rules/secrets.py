@@ -16,6 +16,11 @@ _SECRET_NAME = re.compile(
 # Names that match the pattern but hold public values (a GPG fingerprint in the official
 # python image, public keys, key ids).
 _NOT_SECRET = re.compile(r"(^GPG_KEY$|PUBLIC_KEY$|_KEY_ID$|^KEY$|_PUB_KEY$)", re.IGNORECASE)
+# Values that switch a feature off or point at a file, not credentials: `GOOGLE_API_KEY=no`,
+# `DB_PASSWORD=/run/secrets/db`.
+_NOT_A_VALUE = re.compile(
+    r"^(no|none|null|nil|false|true|off|on|0|1|disabled|unset|\.|/.*)$", re.IGNORECASE
+)
 _REFERENCE = re.compile(r"^\$\{?[A-Za-z_][A-Za-z0-9_]*(:?-[^}]*)?\}?$")
 
 
@@ -46,7 +51,7 @@ def _column(source: DockerfileSource, instruction: Instruction, name: str) -> in
 
 def check_literal_secret(source: DockerfileSource, project: Project) -> Iterator[Hit]:
     for instruction, name, value in _declarations(source):
-        if not value or _REFERENCE.match(value):
+        if not value or _REFERENCE.match(value) or _NOT_A_VALUE.match(value):
             continue
         yield Hit(
             source.location(instruction.line, _column(source, instruction, name)),

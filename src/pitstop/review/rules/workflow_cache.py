@@ -4,8 +4,9 @@ nothing caches it, or caches it under a key that restores the wrong thing.
 GitHub-hosted runners start empty. A dependency install without a cache downloads every
 package again; a cache key that omits the Python version restores a virtualenv built for
 another interpreter; a cache written by a pull request's code can end up where the default
-branch reads it. See seed 004 (1.1a: "Add Python version to cache key") and seed 002
-("Add test packages to requirements", "Skip Chromium in test builds").
+branch reads it. Adding the Python version to a cache key, moving hand-installed test tools
+into the declared requirements and leaving browsers out of test builds are among the first
+fixes a CI review of a Python project proposes.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from pitstop.errors import PitstopError
+from pitstop.lines import text_lines
 from pitstop.model import Area, Fix, Location, Related, Severity
 from pitstop.parsers.shell import SimpleCommand, apt_get, pip_install
-from pitstop.parsers.workflow import Job, Step
+from pitstop.parsers.workflow import Job, Step, Workflow
 from pitstop.review.project import Project
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.workflow_common import (
@@ -61,17 +64,84 @@ def _managers(command: SimpleCommand) -> set[str]:
         return {"poetry"}
     if words[:2] in (("pipenv", "install"), ("pipenv", "sync")):
         return {"pipenv"}
-    if words[:2] in (("uv", "sync"), ("uv", "pip")):
+    if words[0] == "uvx" or words[:2] in _UV_INSTALLS:
         return {"uv"}
     if pip_install(command):
         return {"pip"}
     return set()
 
 
-def _caches_python(job: Job) -> bool:
-    return any(
-        (s.action or "").startswith("actions/cache") and python_cache(s.input("path") or "")
-        for s in job.steps
+_UV_INSTALLS = (("uv", "sync"), ("uv", "pip"), ("uv", "run"), ("uv", "tool"))
+"""uv subcommands that download packages (`uv run` syncs the project environment first)."""
+
+_FIRST_DEFAULT_CACHE = 5
+"""setup-uv's major version from which `enable-cache` defaults to `auto`: on GitHub-hosted
+runners the uv cache is saved and restored without being asked (v5.0.0 release notes,
+"Default to enable-cache: true on GitHub hosted runners"; v1-v4 cached only when asked)."""
+_FIRST_TRIGGER_AWARE = 10
+"""From v10.0.0, `auto` caches nothing on `pull_request_target`, `workflow_run` and `release`
+runs (a defence against cache poisoning)."""
+_UNCACHED_EVENTS_V10 = frozenset({"pull_request_target", "workflow_run", "release"})
+
+
+def setup_uv_major(workflow: Workflow, step: Step) -> int | None:
+    """setup-uv's major version from its ref (`@v6`, `@v6.1.0`), or from the version comment
+    beside a commit pin (`@<sha> # v8.3.2`); a branch (`@main`) is the newest release; None
+    when nothing says which release it is."""
+    ref = (step.uses or "").partition("@")[2]
+    if re.fullmatch(r"[0-9a-f]{40}", ref):
+        line = workflow.lines[step.key_line("uses") - 1] if workflow.lines else ""
+        ref = line.partition("#")[2].strip()
+    match = re.match(r"v?(\d+)(\.|$|\s)", ref)
+    if match:
+        return int(match.group(1))
+    return 1000 if ref in ("main", "master") else None
+
+
+def setup_uv_caches(workflow: Workflow, job: Job, step: Step) -> bool | None:
+    """Whether a setup-uv step saves and restores uv's cache: True, False, or None when it
+    cannot be known (an expression, a commit pin with no version beside it)."""
+    value = (step.input("enable-cache") or "auto").strip().strip("'\"").lower()
+    if value in ("true", "false"):
+        return value == "true"
+    if value != "auto":
+        return None
+    major = setup_uv_major(workflow, step)
+    if major is None:
+        return None
+    if major < _FIRST_DEFAULT_CACHE or "self-hosted" in (job.runs_on or ""):
+        return False
+    events = {t.event for t in workflow.triggers}
+    return not (major >= _FIRST_TRIGGER_AWARE and events and events <= _UNCACHED_EVENTS_V10)
+
+
+def _tool_caches(workflow: Workflow, job: Job, step: Step) -> bool | None:
+    """Whether the step caches a Python installer's downloads (None: cannot tell)."""
+    action = step.action or ""
+    if action == "astral-sh/setup-uv":
+        return setup_uv_caches(workflow, job, step)
+    if action == "actions/setup-python":
+        return bool(step.input("cache"))
+    if action == "pdm-project/setup-pdm":
+        return (step.input("cache") or "false").lower() != "false"
+    if action.startswith("actions/cache"):
+        path = step.input("path") or ""
+        if "${{" in path:
+            return None  # a folder named by an expression (`hatch env find`'s output...)
+        return python_cache(path)
+    return False
+
+
+def job_cached(workflow: Workflow, job: Job) -> bool:
+    """Whether a step of the job caches an installer's downloads, or may (unknown version)."""
+    return any(_tool_caches(workflow, job, s) is not False for s in job.steps)
+
+
+def _caches_turned_off(job: Job) -> Step | None:
+    """A step of the job that turns its cache off in so many words (`enable-cache: false`)."""
+    return next(
+        (s for s in job.steps if (s.input("enable-cache") or "").strip().lower() == "false"),
+        None,
     )
 
 
@@ -125,12 +195,34 @@ def check_setup_python_cache(project: Project) -> Iterator[Hit]:
         if step.action != "actions/setup-python" or "cache" in step.with_:
             continue
         manager = installer(at.job, step.index)
-        if manager is None or _caches_python(at.job):
+        if manager is None or job_cached(at.workflow, at.job):
             continue
         message, inputs = _advice(project, at, manager)
+        off = _caches_turned_off(at.job)
+        if off is not None:
+            message, inputs = _turned_off(at, off, manager, message), []
         edit = add_inputs(at.workflow, step, inputs) if inputs else None
         fix = Fix(f"add `cache: {inputs[0][1]}` to setup-python", (edit,)) if edit else None
         yield Hit(at.at("uses"), message, fix=fix)
+
+
+def _turned_off(at: StepAt, off: Step, manager: str, advice: str) -> str:
+    """The message when a step of the job turns its cache off in so many words: that may be
+    on purpose, which only the user can say (an inline ignore), so nothing is fixed."""
+    line = off.input_line("enable-cache")
+    if manager == "uv" and off.action == "astral-sh/setup-uv":
+        advice = (
+            f"`{off.label}` turns setup-uv's cache off (`enable-cache: false`, line {line}) and "
+            "setup-python caches nothing, so every run downloads every package uv installs."
+        )
+    else:
+        advice += f" `{off.label}` turns its cache off (`enable-cache: false`, line {line})."
+    return (
+        f"{advice} A cache turned off in so many words may be off on purpose (a workflow that "
+        "must not restore what other workflows save, or that runs too rarely to gain); "
+        "pitstop does not read the comments that may say so. If it is, keep it and add "
+        f"`# pitstop: ignore[PS401]` on the line above line {at.step.line}."
+    )
 
 
 def _advice(project: Project, at: StepAt, manager: str) -> tuple[str, list[tuple[str, str]]]:
@@ -155,8 +247,8 @@ def _advice(project: Project, at: StepAt, manager: str) -> tuple[str, list[tuple
         return f"{start} Add `cache: pipenv` (keyed on Pipfile.lock).", inputs
     if manager == "uv":
         return (
-            f"{start} Use `astral-sh/setup-uv` with `enable-cache: true`, which caches uv's "
-            "downloads keyed on uv.lock.",
+            f"{start} Install uv with `astral-sh/setup-uv` (v5 or later caches uv's downloads "
+            "on GitHub-hosted runners unless `enable-cache: false`), keyed on uv.lock.",
             [],
         )
     inputs = (_pip_fix(project, at) or []) if checked_out else []
@@ -294,27 +386,73 @@ def _writes_cache(at: StepAt) -> str | None:
         return f"`{action}` saves `{step.input('key') or 'its key'}`"
     if action.startswith("actions/setup-") and step.input("cache"):
         return f"`{action}` with `cache: {step.input('cache')}` saves in its post step"
-    uv_saves = (step.input("enable-cache") or "false") != "false" and (
-        step.input("save-cache") or "true"
-    ) != "false"
-    if action == "astral-sh/setup-uv" and uv_saves:
-        return "`astral-sh/setup-uv` with `enable-cache` saves in its post step"
+    if action == "astral-sh/setup-uv" and _uv_saves(at):
+        how = "with `enable-cache`" if step.input("enable-cache") else "(caching by default)"
+        return f"`astral-sh/setup-uv` {how} saves in its post step"
     return _writes_every_run(at)
 
 
+def _uv_saves(at: StepAt) -> bool:
+    saves = (at.step.input("save-cache") or "true").strip().lower() != "false"
+    return saves and setup_uv_caches(at.workflow, at.job, at.step) is True
+
+
 def check_cache_poisoning(project: Project) -> Iterator[Hit]:
+    callers = {w.path: pull_request_callers(project, w) for w in project.workflows}
     for at in workflow_steps(project):
-        events = pull_request_triggers(at.workflow)
-        if (
-            not events
-            or excludes_pull_requests(at.job.if_ or "")
-            or excludes_pull_requests(at.step.if_)
-        ):
+        if excludes_pull_requests(at.job.if_ or "") or excludes_pull_requests(at.step.if_):
             continue
+        reached = _own_triggers(at) + callers[at.workflow.path]
+        events = {event for event, _ in reached}
         if "pull_request_target" in events and (write := _writes_cache(at)):
-            yield Hit(at.at("uses"), _target_message(write), related=_trigger(at, events))
+            related = _related(reached, "pull_request_target")
+            yield Hit(at.at("uses"), _target_message(write), related=related)
         elif "pull_request" in events and (write := _writes_every_run(at)):
-            yield Hit(at.at("uses"), _pull_request_message(write), related=_trigger(at, events))
+            related = _related(reached, "pull_request")
+            yield Hit(at.at("uses"), _pull_request_message(write), related=related)
+
+
+def _own_triggers(at: StepAt) -> list[tuple[str, Related]]:
+    found = []
+    for event in pull_request_triggers(at.workflow):
+        trigger = at.workflow.trigger(event)
+        line = trigger.line if trigger else at.workflow.on_line
+        found.append((event, Related(Location(at.workflow.path, line), f"triggered by `{event}`")))
+    return found
+
+
+def _related(reached: list[tuple[str, Related]], event: str) -> tuple[Related, ...]:
+    return tuple(related for e, related in reached if e == event)
+
+
+def pull_request_callers(
+    project: Project, workflow: Workflow, seen: frozenset[str] = frozenset()
+) -> list[tuple[str, Related]]:
+    """The pull-request events that reach a reusable workflow (`on: workflow_call`) through
+    the jobs of this repository that call it, each with the calling job's location: the
+    called workflow runs in the caller's event, cache scope included."""
+    if workflow.trigger("workflow_call") is None or workflow.path in seen:
+        return []
+    found = []
+    for caller in project.workflows:
+        for job in caller.jobs:
+            if _called_path(job.uses) != workflow.path or excludes_pull_requests(job.if_):
+                continue
+            where = Location(caller.path, job.key_lines.get("uses", job.line))
+            for event in pull_request_triggers(caller):
+                found.append((event, Related(where, f"called by `{job.id}` on `{event}`")))
+            found += [
+                (event, Related(where, f"called by `{job.id}`, itself {related.message}"))
+                for event, related in pull_request_callers(project, caller, seen | {workflow.path})
+            ]
+    return found
+
+
+def _called_path(uses: str | None) -> str | None:
+    """The repository path of a local reusable workflow (`./.github/workflows/x.yml`)."""
+    if not uses or not uses.startswith("./"):
+        return None
+    return uses.split("@", 1)[0].removeprefix("./")
 
 
 _RESTORE_ONLY = (
@@ -340,12 +478,6 @@ def _pull_request_message(write: str) -> str:
         "count against the repository's 10 GB cache and evict the default branch's entries, "
         f"and a fork decides what is written. {_RESTORE_ONLY}"
     )
-
-
-def _trigger(at: StepAt, events: list[str]) -> tuple[Related, ...]:
-    trigger = at.workflow.trigger(events[0])
-    line = trigger.line if trigger else at.workflow.on_line
-    return (Related(Location(at.workflow.path, line), f"triggered by `{events[0]}`"),)
 
 
 # -- PS430: test tools installed by hand ------------------------------------------------------
@@ -404,14 +536,14 @@ def dev_declarations(project: Project) -> list[DevDeclaration]:
 
 def _read(project: Project, path: str) -> str:
     try:
-        return (project.tree.root / path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return project.tree.read_text(path)
+    except PitstopError:
         return ""
 
 
 def _requirement_names(project: Project, path: str) -> frozenset[str]:
     names = set()
-    for line in _read(project, path).splitlines():
+    for line in text_lines(_read(project, path)):
         match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
         if match and not line.lstrip().startswith(("-", "#")):
             names.add(_normal(match.group(1)))
@@ -437,7 +569,7 @@ def _pyproject_groups(project: Project, path: str) -> list[DevDeclaration]:
         groups.append((f"[tool.poetry.group.{group}]", list(table.get("dependencies", {}))))
     if poetry.get("dev-dependencies"):
         groups.append(("[tool.poetry.dev-dependencies]", list(poetry["dev-dependencies"])))
-    lines = text.splitlines()
+    lines = text_lines(text)
     return [
         DevDeclaration(
             path, _header_line(lines, label), label, frozenset(_normal(n) for n in names)
@@ -474,16 +606,32 @@ def _header_line(lines: list[str], label: str) -> int:
     return 1
 
 
+_BOOTSTRAP = frozenset(
+    {"tox", "nox", "pre-commit", "tox-uv", "nox-uv", "pre-commit-uv", "tox-gh-actions"}
+)
+"""Tools that build their own environments from the declared dependencies: installing one
+by hand is how their documentation starts a CI job, not a second copy of the dev group."""
+
+
+def _applies_to(declaration: DevDeclaration, at: StepAt) -> bool:
+    """Whether a declaration is the project the step works on: at the repository root, or in
+    the step's working directory or one above it (a nested project in a monorepo is not)."""
+    folder = str(PurePosixPath(declaration.path).parent).removeprefix(".")
+    where = (at.step.working_directory or "").removeprefix("./").rstrip("/")
+    return not folder or where == folder or where.startswith(f"{folder}/")
+
+
 def check_tools_installed_by_hand(project: Project) -> Iterator[Hit]:
     declarations = dev_declarations(project)
     if not declarations:
         return
     for at in workflow_steps(project):
+        applicable = [d for d in declarations if _applies_to(d, at)]
         for command in run_commands(at.step):
             arguments = pip_install(command.command)
-            tools = sorted({t for a in arguments or () if (t := _tool(a))})
-            if tools:
-                yield _tools_hit(at, command, tools, declarations)
+            tools = sorted({t for a in arguments or () if (t := _tool(a)) and t not in _BOOTSTRAP})
+            if tools and applicable:
+                yield _tools_hit(at, command, tools, applicable)
 
 
 def _tools_hit(
@@ -576,7 +724,14 @@ RULES = (
         "`cache:`. pitstop picks the manager the job installs with; the fix adds `cache: pip` "
         "(or poetry/pipenv when the lock file and the job say so) only where the action can "
         "work: the repository is checked out first, the key files exist, and for Poetry, "
-        "Poetry is installed before the step (the action asks it for its cache folder).",
+        "Poetry is installed before the step (the action asks it for its cache folder). A "
+        "job is cached when any step caches its installer: `astral-sh/setup-uv` (from v5 it "
+        "caches by default on GitHub-hosted runners; v10 not on `pull_request_target`, "
+        "`workflow_run` or `release`; with a commit pin and no version beside it pitstop "
+        "cannot tell and stays silent), setup-python's `cache:`, setup-pdm's, or an "
+        "`actions/cache` of a Python folder. A cache turned off in so many words "
+        "(`enable-cache: false`) is reported without a fix: if it is off on purpose, say so "
+        "with an inline ignore.",
         check_project=check_setup_python_cache,
         fixable=True,
     ),
@@ -590,8 +745,7 @@ RULES = (
         "on one OS is restored on another; without the Python version a virtualenv (or "
         "~/.cache/pypoetry, which holds Poetry's virtualenvs) built for one interpreter is "
         "restored for another; without a `hashFiles(...)` of the lock or requirements file "
-        "the key is hit forever, so the cache is never saved again. Seed 004's roadmap "
-        "starts by adding the Python version to a cache key.",
+        "the key is hit forever, so the cache is never saved again.",
         check_project=check_cache_key,
     ),
     Rule(
@@ -617,8 +771,10 @@ RULES = (
         "poisoning. `pull_request` runs are scoped to their own ref, so pitstop reports "
         "those only when a step writes on every run (a per-run key, `cache-to: type=gha`): "
         "each pull request then fills the repository's 10 GB cache and evicts the default "
-        "branch's entries. The answer is never to turn caching off: restore on pull requests "
-        "and save from the default branch.",
+        "branch's entries. A reusable workflow (`workflow_call`) runs in its callers' "
+        "events, so it is judged with the pull-request events of the workflows that call it "
+        "(the calling job is named). The answer is never to turn caching off: restore on pull "
+        "requests and save from the default branch.",
         check_project=check_cache_poisoning,
     ),
     Rule(
@@ -630,8 +786,10 @@ RULES = (
         "`pip install pytest ruff` in a run step installs unpinned versions, outside the "
         "lock file, on every run, while the project already has a place for them "
         "(optional-dependencies, dependency groups, a Poetry group, requirements-dev.txt). "
-        "Seed 002 recommends moving its hand-installed test packages into the requirements "
-        "for this reason: declared tools are pinned, installed with the rest and cached.",
+        "Declared tools are pinned, installed with the rest and cached. Tools that build "
+        "their own environments from the declarations (tox, nox, pre-commit) are installed "
+        "by hand by design and not reported; nor are declarations of a nested project the "
+        "step does not work in.",
         check_project=check_tools_installed_by_hand,
     ),
     Rule(
@@ -642,9 +800,9 @@ RULES = (
         Area.WORKFLOWS,
         "`playwright install`, `cypress install`, a Chrome or chromedriver download, or "
         "`apt-get install chromium` fetch hundreds of megabytes on every run when nothing "
-        "caches them (seed 002 points at a 200 MB Chromium download in a test build whose "
-        "tests use no browser). Cache the browser folder keyed on the tool's version, or leave the "
-        "browser out of jobs that do not use it.",
+        "caches them, often in test builds whose tests use no browser. Cache the browser "
+        "folder keyed on the tool's version, or leave the browser out of jobs that do not "
+        "use it.",
         check_project=check_browser_downloads,
     ),
 )

@@ -2,8 +2,8 @@
 
 A `gcloud run deploy` (or `google-github-actions/deploy-cloudrun`) step sends traffic to
 the new revision as soon as it is ready. What the step does not say stays as the service
-had it; what the workflow does not check after it, nobody checks. See seed 001's Cloud Run
-review and seed 004's deploy targets (MTTR, canary error rate).
+had it; what the workflow does not check after it, nobody checks: the time to recover from a
+bad release depends on a health check and a rollback the workflow runs itself.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ leave out the stages that cost the most, images built twice, jobs that only re-t
 
 A GitHub-hosted runner has an empty Docker cache, so an image build reuses layers only
 through `cache-from`/`cache-to` (BuildKit's cache exporters: `gha`, `registry`, `inline`,
-`local`...). See seed 002 ("Use registry cache", "Eliminate tag-production-images job",
-"Implement multi-stage builds").
+`local`...). A registry cache, tagging at build time instead of a re-tag job, and multi-stage
+builds are the usual first fixes of a slow image pipeline.
 """
 
 from __future__ import annotations
@@ -167,15 +167,16 @@ def _slug(build: ImageBuild) -> str | None:
 
 def check_build_cache(project: Project) -> Iterator[Hit]:
     for build in image_builds(project):
-        if "self-hosted" in (build.at.job.runs_on or ""):
+        runner = (build.at.job.runs_on or "").lower()
+        if "self-hosted" in runner:
             continue  # a persistent runner keeps its own layer cache
+        if "windows" in runner:
+            continue  # Windows containers build without BuildKit: no cache exporters
         if build.action and (build.at.step.input("no-cache") or "false") != "false":
             continue
-        missing = [
-            name
-            for name, values in (("cache-from", build.cache_from), ("cache-to", build.cache_to))
-            if not values
-        ]
+        if build.cache_from:
+            continue  # restores a cache; saving it is another build's job (PS404's advice)
+        missing = ["cache-from"] + ([] if build.cache_to else ["cache-to"])
         if missing:
             yield Hit(build.location, _no_cache_message(build, missing), fix=_cache_fix(build))
 
@@ -184,8 +185,8 @@ def _no_cache_message(build: ImageBuild, missing: list[str]) -> str:
     what = " and ".join(f"`{m}`" for m in missing)
     effect = (
         "nothing restores earlier layers"
-        if "cache-from" in missing
-        else "no build saves its layers, so `cache-from` finds nothing new"
+        if len(missing) == 2
+        else "the layers it exports are never read back"
     )
     return (
         f"the build of {build.label} has no {what}: a GitHub-hosted runner starts with an empty "
@@ -415,10 +416,14 @@ RULES = (
         Severity.WARNING,
         Area.WORKFLOWS,
         "GitHub-hosted runners start with an empty Docker cache, so a `docker/build-push-action` "
-        "step or a `docker build` line without `cache-from` and `cache-to` rebuilds every "
-        "layer on every run, dependency installs included. A registry cache next to the image "
+        "step or a `docker build` line without `cache-from` rebuilds every layer on every run, "
+        "dependency installs included. A build with `cache-from` and no `cache-to` restores "
+        "a cache another build (often on the default branch) saves: that is the advised "
+        "shape for pull requests, and is not reported. A registry cache next to the image "
         "(`type=registry,ref=<image>:buildcache,mode=max`) or the GitHub cache (`type=gha` with "
-        "a scope per image) keeps unchanged layers. The fix adds a scoped `type=gha` cache when "
+        "a scope per image) keeps unchanged layers. Builds on Windows runners (Windows "
+        "containers build without BuildKit, so without cache exporters) are not reported. "
+        "The fix adds a scoped `type=gha` cache when "
         "the job sets up buildx first (the default docker driver cannot export caches), and "
         "writes it only outside pull requests. Self-hosted runners are skipped.",
         check_project=check_build_cache,
@@ -473,8 +478,7 @@ RULES = (
         "A job that pulls an image built earlier in the same run, tags it and pushes it again "
         "spends a runner start, a full pull and a push on what the build could do with one "
         "more `tags:` entry, or a registry can do by copying a manifest "
-        "(`docker buildx imagetools create`). Seed 002's first recommendation removes such a "
-        "job (`tag-production-images`).",
+        "(`docker buildx imagetools create`).",
         check_project=check_retag_jobs,
     ),
 )

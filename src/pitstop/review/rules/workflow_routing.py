@@ -4,8 +4,8 @@ hold a runner, and which jobs wait for others they do not need.
 Every pull-request push starts every job of every workflow it triggers; without a filter,
 a concurrency group and a timeout, the heavy ones run for changes they cannot be affected
 by, keep running after a newer push made them pointless, and hang for GitHub's default of
-six hours. See seed 004 ("Skip Docker on feature branches", "Move security job to
-main-only") and seed 002's critical-path analysis.
+six hours. A `needs` is an ordering as well as a data flow, so only a check that shares
+nothing with the job it waits for is told it need not wait.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from pitstop.model import Area, Fix, Location, Related, Severity, TextEdit
-from pitstop.parsers.workflow import Job, Workflow
+from pitstop.parsers.workflow import Job, Trigger, Workflow
 from pitstop.review.project import Project
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.workflow_common import (
@@ -27,15 +27,16 @@ from pitstop.review.rules.workflow_common import (
 # -- PS440: heavy jobs on every pull request ---------------------------------------------------
 
 _SCAN_ACTIONS = (
-    "github/codeql-action/",
+    "github/codeql-action/analyze",
     "aquasecurity/trivy-action",
     "anchore/scan-action",
     "snyk/actions",
-    "zizmorcore/zizmor-action",
     "returntocorp/semgrep-action",
     "semgrep/semgrep-action",
 )
-_SCANNERS = frozenset({"trivy", "grype", "snyk", "zizmor", "semgrep", "codeql"})
+"""Scans that take minutes. CodeQL's `upload-sarif` only uploads another tool's results, and
+zizmor lints the workflow files in seconds: neither makes a job heavy."""
+_SCANNERS = frozenset({"trivy", "grype", "snyk", "semgrep", "codeql"})
 _E2E = re.compile(r"(?<![a-z])(e2e|end[-_ ]?to[-_ ]?end)(?![a-z])", re.IGNORECASE)
 _TRIVIAL_CONDITION = re.compile(r"^\s*(\$\{\{)?\s*(always|success|!\s*cancelled)\(\)\s*(\}\})?\s*$")
 
@@ -106,32 +107,74 @@ def check_heavy_jobs(project: Project) -> Iterator[Hit]:
 # -- PS441: no concurrency group on pull requests ---------------------------------------------
 
 
+_NEW_CODE_TYPES = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
+"""Pull-request activity types whose run a newer push makes obsolete; a run for any other
+type (`labeled`, `closed`, `edited`...) does its own work, which cancelling would lose."""
+
+
+def runs_per_push(trigger: Trigger) -> bool:
+    """Whether the trigger starts a run for each push to a pull request: a pull-request event
+    whose `types` are the default or include `synchronize`."""
+    return trigger.event in PULL_REQUEST_EVENTS and (
+        not trigger.types or "synchronize" in trigger.types
+    )
+
+
 def check_concurrency(project: Project) -> Iterator[Hit]:
     for workflow in project.workflows:
-        events = [t.event for t in workflow.triggers if t.event in PULL_REQUEST_EVENTS]
-        if not events or workflow.concurrency_cancels:
+        events = [t for t in workflow.triggers if runs_per_push(t)]
+        if not events or workflow.concurrency_cancels or _stated(workflow):
             continue
         if workflow.concurrency is not None:
             message = (
-                f"the concurrency group `{workflow.concurrency}` never cancels: each push to a "
-                "pull request queues behind the run it made obsolete. Set "
-                "`cancel-in-progress: true` for pull-request runs."
+                f"the concurrency group `{workflow.concurrency}` never cancels (no "
+                "`cancel-in-progress`): each push to a pull request queues behind the run it "
+                f"made obsolete. Cancel pull-request runs only (`cancel-in-progress: "
+                f"{_cancel(workflow, events)}`); if the runs must queue on purpose, say so "
+                "with `cancel-in-progress: false`."
             )
         else:
             message = (
-                f"triggered by `{events[0]}` with no `concurrency` group: every push to a pull "
-                "request starts a full run while the runs for its earlier commits keep going, "
-                "using runners for results nobody will read."
+                f"triggered by `{events[0].event}` with no `concurrency` group: every push to a "
+                "pull request starts a full run while the runs for its earlier commits keep "
+                f"going, using runners for results nobody will read.{_no_fix_reason(events)}"
             )
         line = workflow.key_lines.get("concurrency", workflow.on_line)
-        yield Hit(
-            Location(workflow.path, line),
-            message,
-            fix=_concurrency_fix(workflow) if workflow.concurrency is None else None,
-        )
+        fix = None
+        if workflow.concurrency is None and not _other_types(events):
+            fix = _concurrency_fix(workflow, events)
+        yield Hit(Location(workflow.path, line), message, fix=fix)
 
 
-def _concurrency_fix(workflow: Workflow) -> Fix | None:
+def _stated(workflow: Workflow) -> bool:
+    """Whether the workflow decides about concurrency itself (`cancel-in-progress` written
+    out, `false` included, or groups on its jobs), or deploys or publishes: a run cancelled
+    mid-deploy can leave a half-done release, so its runs per push are not pitstop's call."""
+    from pitstop.pipeline.analysis import deploys
+
+    return (
+        workflow.cancel_in_progress is not None
+        or any(j.concurrency for j in workflow.jobs)
+        or any(j.environment or deploys(j) for j in workflow.jobs)
+    )
+
+
+def _other_types(events: list[Trigger]) -> list[str]:
+    return sorted({t for e in events for t in e.types if t not in _NEW_CODE_TYPES})
+
+
+def _no_fix_reason(events: list[Trigger]) -> str:
+    others = _other_types(events)
+    if not others:
+        return ""
+    return (
+        f" The trigger also runs on {', '.join(f'`{t}`' for t in others)}, whose runs a "
+        "cancelling group could cancel (or replace while pending), so pitstop proposes no "
+        "edit: cancel only runs for `synchronize` if you add a group."
+    )
+
+
+def _concurrency_fix(workflow: Workflow, events: list[Trigger]) -> Fix | None:
     """A top-level `concurrency:` after the `on:` block, when both it and the next key start
     at column 1 (block style), so the new lines cannot land inside another mapping."""
     following = sorted(line for line in workflow.key_lines.values() if line > workflow.on_line)
@@ -146,8 +189,8 @@ def _concurrency_fix(workflow: Workflow) -> Fix | None:
         insert -= 1
     pad = _indent_unit(workflow)
     block = (
-        f"concurrency:\n{pad}group: {_group(workflow)}\n{pad}cancel-in-progress: "
-        f"{_cancel(workflow)}\n"
+        f"concurrency:\n{pad}group: {_group(workflow, events)}\n{pad}cancel-in-progress: "
+        f"{_cancel(workflow, events)}\n"
     )
     text = "\n" + block if insert < end else block
     edit = TextEdit(workflow.path, insert, 1, insert, 1, text)
@@ -167,35 +210,76 @@ def _indent_unit(workflow: Workflow) -> str:
     return " " * width if width else "  "
 
 
-def _group(workflow: Workflow) -> str:
+def _only_pull_requests(workflow: Workflow, events: list[Trigger]) -> bool:
+    return len(events) == len(workflow.triggers)
+
+
+def _pull_request_run(events: list[Trigger]) -> str:
+    """An expression true for the runs of `events` only."""
+    if len(events) == 1:
+        return f"github.event_name == '{events[0].event}'"
+    return "startsWith(github.event_name, 'pull_request')"
+
+
+def _group(workflow: Workflow, events: list[Trigger]) -> str:
     """Pull-request runs share a group per pull request: `github.ref` is its merge ref, but
-    on `pull_request_target` it is the base branch, shared by every pull request."""
-    if workflow.trigger("pull_request_target"):
-        return "${{ github.workflow }}-${{ github.event.pull_request.number || github.ref }}"
-    return "${{ github.workflow }}-${{ github.ref }}"
+    on `pull_request_target` it is the base branch, shared by every pull request. Runs of any
+    other event get a group of their own (`github.run_id`): in a shared group GitHub cancels
+    a pending run when another arrives, whatever `cancel-in-progress` says, and a push, a
+    schedule, an issue or a release event would be lost."""
+    key = "github.ref"
+    if any(e.event == "pull_request_target" for e in events):
+        key = "github.event.pull_request.number || github.ref"
+    if _only_pull_requests(workflow, events):
+        return f"${{{{ github.workflow }}}}-${{{{ {key} }}}}"
+    return (
+        f"${{{{ github.workflow }}}}-${{{{ {_pull_request_run(events)} && ({key}) || "
+        "github.run_id }}"
+    )
 
 
-def _cancel(workflow: Workflow) -> str:
+def _cancel(workflow: Workflow, events: list[Trigger]) -> str:
     """`true` when only pull requests trigger the workflow; otherwise only their runs cancel,
     so a push to the default branch never cancels a run that may be deploying."""
-    if all(t.event in PULL_REQUEST_EVENTS for t in workflow.triggers):
+    if _only_pull_requests(workflow, events):
         return "true"
-    return "${{ startsWith(github.event_name, 'pull_request') }}"
+    return f"${{{{ {_pull_request_run(events)} }}}}"
 
 
 # -- PS442: no timeout ------------------------------------------------------------------------
 
 
 def check_timeouts(project: Project) -> Iterator[Hit]:
+    """One finding per workflow, at its first job without a timeout, listing them all. A job
+    that calls a reusable workflow cannot take `timeout-minutes` (its jobs set their own), and
+    a job with `# pitstop: ignore[PS442]` above it is left out of the list."""
+    from pitstop.review.engine import inline_ignores  # the engine imports the rule tables
+
     for workflow in project.workflows:
-        for job in workflow.jobs:
-            if job.timeout_minutes is None and job.uses is None:
-                yield Hit(
-                    Location(workflow.path, job.line),
-                    f"`{job.id}` has no `timeout-minutes`: a hung step holds the runner for "
-                    "GitHub's default of 360 minutes. Set it to a few times the job's usual "
-                    "duration (`pitstop pipeline --timings` shows the measured ones).",
-                )
+        jobs = [
+            job
+            for job in workflow.jobs
+            if job.timeout_minutes is None
+            and job.uses is None
+            and "PS442" not in inline_ignores(workflow.lines, job.line)
+        ]
+        if jobs:
+            yield _timeout_hit(workflow, jobs)
+
+
+def _timeout_hit(workflow: Workflow, jobs: list[Job]) -> Hit:
+    names = ", ".join(f"`{job.id}`" for job in jobs)
+    which = f"`{jobs[0].id}` has" if len(jobs) == 1 else f"{len(jobs)} jobs ({names}) have"
+    return Hit(
+        Location(workflow.path, jobs[0].line),
+        f"{which} no `timeout-minutes`: a hung step holds its runner for GitHub's default of "
+        "360 minutes. Set each to a few times the job's usual duration (`pitstop pipeline "
+        "--timings` shows the measured ones).",
+        related=tuple(
+            Related(Location(workflow.path, job.line), f"`{job.id}`: no `timeout-minutes`")
+            for job in jobs[1:]
+        ),
+    )
 
 
 # -- PS450: needs that share nothing ----------------------------------------------------------
@@ -225,11 +309,10 @@ RULES = (
         "Heavy job on every pull request",
         Severity.WARNING,
         Area.WORKFLOWS,
-        "Image builds, security scans (Trivy, Grype, Snyk, zizmor, CodeQL) and end-to-end "
-        "tests are the slowest jobs of a pipeline. On a `pull_request` trigger with no "
+        "Image builds, security scans (Trivy, Grype, Snyk, Semgrep, CodeQL analysis) and "
+        "end-to-end tests are the slowest jobs of a pipeline. On a `pull_request` trigger with no "
         "`paths` or `branches` filter, and no `if:` on the job (or on a job it needs), they "
-        "run for every push, documentation typos included. Seed 004 plans to move its Docker "
-        "and security jobs off feature branches for this reason.",
+        "run for every push, documentation typos included.",
         check_project=check_heavy_jobs,
     ),
     Rule(
@@ -240,9 +323,16 @@ RULES = (
         Area.WORKFLOWS,
         "Each push to a pull request starts a new run; without `concurrency` and "
         "`cancel-in-progress`, the runs for the earlier commits keep their runners until they "
-        "finish. The fix adds a group per workflow and ref after `on:`, cancelling only "
-        "pull-request runs when other events trigger the workflow too (a push to the default "
-        "branch may be deploying).",
+        "finish. Only triggers that run per push count (`types` including `synchronize`, or "
+        "none); a `cancel-in-progress` written out, `false` included, or groups on the jobs "
+        "are the workflow's own choice, and a workflow that deploys or publishes is left "
+        "alone (a run cancelled mid-deploy can leave a half-done release). The fix adds a "
+        "group per workflow and ref after `on:`; when other events trigger the workflow too, "
+        "only pull-request runs cancel and every other run gets a group of its own "
+        "(`github.run_id`), since GitHub cancels a pending run of a group when the next "
+        "arrives and a push, schedule, issue or release event would be lost. No fix when the "
+        "trigger also lists activity types such as `labeled`, whose runs are not made "
+        "obsolete by a push.",
         check_project=check_concurrency,
         fixable=True,
     ),
@@ -254,7 +344,9 @@ RULES = (
         Area.WORKFLOWS,
         "GitHub cancels a job after 360 minutes by default. A test waiting on a dead service "
         "or a prompt holds its runner (and blocks the jobs after it) for six hours. pitstop "
-        "suggests no number: set one from the job's measured durations.",
+        "suggests no number: set one from the job's measured durations. One finding per "
+        "workflow lists its jobs; a job calling a reusable workflow cannot take the key and "
+        "is not counted.",
         check_project=check_timeouts,
     ),
     Rule(
@@ -264,9 +356,14 @@ RULES = (
         Severity.WARNING,
         Area.WORKFLOWS,
         "`needs:` serialises jobs: the dependent job starts only when the other finishes. "
-        "When it reads none of that job's outputs or results, downloads none of its "
-        "artifacts and uses no image it pushes, the wait only lengthens the run. A test job "
-        "before a deploy is a gate and is kept.",
+        "A `needs` is an ordering as well as a data flow (a notice after a release, a deploy "
+        "of the pages a build wrote, a release after a gate), so pitstop proposes dropping "
+        "one only from a pure check: a lint, type-check or unit-test job that uses no secret "
+        "or environment, runs no unknown or local action, pushes, publishes, comments or "
+        "calls no API, and uploads nothing another job reads; and only when it reads none "
+        "of the other job's outputs or results, artifacts, caches or images. The wait may "
+        "still be there to fail fast (no runner spent on tests when lint fails); the message "
+        "says so.",
         check_project=check_unneeded_needs,
     ),
 )
