@@ -356,12 +356,33 @@ def _pure_step(step: Step) -> bool:
     action = step.action
     if action is not None:
         return action in _CHECK_ACTIONS or action.startswith("actions/setup-")
+    if step.run and step.dialect is Dialect.POWERSHELL:
+        return not any(_powershell_side_effect(w) for c in step.commands for w in c.words)
     if step.run and step.dialect is not Dialect.POSIX:
-        return False  # PowerShell, cmd, python...: pitstop reads such a script only in part
+        return False  # cmd, python, a custom shell: pitstop does not read the script
     commands = step.commands
     if any(command.program.startswith("${{") for command in commands):
         return False  # the command is chosen by an expression: pitstop cannot see it
     return not any(_side_effect(command) for command in commands)
+
+
+_POWERSHELL_SIDE_EFFECT = re.compile(
+    r"(invoke|publish|send|push|submit|deploy|register)-\w+|iwr|irm|iex|curl|wget|git", re.I
+)
+"""PowerShell commands that call an API, publish or run a string as code (`iex`)."""
+
+
+def _powershell_side_effect(word: str) -> bool:
+    """Whether a word of a PowerShell script names a command that may write outside the
+    runner. Every word is checked, not only each command's first: pitstop splits PowerShell
+    at `;`, `|` and newlines only, so a command inside `if (...) { ... }` is not first."""
+    name = word.strip("({&}").lower()
+    return (
+        name in _SIDE_EFFECT_PROGRAMS
+        or name in _CONTAINER_PROGRAMS
+        or any(name == prefix[0] for prefix in _DEPLOY_COMMANDS)
+        or bool(_POWERSHELL_SIDE_EFFECT.fullmatch(name))
+    )
 
 
 def _consumed_uploads(job: Job, workflow: Workflow) -> bool:
