@@ -8,7 +8,8 @@ The corpus is built locally from ../shared/ecosystem (its README says how) and n
 committed; DIR defaults to $PITSTOP_ECOSYSTEM_CORPUS, else ../ecosystem-corpus. Each
 repository is reviewed through the CLI as a user runs it (`python -m pitstop review REPO
 --format json`, bytecode caches allowed) and timed. Printed: precision per rule and overall
-(correct / (correct + false); debatable and unlabelled findings are counted, not judged),
+(correct / (correct + false); debatable, stale and unlabelled findings are counted, not
+judged; stale: the severity or message changed since the label was given),
 findings and wall time per repository, and the differences from the labels: false findings
 reported again, correct ones gone, findings with no label yet. `--todo DIR` writes TOML
 entries for the unlabelled findings, one file per repository, for a reader to judge.
@@ -57,9 +58,9 @@ def main() -> int:
         comparison = compare(run, label_file)
         comparisons.append(comparison)
         rows.append((name, len(run.keys), run.seconds, run.exit_code, run.error))
-        if options.todo and comparison.unlabelled:
+        if options.todo and (comparison.unlabelled or comparison.stale):
             options.todo.mkdir(parents=True, exist_ok=True)
-            (options.todo / f"{name}.toml").write_text(todo_entries(comparison) + "\n")
+            (options.todo / f"{name}.toml").write_text(todo_entries(comparison, run) + "\n")
     table = per_rule(comparisons)
     _print_rules(table)
     _print_repositories(rows)
@@ -83,8 +84,8 @@ def _arguments() -> argparse.Namespace:
 
 
 def _print_rules(table: dict[str, Counter[str]]) -> None:
-    print("| rule | findings | correct | false | debatable | unlabelled | precision |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| rule | findings | correct | false | debatable | stale | unlabelled | precision |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     total: Counter[str] = Counter()
     for rule, counts in table.items():
         total.update(counts)
@@ -96,7 +97,7 @@ def _print_rules(table: dict[str, Counter[str]]) -> None:
 def _rule_row(rule: str, counts: Counter[str]) -> str:
     value = precision(counts["correct"], counts["false"])
     shown = f"{value:.1%}" if value is not None else "n/a"
-    cells = [counts[v] for v in ("correct", "false", "debatable", "unlabelled")]
+    cells = [counts[v] for v in ("correct", "false", "debatable", "stale", "unlabelled")]
     return f"| {rule} | {sum(counts.values())} | " + " | ".join(map(str, cells)) + f" | {shown} |"
 
 
@@ -117,6 +118,8 @@ def _print_differences(comparisons: list[Comparison]) -> None:
             print(f"CORRECT GONE {c.name}: {label.rule} {label.path}:{label.line}  {label.reason}")
         for label in c.others_gone:
             print(f"gone ({label.label}) {c.name}: {label.rule} {label.path}:{label.line}")
+        for label, _message in c.stale:
+            print(f"stale (was {label.label}) {c.name}: {label.rule} {label.path}:{label.line}")
         for (rule, path, line), message in c.unlabelled:
             print(f"unlabelled   {c.name}: {rule} {path}:{line}  {message[:100]}")
 

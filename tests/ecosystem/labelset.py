@@ -3,13 +3,17 @@
 The corpus (../shared/ecosystem/ in the steering repository) is 25 real repositories stripped at
 pinned commits. It is built locally and never committed; the labels are this project's data:
 one TOML file per repository in `labels/`, each entry keyed by (rule, path, line) and saying
-whether the finding there is correct, false or debatable, and why. Shared by the label test
+whether the finding there is correct, false or debatable, and why. An entry also records the
+severity and a digest of the message it judged: a finding at the same place whose severity or
+message has changed since is a different claim, counted as "stale" (to judge again), never
+credited with the old label. Shared by the label test
 (tests/ecosystem/test_labels.py) and the check a maintainer runs before a rule change
 (benchmarks/ecosystem.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -38,6 +42,14 @@ class Label:
     line: int
     label: str
     reason: str
+    severities: frozenset[str] = frozenset()  # empty: any
+    messages: frozenset[str] = frozenset()  # digests (message_digest); empty: any
+
+    def judges(self, severity: str, message: str) -> bool:
+        """Whether this label was given to the claim a finding makes now."""
+        return (not self.severities or severity in self.severities) and (
+            not self.messages or message_digest(message) in self.messages
+        )
 
     @property
     def key(self) -> Key:
@@ -62,6 +74,7 @@ class Run:
     seconds: float
     keys: tuple[Key, ...]
     messages: Mapping[Key, str]
+    severities: Mapping[Key, str] = field(default_factory=dict)
     error: str = ""
 
 
@@ -72,6 +85,7 @@ class Comparison:
     name: str
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)  # (rule, verdict) -> n
     unlabelled: list[tuple[Key, str]] = field(default_factory=list)
+    stale: list[tuple[Label, str]] = field(default_factory=list)  # (old label, new message)
     false_back: list[Label] = field(default_factory=list)
     correct_gone: list[Label] = field(default_factory=list)
     others_gone: list[Label] = field(default_factory=list)
@@ -105,13 +119,29 @@ def _label(raw: Any, where: str) -> Label:
     try:
         rule, path, line = str(raw["rule"]), str(raw["path"]), int(raw["line"])
         verdict, reason = str(raw["label"]), str(raw.get("reason", ""))
+        severities, messages = _strings(raw.get("severity")), _strings(raw.get("message"))
     except (KeyError, TypeError, ValueError) as error:
         raise LabelError(f"{where}: missing or bad field ({error})") from None
     if verdict not in VERDICTS:
         raise LabelError(f"{where}: label {verdict!r} is not one of {', '.join(VERDICTS)}")
     if not reason.strip():
         raise LabelError(f"{where}: a label needs a reason")
-    return Label(rule, path, line, verdict, reason)
+    return Label(rule, path, line, verdict, reason, severities, messages)
+
+
+def _strings(value: Any) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if isinstance(value, str):
+        return frozenset({value})
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return frozenset(value)
+    raise TypeError("severity and message are a string or a list of strings")
+
+
+def message_digest(message: str) -> str:
+    """The short digest a label keeps of the message it judged."""
+    return hashlib.sha256(message.encode()).hexdigest()[:10]
 
 
 def label_files(directory: Path = LABELS_DIR) -> list[LabelFile]:
@@ -137,7 +167,8 @@ def run_pitstop(repository: Path, python: str = sys.executable) -> Run:
         return Run(repository.name, done.returncode, seconds, (), {}, done.stderr.strip())
     keys = tuple(finding_key(finding) for finding in findings)
     messages = {key: f["message"] for key, f in zip(keys, findings, strict=True)}
-    return Run(repository.name, done.returncode, seconds, keys, messages)
+    severities = {key: f["severity"] for key, f in zip(keys, findings, strict=True)}
+    return Run(repository.name, done.returncode, seconds, keys, messages, severities)
 
 
 def finding_key(finding: Mapping[str, Any]) -> Key:
@@ -150,14 +181,19 @@ def compare(run: Run, labels: LabelFile) -> Comparison:
     result = Comparison(run.name)
     for key in run.keys:
         label = labels.labels.get(key)
+        message = run.messages.get(key, "")
+        if label is not None and not label.judges(run.severities.get(key, ""), message):
+            result.counts[(key[0], "stale")] += 1
+            result.stale.append((label, message))
+            continue
         result.counts[(key[0], label.label if label else "unlabelled")] += 1
         if label is None:
-            result.unlabelled.append((key, run.messages.get(key, "")))
+            result.unlabelled.append((key, message))
         elif label.label == "false":
             result.false_back.append(label)
-    reported = set(run.keys)
+    reported = set(run.keys) - {label.key for label, _ in result.stale}
     for key, label in labels.labels.items():
-        if key not in reported:
+        if key not in reported and key not in {old.key for old, _ in result.stale}:
             gone = result.correct_gone if label.label == "correct" else result.others_gone
             gone.append(label)
     result.false_back = _unique(result.false_back)
@@ -182,13 +218,19 @@ def per_rule(comparisons: Sequence[Comparison]) -> dict[str, Counter[str]]:
     return dict(sorted(table.items()))
 
 
-def todo_entries(comparison: Comparison) -> str:
-    """TOML entries for the unlabelled findings, ready for a reader to judge."""
+def todo_entries(comparison: Comparison, run: Run) -> str:
+    """TOML entries for the unlabelled and stale findings, ready for a reader to judge: the
+    finding's message is in a comment, and a stale one shows its old label and reason."""
     blocks = []
-    for (rule, path, line), message in sorted(comparison.unlabelled):
+    todo = [(key, message, None) for key, message in comparison.unlabelled]
+    todo += [(label.key, message, label) for label, message in comparison.stale]
+    for key, message, old in sorted(todo, key=lambda item: item[0]):
+        rule, path, line = key
+        was = f"# was {old.label}: {old.reason}\n" if old else ""
         blocks.append(
-            "[[finding]]\n"
+            f"# {run.severities.get(key, '')}: {' '.join(message.split())}\n{was}[[finding]]\n"
             f"rule = {json.dumps(rule)}\npath = {json.dumps(path)}\nline = {line}\n"
-            f'label = "?"\nreason = {json.dumps("TODO: " + message[:120])}\n'
+            f'severity = "{run.severities.get(key, "")}"\nmessage = "{message_digest(message)}"\n'
+            'label = "?"\nreason = "?"\n'
         )
     return "\n".join(dict.fromkeys(blocks))

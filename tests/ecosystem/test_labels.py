@@ -2,8 +2,9 @@
 
 Runs only where the corpus is built and named by $PITSTOP_ECOSYSTEM_CORPUS (see
 benchmarks/ecosystem.py); elsewhere, as in CI, each case skips and says why. A finding
-labelled false that comes back fails, and so does a correct one that disappears; findings
-with no label yet are listed as a warning, for a reader to judge.
+labelled false that comes back unchanged fails, and so does a correct one that disappears;
+findings with no label yet, or whose severity or message changed since they were labelled,
+are listed as a warning, for a reader to judge.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import pytest
 from pitstop.errors import PitstopError
 from pitstop.parsers.dockerfile import expand_args, parse_dockerfile
 
-SEED = """\
+TWO_STAGES = """\
 ARG PY=3.11
 FROM python:${PY}-slim AS builder
 WORKDIR /build
@@ -20,7 +20,7 @@ CMD ["python"]
 
 
 def test_stages_names_bases_and_lines():
-    dockerfile = parse_dockerfile(SEED, "Dockerfile")
+    dockerfile = parse_dockerfile(TWO_STAGES, "Dockerfile")
     assert [(s.name, s.base, s.line) for s in dockerfile.stages] == [
         ("builder", "python:3.11-slim", 2),
         ("runtime", "python:3.11-slim", 5),
@@ -30,7 +30,7 @@ def test_stages_names_bases_and_lines():
 
 
 def test_stage_lookup_is_case_insensitive_and_by_index():
-    dockerfile = parse_dockerfile(SEED, "Dockerfile")
+    dockerfile = parse_dockerfile(TWO_STAGES, "Dockerfile")
     assert dockerfile.stage("BUILDER") is dockerfile.stages[0]
     assert dockerfile.stage("1") is dockerfile.stages[1]
     assert dockerfile.stage("missing") is None
@@ -90,3 +90,48 @@ def test_empty_file_is_refused():
 )
 def test_arg_expansion_in_from(text, expected):
     assert expand_args(text, {"PY": "3.12"}) == expected
+
+
+def _placed(text: str) -> list[tuple[str, int, int]]:
+    dockerfile = parse_dockerfile(text, "Dockerfile")
+    return [
+        (run.command.program, run.line, run.column)
+        for stage in dockerfile.stages
+        for instruction in stage.instructions
+        for run in instruction.run_commands
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "placed"),
+    [
+        (
+            "FROM debian:12\nRUN apt-get update \\\n  && apt-get install -y a \\\n  && rm -rf /x\n",
+            [("apt-get", 2, 5), ("apt-get", 3, 6), ("rm", 4, 6)],
+        ),
+        # flags on their own continuation lines, a comment line inside the continuation
+        (
+            "FROM debian:12\nRUN --mount=type=cache,target=/a \\\n    --mount=type=bind,source=b,target=b \\\n"
+            "    # why\n    pip install -r b && echo pip\n",
+            [("pip", 5, 5), ("echo", 5, 25)],
+        ),
+        # the same word in an earlier command is not taken for the later one
+        (
+            "FROM debian:12\nRUN echo apt-get; apt-get install a\n",
+            [("echo", 2, 5), ("apt-get", 2, 19)],
+        ),
+        # `# escape=` makes the backtick the continuation character
+        (
+            "# escape=`\nFROM debian:12\nRUN apt-get update `\n  && apt-get install a\n",
+            [("apt-get", 3, 5), ("apt-get", 4, 6)],
+        ),
+        # heredoc bodies sit on the lines after the RUN (`<<EOF` is a redirection, no command)
+        (
+            "FROM debian:12\nRUN <<EOF\napt-get update\n  pip install x\nEOF\nRUN true\n",
+            [("apt-get", 3, 1), ("pip", 4, 3), ("true", 6, 5)],
+        ),
+        ('FROM debian:12\nRUN ["pip", "install", "x"]\n', [("pip", 2, 5)]),
+    ],
+)
+def test_run_commands_are_placed_at_their_own_line_and_column(text, placed):
+    assert _placed(text) == placed

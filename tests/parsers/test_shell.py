@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from pitstop.parsers.shell import Dialect, apt_get, pip_install, shell_dialect, split_commands
+from pitstop.parsers.shell import (
+    Dialect,
+    apt_get,
+    as_one_command,
+    ends_in_exec,
+    pip_install,
+    shell_dialect,
+    split_commands,
+)
 
 
 @pytest.mark.parametrize(
@@ -167,3 +175,37 @@ def test_shell_dialect(shell, dialect):
 )
 def test_other_shells(script, dialect, commands):
     assert [(c.line, c.words) for c in split_commands(script, dialect)] == commands
+
+
+@pytest.mark.parametrize(
+    ("script", "one"),
+    [
+        ("gunicorn app:app -b 0.0.0.0:$PORT", True),
+        ("set -xe", False),
+        ("cd /srv", False),
+        ("PORT=1 gunicorn app", False),
+        ("a && b", False),
+        ("a; b", False),
+        ("a | b", False),
+        ("a > log", False),
+        ("run $(cat x)", False),
+    ],
+)
+def test_as_one_command(script, one):
+    assert (as_one_command(script) is not None) is one
+
+
+@pytest.mark.parametrize(
+    ("script", "execs"),
+    [
+        ("exec gunicorn app", True),
+        ("A=$(cat x) && B=1 && exec gunicorn app", True),
+        ("migrate\nexec gunicorn app", True),
+        ("exec gunicorn app || echo failed", False),
+        ("exec gunicorn app | tee log", False),
+        ("gunicorn app", False),
+        ("exec", False),
+    ],
+)
+def test_ends_in_exec(script, execs):
+    assert ends_in_exec(script) is execs

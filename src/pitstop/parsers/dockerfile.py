@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pitstop.errors import PitstopError
 from pitstop.lines import text_lines
+from pitstop.parsers.shell import SimpleCommand, split_commands
 
 KNOWN_INSTRUCTIONS = frozenset({
     "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
@@ -30,6 +31,15 @@ class Heredoc:
 
 
 @dataclass(frozen=True)
+class RunCommand:
+    """One simple command of a RUN, with where its program word starts in the Dockerfile."""
+
+    command: SimpleCommand
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
 class Instruction:
     """One instruction as BuildKit tokenised it; `keyword` is upper-case."""
 
@@ -41,6 +51,9 @@ class Instruction:
     original: str
     json_form: bool = False
     heredocs: tuple[Heredoc, ...] = ()
+    # The simple commands a RUN executes, each placed at its own line and column (computed
+    # once by the parser so every rule reports a command where it is, not where the RUN is).
+    run_commands: tuple[RunCommand, ...] = ()
 
     def flag(self, name: str) -> str | None:
         """The value of `--name=value` (`""` for a bare `--name`), or None when absent."""
@@ -81,6 +94,7 @@ class Stage:
     instructions: tuple[Instruction, ...]
     parent: int | None = None
     platform: str | None = None
+    written_base: str = ""  # the image as the FROM line writes it, before ARG expansion
 
     @property
     def label(self) -> str:
@@ -209,7 +223,9 @@ def parse_dockerfile(text: str, path: str) -> Dockerfile:
         raise PitstopError(
             f"Dockerfile syntax error: {error}", path=path, line=_error_line(error, text)
         ) from None
-    instructions = [_instruction(c, path) for c in commands]
+    lines = tuple(text_lines(text))
+    escape = escape_character(lines)
+    instructions = [_with_commands(_instruction(c, path), lines, escape) for c in commands]
     return _assemble(path, text, instructions)
 
 
@@ -238,6 +254,112 @@ def _instruction(command: object, path: str) -> Instruction:
         noun = "argument" if needed == 1 else "arguments"
         raise PitstopError(f"{keyword} requires at least {needed} {noun}", path=path, line=line)
     return instruction
+
+
+_DIRECTIVE = re.compile(r"^#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(\S+)\s*$")
+
+
+def escape_character(lines: tuple[str, ...]) -> str:
+    """The line-continuation character: `\\`, or what a leading `# escape=` directive sets.
+    Directives are only read before the first comment, blank line or instruction."""
+    for line in lines:
+        match = _DIRECTIVE.match(line.strip())
+        if match is None:
+            break
+        if match.group(1).lower() == "escape" and match.group(2) in ("`", "\\"):
+            return match.group(2)
+    return "\\"
+
+
+@dataclass(frozen=True)
+class _Script:
+    """A RUN's shell text as the builder assembles it, with where each piece came from:
+    `pieces` holds (offset in `text`, line, column) for each source line copied in."""
+
+    text: str
+    pieces: tuple[tuple[int, int, int], ...]
+    start: int = 0  # where the shell text begins, after the RUN's flags
+
+    @property
+    def shell(self) -> str:
+        return self.text[self.start :]
+
+    def place(self, offset: int) -> tuple[int, int]:
+        """(line, column) in the Dockerfile of character `offset` of `text`."""
+        found = self.pieces[0]
+        for piece in self.pieces:
+            if piece[0] <= offset:
+                found = piece
+        return found[1], found[2] + offset - found[0]
+
+
+_RUN_KEYWORD = re.compile(r"\s*RUN\b", re.IGNORECASE)
+_FLAGS = re.compile(r"\s*(?:--\S+\s+)*")  # flags may sit on continuation lines too
+
+
+def _run_script(instruction: Instruction, lines: tuple[str, ...], escape: str) -> _Script | None:
+    """The shell-form RUN text rebuilt from the source lines: escaped newlines joined,
+    comment and blank lines inside the continuation dropped, heredoc bodies appended."""
+    first = lines[instruction.line - 1] if instruction.line <= len(lines) else ""
+    prefix = _RUN_KEYWORD.match(first)
+    if prefix is None:
+        return None
+    text, pieces = "", list[tuple[int, int, int]]()
+    number, start = instruction.line, prefix.end()
+    while number <= len(lines):
+        line = lines[number - 1]
+        body = line[start:]
+        stripped = body.rstrip()
+        if number == instruction.line or (line.strip() and not line.lstrip().startswith("#")):
+            pieces.append((len(text), number, start + 1))
+            if not stripped.endswith(escape):
+                text += body
+                break
+            text += stripped[: -len(escape)]
+        number, start = number + 1, 0
+    for doc in instruction.heredocs:
+        text += "\n"
+        for body in doc.content.splitlines(keepends=True):
+            number += 1
+            pieces.append((len(text), number, 1))
+            text += body
+        number += 1  # the terminator line
+    flags = _FLAGS.match(text)
+    return _Script(text, tuple(pieces), flags.end() if flags else 0)
+
+
+def _locate(script: _Script, commands: list[SimpleCommand]) -> tuple[RunCommand, ...]:
+    """Each command placed at its program word, found by reading the text forward so that
+    the same word in an earlier command is never taken for a later one."""
+    placed, cursor = list[RunCommand](), script.start
+    for command in commands:
+        start = None
+        for word in command.words:
+            found = script.text.find(word, cursor) if word else -1
+            if found >= 0:
+                start = found if start is None else start
+                cursor = found + len(word)
+        line, column = script.place(start if start is not None else cursor)
+        placed.append(RunCommand(command, line, column))
+    return tuple(placed)
+
+
+def _with_commands(instruction: Instruction, lines: tuple[str, ...], escape: str) -> Instruction:
+    if instruction.keyword != "RUN":
+        return instruction
+    if instruction.json_form:
+        column = lines[instruction.line - 1].find("[") + 1 if instruction.line <= len(lines) else 1
+        run = (RunCommand(SimpleCommand(instruction.args), instruction.line, max(column, 1)),)
+        return replace(instruction, run_commands=run)
+    script = _run_script(instruction, lines, escape)
+    if script is None:  # not where BuildKit said it was: place every command at the RUN
+        return replace(
+            instruction,
+            run_commands=tuple(
+                RunCommand(c, instruction.line, 1) for c in split_commands(instruction.shell_script)
+            ),
+        )
+    return replace(instruction, run_commands=_locate(script, split_commands(script.shell)))
 
 
 def _assemble(path: str, text: str, instructions: list[Instruction]) -> Dockerfile:
@@ -271,9 +393,7 @@ def _assemble(path: str, text: str, instructions: list[Instruction]) -> Dockerfi
 
 
 def _with_body(stage: Stage, body: list[Instruction]) -> Stage:
-    return Stage(
-        stage.index, stage.name, stage.base, stage.line, tuple(body), stage.parent, stage.platform
-    )
+    return replace(stage, instructions=tuple(body))
 
 
 def _stage(
@@ -293,7 +413,8 @@ def _stage(
         )
     base = expand_args(words[0], args)
     parent = next((s.index for s in earlier if s.name and s.name.lower() == base.lower()), None)
-    return Stage(index, name, base, instruction.line, (), parent, instruction.flag("platform"))
+    platform = instruction.flag("platform")
+    return Stage(index, name, base, instruction.line, (), parent, platform, words[0])
 
 
 def parse_arg_pairs(instruction: Instruction) -> dict[str, str | None]:

@@ -98,7 +98,7 @@ class SimpleCommand:
 def split_commands(script: str, dialect: Dialect = Dialect.POSIX) -> list[SimpleCommand]:
     """The simple commands of `script`, in order; unparseable text yields what it can."""
     if dialect is Dialect.POSIX:
-        tokens = _PosixScanner(script.replace("\r\n", "\n")).tokens()
+        tokens = _posix_tokens(script)
     elif dialect is Dialect.POWERSHELL:
         tokens = _conservative_tokens(script, _POWERSHELL)
     elif dialect is Dialect.CMD:
@@ -109,6 +109,10 @@ def split_commands(script: str, dialect: Dialect = Dialect.POSIX) -> list[Simple
 
 
 # -- POSIX ------------------------------------------------------------------------------
+
+
+def _posix_tokens(script: str) -> list[_Token]:
+    return _PosixScanner(script.replace("\r\n", "\n")).tokens()
 
 
 @dataclass(frozen=True)
@@ -471,3 +475,53 @@ def apt_get(command: SimpleCommand) -> tuple[str, tuple[str, ...]] | None:
     if not operands:
         return None
     return operands[0], tuple(w for w in command.words[1:] if w != operands[0])
+
+
+# Commands the shell runs itself: `exec`-ing them, or writing them in a JSON exec form,
+# does not work (there is no `set` or `cd` program to run).
+_BUILTINS = frozenset({
+    ".", ":", "[", "alias", "break", "cd", "continue", "eval", "exec", "exit", "export", "false",
+    "local", "read", "readonly", "return", "set", "shift", "source", "test", "trap", "true",
+    "ulimit", "umask", "unset", "wait",
+})  # fmt: skip
+_SHELL_SYNTAX = re.compile(r"&&|\|\||[;|&<>`\n]|\$\(")
+_SEQUENCE = frozenset({"&&", "||", ";", "&", ";;"})
+
+
+def as_one_command(script: str) -> SimpleCommand | None:
+    """`script` as a single simple command that could run without a shell (so it could be
+    written in exec form), or None: operators, `$(...)`, redirections, a leading variable
+    assignment or a shell builtin all need the shell."""
+    if _SHELL_SYNTAX.search(script):
+        return None
+    words = [token.text for token in _posix_tokens(script) if token.kind == "word"]
+    if not words or _ASSIGNMENT.match(words[0]) or words[0] in _BUILTINS or words[0] in _KEYWORDS:
+        return None
+    return SimpleCommand(tuple(words))
+
+
+def last_in_sequence(script: str) -> tuple[str, ...]:
+    """The words of the command a `;`/`&&`/`||`/newline chain runs last (empty when the
+    script ends in an operator); a pipeline stays whole (`a | b` is returned as words)."""
+    last: list[str] = []
+    line_ended = False
+    for token in _posix_tokens(script):
+        if token.text == "\n" and token.kind == "operator":
+            line_ended = bool(last)  # blank and comment lines after the command change nothing
+        elif token.kind == "operator" and token.text in _SEQUENCE:
+            last, line_ended = [], False
+        else:
+            last = [token.text] if line_ended else [*last, token.text]
+            line_ended = False
+    return tuple(last)
+
+
+def ends_in_exec(script: str) -> bool:
+    """Whether the last command of `script` is `exec PROGRAM ...` (not in a pipeline), so
+    that program replaces the shell and receives signals itself."""
+    words = list(last_in_sequence(script))
+    while words and _ASSIGNMENT.match(words[0]):
+        words.pop(0)
+    if len(words) < 2 or words[0] != "exec" or any(w in ("|", "|&", "(", ")") for w in words):
+        return False
+    return not words[1].startswith("-") or len(words) > 2

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pitstop.config import Config
 from pitstop.model import Finding
+from pitstop.parsers.ignore import parse_ignore
 from pitstop.review.engine import run_rules
 from pitstop.review.load import read_dockerfiles
 from pitstop.review.project import Project, Tree
@@ -14,10 +15,16 @@ from pitstop.review.registry import RULES
 
 
 def findings(
-    snippet: str, code: str, root: Path, files: tuple[str, ...] = (), name: str = "Dockerfile"
+    snippet: str,
+    code: str,
+    root: Path,
+    files: tuple[str, ...] = (),
+    name: str = "Dockerfile",
+    ignore: str | None = None,
 ) -> list[Finding]:
     """The findings of rule `code` on `snippet` saved as `root/<name>`; `files` are
-    created (a name ending in `/` as a folder) so rules can see the build context."""
+    created (a name ending in `/` as a folder) so rules can see the build context, and
+    `ignore` is the context's .dockerignore."""
     for created in files:
         target = root / created
         if created.endswith("/"):
@@ -30,9 +37,14 @@ def findings(
     tree = Tree(root)
     sources, problems = read_dockerfiles(tree, [name])
     assert not problems, problems
-    project = Project(root=tree.root, tree=tree, dockerfiles=tuple(sources))
+    ignore_files = (parse_ignore(ignore, ".dockerignore"),) if ignore is not None else ()
+    project = Project(
+        root=tree.root, tree=tree, dockerfiles=tuple(sources), ignore_files=ignore_files
+    )
     return run_rules(project, Config(select=(code,)), RULES)
 
 
-def hits(snippet: str, code: str, root: Path, files: tuple[str, ...] = ()) -> list[tuple[str, int]]:
-    return [(f.rule, f.location.line) for f in findings(snippet, code, root, files)]
+def hits(
+    snippet: str, code: str, root: Path, files: tuple[str, ...] = (), ignore: str | None = None
+) -> list[tuple[str, int]]:
+    return [(f.rule, f.location.line) for f in findings(snippet, code, root, files, ignore=ignore)]

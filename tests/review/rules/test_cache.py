@@ -45,7 +45,7 @@ CASES = [
         RUN uv sync --frozen
         """,
         (),
-        [4],
+        [],  # dependencies first, then the project: the order PS120 asks for
     ),
     (
         """
@@ -64,6 +64,42 @@ CASES = [
         RUN pip install --no-cache-dir flask
         """,
         (),
+        [],
+    ),
+    # dependencies installed in a stage whose result is copied in before the sources
+    (
+        """
+        FROM python:3.12 AS deps
+        COPY requirements.txt .
+        RUN pip install --user --no-cache-dir -r requirements.txt
+        FROM python:3.12-slim
+        COPY --from=deps /root/.local /root/.local
+        COPY . /app/
+        RUN pip install --no-cache-dir -e /app
+        """,
+        (),
+        [],
+    ),
+    # dependencies from the requirements first (no broad COPY yet), the project after
+    (
+        """
+        FROM python:3.12-slim
+        COPY requirements.txt /requirements.txt
+        RUN pip install --no-cache-dir -r /requirements.txt
+        COPY . .
+        RUN pip install --no-cache-dir -e .
+        """,
+        (),
+        [],
+    ),
+    # the project without its dependencies: it has to follow the sources
+    (
+        """
+        FROM python:3.12-slim
+        COPY src ./src
+        RUN pip install --no-cache-dir --no-dependencies .
+        """,
+        ("src/",),
         [],
     ),
 ]

@@ -15,6 +15,13 @@ CASES = [
     ),
     ("PS130", "FROM debian:12\nRUN apt-get -o APT::Install-Recommends=false install -y curl\n", []),
     (
+        "PS130",
+        "FROM debian:12 AS base\n"
+        "RUN echo 'APT::Install-Recommends \"0\";' > /etc/apt/apt.conf.d/99no-recommends\n"
+        "FROM base\nRUN apt-get update && apt-get install -y curl\n",
+        [],
+    ),
+    (
         "PS131",
         "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
         [2],
@@ -27,6 +34,12 @@ CASES = [
     (
         "PS131",
         "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y curl\n",
+        [],
+    ),
+    (
+        "PS131",
+        "FROM debian:13\nRUN apt-get update; apt-get install -y --no-install-recommends curl; "
+        "apt-get dist-clean\n",
         [],
     ),
     ("PS132", "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n", [2]),
@@ -43,6 +56,9 @@ CASES = [
         [],
     ),
     ("PS134", "FROM python:3.12-slim\nRUN uv pip install --system flask\n", []),
+    ("PS134", "FROM python:3.12-slim\nRUN pip install flask && rm -rf /root/.cache\n", []),
+    ("PS134", "FROM python:3.12-slim\nRUN pip install flask && rm -rf ~/.cache/pip\n", []),
+    ("PS134", "FROM python:3.12-slim\nRUN pip install flask && rm -rf /tmp/*\n", [2]),
     ("PS135", "FROM python:3.12-slim\nRUN poetry install --only main\n", [2]),
     ("PS135", "FROM python:3.12-slim\nRUN poetry install --no-cache --only main\n", []),
     ("PS135", "FROM python:3.12-slim\nRUN poetry install && rm -rf $POETRY_CACHE_DIR\n", []),
@@ -114,3 +130,134 @@ def test_env_set_in_a_parent_stage_counts(tmp_path):
         "FROM python:3.12-slim AS base\nENV PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install flask\n"
     )
     assert hits(snippet, "PS134", tmp_path) == []
+
+
+RUN_CHAIN = """\
+FROM debian:12
+RUN apt-get update \\
+    && apt-get install -y curl \\
+    && apt-get install -y git \\
+    && echo done \\
+    && apt-get install -y make
+"""
+
+# Each finding points at its own command inside a multi-line RUN, not the RUN's first line.
+PLACED = [
+    ("PS130", RUN_CHAIN, [(3, 8), (4, 8), (6, 8)]),
+    ("PS131", RUN_CHAIN, [(3, 8)]),
+    ("PS132", "FROM debian:12\nRUN echo refresh \\\n && apt-get update\n", [(3, 5)]),
+    ("PS133", "FROM debian:12\nRUN apt-get update \\\n && apt-get upgrade -y\n", [(3, 5)]),
+    ("PS134", "FROM python:3.12\nRUN echo pip \\\n && pip install flask\n", [(3, 5)]),
+    ("PS135", "FROM python:3.12\nRUN echo uv \\\n && uv sync --frozen\n", [(3, 5)]),
+]
+
+
+@pytest.mark.parametrize(("code", "snippet", "places"), PLACED)
+def test_findings_point_at_their_own_command(code, snippet, places, tmp_path):
+    found = findings(snippet, code, tmp_path)
+    assert [(f.location.line, f.location.column) for f in found] == places
+
+
+def test_fix_inserts_into_the_command_on_a_continuation_line(tmp_path):
+    snippet = "FROM python:3.12\nRUN echo a \\\n && pip install flask\n"
+    assert _fixed(snippet, "PS134", tmp_path).endswith("&& pip install --no-cache-dir flask\n")
+
+
+MOUNTED = [
+    # a cache mount on pip's own cache folder: keeping that cache is the point
+    (
+        "FROM python:3.12-slim\nENV PIP_CACHE_DIR=/cache/pip\n"
+        "RUN --mount=type=cache,target=/cache/pip pip install flask\n",
+        [],
+    ),
+    (
+        "FROM python:3.12-slim\n"
+        "RUN --mount=type=cache,target=/tmp/pipc pip install --cache-dir /tmp/pipc flask\n",
+        [],
+    ),
+    (
+        "FROM python:3.12-slim\nUSER app\n"
+        "RUN --mount=type=cache,target=/home/app/.cache/pip,uid=1000 pip install flask\n",
+        [],
+    ),
+    # a cache mount for another tool leaves pip's cache in the layer
+    (
+        "FROM python:3.12-slim\nRUN --mount=type=cache,target=/root/.cache/uv pip install flask\n",
+        [2],
+    ),
+]
+
+
+@pytest.mark.parametrize(("snippet", "lines"), MOUNTED)
+def test_pip_cache_mount_on_its_own_folder(snippet, lines, tmp_path):
+    assert hits(snippet, "PS134", tmp_path) == [("PS134", line) for line in lines]
+
+
+def test_mounted_uv_cache_folder_is_intended(tmp_path):
+    snippet = (
+        "FROM python:3.12-slim\nENV UV_CACHE_DIR=/opt/uvcache\n"
+        "RUN --mount=type=cache,target=/opt/uvcache uv sync --frozen\n"
+    )
+    assert hits(snippet, "PS135", tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("base", "severity", "assumed"),
+    [
+        ("python:3.12-slim", "warning", False),
+        ("docker.io/library/python:3.12", "warning", False),
+        ("ghcr.io/example/app:latest", "info", True),
+        ("example/app", "info", True),
+        ("${APP_IMAGE}", "info", True),
+    ],
+)
+def test_pip_cache_on_another_repositorys_image_is_an_assumption(base, severity, assumed, tmp_path):
+    snippet = f"ARG APP_IMAGE\nFROM {base}\nRUN pip install flask\n"
+    (finding,) = findings(snippet, "PS134", tmp_path)
+    assert finding.severity.value == severity
+    assert ("if the base image" in finding.message and "assumed" in finding.message) is assumed
+
+
+BUILDER = """\
+FROM python:3.12 AS builder
+RUN apt-get update && apt-get install -y --no-install-recommends gcc
+RUN pip install -r requirements.txt
+RUN poetry install --only main
+FROM python:3.12-slim
+COPY --from=builder /venv /venv
+"""
+
+
+@pytest.mark.parametrize("code", ["PS131", "PS134", "PS135"])
+def test_builder_stage_costs_cache_not_image_size(code, tmp_path):
+    (finding,) = findings(BUILDER, code, tmp_path)
+    assert finding.severity.value == "info"
+    assert "does not ship" in finding.message
+    assert "in the image" not in finding.message
+
+
+def test_builder_stage_copied_whole_into_the_image_ships(tmp_path):
+    snippet = (
+        "FROM python:3.12 AS build\nRUN pip install flask\nFROM scratch\nCOPY --from=build / /\n"
+    )
+    (finding,) = findings(snippet, "PS134", tmp_path)
+    assert finding.severity.value == "warning"
+    assert "ships in the image" in finding.message
+
+
+def test_builder_stage_whose_venv_alone_is_copied_does_not_ship_its_cache(tmp_path):
+    snippet = (
+        "FROM python:3.12 AS build\nRUN pip install flask\n"
+        "FROM python:3.12-slim\nCOPY --from=build /venv /venv\n"
+    )
+    (finding,) = findings(snippet, "PS134", tmp_path)
+    assert finding.severity.value == "info"
+
+
+def test_builder_stage_whose_root_cache_is_copied_ships_it(tmp_path):
+    snippet = (
+        "FROM python:3.12 AS build\nRUN pip install flask\n"
+        "FROM python:3.12-slim\nCOPY --from=build /root /root\n"
+    )
+    (finding,) = findings(snippet, "PS134", tmp_path)
+    assert finding.severity.value == "warning"

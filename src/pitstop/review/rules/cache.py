@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pitstop.model import Area, Severity
-from pitstop.parsers.dockerfile import Instruction
+from pitstop.parsers.dockerfile import Instruction, Stage
 from pitstop.parsers.shell import SimpleCommand, pip_install
 from pitstop.review.project import DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
@@ -93,20 +93,52 @@ def _is_broad(source: DockerfileSource, project: Project, instruction: Instructi
     return None
 
 
+def _project_only(install: Install) -> bool:
+    """Whether every matching command installs the project without its dependencies: it has
+    to re-run when the sources change, wherever the COPY is."""
+    return any(
+        _manifests(c) is not None and c.has("--no-deps", "--no-dependencies")
+        for c in commands(install.placed.instruction)
+    )
+
+
+def _installs_in(source: DockerfileSource, stage: Stage) -> bool:
+    """Whether `stage` (or a stage it is built FROM) installs dependencies."""
+    return any(
+        next(_installs(placed), None) is not None
+        for placed in walk(source.dockerfile.lineage(stage))
+    )
+
+
+def _brings_dependencies(source: DockerfileSource, placed: Placed) -> bool:
+    """A `COPY --from=stage` of a stage that installed dependencies (a virtualenv, ~/.local):
+    the dependencies are in place before the sources arrive."""
+    origin = placed.instruction.flag("from")
+    stage = source.dockerfile.stage(origin) if origin else None
+    return stage is not None and stage.index < placed.stage.index and _installs_in(source, stage)
+
+
 def check_copy_before_install(source: DockerfileSource, project: Project) -> Iterator[Hit]:
     seen: set[int] = set()
     for stage in source.built_stages():
         broad: list[tuple[Placed, str]] = []
+        # Once dependencies are installed (earlier in the lineage or in a stage copied in),
+        # an install after the sources only adds the project: that order is the intended one.
+        ready = False
         for placed in walk(source.dockerfile.lineage(stage)):
             if placed.instruction.keyword in ("COPY", "ADD"):
+                ready = ready or _brings_dependencies(source, placed)
                 copied = _is_broad(source, project, placed.instruction)
                 if copied is not None:
                     broad.append((placed, copied))
             for install in _installs(placed):
+                if ready or _project_only(install):
+                    continue
                 for copy, copied in broad:
                     if copy.instruction.line not in seen:
                         seen.add(copy.instruction.line)
                         yield _hit(source, copy, copied, install)
+            ready = ready or next(_installs(placed), None) is not None
 
 
 def _hit(source: DockerfileSource, copy: Placed, copied: str, install: Install) -> Hit:
@@ -141,7 +173,9 @@ RULES = (
         "whole source tree is copied before `pip install`, `poetry install` or `uv sync`, every "
         "code change re-installs every dependency: minutes per build instead of seconds. Copy "
         "the files the installer reads (requirements files, pyproject.toml and its lock file) "
-        "first, install, then copy the sources.",
+        "first, install, then copy the sources. An install after the sources is not reported "
+        "when the dependencies are already in place (installed earlier, or copied from a stage "
+        "that installed them) or when it installs only the project (`--no-deps`).",
         check_dockerfile=check_copy_before_install,
     ),
 )

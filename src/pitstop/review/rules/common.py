@@ -10,19 +10,33 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pitstop.model import Location, Related, TextEdit
-from pitstop.parsers.dockerfile import Instruction, Stage, mount_options
-from pitstop.parsers.shell import SimpleCommand, split_commands
+from pitstop.parsers.dockerfile import Instruction, RunCommand, Stage, mount_options
+from pitstop.parsers.shell import SimpleCommand
 from pitstop.review.project import DockerfileSource
 
 
 @lru_cache(maxsize=4096)
 def commands(instruction: Instruction) -> tuple[SimpleCommand, ...]:
     """The simple commands a RUN executes (empty for other instructions)."""
-    if instruction.keyword != "RUN":
-        return ()
-    if instruction.json_form:
-        return (SimpleCommand(instruction.args),)
-    return tuple(split_commands(instruction.shell_script))
+    return tuple(run.command for run in instruction.run_commands)
+
+
+def command_at(source: DockerfileSource, run: RunCommand) -> Location:
+    """Where a command of a RUN starts: its own line and column, not the RUN's."""
+    return source.location(run.line, run.column)
+
+
+def insertion_at(
+    source: DockerfileSource, run: RunCommand, pattern: str, text: str
+) -> TextEdit | None:
+    """An edit inserting `text` after `pattern` matched where `run` starts, on its line;
+    None when the command does not read that way there (then no fix is offered)."""
+    line = source.dockerfile.lines[run.line - 1]
+    match = re.compile(pattern).match(line, run.column - 1)
+    if match is None:
+        return None
+    column = match.end() + 1
+    return TextEdit(source.path, run.line, column, run.line, column, text)
 
 
 def cache_mount_targets(instruction: Instruction) -> tuple[str, ...]:
@@ -56,23 +70,6 @@ def at(source: DockerfileSource, instruction: Instruction, pattern: str | None =
     if found is None:
         return source.location(instruction.line)
     return source.location(*found)
-
-
-def insertion(
-    source: DockerfileSource, instruction: Instruction, pattern: str, text: str
-) -> TextEdit | None:
-    """An edit inserting `text` right after the (unique, single-line) match of `pattern`."""
-    regex = re.compile(pattern)
-    lines = source.dockerfile.lines
-    hits = [
-        (number, match.end() + 1)
-        for number in range(instruction.line, min(instruction.end_line, len(lines)) + 1)
-        for match in regex.finditer(lines[number - 1])
-    ]
-    if len(hits) != 1:
-        return None
-    line, column = hits[0]
-    return TextEdit(source.path, line, column, line, column, text)
 
 
 def related(source: DockerfileSource, instruction: Instruction, message: str) -> Related:
@@ -116,11 +113,6 @@ def copy_destination(placed: Placed) -> str | None:
     return container_path(placed.workdir, destination)
 
 
-def overlaps(a: str, b: str) -> bool:
-    """Whether container paths `a` and `b` are the same or one contains the other."""
-    return a == b or a.startswith(b.rstrip("/") + "/") or b.startswith(a.rstrip("/") + "/")
-
-
 def shipped_lineages(source: DockerfileSource) -> Iterator[tuple[Stage, tuple[Stage, ...]]]:
     """(shipped stage, its lineage) for each stage that becomes an image."""
     for stage in source.shipped_stages():
@@ -142,3 +134,29 @@ def in_stage(stage: Stage, source: DockerfileSource) -> str:
 def shipped_name(stage: Stage, source: DockerfileSource) -> str:
     """'the shipped stage "runtime"' for multi-stage files, 'the image' for single-stage ones."""
     return f'the shipped stage "{stage.label}"' if source.is_multi_stage() else "the image"
+
+
+def ships(stage: Stage, source: DockerfileSource, path: str = "/") -> bool:
+    """Whether what `stage` leaves at container `path` ends up in an image: the stage is
+    shipped or a shipped stage's FROM, or a shipped stage copies `path` (or a folder holding
+    it, such as `COPY --from=build / /`) out of it."""
+    for _, lineage in shipped_lineages(source):
+        if stage in lineage:
+            return True
+        for placed in walk(lineage):
+            if _copies_out(placed.instruction, stage, source, path):
+                return True
+    return False
+
+
+def _copies_out(
+    instruction: Instruction, stage: Stage, source: DockerfileSource, path: str
+) -> bool:
+    origin = instruction.flag("from") if instruction.keyword in ("COPY", "ADD") else None
+    if origin is None or source.dockerfile.stage(origin) != stage:
+        return False
+    for raw in instruction.args[:-1]:
+        copied = container_path("/", raw).rstrip("/") or "/"
+        if copied == "/" or path == copied or path.startswith(copied + "/"):
+            return True
+    return False

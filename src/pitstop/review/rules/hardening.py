@@ -11,7 +11,13 @@ from dataclasses import replace
 from pitstop.errors import PitstopError
 from pitstop.model import Area, Fix, Severity, TextEdit
 from pitstop.parsers.dockerfile import Instruction, Stage
-from pitstop.parsers.shell import SimpleCommand, pip_install
+from pitstop.parsers.shell import (
+    SimpleCommand,
+    as_one_command,
+    ends_in_exec,
+    last_in_sequence,
+    pip_install,
+)
 from pitstop.review.project import DockerfileSource, ImagePurpose, Project
 from pitstop.review.rules.base import DockerfileCheck, Hit, Rule
 from pitstop.review.rules.common import (
@@ -365,25 +371,59 @@ def _script(instruction: Instruction) -> str:
 def check_signals(source: DockerfileSource, project: Project) -> Iterator[Hit]:
     for _, instruction in _shell_form_commands(source):
         script = _script(instruction)
-        if script.startswith("exec "):
-            continue
-        program = script.split()[0] if script else instruction.keyword
-        yield Hit(
-            at(source, instruction, re.escape(program)),
-            f'shell-form {instruction.keyword} runs `/bin/sh -c "{script}"`: the shell is PID 1 '
-            f"and does not pass SIGTERM on to {program}, so `docker stop` and rolling deploys kill "
-            "it after the grace period instead of letting it shut down cleanly. Use the exec form "
-            f'({instruction.keyword} ["{program}", ...]) or start the command with `exec`.',
-            fix=_exec_fix(source, instruction, script, program),
-        )
+        if ends_in_exec(script):
+            continue  # the exec'd program replaces the shell and gets the signals (PS106)
+        single = as_one_command(script)
+        if single is not None:
+            yield _single_command_hit(source, instruction, script, single.words[0])
+        else:
+            yield _script_hit(source, instruction, script)
+
+
+def _single_command_hit(
+    source: DockerfileSource, instruction: Instruction, script: str, program: str
+) -> Hit:
+    return Hit(
+        at(source, instruction, re.escape(program)),
+        f'shell-form {instruction.keyword} runs `/bin/sh -c "{script}"`: the shell is PID 1 '
+        f"and does not pass SIGTERM on to {program}, so `docker stop` and rolling deploys kill "
+        "it after the grace period instead of letting it shut down cleanly. Use the exec form "
+        f'({instruction.keyword} ["{program}", ...]) or start the command with `exec`.',
+        fix=_exec_fix(source, instruction, script, program),
+    )
+
+
+_NOT_RUN_LAST = frozenset({"exec", "set", "cd", "export", "true", "false", ":"})
+
+
+def _script_hit(source: DockerfileSource, instruction: Instruction, script: str) -> Hit:
+    # A chain, a substitution or a builtin needs the shell: no exec form says the same, so
+    # the advice is in words (exec the last command), and no fix is offered.
+    last = [w for w in last_in_sequence(script) if "=" not in w.split(" ")[0]]
+    program = last[0] if last and last[0] not in _NOT_RUN_LAST else None
+    advice = (
+        f"put `exec` in front of the command it runs last (`exec {program} ...`) so {program} "
+        "replaces the shell and receives the signals"
+        if program is not None and "|" not in last
+        else "end the script with `exec` and the long-running command, so that command "
+        "replaces the shell and receives the signals"
+    )
+    return Hit(
+        at(source, instruction, rf"\b{instruction.keyword}\b"),
+        f"shell-form {instruction.keyword} runs a shell script under `/bin/sh -c`: the shell is "
+        "PID 1 and does not pass SIGTERM on to the process it starts, so `docker stop` and "
+        "rolling deploys kill it after the grace period instead of letting it shut down cleanly. "
+        f"Keep the shell form and {advice}, or move the script into an entrypoint script that "
+        "ends in `exec`.",
+    )
 
 
 def _exec_fix(
     source: DockerfileSource, instruction: Instruction, script: str, program: str
 ) -> Fix | None:
-    # Prefixing `exec` is safe only for one simple command: with `&&` or `|` it would change
-    # what runs. Variables still expand, because the shell still parses the line.
-    if re.search(r"&&|\|\||[;|&<>`]|\$\(", script) or instruction.line != instruction.end_line:
+    # Prefixing `exec` is safe only for one simple command (as_one_command): with `&&` or `|`
+    # it would change what runs. Variables still expand, because the shell still parses it.
+    if instruction.line != instruction.end_line:
         return None
     line = source.dockerfile.lines[instruction.line - 1]
     match = re.match(rf"\s*{instruction.keyword}\s+", line, re.IGNORECASE)
@@ -397,20 +437,29 @@ def _exec_fix(
 def check_shell_form(source: DockerfileSource, project: Project) -> Iterator[Hit]:
     for _, instruction in _shell_form_commands(source):
         script = _script(instruction)
-        if not script.startswith("exec "):
+        if not ends_in_exec(script):
             continue  # PS105 reports it
+        single = script.startswith("exec ") and as_one_command(script[5:]) is not None
         if instruction.keyword == "ENTRYPOINT":
+            fix = (
+                'Use the exec form (ENTRYPOINT ["..."]).'
+                if single
+                else "Move the script into a file that ends in `exec` and name it in the exec "
+                'form (ENTRYPOINT ["/entrypoint.sh"]).'
+            )
             message = (
                 "shell-form ENTRYPOINT ignores CMD and every `docker run` argument; `exec` does "
-                'make signals reach the process. Use the exec form (ENTRYPOINT ["..."]).'
+                f"make signals reach the process. {fix}"
             )
-        else:
+        elif single:
             message = (
                 "`exec` makes signals reach the process, so this works; the exec form "
                 '(CMD ["...", ...]) says the same without a shell. Keep the shell form only if '
                 "it expands variables such as ${PORT}."
             )
-        yield Hit(at(source, instruction, "exec"), message)
+        else:
+            continue  # a script that ends in exec needs its shell: nothing to change
+        yield Hit(at(source, instruction, r"\bexec\b"), message)
 
 
 RULES = (
@@ -469,7 +518,9 @@ RULES = (
         "In shell form, Docker runs the command under `/bin/sh -c`; the shell becomes PID 1 and "
         "does not forward SIGTERM. `docker stop`, Cloud Run and Kubernetes then kill the process "
         "after the grace period, dropping in-flight requests. The exec form, or `exec` in front of "
-        "a single command, makes the process itself PID 1.",
+        "a single command, makes the process itself PID 1; a script (a `&&` chain, `$(...)`, "
+        "`set`, `cd`) keeps its shell and execs its last command. A script that already ends in "
+        "`exec` forwards signals and is not reported.",
         check_dockerfile=check_signals,
         fixable=True,
     ),
