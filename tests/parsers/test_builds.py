@@ -9,14 +9,21 @@ import pytest
 
 from pitstop.errors import PitstopError
 from pitstop.parsers.builds import (
+    BuildDeclaration,
     docker_build_commands,
     parse_bake_builds,
     parse_compose_builds,
-    parse_workflow_builds,
+    workflow_builds,
 )
+from pitstop.parsers.workflow import parse_workflow
 from pitstop.parsers.yamlfile import MAX_YAML_CHARS, load_yaml
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "monorepo" / ".github" / "workflows"
+
+
+def parse_workflow_builds(text: str, path: str) -> list[BuildDeclaration]:
+    """The builds of a workflow, read from its model as the review reads them."""
+    return workflow_builds(parse_workflow(text, path))
 
 
 def workflow(steps: str, job_extra: str = "", top_extra: str = "") -> str:
@@ -381,5 +388,98 @@ def test_oversized_yaml_is_refused():
 
 @pytest.mark.parametrize("text", ["", "# only a comment\n", "- a list\n", "jobs: 3\n"])
 def test_documents_without_builds(text):
-    assert parse_workflow_builds(text, "ci.yml") == []
     assert parse_compose_builds(text, "compose.yaml") == []
+
+
+PWSH_BUILD = """\
+- run: |
+    docker build `
+      -t ghcr.io/o/app:${{ github.sha }} `
+      -f docker/Dockerfile.windows `
+      .
+  shell: SHELL
+"""
+
+
+@pytest.mark.parametrize(
+    ("steps", "job_extra", "top_extra", "runs_on"),
+    [
+        (PWSH_BUILD.replace("SHELL", "pwsh"), "", "", "ubuntu-latest"),
+        (PWSH_BUILD.replace("SHELL", "powershell"), "", "", "windows-2022"),
+        (PWSH_BUILD.replace("SHELL", "cmd"), "", "", "windows-latest"),
+        (PWSH_BUILD.replace("  shell: SHELL\n", ""), "", "", "windows-latest"),
+        (PWSH_BUILD.replace("  shell: SHELL\n", ""), "", "", "[self-hosted, Windows, X64]"),
+        (
+            PWSH_BUILD.replace("  shell: SHELL\n", ""),
+            "strategy:\n  matrix:\n    os: [windows-2022, windows-2025]\n",
+            "",
+            "${{ matrix.os }}",
+        ),
+        (
+            PWSH_BUILD.replace("  shell: SHELL\n", ""),
+            "",
+            "",
+            "{group: big-runners, labels: [windows-latest]}",
+        ),
+        (
+            PWSH_BUILD.replace("  shell: SHELL\n", ""),
+            "strategy:\n  matrix:\n    include:\n      - os: windows-latest\n",
+            "",
+            "${{ matrix.os }}",
+        ),
+        (
+            PWSH_BUILD.replace("  shell: SHELL\n", ""),
+            "defaults:\n  run:\n    shell: pwsh\n",
+            "",
+            "ubuntu-latest",
+        ),
+        (
+            PWSH_BUILD.replace("  shell: SHELL\n", ""),
+            "",
+            "defaults:\n  run:\n    shell: powershell\n",
+            "ubuntu-latest",
+        ),
+        (PWSH_BUILD.replace("SHELL", "python"), "", "", "ubuntu-latest"),
+    ],
+)
+def test_no_builds_are_read_from_scripts_that_are_not_posix(steps, job_extra, top_extra, runs_on):
+    text = workflow(steps, job_extra, top_extra).replace("ubuntu-latest", runs_on)
+    assert parse_workflow_builds(text, "ci.yml") == []
+
+
+BASH_BUILD = """\
+- run: |
+    # build the image \\
+    docker build \\
+      -f docker/Dockerfile \\
+      .  # the repository root
+    echo done
+  shell: SHELL
+"""
+
+
+@pytest.mark.parametrize(
+    ("steps", "job_extra", "runs_on"),
+    [
+        (BASH_BUILD.replace("SHELL", "bash"), "", "windows-latest"),
+        (BASH_BUILD.replace("SHELL", "bash -e {0}"), "", "ubuntu-latest"),
+        (BASH_BUILD.replace("SHELL", "sh"), "", "macos-latest"),
+        (BASH_BUILD.replace("  shell: SHELL\n", ""), "", "ubuntu-latest"),
+        (  # the same script runs on Linux too, where bash reads it
+            BASH_BUILD.replace("  shell: SHELL\n", ""),
+            "strategy:\n  matrix:\n    os: [ubuntu-latest, windows-latest]\n",
+            "${{ matrix.os }}",
+        ),
+        (  # the step's own shell wins over the job's default
+            BASH_BUILD.replace("SHELL", "bash"),
+            "defaults:\n  run:\n    shell: pwsh\n",
+            "windows-latest",
+        ),
+    ],
+)
+def test_posix_scripts_are_read_on_any_runner(steps, job_extra, runs_on):
+    text = workflow(steps, job_extra).replace("ubuntu-latest", runs_on, 1)
+    (build,) = parse_workflow_builds(text, "ci.yml")
+    # Lines: 6 `- run: |` (after the job's extra lines), 7 the comment, 8 `docker build \`
+    line = 8 + job_extra.count("\n")
+    assert (build.context, build.dockerfile, build.line) == (".", "docker/Dockerfile", line)

@@ -125,10 +125,10 @@ def _placed(text: str) -> list[tuple[str, int, int]]:
             "# escape=`\nFROM debian:12\nRUN apt-get update `\n  && apt-get install a\n",
             [("apt-get", 3, 5), ("apt-get", 4, 6)],
         ),
-        # heredoc bodies sit on the lines after the RUN
+        # heredoc bodies sit on the lines after the RUN (`<<EOF` is a redirection, no command)
         (
             "FROM debian:12\nRUN <<EOF\napt-get update\n  pip install x\nEOF\nRUN true\n",
-            [("<<EOF", 2, 5), ("apt-get", 3, 1), ("pip", 4, 3), ("true", 6, 5)],
+            [("apt-get", 3, 1), ("pip", 4, 3), ("true", 6, 5)],
         ),
         ('FROM debian:12\nRUN ["pip", "install", "x"]\n', [("pip", 2, 5)]),
     ],

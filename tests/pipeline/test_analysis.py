@@ -135,6 +135,10 @@ PLAIN = "  steps:\n    - run: make all"
             "  steps:\n    - run: make all\n    - uses: docker/build-push-action@v6\n      with: {push: false, tags: 'acme/api:ci'}",
             "  steps:\n    - uses: actions/setup-node@v4\n    - run: npx eslint .",
         ),
+        (  # PowerShell (the default on Windows) that runs only local tools
+            PLAIN,
+            "  steps:\n    - run: |\n        if (Test-Path req.txt) { python -m pip install -r req.txt }\n        python -m pytest\n      shell: pwsh",
+        ),
     ],
 )
 def test_a_need_that_carries_nothing_can_be_dropped(producer, consumer):
@@ -182,6 +186,19 @@ def test_a_need_that_carries_nothing_can_be_dropped(producer, consumer):
         (
             "  steps:\n    - run: docker push ${{ env.REGISTRY }}/${{ env.IMAGE_NAME }}:ci",
             "  steps:\n    - run: ./smoke.sh $IMAGE_NAME",
+        ),
+        # a script in a shell pitstop reads only in part may do anything
+        (
+            PLAIN,
+            "  steps:\n    - run: pytest\n    - run: Invoke-RestMethod -Method Post -Uri $url\n      shell: pwsh",
+        ),
+        (  # a PowerShell command inside a script block is seen too
+            PLAIN,
+            "  defaults:\n    run:\n      shell: pwsh\n  steps:\n    - run: pytest\n    - run: if ($ok) { docker push x }",
+        ),
+        (
+            PLAIN,
+            "  steps:\n    - run: pytest\n    - run: import notify; notify.send()\n      shell: python",
         ),
     ],
 )

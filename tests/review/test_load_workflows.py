@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from pitstop.config import Config
+from pitstop.model import Location
 from pitstop.review.load import load_project
 
 GOOD = "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n"
@@ -135,13 +136,30 @@ def test_workflows_are_loaded_with_their_lines(tmp_path):
     assert workflow.jobs[0].steps[0].script_line == 6
 
 
-def test_a_workflow_with_docker_steps_is_parsed_once_and_reported_once(tmp_path):
+def test_a_workflow_with_docker_steps_is_parsed_once_and_reported_once(tmp_path, monkeypatch):
+    from pitstop.parsers import yamlfile
+
+    parsed: list[str] = []
+    load = yamlfile._load
+    monkeypatch.setattr(
+        yamlfile, "_load", lambda text, path: parsed.append(path) or load(text, path)
+    )
     (tmp_path / ".github/workflows").mkdir(parents=True)
     (tmp_path / BAD_PATH).write_text(
         "on: push\njobs:\n  a:\n    steps:\n      - run: docker build .\n  a: {}\n"
     )
+    (tmp_path / ".github/workflows/build.yml").write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: docker build -f Dockerfile .\n"
+    )
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\n")
     loaded = load_project(tmp_path, Config())
-    assert len(loaded.problems) == 1  # the build parser and the workflow parser both read it
+    assert [str(p) for p in loaded.problems] == [
+        f'{BAD_PATH}:6: invalid YAML: duplicate key "a"',
+    ]
+    assert sorted(parsed) == [".github/workflows/bad.yml", ".github/workflows/build.yml"]
+    (source,) = loaded.project.dockerfiles
+    assert [b.declared_at for b in source.builds] == [Location(".github/workflows/build.yml", 6)]
 
 
 def test_scores_count_workflows(tmp_path):

@@ -20,10 +20,10 @@ base, which differs per kind:
 - bake: `context` is relative to the directory bake runs in and `dockerfile` relative
   to the context.
 
-Every YAML file is read with ruamel.yaml's round-trip loader (YAML 1.2, so `on:` stays
-a string key; positions from `.lc`) after two guards: a size limit, and a bound on how
-many nodes the document's aliases would expand to, so a "billion laughs" file is
-refused before anything walks it.
+Workflow builds are read from the `Workflow` model (parsers/workflow.py), so a workflow
+is parsed once and its `run:` scripts are split once, in their shell's language. Compose
+files are read here with the same guarded YAML loader (parsers/yamlfile.py), and bake
+files with an HCL2 parser (or as JSON).
 """
 
 from __future__ import annotations
@@ -31,20 +31,14 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shlex
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pitstop.errors import PitstopError
-from pitstop.parsers.workflow import check_workflow_size
-from pitstop.parsers.yamlfile import (
-    key_line,
-    line_of,
-    load_yaml,
-    mapping,
-    scalar_text,
-)
+from pitstop.parsers.shell import Dialect, SimpleCommand, split_commands
+from pitstop.parsers.workflow import Step, Workflow
+from pitstop.parsers.yamlfile import line_of, load_yaml, mapping, scalar_text
 
 BUILD_PUSH_ACTION = "docker/build-push-action"
 
@@ -79,40 +73,19 @@ class BuildDeclaration:
 # --- GitHub Actions workflows ----------------------------------------------------------
 
 
-def parse_workflow_builds(text: str, path: str) -> list[BuildDeclaration]:
-    """Every build-push-action step and `docker build` command of a workflow, in order.
+def workflow_builds(workflow: Workflow) -> list[BuildDeclaration]:
+    """Every build-push-action step and `docker build` command of a parsed workflow, in order.
 
     Reusable workflows are ordinary workflows here; a job that calls one (`jobs.<id>.uses`)
     builds nothing itself.
     """
-    check_workflow_size(text, path)
-    document = mapping(load_yaml(text, path))
-    workflow_dir = _run_directory(document)
     builds: list[BuildDeclaration] = []
-    for job in mapping(document.get("jobs")).values():
-        job = mapping(job)
-        job_dir = _run_directory(job) or workflow_dir
-        steps = job.get("steps")
-        for step in steps if isinstance(steps, list) else []:
-            if isinstance(step, Mapping):
-                builds.extend(_step_builds(step, path, job_dir))
+    for job in workflow.jobs:
+        for step in job.steps:
+            if step.uses is not None and _is_build_push_action(step.uses):
+                builds.append(_action_build(step, workflow.path))
+            builds += _run_builds(step, workflow.path)
     return builds
-
-
-def _run_directory(node: Mapping[Any, Any]) -> str | None:
-    """`defaults.run.working-directory`, which applies to `run:` steps only."""
-    return scalar_text(mapping(mapping(node.get("defaults")).get("run")).get("working-directory"))
-
-
-def _step_builds(step: Mapping[Any, Any], path: str, job_dir: str | None) -> list[BuildDeclaration]:
-    uses = step.get("uses")
-    if isinstance(uses, str) and _is_build_push_action(uses):
-        return [_action_build(step, path)]
-    run = step.get("run")
-    if isinstance(run, str) and "docker" in run:
-        directory = scalar_text(step.get("working-directory")) or job_dir
-        return _run_builds(step, run, path, directory)
-    return []
 
 
 def _is_build_push_action(uses: str) -> bool:
@@ -121,21 +94,20 @@ def _is_build_push_action(uses: str) -> bool:
     return bool(at) and action.lower() == BUILD_PUSH_ACTION
 
 
-def _action_build(step: Mapping[Any, Any], path: str) -> BuildDeclaration:
-    inputs = mapping(step.get("with"))
+def _action_build(step: Step, path: str) -> BuildDeclaration:
     return BuildDeclaration(
         source=path,
-        line=line_of(step, "uses"),
-        context=scalar_text(inputs.get("context")) or None,
-        dockerfile=scalar_text(inputs.get("file")) or None,
-        target=scalar_text(inputs.get("target")) or None,
-        build_args=tuple(_split_arg(item) for item in action_list(inputs.get("build-args"))),
-        cache_from=action_list(inputs.get("cache-from")),
-        cache_to=action_list(inputs.get("cache-to")),
+        line=step.key_line("uses"),
+        context=step.input("context") or None,
+        dockerfile=step.input("file") or None,
+        target=step.input("target") or None,
+        build_args=tuple(_split_arg(item) for item in action_list(step.input("build-args"))),
+        cache_from=action_list(step.input("cache-from")),
+        cache_to=action_list(step.input("cache-to")),
         kind="workflow-action",
-        context_line=key_line(inputs, "context") if "context" in inputs else None,
-        dockerfile_line=key_line(inputs, "file") if "file" in inputs else None,
-        name=scalar_text(step.get("name")),
+        context_line=step.with_lines.get("context"),
+        dockerfile_line=step.with_lines.get("file"),
+        name=step.name,
     )
 
 
@@ -167,14 +139,10 @@ def _split_arg(item: str) -> tuple[str, str]:
 # --- `docker build` commands in run: steps ---------------------------------------------
 
 
-def _run_builds(
-    step: Mapping[Any, Any], script: str, path: str, directory: str | None
-) -> list[BuildDeclaration]:
-    first_line = _script_first_line(step, script)
-    literal = type(script).__name__ == "LiteralScalarString"
+def _run_builds(step: Step, path: str) -> list[BuildDeclaration]:
     builds = []
-    for index, command in docker_build_commands(script):
-        line = first_line + index if literal else first_line
+    for index, command in step_docker_builds(step):
+        line = step.script_line_of(index)
         builds.append(
             BuildDeclaration(
                 source=path,
@@ -188,25 +156,11 @@ def _run_builds(
                 kind="workflow-run",
                 context_line=line if command.context is not None else None,
                 dockerfile_line=line if command.dockerfile is not None else None,
-                name=scalar_text(step.get("name")),
-                working_directory=directory,
+                name=step.name,
+                working_directory=step.working_directory,
             )
         )
     return builds
-
-
-def _script_first_line(step: Mapping[Any, Any], script: str) -> int:
-    """The file line of the script's first line.
-
-    A literal block (`run: |`) starts on the line after its indicator and keeps its
-    lines one for one, so a command's line is exact. Folded and multi-line flow scalars
-    join lines, so their commands are reported at the `run:` line.
-    """
-    try:
-        value_line = int(step.lc.value("run")[0]) + 1  # type: ignore[attr-defined]
-    except (AttributeError, KeyError, TypeError):
-        return line_of(step, "run")
-    return value_line + 1 if type(script).__name__ == "LiteralScalarString" else value_line
 
 
 @dataclass(frozen=True)
@@ -221,10 +175,6 @@ class DockerBuildCommand:
     cache_to: tuple[str, ...]
 
 
-_SEPARATORS = frozenset({"&&", "||", ";", ";;", "|", "|&", "&", "(", ")", "{", "}", "!"})
-_PREFIX_WORDS = frozenset({"sudo", "env", "time", "nice", "nohup", "exec", "command", "then", "do"})
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 _BUILD_SUBCOMMANDS = (
     ("build",), ("buildx", "build"), ("buildx", "b"), ("image", "build"), ("builder", "build"),
 )  # fmt: skip
@@ -241,85 +191,39 @@ _VALUE_OPTIONS = frozenset({
 })  # fmt: skip
 
 
+def step_docker_builds(step: Step) -> list[tuple[int, DockerBuildCommand]]:
+    """The `docker build` commands of a `run:` step, with the 0-based script line each
+    starts on; none unless the step's shell is POSIX.
+
+    pitstop does not model how PowerShell and cmd expand arguments (a variable holding an
+    array passes several, `@splat`, `%VAR%`), so it says nothing about builds in those
+    shells rather than guess their context and Dockerfile.
+    """
+    if step.dialect is not Dialect.POSIX:
+        return []
+    return _docker_builds(step.commands)
+
+
 def docker_build_commands(script: str) -> list[tuple[int, DockerBuildCommand]]:
-    """Each `docker build`, `docker buildx build` or `docker image build` in a shell script,
+    """Each `docker build`, `docker buildx build` or `docker image build` in a POSIX script,
     with the 0-based index of the script line its (continued) command line starts on."""
+    return _docker_builds(split_commands(script))
+
+
+def _docker_builds(commands: Iterable[SimpleCommand]) -> list[tuple[int, DockerBuildCommand]]:
     found = []
-    for index, line in _logical_lines(script):
-        if "docker" not in line:
-            continue
-        for words in _simple_commands(line):
-            arguments = _build_arguments(words)
-            if arguments is not None:
-                found.append((index, _parse_build_options(arguments)))
+    for command in commands:
+        arguments = _build_arguments(command)
+        if arguments is not None:
+            found.append((command.line, _parse_build_options(arguments)))
     return found
 
 
-def _logical_lines(script: str) -> list[tuple[int, str]]:
-    """Script lines with backslash-newline continuations joined, as the shell joins them."""
-    lines: list[tuple[int, str]] = []
-    pending: list[str] = []
-    start = 0
-    for index, line in enumerate(script.splitlines()):
-        if not pending:
-            start = index
-        trailing = len(line) - len(line.rstrip("\\"))
-        if trailing % 2:
-            pending.append(line[:-1])
-            continue
-        lines.append((start, "".join([*pending, line])))
-        pending = []
-    if pending:
-        lines.append((start, "".join(pending)))
-    return lines
-
-
-def _simple_commands(line: str) -> list[list[str]]:
-    """The words of each simple command on a line, with `${{ ... }}` kept whole."""
-    expressions: list[str] = []
-
-    def protect(match: re.Match[str]) -> str:
-        expressions.append(match.group(0))
-        return f"\x00{len(expressions) - 1}\x00"
-
-    words = _shell_words(_EXPRESSION.sub(protect, line))
-    restore = re.compile("\x00([0-9]+)\x00")
-    commands: list[list[str]] = [[]]
-    skip_next = False
-    for word in words:
-        if skip_next:
-            skip_next = False
-        elif word.startswith("#"):
-            break
-        elif word in _SEPARATORS:
-            commands.append([])
-        elif set(word) <= set("<>&|") and ("<" in word or ">" in word):
-            skip_next = True  # a redirection and its target
-        else:
-            commands[-1].append(restore.sub(lambda m: expressions[int(m.group(1))], word))
-    return [command for command in commands if command]
-
-
-def _shell_words(line: str) -> list[str]:
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    lexer.commenters = ""  # `${REF#refs/tags/}` is not a comment; handled word by word
-    try:
-        return list(lexer)
-    except ValueError:  # an unclosed quote: fall back to whitespace
-        return line.split()
-
-
-def _build_arguments(words: list[str]) -> list[str] | None:
+def _build_arguments(command: SimpleCommand) -> list[str] | None:
     """The arguments after `docker build` (or an alias), or None for any other command."""
-    position = 0
-    while position < len(words) and (
-        words[position] in _PREFIX_WORDS or _ASSIGNMENT.match(words[position])
-    ):
-        position += 1
-    if position >= len(words) or words[position].rsplit("/", 1)[-1] != "docker":
+    if command.program != "docker":
         return None
-    rest = words[position + 1 :]
+    rest = list(command.words[1:])
     for subcommand in _BUILD_SUBCOMMANDS:
         if tuple(rest[: len(subcommand)]) == subcommand:
             return rest[len(subcommand) :]

@@ -4,16 +4,22 @@ The model keeps what review rules and the pipeline graph read: triggers with the
 and path filters, jobs with `needs`, matrix, steps (`uses`/`with`/`run`), env,
 `concurrency`, `timeout-minutes`, outputs, `if:`, reusable-workflow calls, and the
 artifacts steps upload and download. Expressions (`${{ ... }}`) stay as written.
+
+A `run:` script is split into commands here, once, in the language of the shell it runs
+under (`Step.shell`, `Step.commands`), so every rule reads the same commands.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pitstop.errors import PitstopError
 from pitstop.lines import text_lines
+from pitstop.parsers.shell import Dialect, SimpleCommand, shell_dialect, split_commands
 from pitstop.parsers.yamlfile import key_line, line_of, load_yaml, mapping, scalar_text
 
 
@@ -56,6 +62,21 @@ class Step:
     script_line: int | None = None
     """The file line of the script's first line when its lines map one to one onto the file's
     (a literal block, `run: |`, or a one-line scalar); None when YAML folds or joins them."""
+    shell: str | None = None
+    """The shell a `run:` script runs under: the step's `shell:`, else the job's, else the
+    workflow's `defaults.run.shell`, else `pwsh` on a runner that is certainly Windows
+    (GitHub's default there). None: GitHub's default elsewhere, bash (or sh)."""
+
+    @property
+    def dialect(self) -> Dialect:
+        """The language of the `run:` script: only a POSIX one is read in full."""
+        return shell_dialect(self.shell)
+
+    @cached_property
+    def commands(self) -> tuple[SimpleCommand, ...]:
+        """The simple commands of the `run:` script in its shell's language (none for a
+        `uses:` step, nor for a shell pitstop cannot read, such as `python`)."""
+        return tuple(split_commands(self.run or "", self.dialect))
 
     @property
     def action(self) -> str | None:
@@ -179,7 +200,10 @@ def parse_workflow(text: str, path: str) -> Workflow:
         path=path,
         name=scalar_text(document.get("name")),
         triggers=_triggers(document.get(on_key) if on_key is not None else None, document, on_key),
-        jobs=tuple(_job(str(job_id), node, jobs_node) for job_id, node in jobs_node.items()),
+        jobs=tuple(
+            _job(str(job_id), node, jobs_node, _run_defaults(document))
+            for job_id, node in jobs_node.items()
+        ),
         env=_strings(document.get("env")),
         concurrency=_concurrency_group(concurrency),
         concurrency_cancels=_cancels(concurrency),
@@ -248,13 +272,20 @@ def _cancels(node: object) -> bool:
     )
 
 
-def _job(job_id: str, node: object, jobs: Mapping[Any, Any]) -> Job:
+def _run_defaults(node: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    """`defaults.run` of a workflow or a job: what applies to its `run:` steps."""
+    return mapping(mapping(node.get("defaults")).get("run"))
+
+
+def _job(job_id: str, node: object, jobs: Mapping[Any, Any], top: Mapping[Any, Any]) -> Job:
     job = mapping(node)
     strategy = mapping(job.get("strategy"))
     steps_node = job.get("steps")
     steps = steps_node if isinstance(steps_node, list) else []
-    directory = scalar_text(
-        mapping(mapping(job.get("defaults")).get("run")).get("working-directory")
+    defaults = {**top, **_run_defaults(job)}
+    directory = scalar_text(defaults.get("working-directory"))
+    shell = scalar_text(defaults.get("shell")) or (
+        "pwsh" if _on_windows(job.get("runs-on"), strategy.get("matrix")) else None
     )
     return Job(
         id=job_id,
@@ -265,7 +296,7 @@ def _job(job_id: str, node: object, jobs: Mapping[Any, Any]) -> Job:
         runs_on=scalar_text(job.get("runs-on"))
         if not isinstance(job.get("runs-on"), list)
         else ",".join(_list(job.get("runs-on"))),
-        steps=tuple(_step(i, s, steps, directory) for i, s in enumerate(steps)),
+        steps=tuple(_step(i, s, steps, directory, shell) for i, s in enumerate(steps)),
         if_=scalar_text(job.get("if")),
         timeout_minutes=scalar_text(job.get("timeout-minutes")),
         outputs=_strings(job.get("outputs")),
@@ -284,7 +315,39 @@ def _environment(node: object) -> str | None:
     return scalar_text(node)
 
 
-def _step(index: int, node: object, steps: list[Any], directory: str | None) -> Step:
+def _on_windows(runs_on: object, matrix: object) -> bool:
+    """Whether the job certainly runs on Windows: a label naming Windows, or a
+    `${{ matrix.KEY }}` whose every value does (a job that may also run on Linux or macOS
+    is not: a script it runs must be valid there too)."""
+    if isinstance(runs_on, Mapping):  # `runs-on: {group: ..., labels: ...}`
+        runs_on = runs_on.get("labels")
+    labels = runs_on if isinstance(runs_on, list) else [runs_on]
+    return any(
+        all("windows" in value.lower() for value in values)
+        for label in labels
+        if (values := _label_values(scalar_text(label) or "", mapping(matrix)))
+    )
+
+
+def _label_values(label: str, matrix: Mapping[Any, Any]) -> list[str]:
+    """The values a `runs-on` label can take: itself, or each value of the matrix key it
+    names; none when it holds another expression."""
+    reference = re.fullmatch(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}", label.strip())
+    if reference is None:
+        return [] if "${{" in label else [label]
+    key = reference.group(1)
+    values = matrix.get(key)
+    found = [str(v) for v in values] if isinstance(values, list) else []
+    includes = matrix.get("include")
+    for entry in includes if isinstance(includes, list) else []:
+        if isinstance(entry, Mapping) and key in entry:
+            found.append(str(entry[key]))
+    return [] if any("${{" in value for value in found) else found
+
+
+def _step(
+    index: int, node: object, steps: list[Any], directory: str | None, shell: str | None
+) -> Step:
     step = mapping(node)
     inputs = mapping(step.get("with"))
     line = _item_line(steps, index)
@@ -303,6 +366,7 @@ def _step(index: int, node: object, steps: list[Any], directory: str | None) -> 
         working_directory=scalar_text(step.get("working-directory")) or directory,
         key_lines=_key_lines(step),
         script_line=_script_line(step),
+        shell=scalar_text(step.get("shell")) or shell,
     )
 
 

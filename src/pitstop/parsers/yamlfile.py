@@ -26,9 +26,7 @@ levels takes a minute), so the bound is checked while scanning, before either bi
 def load_yaml(text: str, path: str) -> Any:
     """The round-trip document in `text`, or a PitstopError naming `path` and the line.
 
-    Duplicate keys are an error, as they are for GitHub Actions and Compose. The last few
-    documents are remembered, so the build and workflow parsers reading one file parse it
-    once: callers share the result and must not change it.
+    Duplicate keys are an error, as they are for GitHub Actions and Compose.
     """
     if len(text) > MAX_YAML_CHARS:
         limit = MAX_YAML_CHARS // (1024 * 1024)
@@ -36,7 +34,6 @@ def load_yaml(text: str, path: str) -> Any:
     return _load(text, path)
 
 
-@functools.lru_cache(maxsize=16)
 def _load(text: str, path: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError

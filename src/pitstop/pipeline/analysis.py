@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pitstop.parsers.shell import SimpleCommand, split_commands
+from pitstop.parsers.shell import Dialect, SimpleCommand
 from pitstop.parsers.workflow import Job, Step, Workflow
 
 
@@ -79,8 +79,7 @@ _EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
 def _commands(job: Job) -> Iterator[SimpleCommand]:
     for step in job.steps:
-        if step.run:
-            yield from split_commands(step.run)
+        yield from step.commands
 
 
 def _words(command: SimpleCommand, count: int) -> tuple[str, ...]:
@@ -141,7 +140,7 @@ def _step_only_retags(step: Step) -> tuple[bool, bool]:
     """(whether the step does nothing but set up, pull or re-tag, whether it re-tags)."""
     if step.uses:
         return step.action in _SETUP_ACTIONS | _RETAG_ACTIONS, step.action in _RETAG_ACTIONS
-    commands = split_commands(step.run or "")
+    commands = step.commands
     retags = any(_is_retag(c) for c in commands)
     return all(_is_retag(c) or _is_retag_helper(c) for c in commands), retags
 
@@ -357,10 +356,33 @@ def _pure_step(step: Step) -> bool:
     action = step.action
     if action is not None:
         return action in _CHECK_ACTIONS or action.startswith("actions/setup-")
-    commands = split_commands(step.run or "")
+    if step.run and step.dialect is Dialect.POWERSHELL:
+        return not any(_powershell_side_effect(w) for c in step.commands for w in c.words)
+    if step.run and step.dialect is not Dialect.POSIX:
+        return False  # cmd, python, a custom shell: pitstop does not read the script
+    commands = step.commands
     if any(command.program.startswith("${{") for command in commands):
         return False  # the command is chosen by an expression: pitstop cannot see it
     return not any(_side_effect(command) for command in commands)
+
+
+_POWERSHELL_SIDE_EFFECT = re.compile(
+    r"(invoke|publish|send|push|submit|deploy|register)-\w+|iwr|irm|iex|curl|wget|git", re.I
+)
+"""PowerShell commands that call an API, publish or run a string as code (`iex`)."""
+
+
+def _powershell_side_effect(word: str) -> bool:
+    """Whether a word of a PowerShell script names a command that may write outside the
+    runner. Every word is checked, not only each command's first: pitstop splits PowerShell
+    at `;`, `|` and newlines only, so a command inside `if (...) { ... }` is not first."""
+    name = word.strip("({&}").lower()
+    return (
+        name in _SIDE_EFFECT_PROGRAMS
+        or name in _CONTAINER_PROGRAMS
+        or any(name == prefix[0] for prefix in _DEPLOY_COMMANDS)
+        or bool(_POWERSHELL_SIDE_EFFECT.fullmatch(name))
+    )
 
 
 def _consumed_uploads(job: Job, workflow: Workflow) -> bool:
@@ -423,8 +445,7 @@ def _is_barrier(job: Job) -> bool:
     if job.uses:
         return True
     return all(
-        step.uses is None and all(_is_harmless(c) for c in split_commands(step.run or ""))
-        for step in job.steps
+        step.uses is None and all(_is_harmless(c) for c in step.commands) for step in job.steps
     )
 
 

@@ -26,8 +26,9 @@ from pitstop.parsers.builds import (
     BuildDeclaration,
     parse_bake_builds,
     parse_compose_builds,
-    parse_workflow_builds,
+    workflow_builds,
 )
+from pitstop.parsers.workflow import Workflow
 
 Parser = Callable[[str, str], list[BuildDeclaration]]
 
@@ -57,10 +58,9 @@ class DeclaredBuild:
 
 
 def build_file_parser(path: str) -> Parser | None:
-    """The parser for a file that can declare builds, by its path."""
+    """The parser for a compose or bake file, by its path (workflows are parsed once, into
+    `Workflow`, and their builds read from that model)."""
     name = PurePosixPath(path).name
-    if path.startswith(".github/workflows/") and name.endswith((".yml", ".yaml")):
-        return parse_workflow_builds
     if name.startswith(("docker-compose", "compose")) and name.endswith((".yml", ".yaml")):
         return parse_compose_builds
     if name.startswith("docker-bake") and name.endswith((".hcl", ".json")):
@@ -69,18 +69,21 @@ def build_file_parser(path: str) -> Parser | None:
 
 
 def declared_builds(
-    files: Iterable[str], read: Callable[[str], str]
+    files: Iterable[str], read: Callable[[str], str], workflows: Iterable[Workflow] = ()
 ) -> tuple[list[DeclaredBuild], list[InputProblem], list[str]]:
-    """Every build declared in `files`, the files that could not be read, and the files read."""
-    builds, problems, read_files = [], [], []
+    """Every build declared in `workflows` and in the compose and bake files among `files`,
+    the compose and bake files that could not be read, and those that were."""
+    builds: list[DeclaredBuild] = []
+    problems: list[InputProblem] = []
+    read_files: list[str] = []
+    for workflow in workflows:
+        builds += [resolve(d) for d in workflow_builds(workflow)]
     for path in files:
         parser = build_file_parser(path)
         if parser is None:
             continue
         try:
             text = read(path)
-            if parser is parse_workflow_builds and "docker" not in text:
-                continue  # no build step can be in it; spares a slow round-trip YAML parse
             declarations = parser(text, path)
         except PitstopError as error:
             problems.append(InputProblem(error.path or path, error.message, error.line))

@@ -37,7 +37,11 @@ def load_project(root: Path, config: Config, only: str | None = None) -> Loaded:
     tree = Tree(root)
     problems: list[InputProblem] = []
     files = [only] if only else repository_files(root)
-    declared, build_problems, build_files = declared_builds(files, lambda p: read_text(tree, p))
+    workflows, workflow_problems = read_workflows(tree, [] if only else files)
+    problems += workflow_problems
+    declared, build_problems, build_files = declared_builds(
+        files, lambda p: read_text(tree, p), workflows
+    )
     problems += build_problems
     candidates = [only] if only else _dockerfiles(files, declared, config, tree)
     sources, parse_problems = read_dockerfiles(tree, candidates, declared)
@@ -45,8 +49,6 @@ def load_project(root: Path, config: Config, only: str | None = None) -> Loaded:
     dependency_files, dependency_problems = read_dependency_files(tree, files)
     ignore_files, ignore_problems = read_ignore_files(tree, sources)
     problems += ignore_problems
-    workflows, workflow_problems = read_workflows(tree, [] if only else files)
-    problems += workflow_problems
     project = Project(
         root=tree.root,
         tree=tree,
@@ -59,8 +61,7 @@ def load_project(root: Path, config: Config, only: str | None = None) -> Loaded:
         context_budget_bytes=int(config.context_budget_mb * 1000 * 1000),
         workflows=tuple(workflows),
     )
-    # A workflow that builds images is read for its builds too: one problem, reported once.
-    return Loaded(project, list(dict.fromkeys(problems + dependency_problems)))
+    return Loaded(project, problems + dependency_problems)
 
 
 def _dockerfiles(

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pitstop.model import Location, TextEdit
-from pitstop.parsers.shell import SimpleCommand, split_commands
+from pitstop.parsers.shell import SimpleCommand
 from pitstop.parsers.workflow import Job, Step, Workflow
 from pitstop.review.project import Project
 
@@ -57,37 +57,15 @@ class Command:
 
 
 def run_commands(step: Step) -> list[Command]:
-    """The simple commands of the step's script, in order (none for a `uses:` step)."""
-    found = []
-    for index, text in logical_lines(step.run or ""):
-        for command in split_commands(text):
-            found.append(Command(step.script_line_of(index), command))
-    return found
+    """The simple commands of the step's script, in order (none for a `uses:` step), as the
+    workflow parser split them in the language of the step's shell."""
+    return [Command(step.script_line_of(command.line), command) for command in step.commands]
 
 
 def job_commands(job: Job) -> Iterator[tuple[Step, Command]]:
     for step in job.steps:
         for command in run_commands(step):
             yield step, command
-
-
-def logical_lines(script: str) -> list[tuple[int, str]]:
-    """Script lines with backslash-newline continuations joined, each with the 0-based index
-    of the line it starts on."""
-    joined: list[tuple[int, str]] = []
-    pending: list[str] = []
-    start = 0
-    for index, line in enumerate(script.splitlines()):
-        if not pending:
-            start = index
-        if (len(line) - len(line.rstrip("\\"))) % 2:
-            pending.append(line[:-1])
-            continue
-        joined.append((start, " ".join([*pending, line])))
-        pending = []
-    if pending:
-        joined.append((start, " ".join(pending)))
-    return joined
 
 
 def program_words(command: SimpleCommand, count: int) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pitstop.model import Area, Fix, Location, Related, Severity, TextEdit
-from pitstop.parsers.builds import DockerBuildCommand, action_list, docker_build_commands
+from pitstop.parsers.builds import DockerBuildCommand, action_list, step_docker_builds
 from pitstop.parsers.dockerfile import Stage
 from pitstop.parsers.workflow import Workflow
 from pitstop.review.project import DockerfileSource, Project
@@ -94,7 +94,7 @@ def image_builds(project: Project) -> list[ImageBuild]:
     for at in workflow_steps(project):
         if at.step.action == "docker/build-push-action":
             builds.append(_action_build(at))
-        for index, command in docker_build_commands(at.step.run or ""):
+        for index, command in step_docker_builds(at.step):
             builds.append(_run_build(at, index, command))
     return builds
 
