@@ -90,3 +90,39 @@ def test_empty_file_is_refused():
 )
 def test_arg_expansion_in_from(text, expected):
     assert expand_args(text, {"PY": "3.12"}) == expected
+
+
+@pytest.mark.parametrize("ref", ["²", "١", "𝟙", "9" * 5000, "99999999999999999999"])
+def test_a_ref_that_is_no_ascii_number_is_no_stage_index(ref):
+    # BuildKit reads a stage number with strconv.Atoi: ASCII digits that fit an int64 only.
+    dockerfile = parse_dockerfile("FROM a\nFROM b\n", "Dockerfile")
+    assert dockerfile.stage(ref) is None
+
+
+def test_a_stage_number_with_leading_zeros_is_still_that_stage():
+    dockerfile = parse_dockerfile("FROM a\nFROM b\n", "Dockerfile")
+    assert dockerfile.stage("01") is dockerfile.stages[1]
+
+
+def test_non_ascii_flag_values_are_read_as_written():
+    # The `dockerfile` package hands flags over Latin-1-decoded; a stage named in UTF-8
+    # must still be found, or it counts as unbuilt and its findings vanish.
+    text = "FROM a AS bü\nFROM b\nCOPY --from=bü --chown=jürgen /x /y\n"
+    dockerfile = parse_dockerfile(text, "Dockerfile")
+    copy = dockerfile.last_stage.instructions[0]
+    assert (copy.flag("from"), copy.flag("chown")) == ("bü", "jürgen")
+    assert dockerfile.stages_built_for(dockerfile.last_stage) == dockerfile.stages
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("FROM a\nRUN x\0y\nRUN z\n", 2, "NUL byte"),
+        ("FROM a\nRUN x\udc80\n", 2, "not UTF-8"),
+    ],
+)
+def test_text_the_go_parser_cannot_take_is_bad_input(text, line, message):
+    # A NUL used to cut the file short silently; a lone surrogate crashed the process.
+    with pytest.raises(PitstopError, match=message) as error:
+        parse_dockerfile(text, "Dockerfile")
+    assert error.value.line == line

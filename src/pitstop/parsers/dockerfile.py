@@ -109,8 +109,9 @@ class Dockerfile:
         for stage in self.stages:
             if stage.name is not None and stage.name.lower() == ref.lower():
                 return stage
-        if ref.isdigit() and int(ref) < len(self.stages):
-            return self.stages[int(ref)]
+        index = _stage_index(ref)
+        if index is not None and index < len(self.stages):
+            return self.stages[index]
         return None
 
     @property
@@ -160,6 +161,14 @@ class Dockerfile:
         return owner
 
 
+def _stage_index(ref: str) -> int | None:
+    """`ref` as a stage number the way BuildKit reads one (Go's strconv.Atoi): ASCII digits
+    only, so `²` or `٣` is a name, and a number too large for an int64 is no index."""
+    if not (ref.isascii() and ref.isdigit()) or len(ref.lstrip("0")) > 18:
+        return None
+    return int(ref)
+
+
 def _mount_option(mount: str, key: str) -> str | None:
     for part in mount.split(","):
         name, _, value = part.partition("=")
@@ -203,6 +212,7 @@ def parse_dockerfile(text: str, path: str) -> Dockerfile:
     """Parse Dockerfile `text`; PitstopError naming `path` and line where Docker would refuse it."""
     import dockerfile as buildkit  # lazy: keeps `pitstop --version` fast
 
+    _check_passable(text, path)
     try:
         commands = buildkit.parse_string(text)
     except buildkit.GoParseError as error:
@@ -226,7 +236,7 @@ def _instruction(command: object, path: str) -> Instruction:
     instruction = Instruction(
         keyword=keyword,
         args=args,
-        flags=tuple(getattr(command, "flags", ())),
+        flags=tuple(_utf8_flag(str(f)) for f in getattr(command, "flags", ())),
         line=line,
         end_line=int(getattr(command, "end_line", line)),
         original=str(getattr(command, "original", "")),
@@ -238,6 +248,30 @@ def _instruction(command: object, path: str) -> Instruction:
         noun = "argument" if needed == 1 else "arguments"
         raise PitstopError(f"{keyword} requires at least {needed} {noun}", path=path, line=line)
     return instruction
+
+
+def _utf8_flag(flag: str) -> str:
+    """A flag as written: the `dockerfile` package hands flags over as their UTF-8 bytes
+    decoded as Latin-1 (`--from=bü` arrives as `--from=bÃ¼`), unlike values and originals."""
+    try:
+        return flag.encode("latin-1").decode("utf-8")
+    except UnicodeError:  # not such a mis-decoding: keep it as given
+        return flag
+
+
+def _check_passable(text: str, path: str) -> None:
+    """Refuse what the Go parser cannot be given: it reads the text as a C string, so a NUL
+    would silently cut the file short, and text that is not valid Unicode (lone surrogates,
+    from a caller's `surrogateescape`) crashes the whole process."""
+    nul = text.find("\0")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise PitstopError("NUL byte: not a text Dockerfile", path=path, line=line)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        line = text.count("\n", 0, error.start) + 1
+        raise PitstopError("not UTF-8 (undecodable byte)", path=path, line=line) from None
 
 
 def _assemble(path: str, text: str, instructions: list[Instruction]) -> Dockerfile:
