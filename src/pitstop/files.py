@@ -12,7 +12,6 @@ from pathlib import Path
 
 from pitstop.errors import PitstopError
 
-
 # No file pitstop reads is legitimately this large; past it the file is refused, not read.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 

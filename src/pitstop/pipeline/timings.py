@@ -71,7 +71,8 @@ def _read_json(path: Path) -> object:
         ) from None
     except _NotJsonNumber as error:
         line = _line_of_constant(text, str(error))
-        raise PitstopError(f"invalid JSON: {error} is not a number", path=str(path), line=line)
+        message = f"invalid JSON: {error} is not a number"
+        raise PitstopError(message, path=str(path), line=line) from None
     except RecursionError:
         raise PitstopError("invalid JSON: nested too deeply", path=str(path)) from None
 
@@ -128,7 +129,8 @@ def _elapsed(entry: Mapping[str, object], index: int, path: str) -> float | None
 def _checked(name: str, seconds: float, path: str) -> float:
     if not math.isfinite(seconds) or seconds > MAX_SECONDS:
         raise PitstopError(
-            f"timing of `{_printable(name)}` is {seconds:g} seconds, over a year: not a job's duration",
+            f"timing of `{_printable(name)}` is {seconds:g} seconds, over a year: "
+            "not a job's duration",
             path=path,
         )
     return seconds
@@ -139,7 +141,8 @@ def _plain_map(document: Mapping[object, object], path: str) -> dict[str, float]
     for name, seconds in document.items():
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
             raise PitstopError(
-                f"timing of `{_printable(str(name))}` must be a number of seconds >= 0, not {seconds!r}",
+                f"timing of `{_printable(str(name))}` must be a number of seconds >= 0, "
+                f"not {seconds!r}",
                 path=path,
             )
         timings[str(name)] = _checked(str(name), float(seconds), path)

@@ -37,7 +37,8 @@ def review_tree(root: Path, config: Config, only: str | None = None) -> ReviewRe
                 + [w.path for w in project.workflows]
             )
         ),
-        problems=tuple(loaded.problems),
+        # after the rules: the context walks they asked for report what they could not read
+        problems=tuple(loaded.problems + project.walk_problems()),
         builds=tuple(
             BuildInfo(s.path, b.context, b.target, b.declared_at)
             for s in project.dockerfiles

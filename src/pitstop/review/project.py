@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from pitstop.errors import PitstopError
 from pitstop.files import read_regular_file
-from pitstop.model import Location
+from pitstop.model import InputProblem, Location
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
 from pitstop.parsers.dockerfile import Dockerfile, Instruction, Stage
 from pitstop.parsers.ignore import IgnoreFile
@@ -148,8 +148,6 @@ class Tree:
             raise PitstopError(message, path=relative, line=line) from None
 
 
-
-
 @dataclass(frozen=True)
 class DependencyFile:
     """A file that declares Python dependencies, with the local paths it depends on."""
@@ -183,6 +181,17 @@ class Project:
         if key not in self._measured:
             self._measured[key] = walk_context(self.tree.root / context, ignore)
         return self._measured[key]
+
+    def walk_problems(self) -> list[InputProblem]:
+        """What the context walks so far could not read, with paths relative to the root."""
+        found: dict[str, InputProblem] = {}
+        for (context, _), tree in self._measured.items():
+            folder = "" if context == "." else context.strip("/")
+            for problem in tree.problems:
+                inner = "" if problem.path == "." else problem.path
+                path = "/".join(part for part in (folder, inner) if part) or "."
+                found.setdefault(path, InputProblem(path, problem.message, problem.line))
+        return [found[path] for path in sorted(found)]
 
     def ignore_file_for(self, dockerfile: str, context: str) -> IgnoreFile | None:
         """The ignore file Docker applies: `<Dockerfile>.dockerignore` beside the Dockerfile
