@@ -70,9 +70,9 @@ def _read_json(path: Path) -> object:
             f"invalid JSON: {error.msg}", path=str(path), line=error.lineno
         ) from None
     except _NotJsonNumber as error:
-        line = _line_of_constant(text, str(error))
         message = f"invalid JSON: {error} is not a number"
-        raise PitstopError(message, path=str(path), line=line) from None
+        found = _line_of_constant(text, str(error))
+        raise PitstopError(message, path=str(path), line=found) from None
     except RecursionError:
         raise PitstopError("invalid JSON: nested too deeply", path=str(path)) from None
 
