@@ -40,6 +40,7 @@ def load_yaml(text: str, path: str) -> Any:
 def _load(text: str, path: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
@@ -52,8 +53,12 @@ def _load(text: str, path: str) -> Any:
         raise PitstopError(refused.message, path=path, line=refused.line) from None
     except MarkedYAMLError as error:
         raise _yaml_error(error, path) from None
-    except YAMLError as error:
-        raise PitstopError(f"invalid YAML: {error}", path=path) from None
+    except ReaderError as error:  # a character YAML forbids: ruamel names its offset
+        line = text.count("\n", 0, error.position) + 1
+        what = f"unacceptable character #x{error.character:04x}: {error.reason}"
+        raise PitstopError(f"invalid YAML: {what}", path=path, line=line) from None
+    except YAMLError as error:  # its text may span lines: errors are one line
+        raise PitstopError(f"invalid YAML: {' '.join(str(error).split())}", path=path) from None
 
 
 @functools.cache
