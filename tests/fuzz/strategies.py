@@ -111,9 +111,7 @@ def ignore_text(draw: st.DrawFn) -> str:
         ["a", "*", "**", "?", "/", "!", "[a-z]", "[^a]", "[", "]", "\\", ".", "..", "#", " ",
          "ü", "\\x", "[[:alpha:]]", "{a,b}", *UNICODE_DIGITS]
     )  # fmt: skip
-    lines = [
-        "".join(draw(st.lists(atoms, max_size=8))) for _ in range(draw(st.integers(0, 8)))
-    ]
+    lines = ["".join(draw(st.lists(atoms, max_size=8))) for _ in range(draw(st.integers(0, 8)))]
     return _joined(lines, draw(line_breaks()))
 
 
@@ -161,7 +159,7 @@ def workflow_text(draw: st.DrawFn) -> str:
             )
         )
         body = "\n".join(step.format(w=draw(_yaml_scalar())) for step in steps)
-        needs = f"\n    needs: [job0]" if index and draw(st.booleans()) else ""
+        needs = "\n    needs: [job0]" if index and draw(st.booleans()) else ""
         name = draw(st.sampled_from(["", "\n    name: {w}", "\n    name: Test ${{{{ matrix.py }}}} {w}"]))  # fmt: skip
         jobs.append(
             f"  job{index}:{name.format(w=draw(_yaml_scalar()))}{needs}\n    runs-on: ubuntu-latest\n"
@@ -217,7 +215,10 @@ def bake_text(draw: st.DrawFn) -> str:
     document = {
         "group": {"default": {"targets": targets}},
         "target": {
-            name: {"context": json.loads(value), "inherits": [draw(st.sampled_from(["a", "b", "c"]))]}
+            name: {
+                "context": json.loads(value),
+                "inherits": [draw(st.sampled_from(["a", "b", "c"]))],
+            }
             for name in targets
         },
     }
@@ -325,5 +326,9 @@ def as_bytes(draw: st.DrawFn, text: str) -> bytes:
         return b"\xef\xbb\xbf" + data
     if choice == 1:
         at = draw(st.integers(0, len(data)))
-        return data[:at] + draw(st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\0"])) + data[at:]
+        return (
+            data[:at]
+            + draw(st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\0"]))
+            + data[at:]
+        )
     return data

@@ -126,3 +126,21 @@ def test_text_the_go_parser_cannot_take_is_bad_input(text, line, message):
     with pytest.raises(PitstopError, match=message) as error:
         parse_dockerfile(text, "Dockerfile")
     assert error.value.line == line
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "# escape=`\rFROM python:3.12-slim\r",
+            "Dockerfile: Dockerfile syntax error: invalid escape token "
+            "'`\\rFROM python:3.12-slim' does not match ` or \\",
+        ),
+        ("FROM a\nRUN\u2028x\n", "Dockerfile:2: unknown instruction: RUN\\u2028X (is it a typo?)"),
+    ],
+)
+def test_errors_quoting_the_source_stay_on_one_line(text, expected):
+    # BuildKit quotes the line in its error; a lone CR in it used to break the error line.
+    with pytest.raises(PitstopError) as error:
+        parse_dockerfile(text, "Dockerfile")
+    assert str(error.value) == expected

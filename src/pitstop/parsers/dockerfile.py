@@ -217,7 +217,9 @@ def parse_dockerfile(text: str, path: str) -> Dockerfile:
         commands = buildkit.parse_string(text)
     except buildkit.GoParseError as error:
         raise PitstopError(
-            f"Dockerfile syntax error: {error}", path=path, line=_error_line(error, text)
+            f"Dockerfile syntax error: {_one_line(str(error))}",
+            path=path,
+            line=_error_line(error, text),
         ) from None
     instructions = [_instruction(c, path) for c in commands]
     return _assemble(path, text, instructions)
@@ -227,7 +229,8 @@ def _instruction(command: object, path: str) -> Instruction:
     keyword = str(getattr(command, "cmd", "")).upper()
     line = int(getattr(command, "start_line", 1))
     if keyword not in KNOWN_INSTRUCTIONS:
-        raise PitstopError(f"unknown instruction: {keyword} (is it a typo?)", path=path, line=line)
+        message = f"unknown instruction: {_one_line(keyword)} (is it a typo?)"
+        raise PitstopError(message, path=path, line=line)
     sub_keyword = getattr(command, "sub_cmd", None)
     args = tuple(str(v) for v in getattr(command, "value", ()))
     if keyword == "ONBUILD" and sub_keyword:
@@ -248,6 +251,12 @@ def _instruction(command: object, path: str) -> Instruction:
         noun = "argument" if needed == 1 else "arguments"
         raise PitstopError(f"{keyword} requires at least {needed} {noun}", path=path, line=line)
     return instruction
+
+
+def _one_line(text: str) -> str:
+    """`text` with line breaks and other control characters escaped (BuildKit quotes the
+    source in its errors, and a lone CR or form feed is not a line break to it)."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 def _utf8_flag(flag: str) -> str:
