@@ -90,12 +90,12 @@ def repository(draw: st.DrawFn) -> dict[str, bytes]:
     files["src/pkg/mod.py"] = draw(
         st.sampled_from(
             [b"X = 1\n", b"import pkg.other\n", b"from . import *\n", b"def f(:\n", b"\xff\n"]
-        )  # fmt: skip
+        )
     )
     files["tests/test_mod.py"] = draw(
         st.sampled_from(
             [b"from pkg.mod import X\n", b"import pkg\n", b"open('data.json')\n", b"\0"]
-        )  # fmt: skip
+        )
     )
     return files
 
