@@ -144,3 +144,11 @@ def test_errors_quoting_the_source_stay_on_one_line(text, expected):
     with pytest.raises(PitstopError) as error:
         parse_dockerfile(text, "Dockerfile")
     assert str(error.value) == expected
+
+
+def test_a_flag_character_buildkit_cuts_into_bytes_is_bad_input():
+    # U+2167 is E2 85 A7 in UTF-8: BuildKit ends the flag at 0x85, leaving bytes that are
+    # not text; the `dockerfile` package used to raise UnicodeDecodeError.
+    with pytest.raises(PitstopError, match="cuts in two") as error:
+        parse_dockerfile("FROM a AS x\nFROM b\nCOPY --from=\u2167 /x /y\n", "Dockerfile")
+    assert error.value.line == 3

@@ -221,6 +221,8 @@ def parse_dockerfile(text: str, path: str) -> Dockerfile:
             path=path,
             line=_error_line(error, text),
         ) from None
+    except UnicodeDecodeError:  # the package could not hand over what BuildKit split
+        raise PitstopError(_SPLIT_FLAG, path=path, line=_split_flag_line(text)) from None
     instructions = [_instruction(c, path) for c in commands]
     return _assemble(path, text, instructions)
 
@@ -251,6 +253,23 @@ def _instruction(command: object, path: str) -> Instruction:
         noun = "argument" if needed == 1 else "arguments"
         raise PitstopError(f"{keyword} requires at least {needed} {noun}", path=path, line=line)
     return instruction
+
+
+# BuildKit's flag parser tests single bytes with unicode.IsSpace, so 0x85 and 0xA0 inside
+# a character's UTF-8 end the flag there; the pieces left are not text, and Docker then
+# fails on them too (no stage or option has such a name).
+_SPLIT_FLAG = (
+    "a flag holds a character BuildKit cuts in two (its UTF-8 bytes include 0x85 or 0xA0, "
+    "which BuildKit's flag parser takes for a space)"
+)
+
+
+def _split_flag_line(text: str) -> int | None:
+    for number, line in enumerate(text_lines(text), 1):
+        flags = line.partition(" --")[2]
+        if any(b"\x85" in c.encode() or b"\xa0" in c.encode() for c in flags if ord(c) > 0x7F):
+            return number
+    return None
 
 
 def _one_line(text: str) -> str:
