@@ -117,14 +117,20 @@ class Tree:
         self.root = root.resolve()
 
     def _inside(self, relative: str) -> Path | None:
-        path = (self.root / relative).resolve()
+        try:
+            path = (self.root / relative).resolve()
+        except (OSError, RuntimeError):  # a name too long, a symlink loop (before 3.13)
+            return None
         if path != self.root and self.root not in path.parents:
             return None
         return path
 
     def is_dir(self, relative: str) -> bool:
         path = self._inside(relative)
-        return path is not None and path.is_dir()
+        try:
+            return path is not None and path.is_dir()
+        except OSError:  # Path.is_dir forgives only "not found": not a name too long, no `x`
+            return False
 
     def exists(self, relative: str) -> bool:
         path = self._inside(relative)
