@@ -32,7 +32,7 @@ def main() -> int:
     parser.add_argument("-k", metavar="EXPRESSION", help="only the fuzz tests pytest -k selects")
     args = parser.parse_args()
     env = {**os.environ, "PITSTOP_FUZZ_PROFILE": "long", "PITSTOP_FUZZ_SCALE": str(args.scale)}
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/fuzz"]
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/fuzz"]
     command += ["-k", args.k] if args.k else []
     WORK.mkdir(exist_ok=True)
     deadline = time.monotonic() + args.minutes * 60

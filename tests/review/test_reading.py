@@ -49,3 +49,15 @@ def test_a_copy_source_too_long_for_the_file_system_is_just_absent(tmp_path, nam
     done = review(str(tmp_path), "--format", "json")
     assert done.returncode in (0, 1), done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("target", ["²", "9" * 5000])
+def test_a_build_target_of_unicode_digits_is_a_stage_name_not_an_index(tmp_path, target):
+    # `"²".isdigit()` is true but int("²") fails: stage lookup used to crash the review.
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nUSER app\n")
+    (tmp_path / "compose.yaml").write_text(
+        f'services:\n  app:\n    build:\n      context: .\n      target: "{target}"\n'
+    )
+    done = review(str(tmp_path), "--format", "json")
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
