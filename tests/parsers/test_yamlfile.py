@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 from pitstop.errors import PitstopError
@@ -24,3 +26,12 @@ def test_a_character_yaml_forbids_is_a_one_line_error_at_its_line(text, line, co
         f"compose.yaml:{line}: invalid YAML: unacceptable character #x{code}: "
         "special characters are not allowed"
     )
+
+
+def test_an_anchor_defined_again_counts_from_there_without_a_warning():
+    # ruamel warns with a multi-line text that `pitstop review` printed on stderr.
+    text = "a: &x 1\nb: &x 2\nc: *x\n"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        document = load_yaml(text, "ci.yml")
+    assert document["c"] == 2

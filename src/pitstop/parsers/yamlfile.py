@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,7 +40,7 @@ def load_yaml(text: str, path: str) -> Any:
 @functools.lru_cache(maxsize=16)
 def _load(text: str, path: str) -> Any:
     from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
     from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="rt")
@@ -48,7 +49,11 @@ def _load(text: str, path: str) -> Any:
     yaml.Composer = _bounded_composer()
     yaml.Constructor = _plain_constructor()
     try:
-        return yaml.load(text)
+        with warnings.catch_warnings():
+            # YAML 1.2 lets an anchor be defined again (the later one counts); ruamel's
+            # warning about it would print a multi-line text on stderr.
+            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            return yaml.load(text)
     except _Refused as refused:
         raise PitstopError(refused.message, path=path, line=refused.line) from None
     except MarkedYAMLError as error:
