@@ -135,3 +135,65 @@ def _placed(text: str) -> list[tuple[str, int, int]]:
 )
 def test_run_commands_are_placed_at_their_own_line_and_column(text, placed):
     assert _placed(text) == placed
+
+
+@pytest.mark.parametrize("ref", ["²", "\u0661", "\U0001d7d9", "9" * 5000, "99999999999999999999"])
+def test_a_ref_that_is_no_ascii_number_is_no_stage_index(ref):
+    # BuildKit reads a stage number with strconv.Atoi: ASCII digits that fit an int64 only.
+    dockerfile = parse_dockerfile("FROM a\nFROM b\n", "Dockerfile")
+    assert dockerfile.stage(ref) is None
+
+
+def test_a_stage_number_with_leading_zeros_is_still_that_stage():
+    dockerfile = parse_dockerfile("FROM a\nFROM b\n", "Dockerfile")
+    assert dockerfile.stage("01") is dockerfile.stages[1]
+
+
+def test_non_ascii_flag_values_are_read_as_written():
+    # The `dockerfile` package hands flags over Latin-1-decoded; a stage named in UTF-8
+    # must still be found, or it counts as unbuilt and its findings vanish.
+    text = "FROM a AS bü\nFROM b\nCOPY --from=bü --chown=jürgen /x /y\n"
+    dockerfile = parse_dockerfile(text, "Dockerfile")
+    copy = dockerfile.last_stage.instructions[0]
+    assert (copy.flag("from"), copy.flag("chown")) == ("bü", "jürgen")
+    assert dockerfile.stages_built_for(dockerfile.last_stage) == dockerfile.stages
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("FROM a\nRUN x\0y\nRUN z\n", 2, "NUL byte"),
+        ("FROM a\nRUN x\udc80\n", 2, "not UTF-8"),
+    ],
+)
+def test_text_the_go_parser_cannot_take_is_bad_input(text, line, message):
+    # A NUL used to cut the file short silently; a lone surrogate crashed the process.
+    with pytest.raises(PitstopError, match=message) as error:
+        parse_dockerfile(text, "Dockerfile")
+    assert error.value.line == line
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "# escape=`\rFROM python:3.12-slim\r",
+            "Dockerfile: Dockerfile syntax error: invalid escape token "
+            "'`\\rFROM python:3.12-slim' does not match ` or \\",
+        ),
+        ("FROM a\nRUN\u2028x\n", "Dockerfile:2: unknown instruction: RUN\\u2028X (is it a typo?)"),
+    ],
+)
+def test_errors_quoting_the_source_stay_on_one_line(text, expected):
+    # BuildKit quotes the line in its error; a lone CR in it used to break the error line.
+    with pytest.raises(PitstopError) as error:
+        parse_dockerfile(text, "Dockerfile")
+    assert str(error.value) == expected
+
+
+def test_a_flag_character_buildkit_cuts_into_bytes_is_bad_input():
+    # U+2167 is E2 85 A7 in UTF-8: BuildKit ends the flag at 0x85, leaving bytes that are
+    # not text; the `dockerfile` package used to raise UnicodeDecodeError.
+    with pytest.raises(PitstopError, match="cuts in two") as error:
+        parse_dockerfile("FROM a AS x\nFROM b\nCOPY --from=\u2167 /x /y\n", "Dockerfile")
+    assert error.value.line == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -122,6 +123,24 @@ def test_gh_names_map_to_jobs_by_name_or_id_and_a_matrix_takes_its_longest_insta
             '{"jobs": [{"name": "a", "startedAt": "yesterday", "completedAt": "now"}]}',
             "t.json: jobs[0]: `startedAt`/`completedAt` are not ISO 8601 times",
         ),
+        ('{"build": Infinity}', "t.json:1: invalid JSON: Infinity is not a number"),
+        ('{"build":\n -Infinity}', "t.json:2: invalid JSON: -Infinity is not a number"),
+        ('{"build": NaN}', "t.json:1: invalid JSON: NaN is not a number"),
+        ('{"build": 1e308}', "t.json: timing of `build` is 1e+308 seconds, over a year"),
+        ('{"build": 1e999}', "t.json: timing of `build` is inf seconds, over a year"),
+        ('{"a\\nb": "x"}', "t.json: timing of `a\\nb` must be a number"),
+        (
+            '{"jobs": [{"name": "a", "startedAt": "2025-01-01T00:00:00",'
+            ' "completedAt": "2025-01-01T00:01:00Z"}]}',
+            "t.json: jobs[0]: one of `startedAt`/`completedAt` has a time zone and the other not",
+        ),
+        (
+            '{"jobs": [{"name": "a", "startedAt": "0002-01-01T00:00:00Z",'
+            ' "completedAt": "9999-01-01T00:00:00Z"}]}',
+            "t.json: timing of `jobs[0]` is",
+        ),
+        ("[" * 100_000 + "]" * 100_000, "t.json: invalid JSON: nested too deeply"),
+        ('{"a":' * 5000 + "1" + "}" * 5000, "t.json: invalid JSON: nested too deeply"),
     ],
 )
 def test_bad_timings_name_the_file_and_line(tmp_path, monkeypatch, content, expected):
@@ -139,3 +158,42 @@ def test_missing_and_non_utf8_timings_are_errors(tmp_path, monkeypatch):
     (tmp_path / "t.json").write_bytes(b'{\n"b\xe9": 1}')
     with pytest.raises(PitstopError, match=r"^t\.json:2: timings are not UTF-8$"):
         load_timings("t.json")
+
+
+def test_naive_times_on_both_sides_are_read_as_one_clock(tmp_path):
+    job = gh_job("lint", "2025-01-01T09:00:00", "2025-01-01T09:01:30")
+    (tmp_path / "t.json").write_text(json.dumps({"jobs": [job]}), encoding="utf-8")
+    assert load_timings(tmp_path / "t.json") == {"lint": 90.0}
+
+
+def test_a_name_with_many_expressions_is_matched_in_linear_time():
+    # `.+?` between the literals used to backtrack for minutes on a name that does not match.
+    name = " ".join(f"x${{{{ matrix.v{i} }}}}" for i in range(8))
+    jobs = f"test:\n  name: {name}\n  runs-on: ubuntu-latest\n  steps: [{{run: make}}]\n"
+    shown = "x" * 60 + " y"
+    started = time.perf_counter()
+    durations = job_durations(workflow(jobs), {shown: 1.0, "x1 x2 x3 x4 x5 x6 x7 x8 (a)": 2.0})
+    assert time.perf_counter() - started < 1.0
+    assert durations.seconds == {"test": 2.0}
+    assert durations.unmatched == (shown,)
+
+
+@pytest.mark.parametrize(
+    ("label", "shown", "belongs"),
+    [
+        ("Docs ${{ f }}", "Docs html", True),
+        ("Docs ${{ f }}", "Docs ", False),  # an expression fills in at least one character
+        ("${{ a }}${{ b }}", "xy", True),
+        ("${{ a }}${{ b }}", "x", False),
+        ("a${{ x }}b${{ y }}c", "a1b2c", True),
+        ("a${{ x }}b${{ y }}c", "abbc", False),
+        ("a${{ x }}b${{ y }}c", "a-b-bc", True),
+        ("t ${{ x }}", "t 1 (3.12, ubuntu)", True),
+        ("t", "t (3.12, ubuntu)", True),
+        ("t", "t (3.12", False),
+        ("t ${{ x }} end", "t 1 end (a) (b)", True),
+    ],
+)
+def test_expression_labels_match_as_the_regex_did(label, shown, belongs):
+    jobs = f"j:\n  name: '{label}'\n  runs-on: x\n  steps: [{{run: make}}]\n"
+    assert (job_durations(workflow(jobs), {shown: 1.0}).seconds != {}) is belongs

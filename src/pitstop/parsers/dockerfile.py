@@ -123,8 +123,9 @@ class Dockerfile:
         for stage in self.stages:
             if stage.name is not None and stage.name.lower() == ref.lower():
                 return stage
-        if ref.isdigit() and int(ref) < len(self.stages):
-            return self.stages[int(ref)]
+        index = _stage_index(ref)
+        if index is not None and index < len(self.stages):
+            return self.stages[index]
         return None
 
     @property
@@ -174,6 +175,14 @@ class Dockerfile:
         return owner
 
 
+def _stage_index(ref: str) -> int | None:
+    """`ref` as a stage number the way BuildKit reads one (Go's strconv.Atoi): ASCII digits
+    only, so `²` or `٣` is a name, and a number too large for an int64 is no index."""
+    if not (ref.isascii() and ref.isdigit()) or len(ref.lstrip("0")) > 18:
+        return None
+    return int(ref)
+
+
 def _mount_option(mount: str, key: str) -> str | None:
     for part in mount.split(","):
         name, _, value = part.partition("=")
@@ -217,12 +226,17 @@ def parse_dockerfile(text: str, path: str) -> Dockerfile:
     """Parse Dockerfile `text`; PitstopError naming `path` and line where Docker would refuse it."""
     import dockerfile as buildkit  # lazy: keeps `pitstop --version` fast
 
+    _check_passable(text, path)
     try:
         commands = buildkit.parse_string(text)
     except buildkit.GoParseError as error:
         raise PitstopError(
-            f"Dockerfile syntax error: {error}", path=path, line=_error_line(error, text)
+            f"Dockerfile syntax error: {_one_line(str(error))}",
+            path=path,
+            line=_error_line(error, text),
         ) from None
+    except UnicodeDecodeError:  # the package could not hand over what BuildKit split
+        raise PitstopError(_SPLIT_FLAG, path=path, line=_split_flag_line(text)) from None
     lines = tuple(text_lines(text))
     escape = escape_character(lines)
     instructions = [_with_commands(_instruction(c, path), lines, escape) for c in commands]
@@ -233,7 +247,8 @@ def _instruction(command: object, path: str) -> Instruction:
     keyword = str(getattr(command, "cmd", "")).upper()
     line = int(getattr(command, "start_line", 1))
     if keyword not in KNOWN_INSTRUCTIONS:
-        raise PitstopError(f"unknown instruction: {keyword} (is it a typo?)", path=path, line=line)
+        message = f"unknown instruction: {_one_line(keyword)} (is it a typo?)"
+        raise PitstopError(message, path=path, line=line)
     sub_keyword = getattr(command, "sub_cmd", None)
     args = tuple(str(v) for v in getattr(command, "value", ()))
     if keyword == "ONBUILD" and sub_keyword:
@@ -242,7 +257,7 @@ def _instruction(command: object, path: str) -> Instruction:
     instruction = Instruction(
         keyword=keyword,
         args=args,
-        flags=tuple(getattr(command, "flags", ())),
+        flags=tuple(_utf8_flag(str(f)) for f in getattr(command, "flags", ())),
         line=line,
         end_line=int(getattr(command, "end_line", line)),
         original=str(getattr(command, "original", "")),
@@ -360,6 +375,53 @@ def _with_commands(instruction: Instruction, lines: tuple[str, ...], escape: str
             ),
         )
     return replace(instruction, run_commands=_locate(script, split_commands(script.shell)))
+
+
+# BuildKit's flag parser tests single bytes with unicode.IsSpace, so 0x85 and 0xA0 inside
+# a character's UTF-8 end the flag there; the pieces left are not text, and Docker then
+# fails on them too (no stage or option has such a name).
+_SPLIT_FLAG = (
+    "a flag holds a character BuildKit cuts in two (its UTF-8 bytes include 0x85 or 0xA0, "
+    "which BuildKit's flag parser takes for a space)"
+)
+
+
+def _split_flag_line(text: str) -> int | None:
+    for number, line in enumerate(text_lines(text), 1):
+        flags = line.partition(" --")[2]
+        if any(b"\x85" in c.encode() or b"\xa0" in c.encode() for c in flags if ord(c) > 0x7F):
+            return number
+    return None
+
+
+def _one_line(text: str) -> str:
+    """`text` with line breaks and other control characters escaped (BuildKit quotes the
+    source in its errors, and a lone CR or form feed is not a line break to it)."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+def _utf8_flag(flag: str) -> str:
+    """A flag as written: the `dockerfile` package hands flags over as their UTF-8 bytes
+    decoded as Latin-1 (`--from=bü` arrives as `--from=bÃ¼`), unlike values and originals."""
+    try:
+        return flag.encode("latin-1").decode("utf-8")
+    except UnicodeError:  # not such a mis-decoding: keep it as given
+        return flag
+
+
+def _check_passable(text: str, path: str) -> None:
+    """Refuse what the Go parser cannot be given: it reads the text as a C string, so a NUL
+    would silently cut the file short, and text that is not valid Unicode (lone surrogates,
+    from a caller's `surrogateescape`) crashes the whole process."""
+    nul = text.find("\0")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise PitstopError("NUL byte: not a text Dockerfile", path=path, line=line)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        line = text.count("\n", 0, error.start) + 1
+        raise PitstopError("not UTF-8 (undecodable byte)", path=path, line=line) from None
 
 
 def _assemble(path: str, text: str, instructions: list[Instruction]) -> Dockerfile:

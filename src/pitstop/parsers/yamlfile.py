@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,7 +37,8 @@ def load_yaml(text: str, path: str) -> Any:
 
 def _load(text: str, path: str) -> Any:
     from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
@@ -44,13 +46,21 @@ def _load(text: str, path: str) -> Any:
     yaml.Composer = _bounded_composer()
     yaml.Constructor = _plain_constructor()
     try:
-        return yaml.load(text)
+        with warnings.catch_warnings():
+            # YAML 1.2 lets an anchor be defined again (the later one counts); ruamel's
+            # warning about it would print a multi-line text on stderr.
+            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            return yaml.load(text)
     except _Refused as refused:
         raise PitstopError(refused.message, path=path, line=refused.line) from None
     except MarkedYAMLError as error:
         raise _yaml_error(error, path) from None
-    except YAMLError as error:
-        raise PitstopError(f"invalid YAML: {error}", path=path) from None
+    except ReaderError as error:  # a character YAML forbids: ruamel names its offset
+        line = text.count("\n", 0, error.position) + 1
+        what = f"unacceptable character #x{error.character:04x}: {error.reason}"
+        raise PitstopError(f"invalid YAML: {what}", path=path, line=line) from None
+    except YAMLError as error:  # its text may span lines: errors are one line
+        raise PitstopError(f"invalid YAML: {' '.join(str(error).split())}", path=path) from None
 
 
 @functools.cache

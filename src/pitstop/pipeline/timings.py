@@ -14,6 +14,7 @@ Two shapes are read:
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from pitstop.errors import PitstopError
 from pitstop.parsers.workflow import Job, Workflow
 
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+# A year: no CI job runs that long (GitHub stops a workflow run after 35 days), so a larger
+# figure is a wrong input, not a duration to chart.
+MAX_SECONDS = 366 * 24 * 3600.0
 
 
 def load_timings(path: str | Path) -> dict[str, float]:
@@ -60,11 +64,31 @@ def _read_json(path: Path) -> object:
         line = data[: error.start].count(b"\n") + 1
         raise PitstopError("timings are not UTF-8", path=str(path), line=line) from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         raise PitstopError(
             f"invalid JSON: {error.msg}", path=str(path), line=error.lineno
         ) from None
+    except _NotJsonNumber as error:
+        message = f"invalid JSON: {error} is not a number"
+        found = _line_of_constant(text, str(error))
+        raise PitstopError(message, path=str(path), line=found) from None
+    except RecursionError:
+        raise PitstopError("invalid JSON: nested too deeply", path=str(path)) from None
+
+
+class _NotJsonNumber(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> object:
+    """`NaN`, `Infinity` and `-Infinity` are not JSON (RFC 8259), though Python accepts them."""
+    raise _NotJsonNumber(name)
+
+
+def _line_of_constant(text: str, name: str) -> int | None:
+    found = re.search(rf"[:\[,]\s*{re.escape(name)}", text)
+    return text.count("\n", 0, found.end()) + 1 if found else None
 
 
 def _gh_jobs(jobs: list[object], path: str) -> dict[str, float]:
@@ -89,9 +113,27 @@ def _elapsed(entry: Mapping[str, object], index: int, path: str) -> float | None
         raise PitstopError(
             f"jobs[{index}]: `startedAt`/`completedAt` are not ISO 8601 times", path=path
         ) from None
-    if start.year <= 1 or end.year <= 1 or end < start:
-        return None  # not started, still running, or a clock GitHub has not filled in yet
-    return (end - start).total_seconds()
+    if start.year <= 1 or end.year <= 1:
+        return None  # not started, or still running: GitHub's zero time
+    if (start.tzinfo is None) != (end.tzinfo is None):
+        raise PitstopError(
+            f"jobs[{index}]: one of `startedAt`/`completedAt` has a time zone and the other "
+            "not, so their difference is unknown",
+            path=path,
+        )
+    if end < start:
+        return None  # a clock GitHub has not filled in yet
+    return _checked(f"jobs[{index}]", (end - start).total_seconds(), path)
+
+
+def _checked(name: str, seconds: float, path: str) -> float:
+    if not math.isfinite(seconds) or seconds > MAX_SECONDS:
+        raise PitstopError(
+            f"timing of `{_printable(name)}` is {seconds:g} seconds, over a year: "
+            "not a job's duration",
+            path=path,
+        )
+    return seconds
 
 
 def _plain_map(document: Mapping[object, object], path: str) -> dict[str, float]:
@@ -99,11 +141,17 @@ def _plain_map(document: Mapping[object, object], path: str) -> dict[str, float]
     for name, seconds in document.items():
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
             raise PitstopError(
-                f"timing of `{name}` must be a number of seconds >= 0, not {seconds!r}",
+                f"timing of `{_printable(str(name))}` must be a number of seconds >= 0, "
+                f"not {seconds!r}",
                 path=path,
             )
-        timings[str(name)] = float(seconds)
+        timings[str(name)] = _checked(str(name), float(seconds), path)
     return timings
+
+
+def _printable(name: str) -> str:
+    """`name` with line breaks and other control characters escaped: errors are one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
 @dataclass(frozen=True)
@@ -141,16 +189,42 @@ def _belongs(shown: str, job: Job, exact: set[str]) -> bool:
     head = shown.split(" / ", 1)[0] if job.uses else shown
     if head != shown and head in (job.id, job.name):
         return True
-    return shown not in exact and any(pattern.fullmatch(head) for pattern in _patterns(job))
-
-
-def _patterns(job: Job) -> list[re.Pattern[str]]:
     labels = [job.id] + ([job.name] if job.name else [])
-    matrix = r"(?: \(.*\))?"
-    return [re.compile(_label_pattern(label) + matrix) for label in labels]
+    return shown not in exact and any(_shown_as(head, label) for label in labels)
 
 
-def _label_pattern(label: str) -> str:
-    """`label` as a regex in which each `${{ expression }}` stands for any text."""
+def _shown_as(shown: str, label: str) -> bool:
+    """Whether GitHub may show the job labelled `label` as `shown`: each `${{ expression }}`
+    filled in with some text, and maybe a matrix instance's ` (values)` after it.
+
+    Matched without a regex: `.+?` between n literals backtracks in O(len**n) when a name
+    does not match, and a name with a handful of expressions took minutes."""
     parts = _EXPRESSION.split(label)
-    return ".+?".join(re.escape(part) for part in parts)
+    if _fills(parts, shown):
+        return True
+    if not shown.endswith(")"):
+        return False
+    cut = shown.find(" (")
+    while cut >= 0:
+        if _fills(parts, shown[:cut]):
+            return True
+        cut = shown.find(" (", cut + 1)
+    return False
+
+
+def _fills(parts: list[str], text: str) -> bool:
+    """Whether `text` is `parts` joined by non-empty fillers. Taking each literal at its
+    first place after the filler before it is never wrong: a later place leaves less room
+    for the literals that follow, so one left-to-right pass decides."""
+    first, last = parts[0], parts[-1]
+    if len(parts) == 1:
+        return text == first
+    if not text.startswith(first) or not text.endswith(last):
+        return False
+    position, end = len(first), len(text) - len(last)
+    for part in parts[1:-1]:
+        found = text.find(part, position + 1, end - 1)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return end - position >= 1

@@ -3,10 +3,12 @@ which of its bytes the Dockerfile's COPY and ADD instructions can use."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 from pitstop.errors import PitstopError
+from pitstop.files import read_regular_file
 from pitstop.parsers.dockerfile import parse_dockerfile
 from pitstop.parsers.ignore import parse_ignore
 from pitstop.review.context import (
@@ -29,10 +31,16 @@ def measure_context(
     if not root.is_dir():
         raise PitstopError("no such directory", path=str(root))
     relative_dockerfile = _relative(root, dockerfile) if dockerfile else None
-    ignore_path = effective_ignore_file(root, "", relative_dockerfile)
+    try:
+        with os.scandir(root) as entries:
+            next(entries, None)
+        ignore_path = effective_ignore_file(root, "", relative_dockerfile)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise PitstopError(f"cannot read this folder ({reason})", path=str(root)) from None
     ignore = None
     if ignore_path is not None:
-        ignore = parse_ignore((root / ignore_path).read_text(encoding="utf-8"), ignore_path)
+        ignore = parse_ignore(_read_text(root / ignore_path, ignore_path), ignore_path)
     tree = walk_context(root, ignore, progress=progress)
     unused = None
     if dockerfile is not None:
@@ -52,7 +60,7 @@ def _relative(root: Path, dockerfile: Path) -> str:
 def _used_bytes(tree: ContextTree, dockerfile: Path) -> int:
     if not dockerfile.is_file():
         raise PitstopError("no such file", path=str(dockerfile))
-    parsed = parse_dockerfile(dockerfile.read_text(encoding="utf-8"), str(dockerfile))
+    parsed = parse_dockerfile(_read_text(dockerfile, str(dockerfile)), str(dockerfile))
     sources = [
         source
         for stage in parsed.stages_built_for(parsed.last_stage)
@@ -63,3 +71,15 @@ def _used_bytes(tree: ContextTree, dockerfile: Path) -> int:
     ]
     used = used_by_copy(tree, sources)
     return sum(size for path, size in tree.files if path in used)
+
+
+def _read_text(path: Path, shown: str) -> str:
+    """The UTF-8 text of the regular file `path`; PitstopError naming `shown` (and the line
+    of the first bad byte) when it cannot be read or is not UTF-8."""
+    data = read_regular_file(path, shown)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        message = f"not UTF-8 (byte 0x{data[error.start]:02x})"
+        raise PitstopError(message, path=shown, line=line) from None

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path, PurePosixPath
 
+from pitstop.errors import PitstopError
 from pitstop.gitrunner import GitError, run_git
 
 SKIPPED_FOLDERS = frozenset(
@@ -112,11 +115,22 @@ def _git_files(root: Path) -> list[str] | None:
     except GitError:
         return None
     names = {os.fsdecode(raw) for raw in output.split(b"\0") if raw}
-    return [n for n in names if (root / n).is_file() or (root / n).is_symlink()]
+    return [n for n in names if _is_file_or_link(root / n)]
+
+
+def _is_file_or_link(path: Path) -> bool:
+    """False for what cannot even be looked at (a folder on the way without `x`): the
+    context walk reports such a folder, the file list just leaves it out."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode) or path.is_symlink()
+    except OSError:
+        return False
 
 
 def _walk(root: Path) -> Iterator[str]:
-    for folder, subfolders, names in os.walk(root):  # never follows symlinked folders
+    # A folder below the root that cannot be listed is left out here and reported by the
+    # context walk; the root itself unlisted means nothing can be reviewed at all.
+    for folder, subfolders, names in os.walk(root, onerror=partial(_root_unreadable, root)):
         subfolders[:] = [
             d
             for d in subfolders
@@ -127,5 +141,14 @@ def _walk(root: Path) -> Iterator[str]:
             yield (base / name).as_posix()
 
 
+def _root_unreadable(root: Path, error: OSError) -> None:
+    if error.filename is not None and Path(error.filename) == root:
+        reason = error.strerror or type(error).__name__
+        raise PitstopError(f"cannot read this folder ({reason})", path=str(root))
+
+
 def _is_virtualenv(folder: Path) -> bool:
-    return (folder / "pyvenv.cfg").is_file()
+    try:
+        return (folder / "pyvenv.cfg").is_file()
+    except OSError:  # a folder without `x` (Path.is_file only forgives "not found")
+        return False

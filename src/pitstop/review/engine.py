@@ -32,7 +32,8 @@ def review_tree(root: Path, config: Config, only: str | None = None) -> ReviewRe
         scores=scores,
         verdict=verdict(findings, scores),
         files_reviewed=reviewed_files(project, {r.area for r in enabled}),
-        problems=tuple(loaded.problems),
+        # after the rules: the context walks they asked for report what they could not read
+        problems=tuple(loaded.problems + project.walk_problems()),
         builds=tuple(
             BuildInfo(s.path, b.context, b.target, b.declared_at)
             for s in project.dockerfiles

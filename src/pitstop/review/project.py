@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from pitstop.errors import PitstopError
 from pitstop.files import read_regular_file
-from pitstop.model import Location
+from pitstop.model import InputProblem, Location
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
 from pitstop.parsers.dockerfile import Dockerfile, Instruction, Stage, unquote
 from pitstop.parsers.ignore import IgnoreFile
@@ -245,14 +245,20 @@ class Tree:
         self.root = root.resolve()
 
     def _inside(self, relative: str) -> Path | None:
-        path = (self.root / relative).resolve()
+        try:
+            path = (self.root / relative).resolve()
+        except (OSError, RuntimeError):  # a name too long, a symlink loop (before 3.13)
+            return None
         if path != self.root and self.root not in path.parents:
             return None
         return path
 
     def is_dir(self, relative: str) -> bool:
         path = self._inside(relative)
-        return path is not None and path.is_dir()
+        try:
+            return path is not None and path.is_dir()
+        except OSError:  # Path.is_dir forgives only "not found": not a name too long, no `x`
+            return False
 
     def exists(self, relative: str) -> bool:
         path = self._inside(relative)
@@ -309,6 +315,17 @@ class Project:
         if key not in self._measured:
             self._measured[key] = walk_context(self.tree.root / context, ignore)
         return self._measured[key]
+
+    def walk_problems(self) -> list[InputProblem]:
+        """What the context walks so far could not read, with paths relative to the root."""
+        found: dict[str, InputProblem] = {}
+        for (context, _), tree in self._measured.items():
+            folder = "" if context == "." else context.strip("/")
+            for problem in tree.problems:
+                inner = "" if problem.path == "." else problem.path
+                path = "/".join(part for part in (folder, inner) if part) or "."
+                found.setdefault(path, InputProblem(path, problem.message, problem.line))
+        return [found[path] for path in sorted(found)]
 
     def ignore_file_for(self, dockerfile: str, context: str) -> IgnoreFile | None:
         """The ignore file Docker applies: `<Dockerfile>.dockerignore` beside the Dockerfile

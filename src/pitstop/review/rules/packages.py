@@ -4,11 +4,12 @@ and how apt's index goes stale in the build cache. They judge every stage that g
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pitstop.model import Area, Fix, Severity, TextEdit
-from pitstop.parsers.dockerfile import Instruction, RunCommand, Stage, env_pairs
+from pitstop.parsers.dockerfile import Instruction, RunCommand, Stage, env_pairs, escape_character
 from pitstop.parsers.shell import SimpleCommand, apt_get, pip_install
 from pitstop.review.project import DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
@@ -120,10 +121,15 @@ def check_apt_lists(source: DockerfileSource, project: Project) -> Iterator[Hit]
 
 
 def _append_fix(source: DockerfileSource, instruction: Instruction, command: str) -> Fix | None:
+    """`&& command` after the RUN's last line, continued with the file's escape character;
+    None unless the appended text certainly runs: not after a trailing `# comment` (the shell
+    would read it as part of the comment), not inside a quote left open, not after an
+    escape that already continues the line."""
     if instruction.json_form or instruction.heredocs:
         return None
+    escape = escape_character(source.dockerfile.lines)
     last = source.dockerfile.lines[instruction.end_line - 1]
-    if last.rstrip().endswith("\\"):
+    if last.rstrip().endswith(escape) or not _plain_shell_line(last):
         return None
     end = len(last.rstrip()) + 1
     edit = TextEdit(
@@ -132,9 +138,17 @@ def _append_fix(source: DockerfileSource, instruction: Instruction, command: str
         end,
         instruction.end_line,
         len(last) + 1,
-        f" \\\n    && {command}",
+        f" {escape}\n    && {command}",
     )
     return Fix(f"append `&& {command}` to the RUN", (edit,))
+
+
+def _plain_shell_line(line: str) -> bool:
+    """Whether the line's quotes close and it ends in no comment, as sh reads it."""
+    try:
+        return shlex.split(line, comments=True) == shlex.split(line)
+    except ValueError:  # a quote left open
+        return False
 
 
 def check_update_alone(source: DockerfileSource, project: Project) -> Iterator[Hit]:
