@@ -672,3 +672,38 @@ def test_root_on_purpose(snippet, files, expected, says, tmp_path):
     found = findings(snippet, "PS103", tmp_path)
     assert [(f.location.line, f.severity.value) for f in found] == expected
     assert all(says in f.message for f in found)
+
+
+def test_healthcheck_inherited_from_a_stage_named_by_a_variable(tmp_path):
+    from pitstop import api as pitstop_api
+
+    (tmp_path / "app").mkdir()
+    dockerfile = (
+        "ARG ARCH=${TARGETARCH:-amd64}\n"
+        "FROM python:3.12-slim AS base\nHEALTHCHECK CMD curl -f http://localhost\n"
+        "FROM base AS deps-amd64\nFROM base AS deps-arm64\n"
+        'FROM deps-${ARCH} AS dev\nCMD ["serve"]\n'
+    )
+    (tmp_path / "app/Dockerfile").write_text(dockerfile)
+    (tmp_path / "compose.yaml").write_text(_WAITS.format(api="", worker="", waited="api"))
+    assert [f for f in pitstop_api.review(tmp_path).findings if f.rule == "PS104"] == []
+    # none of the stages it can name probes: compose fails on every platform
+    (tmp_path / "app/Dockerfile").write_text(
+        dockerfile.replace("HEALTHCHECK CMD", "HEALTHCHECK NONE\n#")
+    )
+    found = [f for f in pitstop_api.review(tmp_path).findings if f.rule == "PS104"]
+    assert [(f.location.line, f.severity.value) for f in found] == [(7, "warning")]
+
+
+def test_every_dependant_in_one_finding(tmp_path):
+    from pitstop import api as pitstop_api
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/Dockerfile").write_text('FROM python:3.12-slim\nCMD ["serve"]\n')
+    compose = _WAITS.format(api="", worker="", waited="api") + (
+        "  beat:\n    image: nginx\n    depends_on:\n      api:\n        condition: service_healthy\n"
+    )
+    (tmp_path / "compose.yaml").write_text(compose)
+    (finding,) = [f for f in pitstop_api.review(tmp_path).findings if f.rule == "PS104"]
+    assert "`web` (compose.yaml:13) and `beat` (compose.yaml:18) wait for `api`" in finding.message
+    assert [r.location.line for r in finding.related] == [13, 18]

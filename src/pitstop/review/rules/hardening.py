@@ -224,14 +224,16 @@ def check_single_stage_build_tools(source: DockerfileSource, project: Project) -
 
 def _build_tools_hit(source: DockerfileSource, install: _Install, where: str, stage: str) -> Hit:
     tools = ", ".join(install.tools)
-    stays, them = ("stays", "it") if len(install.tools) == 1 else ("stay", "them")
+    one = len(install.tools) == 1
+    stays, them, they = ("stays", "it", "it is") if one else ("stay", "them", "they are")
     advice = (
         f"install {them} in {stage} and copy only the built artifacts (wheels, a virtualenv) "
         "into the image that ships (COPY --from)."
     )
     location = at(source, install.instruction, re.escape(install.tools[0].split("=")[0]))
     if install.built_by is not None and install.certainly_for_building:
-        command = " ".join(install.built_by.command.words[:3])
+        command = " ".join(install.built_by.command.words)
+        command = command if len(command) <= 40 else command[:39] + "…"
         return Hit(
             location,
             f"{tools} installed here {stays} in {where}. Compilers and headers build software, "
@@ -240,8 +242,8 @@ def _build_tools_hit(source: DockerfileSource, install: _Install, where: str, st
         )
     return Hit(
         location,
-        f"{tools} installed here {stays} in {where}. If {them} {'is' if them == 'it' else 'are'} "
-        f"only needed to build, {advice} (Info only: pitstop cannot tell whether the image "
+        f"{tools} installed here {stays} in {where}. If {they} only needed to build, {advice} "
+        "(Info only: pitstop cannot tell whether the image "
         "builds at run time, as notebook images, JIT-compiled kernels and asset builders do.)",
         severity=Severity.INFO,
     )
@@ -451,52 +453,95 @@ def check_healthcheck(source: DockerfileSource, project: Project) -> Iterator[Hi
     # `condition: service_healthy` for one that has no healthcheck. Whether anything else
     # needs a HEALTHCHECK depends on the platform (Kubernetes and Cloud Run ignore it).
     for build in source.builds:
-        if not build.healthy_waits:
-            continue
         target = source.dockerfile.stage(build.target) if build.target else None
         shipped = target or source.dockerfile.last_stage
-        lineage = source.dockerfile.lineage(shipped)
-        probe = _effective(lineage, "HEALTHCHECK")
+        probe = _image_probe(source, shipped)
+        waited: dict[str, list[HealthyWait]] = {}
         for wait in build.healthy_waits:
-            if wait.healthcheck or (
-                wait.healthcheck is None and probe is not None and probe.args[:1] != ("NONE",)
-            ):
+            waited.setdefault(wait.service, []).append(wait)
+        for waits in waited.values():
+            own = waits[0].healthcheck
+            if own or (own is None and probe is not None and probe.args[:1] != ("NONE",)):
                 continue
-            yield _unhealthy_wait_hit(source, build, shipped, lineage, probe, wait)
+            yield _unhealthy_wait_hit(source, build, shipped, probe, waits)
+
+
+def _image_probe(source: DockerfileSource, shipped: Stage) -> Instruction | None:
+    """The HEALTHCHECK in force in `shipped`, through its FROM chain; a chain whose first
+    FROM names a stage by a variable (`FROM deps-${TARGETARCH}`) goes on through the
+    stages that name can be."""
+    lineage = source.dockerfile.lineage(shipped)
+    probe = _effective(lineage, "HEALTHCHECK")
+    if probe is not None:
+        return probe
+    probes = [
+        _effective(source.dockerfile.lineage(s), "HEALTHCHECK")
+        for s in _named_by(source, lineage[0])
+    ]
+    # One of them probing is enough to make the failure uncertain: not reported.
+    return next((p for p in probes if p is not None and p.args[:1] != ("NONE",)), None)
+
+
+def _named_by(source: DockerfileSource, stage: Stage) -> list[Stage]:
+    """The earlier stages a FROM with a variable can name (none for a plain image)."""
+    base = stage.base_image or ""
+    if "$" not in base:
+        return []
+    parts = re.split(r"\$\{[^}]*\}|\$\w+", base)
+    pattern = re.compile(".+".join(re.escape(part) for part in parts))
+    return [
+        s
+        for s in source.dockerfile.stages[: stage.index]
+        if s.name is not None and pattern.fullmatch(s.name)
+    ]
+
+
+def _certainly_no_probe(source: DockerfileSource, shipped: Stage) -> bool:
+    """Whether the images the shipped stage starts from certainly define no HEALTHCHECK:
+    official images define none; others may, and pitstop does not read images."""
+    root = source.dockerfile.lineage(shipped)[0]
+    named = _named_by(source, root)
+    if named:
+        return all(_certainly_no_probe(source, s) for s in named)
+    return _official(root.base_image or "")
 
 
 def _unhealthy_wait_hit(
     source: DockerfileSource,
     build: Build,
     shipped: Stage,
-    lineage: tuple[Stage, ...],
     probe: Instruction | None,
-    wait: HealthyWait,
+    waits: list[HealthyWait],
 ) -> Hit:
     compose = build.declared_at.path if build.declared_at is not None else "compose"
+    service, own = waits[0].service, waits[0].healthcheck
     name = shipped_name(shipped, source)
-    if wait.healthcheck is False:
-        why, line = f"the compose service `{wait.service}` disables its healthcheck", shipped.line
+    line = shipped.line
+    if own is False:
+        why = f"the compose service `{service}` disables its healthcheck"
     elif probe is not None:
         why, line = f"{name} turns its healthcheck off (`HEALTHCHECK NONE`)", probe.line
     else:
-        why = f"neither the compose service `{wait.service}` nor {name} defines a healthcheck"
-        line = shipped.line
-    base = lineage[0].base_image or ""
-    assumed = wait.healthcheck is None and probe is None and not _official(base)
+        why = f"neither the compose service `{service}` nor {name} defines a healthcheck"
+    assumed = own is None and probe is None and not _certainly_no_probe(source, shipped)
+    root = source.dockerfile.lineage(shipped)[0]
     unless = (
-        f" (unless the base image {_shown(base)} defines a HEALTHCHECK: pitstop does not read "
-        "images)"
+        f" (unless the image it starts from, {_shown(root.base)}, defines a HEALTHCHECK: "
+        "pitstop does not read images)"
         if assumed
         else ""
     )
+    dependants = " and ".join(f"`{w.dependant}` ({compose}:{w.line})" for w in waits)
     return Hit(
         source.location(line),
-        f"`{wait.dependant}` waits for `{wait.service}` with `condition: service_healthy` "
-        f"({compose}:{wait.line}), but {why}{unless}: `docker compose up` then fails with "
-        f'"container ... has no healthcheck configured". Add a `HEALTHCHECK CMD ...` probing '
-        f"the service here, or a `healthcheck:` to `{wait.service}` in {compose}.",
-        related=(Related(Location(compose, wait.line), f"`{wait.dependant}` waits here"),),
+        f"{dependants} {'wait' if len(waits) > 1 else 'waits'} for `{service}` with "
+        f"`condition: service_healthy`, but {why}{unless}: `docker compose up` then fails "
+        'with "container ... has no healthcheck configured". Add a `HEALTHCHECK CMD ...` '
+        f"probing the service here, or a `healthcheck:` with a `test` to `{service}` in "
+        f"{compose}.",
+        related=tuple(
+            Related(Location(compose, w.line), f"`{w.dependant}` waits here") for w in waits
+        ),
         severity=Severity.INFO if assumed else None,
     )
 
