@@ -707,3 +707,17 @@ def test_every_dependant_in_one_finding(tmp_path):
     (finding,) = [f for f in pitstop_api.review(tmp_path).findings if f.rule == "PS104"]
     assert "`web` (compose.yaml:13) and `beat` (compose.yaml:18) wait for `api`" in finding.message
     assert [r.location.line for r in finding.related] == [13, 18]
+
+
+def test_an_override_file_compose_merges_may_add_the_healthcheck(tmp_path):
+    from pitstop import api as pitstop_api
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/Dockerfile").write_text('FROM python:3.12-slim\nCMD ["serve"]\n')
+    (tmp_path / "compose.yaml").write_text(_WAITS.format(api="", worker="", waited="api"))
+    (tmp_path / "compose.override.yaml").write_text(
+        "services:\n  api:\n    healthcheck:\n      test: [CMD, true]\n"
+    )
+    (finding,) = [f for f in pitstop_api.review(tmp_path).findings if f.rule == "PS104"]
+    assert finding.severity.value == "info"
+    assert "compose.override.yaml" in finding.message

@@ -463,7 +463,33 @@ def check_healthcheck(source: DockerfileSource, project: Project) -> Iterator[Hi
             own = waits[0].healthcheck
             if own or (own is None and probe is not None and probe.args[:1] != ("NONE",)):
                 continue
-            yield _unhealthy_wait_hit(source, build, shipped, probe, waits)
+            hit = _unhealthy_wait_hit(source, build, shipped, probe, waits)
+            yield _with_override(hit, project, build)
+
+
+def _with_override(hit: Hit, project: Project, build: Build) -> Hit:
+    """Info when an override file that `docker compose up` merges in sits beside the compose
+    file: it may give the service a healthcheck (pitstop reads each compose file alone)."""
+    compose = build.declared_at.path if build.declared_at is not None else ""
+    folder = posixpath.dirname(compose)
+    for name in _OVERRIDES:
+        override = posixpath.join(folder, name)
+        if override != compose and project.tree.exists(override):
+            note = (
+                f" (Info only: `docker compose up` also merges {override}, which may add one; "
+                "pitstop reads each compose file alone.)"
+            )
+            return replace(hit, message=hit.message + note, severity=Severity.INFO)
+    return hit
+
+
+# The files `docker compose up` merges into compose.yaml / docker-compose.yml by default.
+_OVERRIDES = (
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+)
 
 
 def _image_probe(source: DockerfileSource, shipped: Stage) -> Instruction | None:
@@ -535,9 +561,10 @@ def _unhealthy_wait_hit(
     return Hit(
         source.location(line),
         f"{dependants} {'wait' if len(waits) > 1 else 'waits'} for `{service}` with "
-        f"`condition: service_healthy`, but {why}{unless}: `docker compose up` then fails "
-        'with "container ... has no healthcheck configured". Add a `HEALTHCHECK CMD ...` '
-        f"probing the service here, or a `healthcheck:` with a `test` to `{service}` in "
+        f"`condition: service_healthy`, but {why}{unless}: `docker compose up` with that file "
+        'then fails with "container ... has no healthcheck configured". Add a '
+        f"`HEALTHCHECK CMD ...` probing the service here, or a `healthcheck:` with a `test` to "
+        f"`{service}` in "
         f"{compose}.",
         related=tuple(
             Related(Location(compose, w.line), f"`{w.dependant}` waits here") for w in waits
