@@ -5,7 +5,8 @@ from __future__ import annotations
 from pitstop import api
 from pitstop.reports import Format
 
-DOCKERFILE = 'FROM python:3.12-slim\nUSER app\nRUN pip install flask\nCMD ["flask", "run"]\n'
+# PS134 on line 3, and PS133 (info) for the plan's other findings
+DOCKERFILE = 'FROM python:3.12-slim\nUSER app\nRUN pip install flask\nRUN apt-get upgrade -y\nCMD ["flask", "run"]\n'
 
 
 def test_plan_for_a_blocking_finding_with_a_fix(tmp_path):

@@ -32,7 +32,7 @@ import csv
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pitstop.errors import PitstopError
@@ -68,6 +68,22 @@ class BuildDeclaration:
     name: str | None
     working_directory: str | None = None
     run_user: str | None = None  # compose `user:`: who the service's container runs as
+    # compose: services running the built image that another service waits for healthy
+    healthy_waits: tuple[HealthyWait, ...] = ()
+
+
+@dataclass(frozen=True)
+class HealthyWait:
+    """A compose service running a built image (the building service, or one naming its
+    `image:`) that another service's `depends_on` waits for with `condition:
+    service_healthy`. `healthcheck` is the waited service's own: True when it defines one,
+    False when it disables it (`disable: true`, `test: ["NONE"]`), None when it says nothing
+    (the image's HEALTHCHECK then decides)."""
+
+    service: str
+    dependant: str
+    line: int  # the dependant's `condition: service_healthy`
+    healthcheck: bool | None
 
 
 # --- GitHub Actions workflows ----------------------------------------------------------
@@ -263,12 +279,51 @@ def _parse_build_options(arguments: list[str]) -> DockerBuildCommand:
 
 def parse_compose_builds(text: str, path: str) -> list[BuildDeclaration]:
     """Every `services.<name>.build` of a compose file, in service order."""
-    document = mapping(load_yaml(text, path))
+    services = mapping(mapping(load_yaml(text, path)).get("services"))
     builds = []
-    for name, service in mapping(document.get("services")).items():
+    for name, service in services.items():
         if isinstance(service, Mapping) and "build" in service:
-            builds.append(_compose_build(str(name), service, path))
+            build = _compose_build(str(name), service, path)
+            builds.append(replace(build, healthy_waits=_healthy_waits(str(name), services)))
     return builds
+
+
+def _healthy_waits(built_by: str, services: Mapping[Any, Any]) -> tuple[HealthyWait, ...]:
+    """The waits for `condition: service_healthy` on the services that run the image
+    `built_by` builds: itself, and those naming the same `image:` without building."""
+    image = scalar_text(mapping(services[built_by]).get("image"))
+    running = [built_by] + [
+        str(name)
+        for name, service in services.items()
+        if image
+        and "build" not in mapping(service)
+        and scalar_text(mapping(service).get("image")) == image
+    ]
+    return tuple(
+        HealthyWait(waited, str(name), line, _own_healthcheck(mapping(services[waited])))
+        for waited in running
+        for name, service in services.items()
+        if (line := _waits_healthy(mapping(service), waited)) is not None
+    )
+
+
+def _waits_healthy(service: Mapping[Any, Any], waited: str) -> int | None:
+    """The line of `depends_on.<waited>.condition: service_healthy` in `service`, if any
+    (the list form of depends_on only waits for the start)."""
+    condition = mapping(mapping(service.get("depends_on")).get(waited))
+    if scalar_text(condition.get("condition")) != "service_healthy":
+        return None
+    return line_of(condition, "condition")
+
+
+def _own_healthcheck(service: Mapping[Any, Any]) -> bool | None:
+    check = mapping(service.get("healthcheck"))
+    test = check.get("test")
+    words = [scalar_text(w) for w in test] if isinstance(test, list) else [scalar_text(test)]
+    if scalar_text(check.get("disable")) == "true" or words[:1] == ["NONE"]:
+        return False
+    # Without `test`, compose keeps the image's probe and only changes its timings.
+    return True if test else None
 
 
 def _compose_build(name: str, service: Mapping[Any, Any], path: str) -> BuildDeclaration:

@@ -106,6 +106,7 @@ def _builds_of(path: str, declared: list[DeclaredBuild]) -> tuple[Build, ...]:
             b.context_location,
             b.dockerfile_location,
             b.declaration.run_user,
+            b.declaration.healthy_waits,
         )
         for b in declared
         if b.dockerfile == path and b.context is not None

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from pitstop.errors import PitstopError
 from pitstop.files import read_regular_file
 from pitstop.model import InputProblem, Location
+from pitstop.parsers.builds import HealthyWait
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
 from pitstop.parsers.dockerfile import Dockerfile, Instruction, Stage, unquote
 from pitstop.parsers.ignore import IgnoreFile
@@ -62,6 +63,8 @@ class Build:
     context_at: Location | None = None
     dockerfile_at: Location | None = None
     run_user: str | None = None  # the user a compose service runs the image as
+    # compose services running this image that others wait for with `service_healthy`
+    healthy_waits: tuple[HealthyWait, ...] = ()
 
     @property
     def declared(self) -> bool:

@@ -148,7 +148,8 @@ CASES = [
         """,
         [],
     ),
-    # PS104: no healthcheck on a server image
+    # PS104: a server without HEALTHCHECK is not reported on its own (the platform decides
+    # whether it needs one); see COMPOSE_HEALTH for what certainly breaks
     (
         "PS104",
         """
@@ -156,7 +157,7 @@ CASES = [
         EXPOSE 8080
         CMD ["python", "-m", "http.server"]
         """,
-        [2],
+        [],
     ),
     (
         "PS104",
@@ -164,7 +165,7 @@ CASES = [
         FROM python:3.12-slim
         CMD ["gunicorn", "app:app"]
         """,
-        [2],
+        [],
     ),
     (
         "PS104",
@@ -392,7 +393,7 @@ JUDGED = [
     # ... but an interpreter running a program is a service
     (
         "Dockerfile",
-        'FROM python:3.12-slim\nRUN apt-get install -y gcc\nCMD ["python3", "app.py"]\n',
+        'FROM python:3.12-slim\nRUN apt-get install -y gcc && pip install x\nCMD ["python3", "app.py"]\n',
         {},
         "PS102",
         [(2, "warning")],
@@ -400,7 +401,7 @@ JUDGED = [
     # development images: info, saying what was assumed
     (
         "docker/development/Dockerfile",
-        "FROM python:3.12-slim\nRUN apt-get install -y git\n",
+        "FROM python:3.12-slim\nRUN apt-get install -y gcc\n",
         {},
         "PS102",
         [(2, "info")],
@@ -459,10 +460,264 @@ def test_image_used_as_a_base_by_the_repository(tmp_path, app_from, expected):
     from pitstop import api
 
     for path, text in {
-        "base/Dockerfile": 'FROM python:3.12-slim\nRUN apt-get install -y gcc\nCMD ["serve"]\n',
+        "base/Dockerfile": 'FROM python:3.12-slim\nRUN apt-get install -y gcc && make\nCMD ["serve"]\n',
         "app/Dockerfile": f'{app_from}\nUSER app\nCMD ["serve"]\n',
     }.items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(text)
     found = [f for f in api.review(tmp_path).findings if f.rule == "PS102"]
     assert [(f.location.path, f.severity.value) for f in found] == expected
+
+
+_WAITS = """
+services:
+  api:
+    build: ./app
+{api}
+  worker:
+    image: acme/app:1
+{worker}
+  web:
+    image: nginx
+    depends_on:
+      {waited}:
+        condition: service_healthy
+"""
+
+# (Dockerfile, compose service `api` extra lines, `worker` extra lines, waited service,
+#  expected PS104 (path, line, severity))
+COMPOSE_HEALTH = [
+    # compose refuses to start `web`: `api` has no healthcheck anywhere
+    (
+        'FROM python:3.12-slim\nCMD ["gunicorn", "app"]\n',
+        "",
+        "",
+        "api",
+        [("app/Dockerfile", 1, "warning")],
+    ),
+    # the compose service defines one
+    (
+        'FROM python:3.12-slim\nCMD ["gunicorn", "app"]\n',
+        "    healthcheck:\n      test: [CMD, curl, -f, http://localhost]",
+        "",
+        "api",
+        [],
+    ),
+    # the image defines one, inherited through the FROM chain of the shipped stage
+    (
+        'FROM python:3.12-slim AS base\nHEALTHCHECK CMD curl -f http://localhost\nFROM base\nCMD ["gunicorn", "app"]\n',
+        "",
+        "",
+        "api",
+        [],
+    ),
+    # HEALTHCHECK NONE is no healthcheck
+    (
+        'FROM python:3.12-slim\nHEALTHCHECK NONE\nCMD ["gunicorn", "app"]\n',
+        "",
+        "",
+        "api",
+        [("app/Dockerfile", 2, "warning")],
+    ),
+    # compose disabling the image's healthcheck
+    (
+        "FROM python:3.12-slim\nHEALTHCHECK CMD curl -f http://localhost\n",
+        "    healthcheck:\n      disable: true",
+        "",
+        "api",
+        [("app/Dockerfile", 1, "warning")],
+    ),
+    # a service running the built image by its name is that image too
+    (
+        'FROM python:3.12-slim\nCMD ["gunicorn", "app"]\n',
+        "    image: acme/app:1",
+        "",
+        "worker",
+        [("app/Dockerfile", 1, "warning")],
+    ),
+    (
+        'FROM python:3.12-slim\nCMD ["gunicorn", "app"]\n',
+        "    image: acme/app:1",
+        "    healthcheck:\n      test: [CMD, true]",
+        "worker",
+        [],
+    ),
+    # a base image pitstop cannot read may define one: said, as info
+    ('FROM acme/server:2\nCMD ["serve"]\n', "", "", "api", [("app/Dockerfile", 1, "info")]),
+]
+
+
+@pytest.mark.parametrize(("dockerfile", "api", "worker", "waited", "expected"), COMPOSE_HEALTH)
+def test_compose_waits_for_a_healthcheck(dockerfile, api, worker, waited, expected, tmp_path):
+    from pitstop import api as pitstop_api
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/Dockerfile").write_text(dockerfile)
+    compose = _WAITS.format(api=api, worker=worker, waited=waited)
+    (tmp_path / "compose.yaml").write_text(compose)
+    found = [f for f in pitstop_api.review(tmp_path).findings if f.rule == "PS104"]
+    assert [(f.location.path, f.location.line, f.severity.value) for f in found] == expected
+    assert all(r.location.path == "compose.yaml" for f in found for r in f.related)
+
+
+def test_compose_waiting_only_for_the_start_needs_no_healthcheck(tmp_path):
+    from pitstop import api as pitstop_api
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/Dockerfile").write_text('FROM python:3.12-slim\nCMD ["gunicorn", "app"]\n')
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  api:\n    build: ./app\n  web:\n    image: nginx\n    depends_on: [api]\n"
+    )
+    assert [f for f in pitstop_api.review(tmp_path).findings if f.rule == "PS104"] == []
+
+
+# (rule, snippet, expected (line, severity)): build tools are certainly for building only
+# when they are compilers or headers and a later command builds; otherwise the image may
+# build at run time (notebooks, JIT kernels, asset builders) and the finding is info.
+BUILD_TOOLS = [
+    # git is a runtime tool of many images (an app that clones repositories)
+    ("PS102", "FROM python:3.12-slim\nRUN apt-get install -y git\n", []),
+    ("PS101", "FROM alpine AS a\nFROM alpine\nRUN apk add git\n", []),
+    # compilers with nothing that builds afterwards: maybe used at run time
+    ("PS102", "FROM python:3.12-slim\nRUN apt-get install -y gcc gfortran\n", [(2, "info")]),
+    (
+        "PS101",
+        "FROM python:3.12-slim AS build\nFROM python:3.12-slim\n"
+        "RUN apt-get install -y build-essential g++\nCOPY --from=build /app /app\n",
+        [(3, "info")],
+    ),
+    # compilers and headers a later command builds with, in the same RUN or a later one
+    (
+        "PS102",
+        "FROM python:3.12-slim\nRUN apt-get install -y gcc libpq-dev\nRUN pip install psycopg2\n",
+        [(2, "warning")],
+    ),
+    (
+        "PS101",
+        "FROM python:3.12-slim AS a\nFROM python:3.12-slim\n"
+        "RUN apt-get install -y gcc && uv sync --frozen\n",
+        [(3, "warning")],
+    ),
+    # a build before the install does not use it
+    (
+        "PS102",
+        "FROM python:3.12-slim\nRUN pip install x\nRUN apt-get install -y gcc\n",
+        [(3, "info")],
+    ),
+    # a tool that is not a compiler stays info even when something builds afterwards
+    ("PS102", "FROM node:20\nRUN apt-get install -y nasm make\nRUN make\n", [(2, "info")]),
+    (
+        "PS101",
+        "FROM python:3.12 AS a\nFROM a\nRUN pip install poetry && poetry install\n",
+        [(3, "info")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "snippet", "expected"), BUILD_TOOLS)
+def test_build_tools_certainly_for_building(code, snippet, expected, tmp_path):
+    found = findings(snippet, code, tmp_path)
+    assert [(f.location.line, f.severity.value) for f in found] == expected
+    assert all("if " in f.message.lower() or "unless" in f.message for f in found)
+
+
+# (snippet, repository files, expected (line, severity), words the message says)
+ROOT_ON_PURPOSE = [
+    # an explicit USER root is a decision: info, said so
+    (
+        'FROM python:3.12-slim\nUSER app\nUSER root\nCMD ["cron", "-f"]\n',
+        {},
+        [(3, "info")],
+        "deliberate",
+    ),
+    ('FROM debian:12\nUSER 0\nCMD ["supervisord"]\n', {}, [(2, "info")], "deliberate"),
+    # gosu installed, the entrypoint script cannot be read: assumed to drop privileges
+    (
+        "FROM debian:12\nRUN apt-get install -y gosu\nCOPY entrypoint.sh /entrypoint.sh\n"
+        'ENTRYPOINT ["/entrypoint.sh"]\n',
+        {"entrypoint.sh": ""},
+        [(1, "info")],
+        "assumed",
+    ),
+    (
+        "FROM debian:12\nCOPY --from=tianon/gosu /gosu /usr/local/bin/\n"
+        'ENTRYPOINT ["/usr/local/bin/start"]\n',
+        {},
+        [(1, "info")],
+        "gosu",
+    ),
+    # ... but a script pitstop reads that does not use it decides
+    (
+        "FROM debian:12\nRUN apt-get install -y gosu\nCOPY entrypoint.sh /entrypoint.sh\n"
+        'ENTRYPOINT ["/entrypoint.sh"]\n',
+        {"entrypoint.sh": "#!/bin/sh\nexec server\n"},
+        [(1, "warning")],
+        "USER <name>",
+    ),
+    # tini is an init, not a privilege drop
+    (
+        "FROM debian:12\nRUN apt-get install -y tini\nCOPY entrypoint.sh /entrypoint.sh\n"
+        'ENTRYPOINT ["tini", "--", "/entrypoint.sh"]\n',
+        {"entrypoint.sh": ""},
+        [(1, "warning")],
+        "USER <name>",
+    ),
+]
+
+
+@pytest.mark.parametrize(("snippet", "files", "expected", "says"), ROOT_ON_PURPOSE)
+def test_root_on_purpose(snippet, files, expected, says, tmp_path):
+    for path, text in files.items():
+        (tmp_path / path).write_text(text)
+    found = findings(snippet, "PS103", tmp_path)
+    assert [(f.location.line, f.severity.value) for f in found] == expected
+    assert all(says in f.message for f in found)
+
+
+def test_healthcheck_inherited_from_a_stage_named_by_a_variable(tmp_path):
+    from pitstop import api as pitstop_api
+
+    (tmp_path / "app").mkdir()
+    dockerfile = (
+        "ARG ARCH=${TARGETARCH:-amd64}\n"
+        "FROM python:3.12-slim AS base\nHEALTHCHECK CMD curl -f http://localhost\n"
+        "FROM base AS deps-amd64\nFROM base AS deps-arm64\n"
+        'FROM deps-${ARCH} AS dev\nCMD ["serve"]\n'
+    )
+    (tmp_path / "app/Dockerfile").write_text(dockerfile)
+    (tmp_path / "compose.yaml").write_text(_WAITS.format(api="", worker="", waited="api"))
+    assert [f for f in pitstop_api.review(tmp_path).findings if f.rule == "PS104"] == []
+    # none of the stages it can name probes: compose fails on every platform
+    (tmp_path / "app/Dockerfile").write_text(
+        dockerfile.replace("HEALTHCHECK CMD", "HEALTHCHECK NONE\n#")
+    )
+    found = [f for f in pitstop_api.review(tmp_path).findings if f.rule == "PS104"]
+    assert [(f.location.line, f.severity.value) for f in found] == [(7, "warning")]
+
+
+def test_every_dependant_in_one_finding(tmp_path):
+    from pitstop import api as pitstop_api
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/Dockerfile").write_text('FROM python:3.12-slim\nCMD ["serve"]\n')
+    compose = _WAITS.format(api="", worker="", waited="api") + (
+        "  beat:\n    image: nginx\n    depends_on:\n      api:\n        condition: service_healthy\n"
+    )
+    (tmp_path / "compose.yaml").write_text(compose)
+    (finding,) = [f for f in pitstop_api.review(tmp_path).findings if f.rule == "PS104"]
+    assert "`web` (compose.yaml:13) and `beat` (compose.yaml:18) wait for `api`" in finding.message
+    assert [r.location.line for r in finding.related] == [13, 18]
+
+
+def test_an_override_file_compose_merges_may_add_the_healthcheck(tmp_path):
+    from pitstop import api as pitstop_api
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/Dockerfile").write_text('FROM python:3.12-slim\nCMD ["serve"]\n')
+    (tmp_path / "compose.yaml").write_text(_WAITS.format(api="", worker="", waited="api"))
+    (tmp_path / "compose.override.yaml").write_text(
+        "services:\n  api:\n    healthcheck:\n      test: [CMD, true]\n"
+    )
+    (finding,) = [f for f in pitstop_api.review(tmp_path).findings if f.rule == "PS104"]
+    assert finding.severity.value == "info"
+    assert "compose.override.yaml" in finding.message

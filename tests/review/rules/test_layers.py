@@ -210,6 +210,38 @@ CHOWN = [
         ("rootfs/usr/src/app/main.py",),
         [3],
     ),
+    # the one file a COPY brought in was moved away before the chown: nothing of it is left
+    (
+        """
+        FROM python:3.12-slim
+        WORKDIR /srv/app/conf
+        COPY ["etc/policy.xml", "./"]
+        RUN mv policy.xml /etc/policy.xml
+        RUN mkdir -p /srv/app/data && chown -R app /srv/app
+        """,
+        ("etc/policy.xml",),
+        [],
+    ),
+    (
+        """
+        FROM python:3.12-slim
+        COPY etc/policy.xml etc/other.xml /srv/app/
+        RUN rm /srv/app/policy.xml
+        RUN chown -R app /srv/app
+        """,
+        ("etc/policy.xml", "etc/other.xml"),
+        [4],
+    ),
+    (
+        """
+        FROM python:3.12-slim
+        COPY src/ /srv/app/
+        RUN rm -rf /srv/app/*
+        RUN chown -R app /srv/app
+        """,
+        ("src/main.py",),
+        [],
+    ),
     # the chown on a later line of the RUN
     (
         """

@@ -261,3 +261,33 @@ def test_builder_stage_whose_root_cache_is_copied_ships_it(tmp_path):
     )
     (finding,) = findings(snippet, "PS134", tmp_path)
     assert finding.severity.value == "warning"
+
+
+# (snippet, line, what the message says): an upgrade in a stage that does not ship costs
+# the build's reproducibility only; the image does not carry the upgraded packages.
+UPGRADE_CLAIMS = [
+    (
+        "FROM debian:12 AS build\nRUN apt-get upgrade -y\nRUN make\n"
+        "FROM debian:12\nCOPY --from=build /out /out\n",
+        2,
+        "which does not ship",
+    ),
+    (
+        'FROM debian:12 AS base\nRUN apt-get upgrade -y\nFROM base\nCMD ["serve"]\n',
+        2,
+        "adds a layer of changed files",
+    ),
+    # the whole file system of the stage copied out ships its upgrade
+    (
+        "FROM debian:12 AS build\nRUN apt-get upgrade -y\nFROM scratch\nCOPY --from=build / /\n",
+        2,
+        "adds a layer of changed files",
+    ),
+]
+
+
+@pytest.mark.parametrize(("snippet", "line", "says"), UPGRADE_CLAIMS)
+def test_upgrade_claim_follows_what_ships(snippet, line, says, tmp_path):
+    (finding,) = findings(snippet, "PS133", tmp_path)
+    assert (finding.location.line, finding.severity.value) == (line, "info")
+    assert says in finding.message

@@ -6,11 +6,12 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from pitstop.errors import PitstopError
-from pitstop.model import Area, Fix, Severity, TextEdit
-from pitstop.parsers.dockerfile import Instruction, Stage
+from pitstop.model import Area, Fix, Location, Related, Severity, TextEdit
+from pitstop.parsers.builds import HealthyWait
+from pitstop.parsers.dockerfile import Instruction, RunCommand, Stage
 from pitstop.parsers.shell import (
     SimpleCommand,
     as_one_command,
@@ -18,7 +19,7 @@ from pitstop.parsers.shell import (
     last_in_sequence,
     pip_install,
 )
-from pitstop.review.project import DockerfileSource, ImagePurpose, Project
+from pitstop.review.project import Build, DockerfileSource, ImagePurpose, Project
 from pitstop.review.rules.base import DockerfileCheck, Hit, Rule
 from pitstop.review.rules.common import (
     at,
@@ -30,10 +31,17 @@ from pitstop.review.rules.common import (
     walk,
 )
 
+# Packages that build software. git, curl and wget are not among them: images use them at
+# run time too (an app that clones repositories, a healthcheck), which pitstop cannot see.
 _BUILD_PACKAGE = re.compile(
     r"^(gcc|g\+\+|gcc-[\d.]+|g\+\+-[\d.]+|cpp|clang(-[\d.]+)?|make|cmake|ninja-build|build-essential|"
-    r"build-base|musl-dev|autoconf|automake|libtool|pkg-config|pkgconf|rustc|cargo|golang(-go)?|git|"
+    r"build-base|musl-dev|autoconf|automake|libtool|pkg-config|pkgconf|rustc|cargo|golang(-go)?|"
     r".+-dev|.+-devel)(=.*)?$"
+)
+# Compilers and header packages: what a later build command of the same image compiles with.
+_COMPILER = re.compile(
+    r"^(gcc|g\+\+|gcc-[\d.]+|g\+\+-[\d.]+|cpp|clang(-[\d.]+)?|build-essential|build-base|"
+    r"musl-dev|rustc|cargo|golang(-go)?|.+-dev|.+-devel)(=.*)?$"
 )
 _INSTALLERS = {
     "apt-get": "install",
@@ -51,10 +59,6 @@ _REMOVERS = {
     "dnf": ("remove",),
     "microdnf": ("remove",),
 }
-_SERVER = re.compile(
-    r"\b(uvicorn|gunicorn|hypercorn|daphne|granian|waitress-serve|runserver|flask run|nginx|httpd|"
-    r"node|npm start|serve|streamlit|fastapi run)\b"
-)
 
 
 # Programs that start the service as another user from a root entrypoint.
@@ -119,18 +123,52 @@ def _removed(instruction: Instruction, package: str) -> bool:
     return False
 
 
-def _installs(lineage: tuple[Stage, ...]) -> Iterator[tuple[Instruction, list[str]]]:
-    for placed in walk(lineage):
-        run = commands(placed.instruction)
-        tools = [
-            tool
-            for index, command in enumerate(run)
-            if not _removed_as_group(command, run[index + 1 :])
-            for tool in build_tools(command)
-            if not _removed(placed.instruction, tool)
-        ]
+@dataclass(frozen=True)
+class _Install:
+    """Build tools one RUN installs and leaves in the image, and the first later command of
+    the image that builds with them (None when the Dockerfile shows none)."""
+
+    instruction: Instruction
+    tools: list[str]
+    built_by: RunCommand | None
+
+    @property
+    def certainly_for_building(self) -> bool:
+        """Whether these are compilers or headers and the Dockerfile itself builds with them
+        afterwards; otherwise the image may need them at run time (notebooks where users
+        build packages, JIT-compiled kernels, asset builders), which pitstop cannot see."""
+        return self.built_by is not None and any(_COMPILER.match(t) for t in self.tools)
+
+
+def _installs(lineage: tuple[Stage, ...]) -> Iterator[_Install]:
+    runs = [(p.instruction, r) for p in walk(lineage) for r in p.instruction.run_commands]
+    for index, (instruction, run) in enumerate(runs):
+        after = runs[index + 1 :]
+        same_run = tuple(r.command for i, r in after if i is instruction)
+        if _removed_as_group(run.command, same_run):
+            continue
+        tools = [t for t in build_tools(run.command) if not _removed(instruction, t)]
         if tools:
-            yield placed.instruction, tools
+            built_by = next((r for _, r in after if _builds(r.command)), None)
+            yield _Install(instruction, tools, built_by)
+
+
+# Commands that compile: a Python package install or wheel build (sdists compile C
+# extensions), make, cmake, configure, cargo, go and the compilers themselves.
+_BUILD_PROGRAMS = frozenset({"make", "cmake", "configure", "gcc", "cc", "g++", "clang", "ninja"})
+
+
+def _builds(command: SimpleCommand) -> bool:
+    if pip_install(command) is not None or command.program in _BUILD_PROGRAMS:
+        return True
+    operands = command.operands()[:1]
+    return (
+        (command.program in ("pip", "pip3") and operands == ("wheel",))
+        or (command.program == "uv" and operands == ("sync",))
+        or (command.program in ("poetry", "pdm", "pipenv") and operands == ("install",))
+        or (command.program in ("cargo", "go") and operands in (("build",), ("install",)))
+        or (command.program.startswith("python") and "setup.py" in command.words)
+    )
 
 
 def _removed_as_group(install: SimpleCommand, later: tuple[SimpleCommand, ...]) -> bool:
@@ -166,25 +204,49 @@ def check_build_tools_shipped(source: DockerfileSource, project: Project) -> Ite
     if not source.is_multi_stage():
         return
     for shipped, lineage in shipped_lineages(source):
-        for instruction, tools in _installs(lineage):
-            yield Hit(
-                at(source, instruction, re.escape(tools[0].split("=")[0])),
-                f'{", ".join(tools)} installed here end up in the shipped stage "{shipped.label}": '
-                "install them in a builder stage and copy only the built artifacts (wheels, a "
-                "virtualenv) into the runtime stage.",
+        for install in _installs(lineage):
+            yield _build_tools_hit(
+                source, install, f'the shipped stage "{shipped.label}"', "a builder stage"
             )
 
 
 def check_single_stage_build_tools(source: DockerfileSource, project: Project) -> Iterator[Hit]:
     if source.is_multi_stage():
         return
-    for instruction, tools in _installs(source.dockerfile.stages):
-        yield Hit(
-            at(source, instruction, re.escape(tools[0].split("=")[0])),
-            f"this single-stage image installs {', '.join(tools)} and ships them: split it into a "
-            "builder stage (tools, compile, build wheels or a virtualenv) and a runtime stage on "
-            "the same slim base that copies only the result (COPY --from=builder).",
+    for install in _installs(source.dockerfile.stages):
+        yield _build_tools_hit(
+            source,
+            install,
+            "the image this single-stage Dockerfile ships",
+            "a builder stage on the same base (compile, build wheels or a virtualenv)",
         )
+
+
+def _build_tools_hit(source: DockerfileSource, install: _Install, where: str, stage: str) -> Hit:
+    tools = ", ".join(install.tools)
+    one = len(install.tools) == 1
+    stays, them, they = ("stays", "it", "it is") if one else ("stay", "them", "they are")
+    advice = (
+        f"install {them} in {stage} and copy only the built artifacts (wheels, a virtualenv) "
+        "into the image that ships (COPY --from)."
+    )
+    location = at(source, install.instruction, re.escape(install.tools[0].split("=")[0]))
+    if install.built_by is not None and install.certainly_for_building:
+        command = " ".join(install.built_by.command.words)
+        command = command if len(command) <= 40 else command[:39] + "…"
+        return Hit(
+            location,
+            f"{tools} installed here {stays} in {where}. Compilers and headers build software, "
+            f"and this Dockerfile builds afterwards (`{command}` on line "
+            f"{install.built_by.line}): unless something compiles at run time, {advice}",
+        )
+    return Hit(
+        location,
+        f"{tools} installed here {stays} in {where}. If {they} only needed to build, {advice} "
+        "(Info only: pitstop cannot tell whether the image "
+        "builds at run time, as notebook images, JIT-compiled kernels and asset builders do.)",
+        severity=Severity.INFO,
+    )
 
 
 def _is_root(user: str) -> bool:
@@ -200,34 +262,61 @@ def check_root_user(source: DockerfileSource, project: Project) -> Iterator[Hit]
         base = lineage[0].base_image or ""
         if not users and "nonroot" in base:
             continue
-        dropped = _privilege_drop(source, project, lineage)
-        if users:
-            hit = Hit(
-                source.location(users[-1].line), f"{shipped_name(shipped, source)} ends as root."
-            )
-        elif _official(base):
-            hit = Hit(
-                source.location(shipped.line),
-                f"{shipped_name(shipped, source)} sets no USER and `{base}` runs as root, so the "
-                "process runs as root: create a user and add `USER <name>` before CMD.",
-            )
-        else:
-            hit = Hit(
-                source.location(shipped.line),
-                f"{shipped_name(shipped, source)} sets no USER, so the process runs as root "
-                f"unless the base image {_shown(base)} sets another user (pitstop does not read "
-                "images): check it, or add `USER <name>` before CMD.",
-                severity=Severity.INFO,
-            )
-        if dropped is not None:
-            hit = replace(
-                hit,
-                message=f"{hit.message} Info only: {dropped} drops to another user before the "
-                "service starts; that is the usual pattern for images that fix volume "
-                "ownership as root first.",
-                severity=Severity.INFO,
-            )
+        hit = _root_hit(source, shipped, base, users[-1] if users else None)
+        note = _why_root(source, project, lineage)
+        if note is not None:
+            lead = "" if hit.severity is Severity.INFO else " Info only:"
+            hit = replace(hit, message=f"{hit.message}{lead} {note}", severity=Severity.INFO)
         yield hit
+
+
+def _root_hit(source: DockerfileSource, shipped: Stage, base: str, user: Instruction | None) -> Hit:
+    name = shipped_name(shipped, source)
+    if user is not None:
+        # An explicit `USER root` is a decision (cron, supervisord and s6 images start as
+        # root), not an omission: said, not blamed.
+        return Hit(
+            source.location(user.line),
+            f"{name} ends as root: an explicit `USER {user.args[0]}` is taken as deliberate, as "
+            "in images that run cron, supervisord or an init such as s6. If the service it starts "
+            "does not need root, have it drop privileges (gosu, su-exec) or switch back with "
+            "`USER <name>` after the steps that need root.",
+            severity=Severity.INFO,
+        )
+    if _official(base):
+        return Hit(
+            source.location(shipped.line),
+            f"{name} sets no USER and `{base}` runs as root, so the "
+            "process runs as root: create a user and add `USER <name>` before CMD.",
+        )
+    return Hit(
+        source.location(shipped.line),
+        f"{name} sets no USER, so the process runs as root "
+        f"unless the base image {_shown(base)} sets another user (pitstop does not read "
+        "images): check it, or add `USER <name>` before CMD.",
+        severity=Severity.INFO,
+    )
+
+
+def _why_root(source: DockerfileSource, project: Project, lineage: tuple[Stage, ...]) -> str | None:
+    """Why starting as root is probably the design: something drops to another user before
+    the service starts (seen), or a privilege-drop tool is installed and the entrypoint
+    script that would use it cannot be read (assumed)."""
+    dropped = _privilege_drop(source, project, lineage)
+    if dropped is not None:
+        return (
+            f"{dropped} drops to another user before the service starts; that is the usual "
+            "pattern for images that fix volume ownership as root first."
+        )
+    tool = _installed_drop_tool(lineage)
+    script = _unread_entrypoint(source, project, lineage)
+    if tool is not None and script is not None:
+        return (
+            f"the image installs {tool} and its entrypoint {script} could not be read, so "
+            f"pitstop assumed the entrypoint drops privileges with {tool}, the usual pattern "
+            "for images that fix volume ownership as root first."
+        )
+    return None
 
 
 # Official distribution and language images: they set no USER, so they run as root.
@@ -298,6 +387,35 @@ def _privilege_drop(
     return None
 
 
+# Tools made only to start a service as another user from a root entrypoint (tini and
+# dumb-init are inits, they drop nothing).
+_DROP_TOOL = re.compile(r"\b(gosu|su-exec|s6-overlay)\b")
+
+
+def _installed_drop_tool(lineage: tuple[Stage, ...]) -> str | None:
+    """The privilege-drop tool a RUN, COPY or ADD of the lineage installs, if any."""
+    for placed in walk(lineage):
+        instruction = placed.instruction
+        if instruction.keyword in ("RUN", "COPY", "ADD"):
+            match = _DROP_TOOL.search(" ".join(instruction.flags + instruction.args))
+            if match is not None:
+                return match.group(0)
+    return None
+
+
+def _unread_entrypoint(
+    source: DockerfileSource, project: Project, lineage: tuple[Stage, ...]
+) -> str | None:
+    """The script the entrypoint (or, without one, the command) runs when pitstop cannot
+    read what it does: not copied from this repository, unreadable, or empty."""
+    instruction = _effective(lineage, "ENTRYPOINT") or _effective(lineage, "CMD")
+    for script in _scripts(instruction) if instruction is not None else []:
+        found = _script_text(source, project, lineage, script)
+        if found is None or not found[1].strip():
+            return f"`{script}`"
+    return None
+
+
 def _scripts(instruction: Instruction) -> list[str]:
     words = " ".join(instruction.args).split()
     return [w for w in words if w.endswith(".sh") or w.startswith(("/", "./"))]
@@ -331,23 +449,128 @@ def _effective(lineage: tuple[Stage, ...], keyword: str) -> Instruction | None:
 
 
 def check_healthcheck(source: DockerfileSource, project: Project) -> Iterator[Hit]:
-    for shipped, lineage in shipped_lineages(source):
-        if _effective(lineage, "HEALTHCHECK") is not None:
-            continue
-        expose = _effective(lineage, "EXPOSE")
-        command = _effective(lineage, "CMD") or _effective(lineage, "ENTRYPOINT")
-        server = command is not None and _SERVER.search(" ".join(command.args))
-        reason = expose or (command if server else None)
-        if reason is None:
-            continue
-        what = "EXPOSEs a port" if reason is expose else "runs a server"
-        yield Hit(
-            source.location(reason.line),
-            f"{shipped_name(shipped, source)} {what} but has no HEALTHCHECK: `docker run`, "
-            "compose `depends_on: service_healthy` and swarm cannot tell a hung server from a "
-            "healthy one. Add `HEALTHCHECK CMD ...` probing it, or `HEALTHCHECK NONE` to say "
-            "the platform probes it (Kubernetes and Cloud Run ignore HEALTHCHECK).",
-        )
+    # Only what certainly breaks: compose refuses to start a service that waits with
+    # `condition: service_healthy` for one that has no healthcheck. Whether anything else
+    # needs a HEALTHCHECK depends on the platform (Kubernetes and Cloud Run ignore it).
+    for build in source.builds:
+        target = source.dockerfile.stage(build.target) if build.target else None
+        shipped = target or source.dockerfile.last_stage
+        probe = _image_probe(source, shipped)
+        waited: dict[str, list[HealthyWait]] = {}
+        for wait in build.healthy_waits:
+            waited.setdefault(wait.service, []).append(wait)
+        for waits in waited.values():
+            own = waits[0].healthcheck
+            if own or (own is None and probe is not None and probe.args[:1] != ("NONE",)):
+                continue
+            hit = _unhealthy_wait_hit(source, build, shipped, probe, waits)
+            yield _with_override(hit, project, build)
+
+
+def _with_override(hit: Hit, project: Project, build: Build) -> Hit:
+    """Info when an override file that `docker compose up` merges in sits beside the compose
+    file: it may give the service a healthcheck (pitstop reads each compose file alone)."""
+    compose = build.declared_at.path if build.declared_at is not None else ""
+    folder = posixpath.dirname(compose)
+    for name in _OVERRIDES:
+        override = posixpath.join(folder, name)
+        if override != compose and project.tree.exists(override):
+            note = (
+                f" (Info only: `docker compose up` also merges {override}, which may add one; "
+                "pitstop reads each compose file alone.)"
+            )
+            return replace(hit, message=hit.message + note, severity=Severity.INFO)
+    return hit
+
+
+# The files `docker compose up` merges into compose.yaml / docker-compose.yml by default.
+_OVERRIDES = (
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+)
+
+
+def _image_probe(source: DockerfileSource, shipped: Stage) -> Instruction | None:
+    """The HEALTHCHECK in force in `shipped`, through its FROM chain; a chain whose first
+    FROM names a stage by a variable (`FROM deps-${TARGETARCH}`) goes on through the
+    stages that name can be."""
+    lineage = source.dockerfile.lineage(shipped)
+    probe = _effective(lineage, "HEALTHCHECK")
+    if probe is not None:
+        return probe
+    probes = [
+        _effective(source.dockerfile.lineage(s), "HEALTHCHECK")
+        for s in _named_by(source, lineage[0])
+    ]
+    # One of them probing is enough to make the failure uncertain: not reported.
+    return next((p for p in probes if p is not None and p.args[:1] != ("NONE",)), None)
+
+
+def _named_by(source: DockerfileSource, stage: Stage) -> list[Stage]:
+    """The earlier stages a FROM with a variable can name (none for a plain image)."""
+    base = stage.base_image or ""
+    if "$" not in base:
+        return []
+    parts = re.split(r"\$\{[^}]*\}|\$\w+", base)
+    pattern = re.compile(".+".join(re.escape(part) for part in parts))
+    return [
+        s
+        for s in source.dockerfile.stages[: stage.index]
+        if s.name is not None and pattern.fullmatch(s.name)
+    ]
+
+
+def _certainly_no_probe(source: DockerfileSource, shipped: Stage) -> bool:
+    """Whether the images the shipped stage starts from certainly define no HEALTHCHECK:
+    official images define none; others may, and pitstop does not read images."""
+    root = source.dockerfile.lineage(shipped)[0]
+    named = _named_by(source, root)
+    if named:
+        return all(_certainly_no_probe(source, s) for s in named)
+    return _official(root.base_image or "")
+
+
+def _unhealthy_wait_hit(
+    source: DockerfileSource,
+    build: Build,
+    shipped: Stage,
+    probe: Instruction | None,
+    waits: list[HealthyWait],
+) -> Hit:
+    compose = build.declared_at.path if build.declared_at is not None else "compose"
+    service, own = waits[0].service, waits[0].healthcheck
+    name = shipped_name(shipped, source)
+    line = shipped.line
+    if own is False:
+        why = f"the compose service `{service}` disables its healthcheck"
+    elif probe is not None:
+        why, line = f"{name} turns its healthcheck off (`HEALTHCHECK NONE`)", probe.line
+    else:
+        why = f"neither the compose service `{service}` nor {name} defines a healthcheck"
+    assumed = own is None and probe is None and not _certainly_no_probe(source, shipped)
+    root = source.dockerfile.lineage(shipped)[0]
+    unless = (
+        f" (unless the image it starts from, {_shown(root.base)}, defines a HEALTHCHECK: "
+        "pitstop does not read images)"
+        if assumed
+        else ""
+    )
+    dependants = " and ".join(f"`{w.dependant}` ({compose}:{w.line})" for w in waits)
+    return Hit(
+        source.location(line),
+        f"{dependants} {'wait' if len(waits) > 1 else 'waits'} for `{service}` with "
+        f"`condition: service_healthy`, but {why}{unless}: `docker compose up` with that file "
+        'then fails with "container ... has no healthcheck configured". Add a '
+        f"`HEALTHCHECK CMD ...` probing the service here, or a `healthcheck:` with a `test` to "
+        f"`{service}` in "
+        f"{compose}.",
+        related=tuple(
+            Related(Location(compose, w.line), f"`{w.dependant}` waits here") for w in waits
+        ),
+        severity=Severity.INFO if assumed else None,
+    )
 
 
 def _shell_form_commands(source: DockerfileSource) -> Iterator[tuple[Stage, Instruction]]:
@@ -469,10 +692,12 @@ RULES = (
         "Build tools in the shipped stage",
         Severity.WARNING,
         Area.DOCKERFILE,
-        "Compilers, `-dev` headers, git and package managers such as Poetry are needed to build "
+        "Compilers, `-dev` headers and package managers such as Poetry are needed to build "
         "wheels, not to run them. In the stage that ships they add hundreds of megabytes to every "
-        "pull and every cold start, and give an attacker a toolchain. Install them in a builder "
-        "stage and copy only the built artifacts into the runtime stage.",
+        "pull and every cold start, and give an attacker a toolchain. Some images do build at "
+        "run time (notebooks, JIT-compiled kernels, asset builders), which pitstop cannot see: "
+        "a warning only for compilers and headers that a later command of the Dockerfile builds "
+        "with, info otherwise. git, curl and wget are not counted: images use them at run time.",
         check_dockerfile=judged_as_runtime(check_build_tools_shipped),
     ),
     Rule(
@@ -483,7 +708,8 @@ RULES = (
         Area.DOCKERFILE,
         "A single-stage Dockerfile ships everything it needed to build. A multi-stage build keeps "
         "compilers and package managers in a builder stage and copies only wheels or a virtualenv "
-        "into a slim runtime stage: smaller images, faster pulls, a smaller attack surface.",
+        "into a slim runtime stage: smaller images, faster pulls, a smaller attack surface. As "
+        "for PS101, a warning only for compilers and headers a later command builds with.",
         check_dockerfile=judged_as_runtime(check_single_stage_build_tools),
     ),
     Rule(
@@ -494,20 +720,22 @@ RULES = (
         Area.SECURITY,
         "A process running as root inside the container is root on the host's kernel interface: "
         "a container escape or a writable mount becomes a host compromise. Create an unprivileged "
-        "user and switch to it with `USER` before the command runs.",
+        "user and switch to it with `USER` before the command runs. An explicit `USER root`, "
+        "and an image that starts as root to drop privileges (gosu, su-exec, s6), are info.",
         check_dockerfile=judged_as_runtime(check_root_user),
     ),
     Rule(
         "PS104",
         "missing-healthcheck",
-        "No HEALTHCHECK for a server image",
-        Severity.INFO,
+        "Compose waits for a healthcheck the image lacks",
+        Severity.WARNING,
         Area.DOCKERFILE,
-        "Without a HEALTHCHECK, Docker, compose and swarm consider a container healthy as soon as "
-        "it starts, so dependants start too early and a hung server is never replaced. Kubernetes "
-        "and Cloud Run ignore HEALTHCHECK and use their own probes: there, `HEALTHCHECK NONE` "
-        "records that decision.",
-        check_dockerfile=judged_as_runtime(check_healthcheck),
+        "A compose service that `depends_on` another with `condition: service_healthy` makes "
+        "`docker compose up` fail when that service has no healthcheck: neither a compose "
+        "`healthcheck:` nor a HEALTHCHECK in its image (inherited through FROM; `HEALTHCHECK "
+        "NONE` is none). Whether other images need a HEALTHCHECK depends on the platform "
+        "(Kubernetes and Cloud Run ignore it), so pitstop reports only this case.",
+        check_dockerfile=check_healthcheck,
     ),
     Rule(
         "PS105",

@@ -187,8 +187,12 @@ def _source_writes(
     return inside == as_file or (as_file == "" and inside == "")
 
 
-def _layer_history(lineage: tuple[Stage, ...]) -> Iterator[tuple[Placed, list[_Copy]]]:
-    """Each RUN with the COPY/ADD destinations written before it in the lineage."""
+def _layer_history(
+    lineage: tuple[Stage, ...], source: DockerfileSource, project: Project
+) -> Iterator[tuple[Placed, list[_Copy]]]:
+    """Each RUN with the COPY/ADD destinations written before it in the lineage, less the
+    copies whose every file an earlier RUN moved away or deleted (nothing of them is left
+    where they landed for a later command to rewrite)."""
     history: list[_Copy] = []
     for placed in walk(lineage):
         destination = copy_destination(placed)
@@ -196,6 +200,48 @@ def _layer_history(lineage: tuple[Stage, ...]) -> Iterator[tuple[Placed, list[_C
             history.append(_Copy(placed, destination))
         elif placed.instruction.keyword == "RUN":
             yield placed, list(history)
+            gone = _moved_or_removed(placed)
+            history = [c for c in history if not _all_gone(c, gone, source, project)]
+
+
+def _moved_or_removed(placed: Placed) -> list[str]:
+    """Container paths a RUN deletes (`rm`) or moves away (`mv`'s sources)."""
+    paths = []
+    for run in placed.instruction.run_commands:
+        command = run.command
+        if command.program == "mv":
+            paths += [p for p in command.operands()[:-1] if "$" not in p and not _GLOB.search(p)]
+        else:
+            paths += _removed_paths(command)
+    return [container_path(placed.workdir, p) for p in paths]
+
+
+def _all_gone(copy: _Copy, gone: list[str], source: DockerfileSource, project: Project) -> bool:
+    landed = _landed(copy, source, project)
+    return landed is not None and all(
+        any(path == g or path.startswith(g.rstrip("/") + "/") for g in gone) for path in landed
+    )
+
+
+def _landed(copy: _Copy, source: DockerfileSource, project: Project) -> list[str] | None:
+    """Where a COPY's sources landed: a file's own path, or the destination folder a source
+    folder's content spread into; None when that cannot be known from the repository."""
+    instruction = copy.placed.instruction
+    if instruction.heredocs or instruction.keyword == "ADD" or instruction.flag("from"):
+        return None
+    sources = instruction.args[:-1]
+    into_folder = instruction.args[-1].endswith("/") or len(sources) > 1
+    landed = []
+    for raw in sources:
+        if "$" in raw or _GLOB.search(raw):
+            return None
+        found = _in_context(source, project, raw.lstrip("/") or ".")
+        if found is None or not found[0]:
+            return None
+        name = posixpath.basename(raw.rstrip("/"))
+        file_at = posixpath.join(copy.destination, name) if into_folder else copy.destination
+        landed.append(copy.destination if found[1] else file_at)
+    return landed
 
 
 def _rewritten(
@@ -213,7 +259,7 @@ def _rewritten(
 def check_recursive_chown(source: DockerfileSource, project: Project) -> Iterator[Hit]:
     seen: set[tuple[int, int]] = set()
     for _, lineage in shipped_lineages(source):
-        for placed, history in _layer_history(lineage):
+        for placed, history in _layer_history(lineage, source, project):
             for run in placed.instruction.run_commands:
                 change = _recursive_change(run.command)
                 if change is None or (run.line, run.column) in seen:
@@ -254,7 +300,7 @@ def _removed_paths(command: SimpleCommand) -> list[str]:
 def check_deleted_later(source: DockerfileSource, project: Project) -> Iterator[Hit]:
     seen: set[tuple[int, int]] = set()
     for _, lineage in shipped_lineages(source):
-        for placed, history in _layer_history(lineage):
+        for placed, history in _layer_history(lineage, source, project):
             for run in placed.instruction.run_commands:
                 for removed in _removed_paths(run.command):
                     path = container_path(placed.workdir, removed)

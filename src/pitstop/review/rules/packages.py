@@ -170,13 +170,25 @@ def check_upgrade(source: DockerfileSource, project: Project) -> Iterator[Hit]:
         for verb in ("upgrade", "dist-upgrade", "full-upgrade"):
             found = _apt(instruction, verb)
             if found:
-                yield Hit(
-                    command_at(source, found[0]),
-                    f"`apt-get {verb}`{in_stage(stage, source)} makes the image depend on the day "
-                    "it was built and adds a layer of changed files; rebuild on an updated base "
-                    "image tag (and pin it) instead.",
-                )
+                yield Hit(command_at(source, found[0]), _upgrade_message(source, stage, verb))
                 break
+
+
+def _upgrade_message(source: DockerfileSource, stage: Stage, verb: str) -> str:
+    if ships(stage, source):
+        return (
+            f"`apt-get {verb}`{in_stage(stage, source)} makes the image depend on the day it "
+            "was built and adds a layer of changed files; rebuild on an updated base image tag "
+            "(and pin it) instead."
+        )
+    # A stage that does not ship leaves its upgraded packages behind: only what it builds
+    # may differ from one build to the next.
+    return (
+        f"`apt-get {verb}`{in_stage(stage, source)}, which does not ship: the image does not "
+        "carry the upgraded packages, but what this stage builds depends on the day it ran, so "
+        "two builds of the same commit may differ. A pinned, current base image tag keeps the "
+        "build reproducible."
+    )
 
 
 @dataclass(frozen=True)
