@@ -142,7 +142,7 @@ def test_a_workflow_with_docker_steps_is_parsed_once_and_reported_once(tmp_path,
     parsed: list[str] = []
     load = yamlfile._load
     monkeypatch.setattr(
-        yamlfile, "_load", lambda text, path: parsed.append(path) or load(text, path)
+        yamlfile, "_load", lambda text, path, tags: parsed.append(path) or load(text, path, tags)
     )
     (tmp_path / ".github/workflows").mkdir(parents=True)
     (tmp_path / BAD_PATH).write_text(
@@ -185,3 +185,33 @@ def test_example_plan_renders_workflow_findings():
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "PS412" in done.stdout and "PS402" in done.stdout
+
+
+def test_compose_merge_tags_are_read_as_compose_reads_them(tmp_path):
+    (tmp_path / "compose.yml").write_text(
+        "services:\n  app:\n    build: .\n    ports: !override\n      - 8080:80\n"
+        "    environment: !reset {}\n    labels: !reset null\n"
+    )
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nUSER app\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pitstop", "review", str(tmp_path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.stderr == ""
+    assert "compose.yml" in json.loads(done.stdout)["files_reviewed"]
+
+
+def test_compose_tags_are_not_read_in_a_workflow(tmp_path):
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    (tmp_path / BAD_PATH).write_text("on: push\njobs: !override\n  a: {runs-on: x}\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pitstop", "review", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert "bad.yml:2: invalid YAML: !override is not plain" in done.stderr

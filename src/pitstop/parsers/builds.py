@@ -38,7 +38,7 @@ from typing import Any
 from pitstop.errors import PitstopError
 from pitstop.parsers.shell import Dialect, SimpleCommand, split_commands
 from pitstop.parsers.workflow import Step, Workflow
-from pitstop.parsers.yamlfile import line_of, load_yaml, mapping, scalar_text
+from pitstop.parsers.yamlfile import COMPOSE_TAGS, line_of, load_yaml, mapping, scalar_text
 
 BUILD_PUSH_ACTION = "docker/build-push-action"
 
@@ -279,7 +279,7 @@ def _parse_build_options(arguments: list[str]) -> DockerBuildCommand:
 
 def parse_compose_builds(text: str, path: str) -> list[BuildDeclaration]:
     """Every `services.<name>.build` of a compose file, in service order."""
-    services = mapping(mapping(load_yaml(text, path)).get("services"))
+    services = mapping(mapping(load_yaml(text, path, COMPOSE_TAGS)).get("services"))
     builds = []
     for name, service in services.items():
         if isinstance(service, Mapping) and "build" in service:

@@ -7,7 +7,7 @@ import functools
 import re
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from pitstop.errors import PitstopError
 
@@ -24,18 +24,24 @@ scanner slows down with the square of the flow-collection depth (`[[[[...` of 5,
 levels takes a minute), so the bound is checked while scanning, before either bites."""
 
 
-def load_yaml(text: str, path: str) -> Any:
+COMPOSE_TAGS: Final = frozenset({"!reset", "!override"})
+"""The merge tags Compose defines for override files (`ports: !override [...]`,
+`environment: !reset {}`): read as the plain value (`!override`) or as absent (`!reset`)."""
+
+
+def load_yaml(text: str, path: str, tags: frozenset[str] = frozenset()) -> Any:
     """The round-trip document in `text`, or a PitstopError naming `path` and the line.
 
-    Duplicate keys are an error, as they are for GitHub Actions and Compose.
+    Duplicate keys are an error, as they are for GitHub Actions and Compose. Only plain
+    data is read, and the application tags in `tags` (COMPOSE_TAGS for compose files).
     """
     if len(text) > MAX_YAML_CHARS:
         limit = MAX_YAML_CHARS // (1024 * 1024)
         raise PitstopError(f"YAML file larger than {limit} MiB; refusing to parse it", path=path)
-    return _load(text, path)
+    return _load(text, path, tags)
 
 
-def _load(text: str, path: str) -> Any:
+def _load(text: str, path: str, tags: frozenset[str]) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
     from ruamel.yaml.reader import ReaderError
@@ -43,7 +49,7 @@ def _load(text: str, path: str) -> Any:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     yaml.Scanner = _bounded_scanner()
-    yaml.Composer = _bounded_composer()
+    yaml.Composer = _bounded_composer(tags)
     yaml.Constructor = _plain_constructor()
     try:
         with warnings.catch_warnings():
@@ -86,7 +92,7 @@ class _Refused(Exception):
 
 
 @functools.cache
-def _bounded_composer() -> Any:
+def _bounded_composer(tags: frozenset[str]) -> Any:
     """ruamel's composer, refusing nodes nested past MAX_YAML_DEPTH (block or flow) and
     aliases that expand past MAX_ALIAS_EXPANSION nodes, while it composes: one pass.
 
@@ -119,7 +125,7 @@ def _bounded_composer() -> Any:
                 node = super().compose_node(parent, index)
             finally:
                 self.nesting -= 1
-            _check_plain(node)
+            _check_plain(node, tags)
             return node
 
         def _count_alias(self, event: Any) -> None:
@@ -148,11 +154,11 @@ _PLAIN_TAGS = frozenset(
 else (`!!set`, `!!omap`, `!!binary`, an application tag) is bad input, not a crash."""
 
 
-def _check_plain(node: Any) -> None:
+def _check_plain(node: Any, tags: frozenset[str]) -> None:
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
     line = node.start_mark.line + 1
-    if str(node.tag) not in _PLAIN_TAGS:
+    if str(node.tag) not in _PLAIN_TAGS and str(node.tag) not in tags:
         raise _Refused(
             f"invalid YAML: {_short(node.tag)} is not plain data (GitHub and Compose read none)",
             line,
@@ -163,6 +169,13 @@ def _check_plain(node: Any) -> None:
                 raise _Refused(
                     "invalid YAML: a mapping or list used as a key", key.start_mark.line + 1
                 )
+
+
+_DEFAULT_TAGS: Final = {
+    "scalar": "tag:yaml.org,2002:str",
+    "sequence": "tag:yaml.org,2002:seq",
+    "mapping": "tag:yaml.org,2002:map",
+}
 
 
 def _short(tag: object) -> str:
@@ -177,6 +190,10 @@ def _plain_constructor() -> Any:
 
     class PlainConstructor(RoundTripConstructor):
         def construct_object(self, node: Any, deep: bool = False) -> Any:
+            if str(node.tag) == "!reset":
+                return None
+            if str(node.tag) == "!override":
+                node.tag = _DEFAULT_TAGS[node.id]
             try:
                 return super().construct_object(node, deep)
             except (ValueError, TypeError, OverflowError) as error:
