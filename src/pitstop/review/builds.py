@@ -222,8 +222,9 @@ def _base_folder(declaration: BuildDeclaration) -> str:
 
 def _join(base: str | None, path: str) -> str | None:
     """`path` against `base`, normalised and relative to the root ("" is the root itself);
-    None for expressions, URLs and paths that leave the repository."""
-    if base is None or "${" in path or "://" in path or path.startswith("git@"):
+    None for expressions and variables (`${{ }}`, `${VAR}`, a shell's `$VAR`: values pitstop
+    does not know), URLs and paths that leave the repository."""
+    if base is None or "$" in path or "://" in path or path.startswith("git@"):
         return None
     joined = posixpath.normpath(posixpath.join(base, path))
     if joined.startswith("/") or joined == ".." or joined.startswith("../"):

@@ -416,3 +416,10 @@ jobs:
 def test_build_paths_relative_to_an_unknown_folder(tmp_path, files, expected):
     repo(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n", **files})
     assert found(tmp_path, "PS201") == expected
+
+
+def test_a_shell_variable_is_not_a_path(tmp_path):
+    steps = "      - run: docker build -t x $CONTEXT\n      - run: docker build -f $FILE .\n"
+    flow = WORKFLOW.split("      - uses: docker/build-push-action")[0] + steps
+    repo(tmp_path, {".github/workflows/ci.yml": flow, "Dockerfile": DOCKERFILE})
+    assert found(tmp_path, "PS201") == []

@@ -9,15 +9,15 @@ builds are the usual first fixes of a slow image pipeline.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pitstop.model import Area, Fix, Location, Related, Severity, TextEdit
-from pitstop.parsers.builds import DockerBuildCommand, action_list, step_docker_builds
+from pitstop.parsers.builds import BuildDeclaration, step_builds
 from pitstop.parsers.dockerfile import Stage
 from pitstop.parsers.workflow import Workflow
+from pitstop.review.builds import resolve
 from pitstop.review.project import DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.workflow_common import (
@@ -26,7 +26,6 @@ from pitstop.review.rules.workflow_common import (
     line_with,
     pull_request_triggers,
     replace_on_line,
-    workflow_steps,
 )
 
 
@@ -74,70 +73,38 @@ class ImageBuild:
         )
 
 
-def _resolve(base: str, path: str | None) -> str | None:
-    if path is None or "${{" in path or "://" in path or "$" in path:
-        return None
-    joined = posixpath.normpath(posixpath.join(base or ".", path))
-    if joined.startswith("/") or joined.startswith(".."):
-        return None
-    return "" if joined == "." else joined
-
-
-def _dockerfile(context: str | None, file: str | None, base: str) -> str | None:
-    if file is not None:
-        return _resolve(base, file)
-    return None if context is None else (f"{context}/Dockerfile" if context else "Dockerfile")
-
-
 def image_builds(project: Project) -> list[ImageBuild]:
+    """The image builds of every workflow, read from the one derivation of them
+    (parsers/builds.py) with their paths resolved as the context rules resolve them."""
     builds = []
-    for at in workflow_steps(project):
-        if at.step.action == "docker/build-push-action":
-            builds.append(_action_build(at))
-        for index, command in step_docker_builds(at.step):
-            builds.append(_run_build(at, index, command))
+    for workflow in project.workflows:
+        for job, step, declaration in step_builds(workflow):
+            builds.append(_image_build(StepAt(workflow, job, step), declaration))
     return builds
 
 
-def _action_build(at: StepAt) -> ImageBuild:
-    step = at.step
-    context = _resolve("", step.input("context") or ".")
-    args = action_list(step.input("build-args") or "")
-    cache_to = action_list(step.input("cache-to") or "")
+def _image_build(at: StepAt, declaration: BuildDeclaration) -> ImageBuild:
+    resolved = resolve(declaration)
+    action = declaration.kind == "workflow-action"
+    args = tuple(sorted(f"{key}={value}" for key, value in declaration.build_args))
+    cache_to = declaration.cache_to
     if any(a.replace(" ", "") == "BUILDKIT_INLINE_CACHE=1" for a in args) and not cache_to:
         cache_to = ("type=inline",)
+    context, dockerfile = resolved.context, resolved.dockerfile
+    if not action and declaration.context is None:  # `docker build` with no context operand
+        context = None
+        dockerfile = dockerfile if declaration.dockerfile is not None else None
     return ImageBuild(
         at=at,
-        line=step.key_line("uses"),
+        line=declaration.line,
         context=context,
-        dockerfile=_dockerfile(context, step.input("file") or None, ""),
-        target=step.input("target") or None,
-        build_args=tuple(sorted(args)),
-        platforms=step.input("platforms") or "",
-        cache_from=action_list(step.input("cache-from") or ""),
-        cache_to=cache_to,
-        action=True,
-    )
-
-
-def _run_build(at: StepAt, index: int, command: DockerBuildCommand) -> ImageBuild:
-    base = at.step.working_directory or ""
-    context = _resolve(base, command.context) if command.context is not None else None
-    args = tuple(sorted(f"{k}={v}" for k, v in command.build_args))
-    cache_to = command.cache_to
-    if any(a.replace(" ", "") == "BUILDKIT_INLINE_CACHE=1" for a in args) and not cache_to:
-        cache_to = ("type=inline",)
-    return ImageBuild(
-        at=at,
-        line=at.step.script_line_of(index),
-        context=context,
-        dockerfile=_dockerfile(context, command.dockerfile, base),
-        target=command.target,
+        dockerfile=dockerfile,
+        target=declaration.target,
         build_args=args,
-        platforms="",
-        cache_from=command.cache_from,
+        platforms=(at.step.input("platforms") or "") if action else "",
+        cache_from=declaration.cache_from,
         cache_to=cache_to,
-        action=False,
+        action=action,
     )
 
 
