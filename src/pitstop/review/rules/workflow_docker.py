@@ -9,10 +9,12 @@ builds are the usual first fixes of a slow image pipeline.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pitstop.errors import PitstopError
 from pitstop.model import Area, Fix, Location, Related, Severity, TextEdit
 from pitstop.parsers.builds import BuildDeclaration, step_builds
 from pitstop.parsers.dockerfile import Stage
@@ -24,8 +26,10 @@ from pitstop.review.rules.workflow_common import (
     StepAt,
     add_inputs,
     line_with,
+    program_words,
     pull_request_triggers,
     replace_on_line,
+    run_commands,
 )
 
 
@@ -143,9 +147,10 @@ def check_build_cache(project: Project) -> Iterator[Hit]:
             continue
         if build.cache_from:
             continue  # restores a cache; saving it is another build's job (PS404's advice)
+        if _loads_an_image(project, build.at):
+            continue  # built on a parent made earlier in this run: a layer cache would miss
         missing = ["cache-from"] + ([] if build.cache_to else ["cache-to"])
-        if missing:
-            yield Hit(build.location, _no_cache_message(build, missing), fix=_cache_fix(build))
+        yield Hit(build.location, _no_cache_message(build, missing), fix=_cache_fix(build))
 
 
 def _no_cache_message(build: ImageBuild, missing: list[str]) -> str:
@@ -155,12 +160,62 @@ def _no_cache_message(build: ImageBuild, missing: list[str]) -> str:
         if len(missing) == 2
         else "the layers it exports are never read back"
     )
+    advice = (
+        "Export and import a cache: `type=registry,ref=<image>:buildcache,mode=max` next to "
+        "the image you push, or `type=gha` with a `scope` per image."
+    )
+    if not _sets_up_a_builder(build.at):
+        advice = (
+            "No `docker/setup-buildx-action` comes before it, so it builds with Docker's default "
+            "`docker` driver, which cannot export a `gha` or `registry` cache (unless the "
+            "containerd image store is on): add that action before this step, then export "
+            "and import a cache: `type=registry,ref=<image>:buildcache,mode=max` next to the "
+            "image you push, or `type=gha` with a `scope` per image."
+        )
     return (
         f"the build of {build.label} has no {what}: a GitHub-hosted runner starts with an empty "
-        f"Docker cache and {effect}, so every run rebuilds every layer. Export and import a "
-        "cache: `type=registry,ref=<image>:buildcache,mode=max` next to the image you push, "
-        "or `type=gha` with a `scope` per image."
+        f"Docker cache and {effect}, so every run rebuilds every layer. {advice}"
     )
+
+
+def _sets_up_a_builder(at: StepAt) -> bool:
+    """Whether a step before the build sets up a buildx builder that can export caches."""
+    return any(
+        step.action == "docker/setup-buildx-action"
+        or any(
+            program_words(c.command, 3) == ("docker", "buildx", "create")
+            for c in run_commands(step)
+        )
+        for step in at.earlier()
+    )
+
+
+_DOCKER_LOAD = re.compile(r"\bdocker\s+(?:image\s+)?load\b")
+
+
+def _loads_an_image(project: Project, at: StepAt) -> bool:
+    """Whether a step before the build loads an image into Docker (`docker load`, in the
+    step or in a local action it uses): an image made earlier in this workflow run, which
+    the build starts FROM. Rebuilt every run, its layers change, and every layer of the
+    build after it misses any cache."""
+    for step in at.earlier():
+        if any(_DOCKER_LOAD.search(" ".join(c.command.words)) for c in run_commands(step)):
+            return True
+        if step.uses and step.uses.startswith("./") and _action_loads(project, step.uses):
+            return True
+    return False
+
+
+def _action_loads(project: Project, uses: str) -> bool:
+    folder = posixpath.normpath(uses.partition("@")[0].removeprefix("./"))
+    for name in ("action.yml", "action.yaml"):
+        path = f"{folder}/{name}"
+        if project.tree.exists(path):
+            try:
+                return bool(_DOCKER_LOAD.search(project.tree.read_text(path)))
+            except PitstopError:
+                return False
+    return False
 
 
 def _cache_fix(build: ImageBuild) -> Fix | None:
@@ -392,7 +447,10 @@ RULES = (
         "containers build without BuildKit, so without cache exporters) are not reported. "
         "The fix adds a scoped `type=gha` cache when "
         "the job sets up buildx first (the default docker driver cannot export caches), and "
-        "writes it only outside pull requests. Self-hosted runners are skipped.",
+        "writes it only outside pull requests. Self-hosted runners are skipped, and so are "
+        "builds after a step that loads an image (`docker load`, in the step or in a local "
+        "action it uses): an image made earlier in the run, rebuilt every time, that the "
+        "build starts FROM, so its layers would miss any cache.",
         check_project=check_build_cache,
         fixable=True,
     ),
