@@ -18,7 +18,9 @@ rule claims they are missing:
 - a compose override file (`*override*`, or a file other than `compose.yaml` /
   `docker-compose.yml` whose service `build` names no context): Compose resolves an
   override's relative paths against the project directory of the first `-f` file, and a
-  partial service is merged with the base file's (compose-spec, "Merge and override");
+  partial service is merged with the base file's (compose-spec, "Merge and override").
+  `compose.override.yaml` beside a main file is read with it by default, so its folder is
+  the project directory;
 - compose and bake files under a `docs/` or `doc/` folder: examples meant to be copied
   next to the reader's own Dockerfile;
 - builds in a reusable workflow (`on: workflow_call` only) that no workflow of this
@@ -97,7 +99,11 @@ def declared_builds(
             builds += [DeclaredBuild(d, None, None) for d in workflow_builds(workflow)]
         else:
             builds += [resolve(d) for d in workflow_builds(workflow)]
+    files = list(files)
     bake_folders = _bake_action_folders(workflows)
+    main_compose_folders = {
+        str(PurePosixPath(f).parent) for f in files if PurePosixPath(f).name in _MAIN_COMPOSE_FILES
+    }
     for path in files:
         parser = build_file_parser(path)
         if parser is None:
@@ -109,14 +115,21 @@ def declared_builds(
             problems.append(InputProblem(error.path or path, error.message, error.line))
             continue
         read_files.append(path)
-        builds += [resolve(d, bake_folders.get(path, ".")) for d in declarations]
+        beside_main = str(PurePosixPath(path).parent) in main_compose_folders
+        builds += [
+            resolve(d, bake_folders.get(path, "."), beside_main_compose=beside_main)
+            for d in declarations
+        ]
     return builds, problems, read_files
 
 
-def resolve(declaration: BuildDeclaration, bake_folder: str = ".") -> DeclaredBuild:
+def resolve(
+    declaration: BuildDeclaration, bake_folder: str = ".", beside_main_compose: bool = False
+) -> DeclaredBuild:
     """`declaration`'s paths against the repository root; a bake file's against
-    `bake_folder`, the folder bake runs in."""
-    if _base_unknown(declaration):
+    `bake_folder`, the folder bake runs in. `beside_main_compose`: a compose file sits in
+    the same folder as a `compose.yaml` or `docker-compose.yml`."""
+    if _base_unknown(declaration, beside_main_compose):
         return DeclaredBuild(declaration, None, None)
     base = bake_folder if declaration.kind == "bake" else _base_folder(declaration)
     context = _join(base, declaration.context if declaration.context is not None else ".")
@@ -135,9 +148,21 @@ _MAIN_COMPOSE_FILES = frozenset(
 _DOCUMENTATION_FOLDERS = frozenset({"docs", "doc"})
 
 
-def _base_unknown(declaration: BuildDeclaration) -> bool:
+_DEFAULT_OVERRIDE_FILES = frozenset(
+    {
+        "compose.override.yaml",
+        "compose.override.yml",
+        "docker-compose.override.yaml",
+        "docker-compose.override.yml",
+    }
+)
+
+
+def _base_unknown(declaration: BuildDeclaration, beside_main_compose: bool = False) -> bool:
     """Whether the folder this build's paths are relative to cannot be known from the
-    repository (see the module docstring)."""
+    repository (see the module docstring). Compose reads `compose.override.yaml` (and its
+    other spellings) with the main file beside it when no `-f` is given, so that project
+    directory is the override's own folder."""
     path = PurePosixPath(declaration.source)
     if declaration.kind not in ("compose", "bake"):
         return False
@@ -145,9 +170,10 @@ def _base_unknown(declaration: BuildDeclaration) -> bool:
         return True
     if declaration.kind != "compose":
         return False
-    return "override" in path.name or (
-        path.name not in _MAIN_COMPOSE_FILES and declaration.context is None
-    )
+    if path.name not in _MAIN_COMPOSE_FILES and declaration.context is None:
+        return True  # a partial service, merged with the base file's
+    default_override = beside_main_compose and path.name in _DEFAULT_OVERRIDE_FILES
+    return "override" in path.name and not default_override
 
 
 def _local_calls(workflow: Workflow) -> set[str]:

@@ -350,6 +350,15 @@ jobs:
         (_OVERRIDE_NAMED, []),
         # a service with no context of its own is merged with the base file's
         (_PARTIAL_SERVICE, []),
+        # the default override beside its main file is read with it, from its own folder
+        (
+            {
+                "compose.yml": "services:\n  app:\n    image: app\n",
+                "compose.override.yml": "services:\n  app:\n    build:\n      context: ./app\n",
+            },
+            [("PS201", "compose.override.yml", 4)],
+        ),
+        ({"compose.override.yml": "services:\n  app:\n    build:\n      context: ./app\n"}, []),
         # a main compose file keeps its own folder as the base: `dev/` has no Dockerfile
         (_MAIN_WITHOUT_CONTEXT, [("PS201", "dev/docker-compose.yml", 3)]),
         # a bake file in the documentation is an example to copy elsewhere

@@ -121,7 +121,8 @@ RULES = (
         "Paths are resolved as each tool does (a bake file read by `docker/bake-action` "
         "against its `workdir` and local `source`); pitstop says nothing where the base "
         "folder is not in the repository: compose override files (resolved against the "
-        "first `-f` file's folder, their services merged with the base file's), compose "
+        "first `-f` file's folder, their services merged with the base file's; not "
+        "`compose.override.yaml` beside its main file, which Compose reads with it), compose "
         "and bake files under `docs/` or `doc/` (examples to copy), and reusable workflows "
         "only other repositories call (the checkout holds the caller's code).",
         check_project=check_missing_build_paths,
