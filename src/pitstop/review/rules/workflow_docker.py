@@ -170,7 +170,9 @@ def _no_cache_message(build: ImageBuild, missing: list[str]) -> str:
             "`docker` driver, which cannot export a `gha` or `registry` cache (unless the "
             "containerd image store is on): add that action before this step, then export "
             "and import a cache: `type=registry,ref=<image>:buildcache,mode=max` next to the "
-            "image you push, or `type=gha` with a `scope` per image."
+            "image you push, or `type=gha` with a `scope` per image. That builder keeps the "
+            "image to itself: if a later step runs it, build with `--load` (build-push-action: "
+            "`load: true`)."
         )
     return (
         f"the build of {build.label} has no {what}: a GitHub-hosted runner starts with an empty "
