@@ -37,7 +37,7 @@ from typing import Any
 
 from pitstop.errors import PitstopError
 from pitstop.parsers.shell import Dialect, SimpleCommand, split_commands
-from pitstop.parsers.workflow import Step, Workflow
+from pitstop.parsers.workflow import Job, Step, Workflow
 from pitstop.parsers.yamlfile import COMPOSE_TAGS, line_of, load_yaml, mapping, scalar_text
 
 BUILD_PUSH_ACTION = "docker/build-push-action"
@@ -95,12 +95,18 @@ def workflow_builds(workflow: Workflow) -> list[BuildDeclaration]:
     Reusable workflows are ordinary workflows here; a job that calls one (`jobs.<id>.uses`)
     builds nothing itself.
     """
-    builds: list[BuildDeclaration] = []
+    return [build for _, _, build in step_builds(workflow)]
+
+
+def step_builds(workflow: Workflow) -> list[tuple[Job, Step, BuildDeclaration]]:
+    """`workflow_builds` with the job and step each build is declared in, for the rules
+    that judge a build by its step (its other inputs, the steps around it)."""
+    builds: list[tuple[Job, Step, BuildDeclaration]] = []
     for job in workflow.jobs:
         for step in job.steps:
             if step.uses is not None and _is_build_push_action(step.uses):
-                builds.append(_action_build(step, workflow.path))
-            builds += _run_builds(step, workflow.path)
+                builds.append((job, step, _action_build(step, workflow.path)))
+            builds += [(job, step, build) for build in _run_builds(step, workflow.path)]
     return builds
 
 

@@ -292,3 +292,143 @@ def test_uv_paths_matter_only_to_uv(tmp_path, install, expected):
         },
     )
     assert found(tmp_path, "PS30") == expected
+
+
+# Builds whose paths are relative to a folder pitstop cannot know: nothing is claimed missing.
+_OVERRIDE_NAMED = {
+    "tools/extra/docker-compose.extra-override.yml": (
+        "services:\n  search:\n    build: ../../extra/search/\n"
+    ),
+}
+_PARTIAL_SERVICE = {
+    "dev/docker-compose.yml": (
+        "services:\n  app:\n    build:\n      context: ../\n      dockerfile: docker/Dockerfile\n"
+    ),
+    "dev/docker-compose.final.yml": "services:\n  app:\n    build:\n      target: final\n",
+    "docker/Dockerfile": DOCKERFILE,
+}
+_MAIN_WITHOUT_CONTEXT = {
+    "dev/docker-compose.yml": "services:\n  app:\n    build:\n      target: final\n",
+}
+_DOCS_EXAMPLE = {
+    "docs/recipes/docker-bake.hcl": 'target "custom" {\n  context = "."\n  dockerfile = "x.Dockerfile"\n}\n',
+}
+_BAKE_ACTION = """\
+on: push
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: docker/bake-action@v6
+        with:
+          {inputs}
+"""
+_BAKE_FILE = 'target "base" {\n  dockerfile = "Dockerfile.base"\n}\n'
+_REUSABLE = """\
+on:
+  workflow_call:
+    inputs:
+      branch:
+        type: string
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4{checkout}
+      - uses: docker/build-push-action@v6
+        with:
+          context: .
+          file: ./development/Dockerfile
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # an override file's paths are relative to the first -f file's folder: unknown
+        (_OVERRIDE_NAMED, []),
+        # a service with no context of its own is merged with the base file's
+        (_PARTIAL_SERVICE, []),
+        # the default override beside its main file is read with it, from its own folder
+        (
+            {
+                "compose.yml": "services:\n  app:\n    image: app\n",
+                "compose.override.yml": "services:\n  app:\n    build:\n      context: ./app\n",
+            },
+            [("PS201", "compose.override.yml", 4)],
+        ),
+        ({"compose.override.yml": "services:\n  app:\n    build:\n      context: ./app\n"}, []),
+        # a main compose file keeps its own folder as the base: `dev/` has no Dockerfile
+        (_MAIN_WITHOUT_CONTEXT, [("PS201", "dev/docker-compose.yml", 3)]),
+        # a bake file in the documentation is an example to copy elsewhere
+        (_DOCS_EXAMPLE, []),
+        # the same bake file outside docs/ is a build of this repository
+        (
+            {"recipes/docker-bake.hcl": _DOCS_EXAMPLE["docs/recipes/docker-bake.hcl"]},
+            [("PS201", "recipes/docker-bake.hcl", 3)],
+        ),
+        # bake-action `source: ./docker` runs bake in docker/: Dockerfile.base is there
+        (
+            {
+                ".github/workflows/release.yml": _BAKE_ACTION.format(inputs="source: ./docker"),
+                "docker/docker-bake.hcl": _BAKE_FILE,
+                "docker/Dockerfile.base": DOCKERFILE,
+            },
+            [],
+        ),
+        # ... and `workdir:` does the same
+        (
+            {
+                ".github/workflows/release.yml": _BAKE_ACTION.format(inputs="workdir: docker"),
+                "docker/docker-bake.hcl": _BAKE_FILE,
+                "docker/Dockerfile.base": DOCKERFILE,
+            },
+            [],
+        ),
+        # with no bake-action reading it, the bake file's paths are the root's
+        (
+            {"docker/docker-bake.hcl": _BAKE_FILE, "docker/Dockerfile.base": DOCKERFILE},
+            [("PS201", "docker/docker-bake.hcl", 2)],
+        ),
+        # a bake-action in docker/ still finds a Dockerfile that is truly missing
+        (
+            {
+                ".github/workflows/release.yml": _BAKE_ACTION.format(inputs="source: ./docker"),
+                "docker/docker-bake.hcl": _BAKE_FILE,
+            },
+            [("PS201", "docker/docker-bake.hcl", 2)],
+        ),
+        # a reusable workflow only other repositories call checks out the caller's code
+        ({".github/workflows/base.yml": _REUSABLE.format(checkout="")}, []),
+        # ... unless its checkout names the repository it builds
+        (
+            {
+                ".github/workflows/base.yml": _REUSABLE.format(
+                    checkout="\n        with:\n          repository: org/app"
+                )
+            },
+            [("PS201", ".github/workflows/base.yml", 16)],
+        ),
+        # ... or a workflow of this repository calls it, with this repository's code
+        (
+            {
+                ".github/workflows/base.yml": _REUSABLE.format(checkout=""),
+                ".github/workflows/ci.yml": (
+                    "on: push\njobs:\n  call:\n    uses: ./.github/workflows/base.yml\n"
+                ),
+            },
+            [("PS201", ".github/workflows/base.yml", 14)],
+        ),
+    ],
+)
+def test_build_paths_relative_to_an_unknown_folder(tmp_path, files, expected):
+    repo(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n", **files})
+    assert found(tmp_path, "PS201") == expected
+
+
+def test_a_shell_variable_is_not_a_path(tmp_path):
+    steps = "      - run: docker build -t x $CONTEXT\n      - run: docker build -f $FILE .\n"
+    flow = WORKFLOW.split("      - uses: docker/build-push-action")[0] + steps
+    repo(tmp_path, {".github/workflows/ci.yml": flow, "Dockerfile": DOCKERFILE})
+    assert found(tmp_path, "PS201") == []

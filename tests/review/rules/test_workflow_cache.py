@@ -461,3 +461,80 @@ def test_tools_installed_by_hand_in_a_nested_project_it_works_in(tmp_path):
     steps = "      - run: pip install pytest\n        working-directory: ./backends/server\n"
     files = {"backends/server/pyproject.toml": DEV_GROUP["pyproject.toml"]}
     assert hits(tmp_path, "PS430", job(steps), files) == [("PS430", 7)]
+
+
+HATCH = "      - run: pip install hatch\n      - run: {run}\n"
+HATCH_UV = {"pyproject.toml": "[tool.hatch.envs.default]\ninstaller = 'uv'\n"}
+
+
+@pytest.mark.parametrize(
+    ("steps", "files", "fixed", "says"),
+    [
+        # hatch installs the job's dependencies with uv: pip's cache would hold hatch alone
+        (SETUP + HATCH.format(run="hatch run test:unit"), HATCH_UV, False, "uv cache dir"),
+        (SETUP + HATCH.format(run="hatch test"), HATCH_UV, False, "environment `default`"),
+        # hatch with pip (its default) downloads into pip's cache: `cache: pip` does work
+        (
+            SETUP + HATCH.format(run="hatch run test"),
+            {"pyproject.toml": "[tool.hatch.envs.default]\ndependencies = ['pytest']\n"},
+            True,
+            "Add `cache: pip`",
+        ),
+        # an environment of its own that installs with pip, the default with uv
+        (
+            SETUP + HATCH.format(run="hatch run lint:check"),
+            {
+                "pyproject.toml": "[tool.hatch.envs.default]\ninstaller = 'uv'\n"
+                "[tool.hatch.envs.lint]\ninstaller = 'pip'\n"
+            },
+            True,
+            "Add `cache: pip`",
+        ),
+        (
+            SETUP + "      - run: pip install tox tox-uv\n      - run: tox -e py312\n",
+            REQUIREMENTS,
+            False,
+            "the job installs tox-uv",
+        ),
+        (
+            SETUP + "      - run: pip install nox\n      - run: nox -db uv -s tests\n",
+            REQUIREMENTS,
+            False,
+            "`-db uv`",
+        ),
+        # tox with pip: its environments' downloads land in pip's cache
+        (SETUP + "      - run: pip install tox\n      - run: tox\n", REQUIREMENTS, True, "pip"),
+    ],
+    ids=["hatch-uv", "hatch-test", "hatch-pip", "hatch-env-pip", "tox-uv", "nox-uv", "tox-pip"],
+)
+def test_setup_python_cache_when_an_env_manager_installs(tmp_path, steps, files, fixed, says):
+    (finding,) = findings(tmp_path, "PS401", job(steps), files)
+    assert (finding.fix is not None) is fixed
+    assert says in finding.message
+    if not fixed:
+        assert "`cache: pip` would keep only what pip installs" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("ref", "steps", "files", "fixed"),
+    [
+        ("v1", PIP, REQUIREMENTS, False),  # no `cache` input before v2.3.0
+        ("v2.2.2", PIP, REQUIREMENTS, False),
+        ("v2", PIP, REQUIREMENTS, True),  # the v2 tag is v2.3.x: pip caching is there
+        ("0123456789abcdef0123456789abcdef01234567 # v1.2.0", PIP, REQUIREMENTS, False),
+        ("v4", PIP, REQUIREMENTS, True),
+    ],
+)
+def test_setup_python_cache_fix_needs_a_version_with_the_input(tmp_path, ref, steps, files, fixed):
+    setup = SETUP.replace("@v5", f"@{ref}")
+    (finding,) = findings(tmp_path, "PS401", job(setup + steps), files)
+    assert (finding.fix is not None) is fixed
+    assert ("has no `cache` input for pip (it came in v2.3.0)" in finding.message) is not fixed
+
+
+def test_setup_python_v2_has_no_poetry_cache(tmp_path):
+    steps = "      - run: pipx install poetry\n" + SETUP.replace("@v5", "@v2")
+    steps += "      - run: poetry install\n"
+    (finding,) = findings(tmp_path, "PS401", job(steps), POETRY)
+    assert finding.fix is None
+    assert "has no `cache` input for poetry (it came in v3.1.0)" in finding.message

@@ -90,6 +90,55 @@ def test_build_cache_has_no_fix_without_buildx(tmp_path):
     write(tmp_path, {".github/workflows/ci.yml": workflow, "Dockerfile": SINGLE})
     (finding,) = api.review(tmp_path, select=("PS410",)).findings
     assert finding.fix is None  # the default docker driver cannot export a cache
+    assert "No `docker/setup-buildx-action` comes before it" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("before", "says_driver"),
+    [
+        ("", True),
+        ("      - uses: docker/setup-buildx-action@v3\n", False),
+        ("      - run: docker buildx create --use\n", False),
+    ],
+)
+def test_build_cache_message_names_the_builder_it_needs(tmp_path, before, says_driver):
+    workflow = build().split("      - uses: docker/setup-buildx-action")[0] + before
+    workflow += "      - run: docker build -t app .\n"
+    write(tmp_path, {".github/workflows/ci.yml": workflow, "Dockerfile": SINGLE})
+    (finding,) = api.review(tmp_path, select=("PS410",)).findings
+    assert ("docker` driver" in finding.message) is says_driver
+
+
+LOAD_ACTION = """runs:
+  using: composite
+  steps:
+    - run: zstd -d --stdout /tmp/parent.tar.zst | docker load
+      shell: bash
+"""
+
+
+@pytest.mark.parametrize(
+    ("before", "expected"),
+    [
+        ("", [("PS410", 7)]),
+        # a parent image made earlier in the run is loaded: a layer cache would miss
+        ("      - run: docker load --input /tmp/parent.tar\n", []),
+        ("      - run: gunzip -c parent.tar.gz | docker image load\n", []),
+        ("      - uses: ./.github/actions/load-parent\n", []),
+        # a local action that loads nothing changes nothing
+        ("      - uses: ./.github/actions/other\n", [("PS410", 7)]),
+    ],
+)
+def test_build_on_a_parent_loaded_in_the_run_has_no_cache_finding(tmp_path, before, expected):
+    workflow = build().split("      - uses: docker/setup-buildx-action")[0] + before
+    workflow += "      - run: docker build -t child .\n"
+    expected = [(rule, line + (1 if before else 0)) for rule, line in expected]
+    files = {
+        "Dockerfile": SINGLE,
+        ".github/actions/load-parent/action.yml": LOAD_ACTION,
+        ".github/actions/other/action.yml": LOAD_ACTION.replace("| docker load", "> x"),
+    }
+    assert hits(tmp_path, "PS410", workflow, files) == expected
 
 
 TWO_IMAGES = """\

@@ -49,6 +49,43 @@ def test_heavy_jobs_on_every_pull_request(tmp_path, workflow, expected):
     assert hits(tmp_path, "PS440", workflow) == expected
 
 
+WHOLE_REPOSITORY = "FROM python:3.12-slim\nCOPY . /app\nUSER app\n"
+
+
+@pytest.mark.parametrize(
+    ("steps", "files", "expected"),
+    [
+        # every file of the repository is in the image: no paths filter can skip a push
+        (IMAGE, {"Dockerfile": WHOLE_REPOSITORY}, []),
+        (
+            "      - run: docker build -t app .\n",
+            {"Dockerfile": WHOLE_REPOSITORY, ".dockerignore": ".venv\n"},
+            [],
+        ),
+        # the ignore file leaves README.md out: a filter could skip a README change
+        (IMAGE, {"Dockerfile": WHOLE_REPOSITORY, ".dockerignore": "*.md\n"}, [("PS440", 4)]),
+        # only some files are copied: a filter on them would skip the rest
+        (IMAGE, {"Dockerfile": "FROM python:3.12-slim\nCOPY src /app\nUSER app\n"}, [("PS440", 4)]),
+        # the job scans the image too: that is heavy work of its own
+        (
+            IMAGE + "      - run: trivy image app:latest\n",
+            {"Dockerfile": WHOLE_REPOSITORY},
+            [("PS440", 4)],
+        ),
+        (
+            IMAGE + "      - run: playwright test tests/\n",
+            {"Dockerfile": WHOLE_REPOSITORY},
+            [("PS440", 4)],
+        ),
+    ],
+)
+def test_an_image_of_the_whole_repository_is_built_on_every_pull_request(
+    tmp_path, steps, files, expected
+):
+    files = {"README.md": "# app\n", "src/app.py": "", **files}
+    assert hits(tmp_path, "PS440", heavy(steps), files) == expected
+
+
 def test_a_job_that_needs_a_filtered_job_is_filtered_too(tmp_path):
     workflow = """\
 on: pull_request

@@ -117,7 +117,14 @@ RULES = (
         Area.CONTEXT,
         "A workflow, compose or bake file that names a context folder or Dockerfile that is "
         "not in the repository fails the moment it runs, usually after a rename. Because the "
-        "build only runs in CI (often only on the deploy branch), the mistake is found late.",
+        "build only runs in CI (often only on the deploy branch), the mistake is found late. "
+        "Paths are resolved as each tool does (a bake file read by `docker/bake-action` "
+        "against its `workdir` and local `source`); pitstop says nothing where the base "
+        "folder is not in the repository: compose override files (resolved against the "
+        "first `-f` file's folder, their services merged with the base file's; not "
+        "`compose.override.yaml` beside its main file, which Compose reads with it), compose "
+        "and bake files under `docs/` or `doc/` (examples to copy), and reusable workflows "
+        "only other repositories call (the checkout holds the caller's code).",
         check_project=check_missing_build_paths,
     ),
     Rule(

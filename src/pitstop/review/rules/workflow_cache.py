@@ -197,13 +197,161 @@ def check_setup_python_cache(project: Project) -> Iterator[Hit]:
         manager = installer(at.job, step.index)
         if manager is None or job_cached(at.workflow, at.job):
             continue
-        message, inputs = _advice(project, at, manager)
+        inputs: list[tuple[str, str]]
+        env_manager = _env_manager_with_uv(project, at)
+        if env_manager is not None:
+            message, inputs = _env_manager_advice(*env_manager), []
+        else:
+            message, inputs = _advice(project, at, manager)
+            message, inputs = _version_check(at, manager, message, inputs)
         off = _caches_turned_off(at.job)
         if off is not None:
             message, inputs = _turned_off(at, off, manager, message), []
         edit = add_inputs(at.workflow, step, inputs) if inputs else None
         fix = Fix(f"add `cache: {inputs[0][1]}` to setup-python", (edit,)) if edit else None
         yield Hit(at.at("uses"), message, fix=fix)
+
+
+_CACHE_SINCE = {"pip": (2, 3), "pipenv": (2, 3), "poetry": (3, 1)}
+"""The setup-python release whose `cache:` input first took each manager: pip and Pipenv in
+v2.3.0, Poetry in v3.1.0 (the action's release notes)."""
+
+
+def setup_python_version(workflow: Workflow, step: Step) -> tuple[int, int] | None:
+    """(major, minor) of a setup-python ref: `@v4.7.1`, a commit pin with the version beside
+    it, or a major tag (`@v2`, the newest release of that major, taken as minor 99); a branch
+    is the newest release; None when nothing says."""
+    ref = (step.uses or "").partition("@")[2].strip()
+    if re.fullmatch(r"[0-9a-f]{40}", ref):
+        line = workflow.lines[step.key_line("uses") - 1] if workflow.lines else ""
+        ref = line.partition("#")[2].strip()
+    match = re.match(r"v?(\d+)(?:\.(\d+))?(?:\.\d+)*(?:\s|$)", ref)
+    if match:
+        return int(match.group(1)), int(match.group(2)) if match.group(2) else 99
+    return (1000, 0) if ref in ("main", "master") else None
+
+
+def _version_check(
+    at: StepAt, manager: str, message: str, inputs: list[tuple[str, str]]
+) -> tuple[str, list[tuple[str, str]]]:
+    """No fix, and a message that says so, when this setup-python has no `cache` input for
+    the manager: adding the input alone would fail the step ("Unexpected input")."""
+    since = _CACHE_SINCE.get(manager)
+    version = setup_python_version(at.workflow, at.step)
+    if since is None or version is None or version >= since:
+        return message, inputs
+    ref = (at.step.uses or "").partition("@")[2]
+    return (
+        f"{message} This step's `actions/setup-python@{ref}` has no `cache` input for "
+        f"{manager} (it came in v{since[0]}.{since[1]}.0): upgrade the action to a current "
+        "release and add the input in the same change.",
+        [],
+    )
+
+
+_ENV_MANAGER_COMMANDS = {
+    "hatch": frozenset({"run", "test", "env", "shell", "fmt"}),
+    "tox": frozenset(),  # any subcommand (or none) runs environments
+    "nox": frozenset(),
+}
+
+
+def _env_manager_runs(command: SimpleCommand) -> str | None:
+    """hatch, tox or nox when the command runs that tool's environments, else None."""
+    words = program_words(command, 3)
+    if re.fullmatch(r"python[0-9.]*", words[0]) and command.words[1:2] == ("-m",):
+        words = tuple(command.words[2:4])
+    tool = words[0] if words else ""
+    subcommands = _ENV_MANAGER_COMMANDS.get(tool)
+    if subcommands is None:
+        return None
+    if subcommands and (len(words) < 2 or words[1] not in subcommands):
+        return None
+    return tool
+
+
+def _env_manager_with_uv(project: Project, at: StepAt) -> tuple[str, str] | None:
+    """(tool, why) when the job's dependencies are installed by hatch, tox or nox into
+    environments of their own, with uv: then pip's cache holds only the tool itself."""
+    for step in at.job.steps[at.step.index + 1 :]:
+        for command in run_commands(step):
+            tool = _env_manager_runs(command.command)
+            if tool is None:
+                continue
+            why = _uses_uv(project, at.job, tool, command.command, step.working_directory)
+            if why is not None:
+                return tool, why
+    return None
+
+
+def _uses_uv(
+    project: Project, job: Job, tool: str, command: SimpleCommand, folder: str | None
+) -> str | None:
+    if tool == "hatch":
+        return _hatch_installer_uv(project, folder, _hatch_environment(command))
+    if tool == "tox":
+        installs = (
+            words for _, c in job_commands(job) if (words := pip_install(c.command)) is not None
+        )
+        if any(re.match(r"tox-uv\b", word) for words in installs for word in words):
+            return "the job installs tox-uv"
+        return None
+    words = command.words
+    for index, word in enumerate(words):
+        if word in ("-db", "--default-venv-backend") and words[index + 1 : index + 2] == ("uv",):
+            return f"`{word} uv`"
+        if word == "--default-venv-backend=uv":
+            return f"`{word}`"
+    return None
+
+
+def _hatch_environment(command: SimpleCommand) -> str:
+    """The environment `hatch run env:script` (or `hatch -e env ...`) runs in: `default`
+    unless named."""
+    words = command.words
+    for index, word in enumerate(words[:-1]):
+        if word in ("-e", "--env"):
+            return words[index + 1]
+    operands = command.operands()
+    if len(operands) > 1 and operands[0] == "run" and ":" in operands[1]:
+        return operands[1].partition(":")[0]
+    return "default"
+
+
+def _hatch_installer_uv(project: Project, folder: str | None, environment: str) -> str | None:
+    """Where hatch's `environment` installs with uv: its own `installer`, else the `default`
+    environment's (which the others inherit), in pyproject.toml's `[tool.hatch.envs.*]` or
+    hatch.toml's `[envs.*]`, in the folder hatch runs in."""
+    base = (folder or "").strip("/").removeprefix("./")
+    for name, prefix in (("pyproject.toml", ("tool", "hatch")), ("hatch.toml", ())):
+        path = f"{base}/{name}" if base and base != "." else name
+        if path not in project.files:
+            continue
+        try:
+            document: object = tomllib.loads(_read(project, path))
+        except tomllib.TOMLDecodeError:
+            continue
+        for key in (*prefix, "envs"):
+            document = document.get(key, {}) if isinstance(document, dict) else {}
+        envs = document if isinstance(document, dict) else {}
+        for env in dict.fromkeys((environment, "default")):
+            settings = envs.get(env)
+            if isinstance(settings, dict) and "installer" in settings:
+                if settings["installer"] != "uv":
+                    return None
+                return f'`installer = "uv"` in {path}, environment `{env}`'
+    return None
+
+
+def _env_manager_advice(tool: str, why: str) -> str:
+    return (
+        f"setup-python caches nothing, and the job's dependencies are installed by {tool} into "
+        f"environments of its own, with uv ({why}): every run downloads them again. "
+        f"`cache: pip` would keep only what pip installs ({tool} itself), not uv's downloads. "
+        "Cache uv's cache folder instead: `astral-sh/setup-uv` with its cache (it sets "
+        "`UV_CACHE_DIR`, which uv reads), or `actions/cache` of the folder `uv cache "
+        "dir` prints, keyed on the files that declare the environments."
+    )
 
 
 def _turned_off(at: StepAt, off: Step, manager: str, advice: str) -> str:
@@ -731,7 +879,11 @@ RULES = (
         "cannot tell and stays silent), setup-python's `cache:`, setup-pdm's, or an "
         "`actions/cache` of a Python folder. A cache turned off in so many words "
         "(`enable-cache: false`) is reported without a fix: if it is off on purpose, say so "
-        "with an inline ignore.",
+        "with an inline ignore. No fix either where the input cannot work: a setup-python "
+        "older than the `cache` input (pip and Pipenv from v2.3.0, Poetry from v3.1.0; the "
+        "action must be upgraded in the same change), or a job whose dependencies hatch, "
+        'tox or nox install with uv (hatch\'s `installer = "uv"`, tox-uv, `nox -db uv`): '
+        "pip's cache would hold only the tool, so the advice is to cache uv's folder.",
         check_project=check_setup_python_cache,
         fixable=True,
     ),

@@ -14,19 +14,22 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pitstop.errors import PitstopError
 from pitstop.model import Area, Fix, Location, Related, Severity, TextEdit
-from pitstop.parsers.builds import DockerBuildCommand, action_list, step_docker_builds
+from pitstop.parsers.builds import BuildDeclaration, step_builds
 from pitstop.parsers.dockerfile import Stage
 from pitstop.parsers.workflow import Workflow
+from pitstop.review.builds import resolve
 from pitstop.review.project import DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.workflow_common import (
     StepAt,
     add_inputs,
     line_with,
+    program_words,
     pull_request_triggers,
     replace_on_line,
-    workflow_steps,
+    run_commands,
 )
 
 
@@ -74,70 +77,38 @@ class ImageBuild:
         )
 
 
-def _resolve(base: str, path: str | None) -> str | None:
-    if path is None or "${{" in path or "://" in path or "$" in path:
-        return None
-    joined = posixpath.normpath(posixpath.join(base or ".", path))
-    if joined.startswith("/") or joined.startswith(".."):
-        return None
-    return "" if joined == "." else joined
-
-
-def _dockerfile(context: str | None, file: str | None, base: str) -> str | None:
-    if file is not None:
-        return _resolve(base, file)
-    return None if context is None else (f"{context}/Dockerfile" if context else "Dockerfile")
-
-
 def image_builds(project: Project) -> list[ImageBuild]:
+    """The image builds of every workflow, read from the one derivation of them
+    (parsers/builds.py) with their paths resolved as the context rules resolve them."""
     builds = []
-    for at in workflow_steps(project):
-        if at.step.action == "docker/build-push-action":
-            builds.append(_action_build(at))
-        for index, command in step_docker_builds(at.step):
-            builds.append(_run_build(at, index, command))
+    for workflow in project.workflows:
+        for job, step, declaration in step_builds(workflow):
+            builds.append(_image_build(StepAt(workflow, job, step), declaration))
     return builds
 
 
-def _action_build(at: StepAt) -> ImageBuild:
-    step = at.step
-    context = _resolve("", step.input("context") or ".")
-    args = action_list(step.input("build-args") or "")
-    cache_to = action_list(step.input("cache-to") or "")
+def _image_build(at: StepAt, declaration: BuildDeclaration) -> ImageBuild:
+    resolved = resolve(declaration)
+    action = declaration.kind == "workflow-action"
+    args = tuple(sorted(f"{key}={value}" for key, value in declaration.build_args))
+    cache_to = declaration.cache_to
     if any(a.replace(" ", "") == "BUILDKIT_INLINE_CACHE=1" for a in args) and not cache_to:
         cache_to = ("type=inline",)
+    context, dockerfile = resolved.context, resolved.dockerfile
+    if not action and declaration.context is None:  # `docker build` with no context operand
+        context = None
+        dockerfile = dockerfile if declaration.dockerfile is not None else None
     return ImageBuild(
         at=at,
-        line=step.key_line("uses"),
+        line=declaration.line,
         context=context,
-        dockerfile=_dockerfile(context, step.input("file") or None, ""),
-        target=step.input("target") or None,
-        build_args=tuple(sorted(args)),
-        platforms=step.input("platforms") or "",
-        cache_from=action_list(step.input("cache-from") or ""),
-        cache_to=cache_to,
-        action=True,
-    )
-
-
-def _run_build(at: StepAt, index: int, command: DockerBuildCommand) -> ImageBuild:
-    base = at.step.working_directory or ""
-    context = _resolve(base, command.context) if command.context is not None else None
-    args = tuple(sorted(f"{k}={v}" for k, v in command.build_args))
-    cache_to = command.cache_to
-    if any(a.replace(" ", "") == "BUILDKIT_INLINE_CACHE=1" for a in args) and not cache_to:
-        cache_to = ("type=inline",)
-    return ImageBuild(
-        at=at,
-        line=at.step.script_line_of(index),
-        context=context,
-        dockerfile=_dockerfile(context, command.dockerfile, base),
-        target=command.target,
+        dockerfile=dockerfile,
+        target=declaration.target,
         build_args=args,
-        platforms="",
-        cache_from=command.cache_from,
+        platforms=(at.step.input("platforms") or "") if action else "",
+        cache_from=declaration.cache_from,
         cache_to=cache_to,
-        action=False,
+        action=action,
     )
 
 
@@ -176,9 +147,10 @@ def check_build_cache(project: Project) -> Iterator[Hit]:
             continue
         if build.cache_from:
             continue  # restores a cache; saving it is another build's job (PS404's advice)
+        if _loads_an_image(project, build.at):
+            continue  # built on a parent made earlier in this run: a layer cache would miss
         missing = ["cache-from"] + ([] if build.cache_to else ["cache-to"])
-        if missing:
-            yield Hit(build.location, _no_cache_message(build, missing), fix=_cache_fix(build))
+        yield Hit(build.location, _no_cache_message(build, missing), fix=_cache_fix(build))
 
 
 def _no_cache_message(build: ImageBuild, missing: list[str]) -> str:
@@ -188,12 +160,64 @@ def _no_cache_message(build: ImageBuild, missing: list[str]) -> str:
         if len(missing) == 2
         else "the layers it exports are never read back"
     )
+    advice = (
+        "Export and import a cache: `type=registry,ref=<image>:buildcache,mode=max` next to "
+        "the image you push, or `type=gha` with a `scope` per image."
+    )
+    if not _sets_up_a_builder(build.at):
+        advice = (
+            "No `docker/setup-buildx-action` comes before it, so it builds with Docker's default "
+            "`docker` driver, which cannot export a `gha` or `registry` cache (unless the "
+            "containerd image store is on): add that action before this step, then export "
+            "and import a cache: `type=registry,ref=<image>:buildcache,mode=max` next to the "
+            "image you push, or `type=gha` with a `scope` per image. That builder keeps the "
+            "image to itself: if a later step runs it, build with `--load` (build-push-action: "
+            "`load: true`)."
+        )
     return (
         f"the build of {build.label} has no {what}: a GitHub-hosted runner starts with an empty "
-        f"Docker cache and {effect}, so every run rebuilds every layer. Export and import a "
-        "cache: `type=registry,ref=<image>:buildcache,mode=max` next to the image you push, "
-        "or `type=gha` with a `scope` per image."
+        f"Docker cache and {effect}, so every run rebuilds every layer. {advice}"
     )
+
+
+def _sets_up_a_builder(at: StepAt) -> bool:
+    """Whether a step before the build sets up a buildx builder that can export caches."""
+    return any(
+        step.action == "docker/setup-buildx-action"
+        or any(
+            program_words(c.command, 3) == ("docker", "buildx", "create")
+            for c in run_commands(step)
+        )
+        for step in at.earlier()
+    )
+
+
+_DOCKER_LOAD = re.compile(r"\bdocker\s+(?:image\s+)?load\b")
+
+
+def _loads_an_image(project: Project, at: StepAt) -> bool:
+    """Whether a step before the build loads an image into Docker (`docker load`, in the
+    step or in a local action it uses): an image made earlier in this workflow run, which
+    the build starts FROM. Rebuilt every run, its layers change, and every layer of the
+    build after it misses any cache."""
+    for step in at.earlier():
+        if any(_DOCKER_LOAD.search(" ".join(c.command.words)) for c in run_commands(step)):
+            return True
+        if step.uses and step.uses.startswith("./") and _action_loads(project, step.uses):
+            return True
+    return False
+
+
+def _action_loads(project: Project, uses: str) -> bool:
+    folder = posixpath.normpath(uses.partition("@")[0].removeprefix("./"))
+    for name in ("action.yml", "action.yaml"):
+        path = f"{folder}/{name}"
+        if project.tree.exists(path):
+            try:
+                return bool(_DOCKER_LOAD.search(project.tree.read_text(path)))
+            except PitstopError:
+                return False
+    return False
 
 
 def _cache_fix(build: ImageBuild) -> Fix | None:
@@ -425,7 +449,10 @@ RULES = (
         "containers build without BuildKit, so without cache exporters) are not reported. "
         "The fix adds a scoped `type=gha` cache when "
         "the job sets up buildx first (the default docker driver cannot export caches), and "
-        "writes it only outside pull requests. Self-hosted runners are skipped.",
+        "writes it only outside pull requests. Self-hosted runners are skipped, and so are "
+        "builds after a step that loads an image (`docker load`, in the step or in a local "
+        "action it uses): an image made earlier in the run, rebuilt every time, that the "
+        "build starts FROM, so its layers would miss any cache.",
         check_project=check_build_cache,
         fixable=True,
     ),

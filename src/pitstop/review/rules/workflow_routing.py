@@ -23,6 +23,7 @@ from pitstop.review.rules.workflow_common import (
     job_commands,
     program_words,
 )
+from pitstop.review.rules.workflow_docker import image_builds
 
 # -- PS440: heavy jobs on every pull request ---------------------------------------------------
 
@@ -57,16 +58,18 @@ def heavy_work(job: Job) -> str | None:
             return "builds an image"
         if words[0] in _SCANNERS:
             return f"runs a security scan (`{words[0]}`)"
-        if words[:3] in (("playwright", "test"), ("cypress", "run")) or words[1:3] in (
-            ("playwright", "test"),
-            ("cypress", "run"),
-        ):
+        if _end_to_end(words):
             return "runs end-to-end tests"
         if "pytest" in words and any(_E2E.search(w) for w in command.words):
             return "runs end-to-end tests"
     if _E2E.search(f"{job.id} {job.name or ''}"):
         return "runs end-to-end tests"
     return None
+
+
+def _end_to_end(words: tuple[str, ...]) -> bool:
+    runners = (("playwright", "test"), ("cypress", "run"))
+    return words[:2] in runners or words[1:3] in runners
 
 
 def restricted(workflow: Workflow, job: Job, seen: frozenset[str] = frozenset()) -> bool:
@@ -80,6 +83,43 @@ def restricted(workflow: Workflow, job: Job, seen: frozenset[str] = frozenset())
     return False
 
 
+def _images_hold_every_file(project: Project, job: Job) -> bool:
+    """Whether every image the job builds copies the whole repository (`COPY .` from the
+    root, an ignore file that excludes none of its files), and the job does nothing else
+    heavy: then every change reaches the image, no `paths` filter can skip a push, and a
+    build on the default branch only would drop the pull request's test of its image."""
+    builds = [b for b in image_builds(project) if b.at.job is job]
+    if not builds or _other_heavy_work(job):
+        return False
+    return all(_copies_the_repository(project, b.dockerfile, b.context) for b in builds)
+
+
+def _other_heavy_work(job: Job) -> bool:
+    """A scan, end-to-end tests or a bake build (whose images pitstop does not list here)."""
+    if any(
+        s.action == "docker/bake-action" or (s.action or "").startswith(_SCAN_ACTIONS)
+        for s in job.steps
+    ):
+        return True
+    for _step, command in job_commands(job):
+        words = program_words(command.command, 3)
+        if words[0] in _SCANNERS or words[1:3] == ("buildx", "bake") or _end_to_end(words):
+            return True
+        if "pytest" in words and any(_E2E.search(w) for w in command.command.words):
+            return True
+    return bool(_E2E.search(f"{job.id} {job.name or ''}"))
+
+
+def _copies_the_repository(project: Project, dockerfile: str | None, context: str | None) -> bool:
+    if dockerfile is None or context != "":
+        return False
+    source = next((s for s in project.dockerfiles if s.path == dockerfile), None)
+    if source is None or not any(c.cleaned == "." and c.build.context == "" for c in source.copies):
+        return False
+    ignore = project.ignore_file_for(dockerfile, "")
+    return ignore is None or not any(ignore.excludes(path) for path in project.files)
+
+
 def check_heavy_jobs(project: Project) -> Iterator[Hit]:
     for workflow in project.workflows:
         trigger = next(
@@ -91,6 +131,8 @@ def check_heavy_jobs(project: Project) -> Iterator[Hit]:
         for job in workflow.jobs:
             what = heavy_work(job)
             if what is None or restricted(workflow, job):
+                continue
+            if what == "builds an image" and _images_hold_every_file(project, job):
                 continue
             yield Hit(
                 Location(workflow.path, job.line),
@@ -312,7 +354,10 @@ RULES = (
         "Image builds, security scans (Trivy, Grype, Snyk, Semgrep, CodeQL analysis) and "
         "end-to-end tests are the slowest jobs of a pipeline. On a `pull_request` trigger with no "
         "`paths` or `branches` filter, and no `if:` on the job (or on a job it needs), they "
-        "run for every push, documentation typos included.",
+        "run for every push, documentation typos included. Not reported: a job whose only "
+        "heavy work is building images that copy the whole repository (`COPY .` from the "
+        "root, no file excluded by the ignore file), where every change reaches the image, "
+        "so no filter can skip a push, and building on pull requests is the test of it.",
         check_project=check_heavy_jobs,
     ),
     Rule(
