@@ -10,6 +10,21 @@ CASES = [
     ("PS130", "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n", [2]),
     (
         "PS130",
+        "FROM debian:12\nRUN apt-get update && apt-get install -y --only-upgrade libexpat1\n",
+        [],
+    ),
+    # the lists come from the earlier RUN: cleaning them in the install's RUN frees nothing
+    (
+        "PS131",
+        "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl\n",
+        [],
+    ),
+    ("PS134", "FROM python:3.12\nRUN pip install --no-index --find-links /tmp/wheels app\n", []),
+    ("PS135", "FROM python:3.12\nRUN uv pip install --system --no-cache-dir flask\n", []),
+    ("PS135", "FROM python:3.12\nRUN uv pip install --system -n flask\n", []),
+    ("PS135", "FROM python:3.12\nRUN uv pip install --system flask\n", [2]),
+    (
+        "PS130",
         "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
         [],
     ),

@@ -22,6 +22,12 @@ CASES = [
     ("PS151", "FROM debian:12\nARG GITHUB_TOKEN\n", [2]),
     ("PS151", "FROM debian:12\nARG SECRET_KEY\nENV SECRET_KEY=${SECRET_KEY}\n", [2, 3]),
     ("PS151", "FROM debian:12\nARG VERSION\n", []),
+    (
+        "PS151",
+        'FROM debian:12\nARG actions_runtime_token=""\n'
+        "RUN --mount=type=secret,id=actions_runtime_token,env=ACTIONS_RUNTIME_TOKEN make\n",
+        [],
+    ),
 ]
 
 

@@ -64,16 +64,16 @@ def check_install_recommends(source: DockerfileSource, project: Project) -> Iter
             continue
         for run in _apt(instruction, "install"):
             command = run.command
-            if command.has("--no-install-recommends") or any(
+            if command.has("--no-install-recommends", "--only-upgrade") or any(
                 "Install-Recommends" in w for w in command.words
             ):
                 continue
             edit = insertion_at(source, run, _APT_INSTALL, " --no-install-recommends")
             yield Hit(
                 command_at(source, run),
-                f"apt-get install{in_stage(stage, source)} also installs every recommended "
-                "package, often doubling what lands in the layer: add --no-install-recommends "
-                "and name what you need.",
+                f"apt-get install{in_stage(stage, source)} also installs every package the "
+                "requested ones recommend, which then lands in the layer: add "
+                "--no-install-recommends and name what you need.",
                 fix=Fix("add --no-install-recommends", (edit,)) if edit else None,
             )
 
@@ -105,11 +105,13 @@ def _stage_cost(
 
 def check_apt_lists(source: DockerfileSource, project: Project) -> Iterator[Hit]:
     for stage, instruction in built_instructions(source):
-        installs = _apt(instruction, "install")
-        if not installs or _cleans_lists(instruction):
+        installs, updates = _apt(instruction, "install"), _apt(instruction, "update")
+        # The lists are written by `apt-get update`: a RUN that only installs from lists an
+        # earlier RUN fetched adds none, and cleaning them there frees nothing.
+        if not installs or not updates or _cleans_lists(instruction):
             continue
         cost, severity = _stage_cost(
-            stage, source, "/var/lib/apt/lists (tens of MB of package index)", "/var/lib/apt/lists"
+            stage, source, "/var/lib/apt/lists (the package index)", "/var/lib/apt/lists"
         )
         yield Hit(
             command_at(source, installs[0]),
@@ -276,6 +278,8 @@ def _removed_in_run(instruction: Instruction, folder: str, name: str) -> bool:
 def _pip_cache_off(command: SimpleCommand, instruction: Instruction, context: _Context) -> bool:
     if command.has("--no-cache-dir") or any(w.startswith("PIP_NO_CACHE_DIR=") for w in command.env):
         return True
+    if command.has("--no-index"):  # local files only: nothing is downloaded into the cache
+        return True
     if context.env.get("PIP_NO_CACHE_DIR", "").lower() not in ("", "0", "false", "no", "off"):
         return True
     folder = _cache_folder(command, context, "PIP_CACHE_DIR", "pip")
@@ -327,7 +331,9 @@ def _pip_hit(source: DockerfileSource, stage: Stage, run: RunCommand, context: _
 def _tool_cache_kept(
     tool: str, command: SimpleCommand, instruction: Instruction, context: _Context
 ) -> bool:
-    if command.has("--no-cache") or any(
+    # uv also takes pip's spelling, --no-cache-dir (a hidden alias, astral-sh/uv#1380), and -n
+    no_cache = ("--no-cache", "--no-cache-dir", "-n") if tool == "uv" else ("--no-cache",)
+    if any(command.has(flag) for flag in no_cache) or any(
         w.startswith(f"{tool.upper()}_NO_CACHE=") for w in command.env
     ):
         return False

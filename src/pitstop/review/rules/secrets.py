@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from pitstop.model import Area, Severity
-from pitstop.parsers.dockerfile import Instruction, env_pairs, parse_arg_pairs
+from pitstop.parsers.dockerfile import Instruction, env_pairs, mount_options, parse_arg_pairs
 from pitstop.review.project import DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
 
@@ -67,8 +67,23 @@ def check_literal_secret(source: DockerfileSource, project: Project) -> Iterator
         )
 
 
+def _secret_mounts(source: DockerfileSource) -> frozenset[str]:
+    """Ids and env names of every `RUN --mount=type=secret` in the Dockerfile, lower case."""
+    found = set()
+    for stage in source.dockerfile.stages:
+        for instruction in stage.of("RUN"):
+            for mount in instruction.flag_values("mount"):
+                options = mount_options(mount)
+                if options.get("type") == "secret":
+                    found |= {options.get("id", "").lower(), options.get("env", "").lower()}
+    return frozenset(found - {""})
+
+
 def check_secret_build_arg(source: DockerfileSource, project: Project) -> Iterator[Hit]:
+    mounted = _secret_mounts(source)
     for instruction, name, value in _declarations(source):
+        if name.lower() in mounted:
+            continue  # the credential arrives as a build secret: the advice is followed already
         if instruction.keyword == "ARG" and not value:
             detail = (
                 f"a value passed with --build-arg {name}=... is recorded in the image "
