@@ -233,11 +233,17 @@ def _severities(root, rule):
 
 def test_assumed_context_never_blocks_and_says_so(tmp_path):
     # No workflow, compose or bake file builds it: the folder is only a guess at the context.
-    repo(tmp_path, {"tools/img/Dockerfile": ASSUMED, "scripts/setup.sh": "#!/bin/sh\n"})
+    repo(tmp_path, {"tools/img/Dockerfile": ASSUMED, "other/setup.sh": "#!/bin/sh\n"})
     result = api.review(tmp_path)
     (finding,) = [f for f in result.findings if f.rule == "PS203"]
     assert finding.severity.value == "warning"
     assert "assumed its own folder, `tools/img/`, is the build context" in finding.message
+
+
+def test_assumed_context_claims_nothing_a_wider_context_would_find(tmp_path):
+    # Built from the root (devcontainer.json's `context: ".."`, a script), the COPY works.
+    repo(tmp_path, {"tools/img/Dockerfile": ASSUMED, "scripts/setup.sh": "#!/bin/sh\n"})
+    assert _severities(tmp_path, "PS203") == []
 
 
 def test_declared_context_still_blocks(tmp_path):

@@ -11,7 +11,7 @@ import posixpath
 from collections.abc import Iterator
 
 from pitstop.model import Area, Location, Related, Severity
-from pitstop.review.project import Build, DockerfileSource, Project
+from pitstop.review.project import Build, CopySource, DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.common import at
 
@@ -57,6 +57,8 @@ def check_missing_source(source: DockerfileSource, project: Project) -> Iterator
     for copy in source.copies:
         if posixpath.normpath(copy.raw).startswith("..") or _exists(project, copy.in_repository):
             continue
+        if not copy.build.declared and _in_a_wider_context(project, copy.build.context, copy):
+            continue
         yield Hit(
             at(source, copy.instruction, _escaped(copy.raw)),
             f"`{copy.raw}` is not in the build context ({context_label(copy.build)}): "
@@ -90,6 +92,19 @@ def check_ignored_source(source: DockerfileSource, project: Project) -> Iterator
             related=tuple(related),
             builds=(copy.build,),
         )
+
+
+def _in_a_wider_context(project: Project, assumed: str, copy: CopySource) -> bool:
+    """Whether the source exists from a folder above the assumed context: a Dockerfile no
+    build file names is often built from the repository root (devcontainer.json's
+    `context: ".."`, a script, a README's `docker build -f`), which pitstop cannot see; a
+    source found from there is no certain failure, so nothing is claimed."""
+    folder = assumed
+    while folder:
+        folder = posixpath.dirname(folder)
+        if _exists(project, posixpath.normpath(posixpath.join(folder or ".", copy.cleaned))):
+            return True
+    return False
 
 
 def _exists(project: Project, path: str) -> bool:
