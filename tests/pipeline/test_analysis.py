@@ -313,3 +313,23 @@ def test_a_check_downloading_from_a_job_pitstop_cannot_see_into_keeps_its_need()
 def test_a_check_whose_commands_come_from_an_expression_keeps_its_need():
     consumer = "  steps:\n    - name: Test\n      run: ${{ matrix.runs.test }}"
     assert unneeded_needs(workflow(needs_yaml(PLAIN, consumer, consumer_id="test"))) == []
+
+
+@pytest.mark.parametrize(
+    ("run", "deploying"),
+    [
+        ("helm lint chart/ && helm template x chart/", False),
+        ("kubectl get pods", False),
+        ("terraform plan", False),
+        ("helm upgrade --install app chart/", True),
+        ("kubectl -n prod apply -f k8s/", True),
+        ("terraform apply -auto-approve", True),
+    ],
+)
+def test_only_commands_that_change_a_cluster_or_release_deploy(run, deploying):
+    from pitstop.parsers.workflow import parse_workflow
+    from pitstop.pipeline.analysis import deploys
+
+    text = f"on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: {run}\n"
+    (job,) = parse_workflow(text, "w.yml").jobs
+    assert deploys(job) is deploying

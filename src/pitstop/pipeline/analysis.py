@@ -159,12 +159,15 @@ _BUILD_COMMANDS = (
 )
 """Commands that build or push an image a later job could re-tag."""
 
+_CHANGING_VERBS = {
+    # the verbs that change a cluster or a release, not `helm lint` or `kubectl get`
+    "kubectl": frozenset({"apply", "create", "delete", "replace", "patch", "rollout", "set"}),
+    "helm": frozenset({"install", "upgrade", "uninstall", "rollback", "push"}),
+    "terraform": frozenset({"apply", "destroy", "import"}),
+}
 _DEPLOY_COMMANDS = (
-    ("kubectl",),
-    ("helm",),
-    ("twine",),
-    ("flyctl",),
-    ("terraform",),
+    ("twine", "upload"),
+    ("flyctl", "deploy"),
     ("gcloud", "run", "deploy"),
     ("gcloud", "app"),
     ("gcloud", "functions"),
@@ -204,8 +207,15 @@ def deploys(job: Job) -> bool:
         bool(_DEPLOY_WORDS.search(f"{job.id} {job.name or ''}".lower()))
         or pushes_image(job)
         or any(step.action in _DEPLOY_ACTIONS for step in job.steps)
-        or any(_starts_with(command, _DEPLOY_COMMANDS) for command in _commands(job))
+        or any(_deploy_command(command) for command in _commands(job))
     )
+
+
+def _deploy_command(command: SimpleCommand) -> bool:
+    verbs = _CHANGING_VERBS.get(command.program)
+    if verbs is not None:  # the verb may follow an option's value (`kubectl -n prod apply`)
+        return any(word in verbs for word in command.words[1:])
+    return _starts_with(command, _DEPLOY_COMMANDS)
 
 
 def _text(job: Job) -> str:
@@ -380,6 +390,7 @@ def _powershell_side_effect(word: str) -> bool:
     return (
         name in _SIDE_EFFECT_PROGRAMS
         or name in _CONTAINER_PROGRAMS
+        or name in _CHANGING_VERBS
         or any(name == prefix[0] for prefix in _DEPLOY_COMMANDS)
         or bool(_POWERSHELL_SIDE_EFFECT.fullmatch(name))
     )
