@@ -425,9 +425,10 @@ def unneeded_needs(workflow: Workflow) -> list[Change]:
     B uses A when B's expressions read `needs.A` (outputs or result, or all needs at once:
     `needs.*`, `toJSON(needs)`, a status function such as `failure()` in B's `if:`), when
     B downloads an artifact A uploads (a download without a name takes them all) or restores
-    a cache A may save, or when A pushes an image and B runs a container tool or mentions a
-    registry, image or `env` variable A's image reference uses. A job that only waits (runs
-    nothing but `echo`, or calls a reusable workflow) keeps all its needs."""
+    a cache A may save, when A has an `if:` (a skipped A skips B), or when A pushes an
+    image and B runs a container tool or mentions a registry, image or `env` variable A's
+    image reference uses. A job that only waits (runs nothing but `echo`, or calls a
+    reusable workflow) keeps all its needs."""
     changes = []
     for job in workflow.jobs:
         if _is_barrier(job) or not pure_check(job, workflow):
@@ -435,7 +436,9 @@ def unneeded_needs(workflow: Workflow) -> list[Change]:
         source = _source(workflow, job)
         for need in job.needs:
             needed = workflow.job(need)
-            if needed is not None and not _uses(job, needed, source):
+            # a needed job with an `if:` may be skipped, and the skip carries through `needs`
+            # (the waiting job is skipped too): dropping the need would run it where it is not
+            if needed is not None and not needed.if_ and not _uses(job, needed, source):
                 changes.append(_drop(job, needed))
     return changes
 

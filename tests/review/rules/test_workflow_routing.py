@@ -132,6 +132,10 @@ jobs:
             [],  # no run per push
         ),
         (
+            "on:\n  pull_request:\n  workflow_call:\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n",
+            [],  # also called: a group here can equal the caller's, and GitHub cancels the called run
+        ),
+        (
             "on:\n  pull_request_target:\n    types: [synchronize]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n",
             [("PS441", 1)],
         ),
@@ -279,3 +283,17 @@ def test_a_test_job_before_a_deploy_is_a_gate(tmp_path):
 def test_inline_ignore_in_a_workflow(tmp_path):
     workflow = "on: push\njobs:\n  # pitstop: ignore[PS442]\n  a:\n    runs-on: x\n    steps:\n      - run: make\n  b:\n    runs-on: x\n    steps:\n      - run: make\n"
     assert hits(tmp_path, "PS442", workflow) == [("PS442", 8)]
+
+
+def test_a_workflow_whose_called_workflow_cancels_is_left_alone(tmp_path):
+    called = (
+        "on: workflow_call\nconcurrency:\n  group: t-${{ github.head_ref }}\n"
+        "  cancel-in-progress: true\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: make\n"
+    )
+    caller = "on: pull_request\njobs:\n  t:\n    uses: ./.github/workflows/tests.yml\n"
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    (tmp_path / ".github/workflows/tests.yml").write_text(called)
+    (tmp_path / ".github/workflows/ci.yml").write_text(caller)
+    from pitstop import api
+
+    assert [f for f in api.review(tmp_path, select=("PS441",)).findings] == []

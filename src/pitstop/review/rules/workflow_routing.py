@@ -167,6 +167,8 @@ def check_concurrency(project: Project) -> Iterator[Hit]:
         events = [t for t in workflow.triggers if runs_per_push(t)]
         if not events or workflow.concurrency_cancels or _stated(workflow):
             continue
+        if _called_workflows_cancel(project, workflow):
+            continue
         if workflow.concurrency is not None:
             message = (
                 f"the concurrency group `{workflow.concurrency}` never cancels (no "
@@ -188,6 +190,16 @@ def check_concurrency(project: Project) -> Iterator[Hit]:
         yield Hit(Location(workflow.path, line), message, fix=fix)
 
 
+def _called_workflows_cancel(project: Project, workflow: Workflow) -> bool:
+    """Whether a reusable workflow of this repository that a job calls has a concurrency of
+    its own (top-level or on its jobs): superseded runs are then its business already."""
+    paths = {j.uses.removeprefix("./") for j in workflow.jobs if j.uses and j.uses.startswith("./")}
+    return any(
+        w.path in paths and (w.concurrency is not None or any(j.concurrency for j in w.jobs))
+        for w in project.workflows
+    )
+
+
 def _stated(workflow: Workflow) -> bool:
     """Whether the workflow decides about concurrency itself (`cancel-in-progress` written
     out, `false` included, or groups on its jobs), or deploys or publishes: a run cancelled
@@ -198,6 +210,9 @@ def _stated(workflow: Workflow) -> bool:
         workflow.cancel_in_progress is not None
         or any(j.concurrency for j in workflow.jobs)
         or any(j.environment or deploys(j) for j in workflow.jobs)
+        # also called by other workflows: a group computed here can equal the caller's own,
+        # which GitHub resolves by cancelling the called run (a deadlock it reports)
+        or any(trigger.event == "workflow_call" for trigger in workflow.triggers)
     )
 
 
