@@ -337,6 +337,8 @@ def test_only_commands_that_change_a_cluster_or_release_deploy(run, deploying):
 
 def test_a_need_on_a_job_that_may_be_skipped_carries_the_skip_and_is_kept():
     # `format` runs only when code changed; `check-imports` needs it, so it is skipped too
-    producer = "  if: needs.changes.outputs.code == 'true'\n  steps:\n    - run: ruff format --check"
+    producer = (
+        "  if: needs.changes.outputs.code == 'true'\n  steps:\n    - run: ruff format --check"
+    )
     consumer = "  steps:\n    - run: python -c 'import app'"
     assert unneeded_needs(workflow(needs_yaml(producer, consumer))) == []

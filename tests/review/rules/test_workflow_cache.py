@@ -437,11 +437,17 @@ jobs:
 @pytest.mark.parametrize(
     ("caller_on", "condition", "expected"),
     [
-        ("pull_request", "", [(".github/workflows/e2e.yml", 7, ".github/workflows/ci.yml", 7)]),
+        (
+            "[push, pull_request]",
+            "",
+            [(".github/workflows/e2e.yml", 7, ".github/workflows/ci.yml", 7)],
+        ),
+        # only pull requests call it: no default-branch run could save the cache instead
+        ("pull_request", "", []),
         ("push", "", []),
-        ("pull_request", "    if: github.event_name == 'push'\n", []),
+        ("[push, pull_request]", "    if: github.event_name == 'push'\n", []),
     ],
-    ids=["pull-request-caller", "push-caller", "guarded-caller"],
+    ids=["pull-request-caller", "only-pull-requests", "push-caller", "guarded-caller"],
 )
 def test_a_reusable_workflow_runs_in_its_callers_events(tmp_path, caller_on, condition, expected):
     caller = (

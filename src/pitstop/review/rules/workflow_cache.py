@@ -25,6 +25,7 @@ from pitstop.parsers.workflow import Job, Step, Workflow
 from pitstop.review.project import Project
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.workflow_common import (
+    PULL_REQUEST_EVENTS,
     Command,
     StepAt,
     add_inputs,
@@ -555,9 +556,38 @@ def check_cache_poisoning(project: Project) -> Iterator[Hit]:
         if "pull_request_target" in events and (write := _writes_cache(at)):
             related = _related(reached, "pull_request_target")
             yield Hit(at.at("uses"), _target_message(write), related=related)
-        elif "pull_request" in events and (write := _writes_every_run(at)):
+        elif (
+            "pull_request" in events
+            and _runs_outside_pull_requests(project, at.workflow)
+            and (write := _writes_every_run(at))
+        ):
             related = _related(reached, "pull_request")
             yield Hit(at.at("uses"), _pull_request_message(write), related=related)
+
+
+def _runs_outside_pull_requests(project: Project, workflow: Workflow) -> bool:
+    """Whether some run of `workflow` is not a pull request's. For a reusable workflow that
+    depends on its callers: one only pull requests reach has no default-branch run to save
+    its cache, so "restore only on pull requests" would leave it with none."""
+    if workflow.trigger("workflow_call") is None:
+        return True  # its own triggers decide, as the rule's other checks read them
+    return _reached_outside_pull_requests(project, workflow, frozenset())
+
+
+def _reached_outside_pull_requests(
+    project: Project, workflow: Workflow, seen: frozenset[str]
+) -> bool:
+    own = {t.event for t in workflow.triggers} - {"workflow_call"} - set(PULL_REQUEST_EVENTS)
+    if own:
+        return True
+    if workflow.path in seen or workflow.trigger("workflow_call") is None:
+        return False
+    return any(
+        _called_path(job.uses) == workflow.path
+        and _reached_outside_pull_requests(project, caller, seen | {workflow.path})
+        for caller in project.workflows
+        for job in caller.jobs
+    )
 
 
 def _own_triggers(at: StepAt) -> list[tuple[str, Related]]:
