@@ -52,7 +52,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pitstop.parsers.ignore import IgnoreFile, parse_ignore
-from pitstop.review.context import walk_context
+from pitstop.review.context_walk import walk_context
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 1.3

@@ -234,5 +234,5 @@ def test_plain_review_of_one_dockerfile_loads_no_yaml_rich_or_impact(tmp_path):
 def test_affected_loads_no_review_engine(tmp_path):
     (tmp_path / "test_a.py").write_text("def test_a():\n    pass\n")
     loaded = loaded_modules("affected", "--root", str(tmp_path), "--changed", "test_a.py")
-    assert "pitstop.impact.engine" in loaded
+    assert "pitstop.impact.selection_run" in loaded
     assert not [m for m in loaded if m.startswith(("rich", "pitstop.review", "dockerfile"))]

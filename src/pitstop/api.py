@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pitstop.impact.explain import Explanation
     from pitstop.impact.selector import Selection
     from pitstop.pipeline import PipelineResult
-    from pitstop.review.context_command import ContextResult
+    from pitstop.review.context_usage import ContextResult
     from pitstop.review.fixes import FixPlan
     from pitstop.review.rules.base import Rule
 
@@ -153,7 +153,7 @@ def context(
 ) -> ContextResult:
     """The build context at `path` as Docker would send it; with `dockerfile`, also the
     bytes no COPY or ADD of its stages can use. `progress` gets the files found so far."""
-    from pitstop.review.context_command import measure_context
+    from pitstop.review.context_usage import measure_context
 
     return measure_context(Path(path), Path(dockerfile) if dockerfile else None, progress)
 
@@ -179,7 +179,7 @@ def affected(
     paths (relative to `root`), or the working tree against merge-base(`base`, HEAD) from
     git (default base HEAD: the uncommitted changes). `precise=False` gives the plain
     module-level import closure instead of the name-level one (pitstop.impact.importtime)."""
-    from pitstop.impact.engine import run
+    from pitstop.impact.selection_run import run
 
     return run(
         Path(root), base=base, changed=changed, use_cache=use_cache, precise=precise
@@ -197,8 +197,8 @@ def explain(
 ) -> Explanation:
     """Why `test` (a test file path relative to `root`) is or is not in the selection of
     `affected(...)` with the same arguments: the chain from a changed file to it."""
-    from pitstop.impact.engine import run
     from pitstop.impact.explain import explain as explain_test
+    from pitstop.impact.selection_run import run
 
     done = run(Path(root), base=base, changed=changed, use_cache=use_cache, precise=precise)
     if test not in done.graph.tests:

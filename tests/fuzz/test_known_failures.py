@@ -40,7 +40,7 @@ _NOT_UTF8_NAME = pytest.mark.skipif(
     "reports as a surrogate-escaped path; text, sarif, markdown, github and plan output then "
     "raise UnicodeEncodeError on a strict UTF-8 stdout (PYTHONIOENCODING=utf-8:strict, CI "
     "logs) and files.write_atomic raises it for --output. Fix in reports/: show paths with "
-    "os.fsencode(p).decode('utf-8', 'backslashreplace') (as review/context.py _printable "
+    "os.fsencode(p).decode('utf-8', 'backslashreplace') (as review/context_walk.py _printable "
     "does) and in SARIF percent-encode the raw bytes in artifactLocation.uri "
     "(urllib.parse.quote(os.fsencode(p)))",
 )

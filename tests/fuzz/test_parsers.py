@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pitstop.config import load_config
 from pitstop.errors import PitstopError
-from pitstop.parsers.builds import (
+from pitstop.parsers.build_declarations import (
     parse_bake_builds,
     parse_compose_builds,
     workflow_builds,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pitstop.impact.cache import FactsStore
-from pitstop.impact.graph import Graph, build_graph
+from pitstop.impact.import_graph import Graph, build_graph
 from pitstop.impact.selector import ChangeSet, Selection, select
 from pitstop.impact.settings import Settings
 

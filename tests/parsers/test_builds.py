@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pitstop.errors import PitstopError
-from pitstop.parsers.builds import (
+from pitstop.parsers.build_declarations import (
     BuildDeclaration,
     docker_build_commands,
     parse_bake_builds,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pitstop.errors import PitstopError
-from pitstop.pipeline.graph import critical_path, job_graph
+from pitstop.pipeline.job_graph import critical_path, job_graph
 
 from .conftest import workflow
 

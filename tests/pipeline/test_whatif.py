@@ -6,7 +6,7 @@ import pytest
 
 from pitstop.errors import PitstopError
 from pitstop.pipeline.analysis import Change
-from pitstop.pipeline.graph import job_graph
+from pitstop.pipeline.job_graph import job_graph
 from pitstop.pipeline.whatif import apply_change, what_if
 
 from .conftest import workflow

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pitstop.parsers.ignore import IgnoreFile, parse_ignore
-from pitstop.review.context import (
+from pitstop.review.context_walk import (
     LARGE_FILE_BYTES,
     ContextFile,
     ContextTree,

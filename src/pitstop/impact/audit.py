@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Protocol
 
 from pitstop.errors import PitstopError
-from pitstop.impact.engine import run as select_run
-from pitstop.impact.graph import CONFTEST, Graph
+from pitstop.impact.import_graph import CONFTEST, Graph
 from pitstop.impact.mutate import Mutant, mutants_of, sample
+from pitstop.impact.selection_run import run as select_run
 from pitstop.impact.tree import SKIPPED_FOLDERS
 
 TEST_FOLDERS = frozenset({"tests", "test", "testing"})

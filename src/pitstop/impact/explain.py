@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from pitstop.impact.graph import Graph, State
+from pitstop.impact.import_graph import Graph, State
 from pitstop.impact.selector import Impact, Selection, acting_on_import, affects
 
 

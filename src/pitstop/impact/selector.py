@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pitstop.config import glob_match
-from pitstop.impact.graph import CONFTEST, Graph, State, normal_reference
+from pitstop.impact.import_graph import CONFTEST, Graph, State, normal_reference
 from pitstop.impact.imports import FileFacts, parse_facts
 
 

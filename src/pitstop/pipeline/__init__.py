@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pitstop.pipeline.analysis import Change, redundant_jobs, unneeded_needs
 from pitstop.pipeline.command import PipelineResult, analyse_pipeline, read_workflow
-from pitstop.pipeline.graph import CriticalPath, JobGraph, Node, critical_path, job_graph
+from pitstop.pipeline.job_graph import CriticalPath, JobGraph, Node, critical_path, job_graph
 from pitstop.pipeline.timings import Durations, job_durations, load_timings
 from pitstop.pipeline.whatif import WhatIf, apply_change, what_if
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from pitstop.errors import PitstopError
 from pitstop.parsers.workflow import Workflow, parse_workflow
 from pitstop.pipeline.analysis import Change, redundant_jobs, unneeded_needs
-from pitstop.pipeline.graph import CriticalPath, JobGraph, critical_path, job_graph
+from pitstop.pipeline.job_graph import CriticalPath, JobGraph, critical_path, job_graph
 from pitstop.pipeline.timings import job_durations, load_timings
 from pitstop.pipeline.whatif import WhatIf, what_if
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from pitstop.errors import PitstopError
 from pitstop.pipeline.analysis import Change
-from pitstop.pipeline.graph import CriticalPath, JobGraph, Node, critical_path
+from pitstop.pipeline.job_graph import CriticalPath, JobGraph, Node, critical_path
 
 
 @dataclass(frozen=True)

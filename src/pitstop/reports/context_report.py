@@ -1,7 +1,7 @@
 """`pitstop context`: the build context as Docker would send it, as text or JSON.
 
 Rendering only: the walk gathered the largest folders and what the ignore file misses
-(`pitstop.review.context_command`); nothing here reads the files again.
+(`pitstop.review.context_usage`); nothing here reads the files again.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from pitstop.pipeline import CriticalPath, PipelineResult, WhatIf
-from pitstop.pipeline.graph import finish_times, weights_of
+from pitstop.pipeline.job_graph import finish_times, weights_of
 
 FORMAT_VERSION = 1
 BAR_WIDTH = 40

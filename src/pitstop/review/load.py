@@ -16,8 +16,8 @@ from pitstop.parsers.dependencies import parse_pyproject_dependencies, parse_req
 from pitstop.parsers.dockerfile import parse_dockerfile
 from pitstop.parsers.ignore import IgnoreFile, parse_ignore
 from pitstop.parsers.workflow import Workflow, parse_workflow
-from pitstop.review.builds import DeclaredBuild, declared_builds
-from pitstop.review.context import ignore_file_candidates
+from pitstop.review.build_resolution import DeclaredBuild, declared_builds
+from pitstop.review.context_walk import ignore_file_candidates
 from pitstop.review.discovery import find_dockerfiles, repository_files
 from pitstop.review.project import Build, DependencyFile, DockerfileSource, Project, Tree
 

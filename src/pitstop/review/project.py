@@ -16,12 +16,12 @@ from pathlib import Path, PurePosixPath
 from pitstop.errors import PitstopError
 from pitstop.files import read_regular_file
 from pitstop.model import InputProblem, Location
-from pitstop.parsers.builds import HealthyWait
+from pitstop.parsers.build_declarations import HealthyWait
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
 from pitstop.parsers.dockerfile import Dockerfile, Instruction, Stage, unquote
 from pitstop.parsers.ignore import IgnoreFile
 from pitstop.parsers.workflow import Workflow
-from pitstop.review.context import ContextTree, choose_ignore_file, walk_context
+from pitstop.review.context_walk import ContextTree, choose_ignore_file, walk_context
 
 # Windows base images: the Windows and PowerShell images of mcr.microsoft.com, and any tag
 # naming a Windows base (python:3.13-windowsservercore-ltsc2022, dotnet/sdk:8.0-nanoserver-...).

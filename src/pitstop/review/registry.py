@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from pitstop.review.rules import (
     cache,
-    context,
+    context_paths,
     context_size,
     dependencies,
     hardening,
@@ -41,7 +41,7 @@ RULES: tuple[Rule, ...] = _marked(
         *packages.RULES,
         *images.RULES,
         *secrets.RULES,
-        *context.RULES,
+        *context_paths.RULES,
         *context_size.RULES,
         *dependencies.RULES,
         # Workflow families share the PS4xx range; listed in code order.

@@ -25,7 +25,7 @@ from pitstop.lines import text_lines
 from pitstop.model import Fix, TextEdit
 from pitstop.parsers.dependencies import PathDependency
 from pitstop.parsers.dockerfile import Instruction, Stage
-from pitstop.review.context import ignore_file_candidates
+from pitstop.review.context_walk import ignore_file_candidates
 from pitstop.review.project import Build, CopySource, DependencyFile, DockerfileSource, Project
 from pitstop.review.rules.common import container_path, walk
 

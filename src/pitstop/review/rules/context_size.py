@@ -2,7 +2,7 @@
 every byte the image cannot use costs upload and cache-hashing time on every build.
 
 Sizes are measured by walking the context with its effective ignore file, as BuildKit's
-file sender does (`review/context.py`). MB here means 10^6 bytes.
+file sender does (`review/context_walk.py`). MB here means 10^6 bytes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pitstop.lines import text_lines
 from pitstop.model import Area, Fix, Location, Related, Severity, TextEdit
 from pitstop.parsers.ignore import IgnoreFile, parse_ignore
-from pitstop.review.context import (
+from pitstop.review.context_walk import (
     BINARIES,
     DOCS,
     TESTS,
@@ -27,7 +27,7 @@ from pitstop.review.context import (
 )
 from pitstop.review.project import Build, DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
-from pitstop.review.rules.context import context_label
+from pitstop.review.rules.context_paths import context_label
 from pitstop.units import format_size
 
 # A miss is worth a finding when it is at least this large, or this share of the context.

@@ -17,7 +17,7 @@ from pitstop.parsers.dependencies import PathDependency
 from pitstop.review.project import Build, CopySource, DependencyFile, DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.common import commands
-from pitstop.review.rules.context import build_related, context_label
+from pitstop.review.rules.context_paths import build_related, context_label
 
 
 @dataclass(frozen=True)

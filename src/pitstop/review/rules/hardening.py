@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from pitstop.errors import PitstopError
 from pitstop.model import Area, Fix, Location, Related, Severity, TextEdit
-from pitstop.parsers.builds import HealthyWait
+from pitstop.parsers.build_declarations import HealthyWait
 from pitstop.parsers.dockerfile import Instruction, RunCommand, Stage
 from pitstop.parsers.shell import (
     SimpleCommand,

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from pitstop.errors import PitstopError
 from pitstop.model import Area, Fix, Location, Related, Severity, TextEdit
-from pitstop.parsers.builds import BuildDeclaration, step_builds
+from pitstop.parsers.build_declarations import BuildDeclaration, step_builds
 from pitstop.parsers.dockerfile import Stage
 from pitstop.parsers.workflow import Workflow
-from pitstop.review.builds import resolve
+from pitstop.review.build_resolution import resolve
 from pitstop.review.project import DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.workflow_common import (
@@ -79,7 +79,7 @@ class ImageBuild:
 
 def image_builds(project: Project) -> list[ImageBuild]:
     """The image builds of every workflow, read from the one derivation of them
-    (parsers/builds.py) with their paths resolved as the context rules resolve them."""
+    (parsers/build_declarations.py) with their paths resolved as the context rules resolve them."""
     builds = []
     for workflow in project.workflows:
         for job, step, declaration in step_builds(workflow):

@@ -12,7 +12,7 @@ from pitstop.errors import PitstopError
 from pitstop.impact.cache import FactsStore, cache_file
 from pitstop.impact.git import Git, SubprocessGit, change_since, generated, inside_work_tree
 from pitstop.impact.git import previous_text as git_previous
-from pitstop.impact.graph import Graph, build_graph
+from pitstop.impact.import_graph import Graph, build_graph
 from pitstop.impact.selector import ChangeSet, Impact, Selection, impact_of, select
 from pitstop.impact.settings import load_settings
 from pitstop.impact.tree import DiskTree

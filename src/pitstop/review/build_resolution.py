@@ -37,7 +37,7 @@ from pathlib import PurePosixPath
 
 from pitstop.errors import PitstopError
 from pitstop.model import InputProblem, Location
-from pitstop.parsers.builds import (
+from pitstop.parsers.build_declarations import (
     BuildDeclaration,
     action_list,
     parse_bake_builds,

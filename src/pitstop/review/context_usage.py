@@ -11,7 +11,8 @@ from pitstop.errors import PitstopError
 from pitstop.files import read_regular_file
 from pitstop.parsers.dockerfile import parse_dockerfile
 from pitstop.parsers.ignore import parse_ignore
-from pitstop.review.context import (
+from pitstop.review.context_records import ContextResult, FolderSize
+from pitstop.review.context_walk import (
     ContextTree,
     effective_ignore_file,
     largest_folders,
@@ -19,7 +20,6 @@ from pitstop.review.context import (
     used_by_copy,
     walk_context,
 )
-from pitstop.review.context_records import ContextResult, FolderSize
 
 __all__ = ["ContextResult", "measure_context"]
 LARGEST_FOLDERS = 10  # how many folders the report lists
