@@ -38,7 +38,7 @@ def test_cli_choices_come_from_the_format_enum():
     assert set(FORMATS) == {f.value for f in Format}
 
 
-def test_example_review_reports_the_seeds_findings(capsys):
+def test_example_review_reports_its_findings(capsys):
     assert main(["review", str(EXAMPLE), "--format", "json"]) == 1
     document = json.loads(capsys.readouterr().out)
     found = {
@@ -46,7 +46,7 @@ def test_example_review_reports_the_seeds_findings(capsys):
     }
     assert ("PS110", "backend/Dockerfile", 50) in found  # chown -R /app after COPY app/
     assert ("PS106", "backend/Dockerfile", 62) in found  # CMD exec uvicorn ...
-    assert ("PS301", "backend/pyproject.toml", 55) in found  # the seeds' blocking issue
+    assert ("PS301", "backend/pyproject.toml", 55) in found  # the example's blocking issue
     (blocking,) = [f for f in document["findings"] if f["severity"] == "blocking"]
     related = {(r["path"], r["line"]) for r in blocking["related"]}
     assert {

@@ -10,12 +10,14 @@ from pitstop.pipeline.analysis import Change, redundant_jobs, unneeded_needs
 from .conftest import FIXTURES, workflow
 
 
-def seed002():
-    return parse_workflow((FIXTURES / "seed002.yml").read_text(encoding="utf-8"), "seed002.yml")
+def deploy_pipeline():
+    return parse_workflow(
+        (FIXTURES / "deploy_pipeline.yml").read_text(encoding="utf-8"), "deploy_pipeline.yml"
+    )
 
 
 def test_a_job_that_only_retags_the_build_is_redundant():
-    (change,) = redundant_jobs(seed002())
+    (change,) = redundant_jobs(deploy_pipeline())
     assert (change.kind, change.job, change.need, change.line) == (
         "remove-job",
         "tag-production-images",
@@ -32,7 +34,7 @@ def test_a_job_that_only_retags_the_build_is_redundant():
 def test_needs_that_carry_images_and_gates_are_all_kept():
     # test-suite and coverage run the image build pushes; all-checks only waits (a required
     # check); tag-production-images pushes after a check job (a gate); cleanup runs always().
-    assert unneeded_needs(seed002()) == []
+    assert unneeded_needs(deploy_pipeline()) == []
 
 
 BUILD = """

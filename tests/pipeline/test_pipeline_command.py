@@ -23,10 +23,10 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 @pytest.fixture
-def seed002(monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
-    """The seed-002 workflow and its run's timings, as relative paths (so output is stable)."""
+def deploy_pipeline(monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """A 25-minute deploy pipeline and its run's timings, as relative paths (so output is stable)."""
     monkeypatch.chdir(FIXTURES)
-    return "seed002.yml", "seed002.gh.json"
+    return "deploy_pipeline.yml", "deploy_pipeline.gh.json"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -35,8 +35,10 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def test_json_document_shape_and_numbers(capsys, seed002):
-    code, out, _ = run(capsys, seed002[0], "--timings", seed002[1], "--format", "json")
+def test_json_document_shape_and_numbers(capsys, deploy_pipeline):
+    code, out, _ = run(
+        capsys, deploy_pipeline[0], "--timings", deploy_pipeline[1], "--format", "json"
+    )
     document = json.loads(out)
     assert code == 0
     assert list(document) == [
@@ -50,7 +52,7 @@ def test_json_document_shape_and_numbers(capsys, seed002):
         "what_if",
     ]
     assert document["version"] == 1
-    assert document["workflow"] == "seed002.yml"
+    assert document["workflow"] == "deploy_pipeline.yml"
     assert document["critical_path"] == [
         "build-docker-image",
         "test-suite",
@@ -94,8 +96,8 @@ def test_json_document_shape_and_numbers(capsys, seed002):
     }
 
 
-def test_json_without_timings_is_by_job_count(capsys, seed002):
-    _, out, _ = run(capsys, seed002[0], "--format", "json")
+def test_json_without_timings_is_by_job_count(capsys, deploy_pipeline):
+    _, out, _ = run(capsys, deploy_pipeline[0], "--format", "json")
     document = json.loads(out)
     assert (document["seconds"], document["by"], document["missing_timings"]) == (
         None,
@@ -106,9 +108,11 @@ def test_json_without_timings_is_by_job_count(capsys, seed002):
     assert [(w["seconds_saved"], w["jobs_saved"]) for w in document["what_if"]] == [(None, 1)]
 
 
-@pytest.mark.parametrize(("fmt", "golden"), [("markdown", "seed002.md"), ("text", "seed002.txt")])
-def test_reports_match_golden(capsys, seed002, update_goldens, fmt, golden):
-    code, out, _ = run(capsys, seed002[0], "--timings", seed002[1], "--format", fmt)
+@pytest.mark.parametrize(
+    ("fmt", "golden"), [("markdown", "deploy_pipeline.md"), ("text", "deploy_pipeline.txt")]
+)
+def test_reports_match_golden(capsys, deploy_pipeline, update_goldens, fmt, golden):
+    code, out, _ = run(capsys, deploy_pipeline[0], "--timings", deploy_pipeline[1], "--format", fmt)
     assert code == 0
     path = GOLDEN / golden
     if update_goldens:
@@ -117,8 +121,10 @@ def test_reports_match_golden(capsys, seed002, update_goldens, fmt, golden):
     assert out == path.read_text(encoding="utf-8")
 
 
-def test_markdown_timeline_starts_each_job_when_its_needs_finish(capsys, seed002):
-    _, out, _ = run(capsys, seed002[0], "--timings", seed002[1], "--format", "markdown")
+def test_markdown_timeline_starts_each_job_when_its_needs_finish(capsys, deploy_pipeline):
+    _, out, _ = run(
+        capsys, deploy_pipeline[0], "--timings", deploy_pipeline[1], "--format", "markdown"
+    )
     rows = {
         line.split()[0]: line for line in out.split("```text\n")[1].split("```")[0].splitlines()
     }

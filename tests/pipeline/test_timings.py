@@ -27,7 +27,7 @@ def gh_job(name: str, started: str, completed: str, conclusion: str = "success")
 
 
 def test_gh_run_view_output_gives_seconds_per_shown_name():
-    timings = load_timings(FIXTURES / "seed002.gh.json")
+    timings = load_timings(FIXTURES / "deploy_pipeline.gh.json")
     assert timings == {
         "build-docker-image": 310.0,
         "test-suite (unit)": 500.0,

@@ -1,4 +1,4 @@
-"""The seeds' blocking issue, fixed: `pitstop review --fix` on a copy of the example."""
+"""The example's blocking issue, fixed: `pitstop review --fix` on a copy of the example."""
 
 from __future__ import annotations
 
