@@ -236,3 +236,19 @@ def test_affected_loads_no_review_engine(tmp_path):
     loaded = loaded_modules("affected", "--root", str(tmp_path), "--changed", "test_a.py")
     assert "pitstop.impact.selection_run" in loaded
     assert not [m for m in loaded if m.startswith(("rich", "pitstop.review", "dockerfile"))]
+
+
+def test_a_bug_is_one_line_and_exit_3_naming_the_last_file_read(tmp_path, capsys, monkeypatch):
+    """A crash must not look like "findings" (exit 1) to a CI gate, nor print a traceback."""
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nUSER app\n")
+    from pitstop.review import load
+
+    def broken(text, path):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(load, "parse_dockerfile", broken)
+    assert main(["review", str(tmp_path)]) == 3
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("pitstop: internal error: ZeroDivisionError: division by zero")
+    assert "(the last file read was Dockerfile)" in line
+    assert "This is a bug in pitstop" in line

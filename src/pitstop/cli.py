@@ -157,6 +157,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except Exception as error:  # the last resort: a bug in pitstop, never a traceback
+        return _internal_error(error)
+
+
+def _internal_error(error: Exception) -> int:
+    from pitstop.errors import EXIT_BUG, last_read
+
+    what = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+    reading = last_read.get()
+    where = f" (the last file read was {reading})" if reading else ""
+    print(
+        f"pitstop: internal error: {what}{where}. This is a bug in pitstop, not in your "
+        "files: please report it with the command you ran (set PITSTOP_TRACEBACK=1 to see "
+        "where it happened).",
+        file=sys.stderr,
+    )
+    if os.environ.get("PITSTOP_TRACEBACK"):
+        import traceback
+
+        traceback.print_exception(error)
+    return EXIT_BUG
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
+EXIT_BUG = 3
+"""Exit code of a failure that is pitstop's fault, not the input's: distinct from 1 (findings)
+and 2 (bad usage or input), so a CI gate can tell that the check itself did not run."""
+
+last_read: ContextVar[str | None] = ContextVar("last_read", default=None)
+"""The repository file pitstop read last, named when an internal error stops a run."""
+
 
 class PitstopError(Exception):
     """An error in the user's input or usage: one line, exit code 2, never a traceback."""

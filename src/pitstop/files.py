@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pitstop.errors import PitstopError
+from pitstop.errors import PitstopError, last_read
 
 # No file pitstop reads is legitimately this large; past it the file is refused, not read.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -19,6 +19,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 def read_regular_file(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of `path` if it is a regular file of at most `limit` bytes; PitstopError
     naming it as `shown` otherwise. A FIFO or device is refused without blocking on it."""
+    last_read.set(shown)
     try:
         with open(path, "rb", opener=_open_nonblocking) as stream:
             if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
