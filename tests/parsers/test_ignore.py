@@ -546,3 +546,21 @@ def test_a_negated_class_matches_the_separator() -> None:
     assert IgnorePattern("x[^a]y", False, 1).matches("x/y")
     assert IgnorePattern("*[^a]*", False, 1).matches("./")  # Docker: a regexp backtracks
     assert go_match("*[^a]*", "./") is False  # filepath.Match does not
+
+
+def test_many_stars_match_in_linear_time():
+    """Python's `re` backtracks where BuildKit's RE2 does not: `*a*a...*c*b` against a long
+    name of `a`s ran for minutes. Checked in a subprocess with a generous bound (a hang, not
+    a benchmark), and against the answer the pattern must give."""
+    import subprocess
+    import sys
+
+    code = (
+        "from pitstop.parsers.ignore import parse_ignore\n"
+        "ignore = parse_ignore('*a*a*a*a*a*a*a*a*a*a*a*a*c*b\\n', '.dockerignore')\n"
+        "print(ignore.excludes('a' * 5000), ignore.excludes('a' * 30 + 'cb'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["False", "True"]

@@ -304,8 +304,47 @@ def _py_ranges(ranges: Sequence[tuple[int, int]]) -> str:
 
 
 def to_python(items: Sequence[Item]) -> str:
-    """Python regex source with the meaning RE2 gives `items`."""
-    return "".join(_py_item(item) for item in items)
+    """Python regex source with the meaning RE2 gives `items`.
+
+    RE2 matches in linear time; Python's `re` backtracks, and `*a*a*a*a*a*a*a*a*a*a*a*c*b`
+    against a long name of `a`s would take minutes. So a star followed by literals and then
+    another star of the same class (`[^/]*abc[^/]*`) is written as an atomic group taking the
+    first `abc` (`(?>[^/]*?abc)`), as CPython's fnmatch does: with another star after it, the
+    earliest occurrence is always a right choice, so committing to it loses no match."""
+    out, index = [], 0
+    while index < len(items):
+        chunk = _star_chunk(items, index)
+        if chunk:
+            star, literals = items[index], items[index + 1 : index + 1 + chunk]
+            assert isinstance(star, Rep)
+            text = "".join(re.escape(item.char) for item in literals if isinstance(item, Lit))
+            out.append(f"(?>{_py_item(star.item)}*?{text})")
+            index += 1 + chunk
+        else:
+            out.append(_py_item(items[index]))
+            index += 1
+    return "".join(out)
+
+
+def _star_chunk(items: Sequence[Item], index: int) -> int:
+    """How many literals follow a greedy star at `index` before a star of the same class,
+    when each of them is in that class (0: not such a place)."""
+    star = items[index]
+    if not (
+        isinstance(star, Rep) and star.op == "*" and star.greedy and isinstance(star.item, Cls)
+    ):
+        return 0
+    end = index + 1
+    while end < len(items) and isinstance(items[end], Lit):
+        end += 1
+    following = items[end] if end < len(items) else None
+    literals = items[index + 1 : end]
+    inside = all(
+        any(lo <= ord(item.char) <= hi for lo, hi in star.item.ranges)
+        for item in literals
+        if isinstance(item, Lit)
+    )
+    return len(literals) if literals and inside and following == star else 0
 
 
 def _py_item(item: Item) -> str:
