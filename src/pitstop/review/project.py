@@ -35,7 +35,9 @@ _ESCAPE_BACKTICK = re.compile(r"^\s*#\s*escape\s*=\s*`\s*$", re.IGNORECASE)
 
 
 # Folders whose Dockerfiles are test fixtures, documentation examples, development images.
-_TEST_FOLDERS = frozenset({"tests", "test", "testing", "fixtures", "e2e", "integration-tests"})
+_TEST_FOLDERS = frozenset(
+    {"tests", "test", "testing", "fixtures", "e2e", "integration-tests", "benchmarks"}
+)
 _DOCS_FOLDERS = frozenset({"docs", "doc", "documentation"})
 _DEVELOPMENT_FOLDERS = frozenset({"development", "dev"})
 # A command that only starts an interpreter or a shell: nothing is served.

@@ -217,20 +217,21 @@ def test_mounted_uv_cache_folder_is_intended(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("base", "severity", "assumed"),
+    ("base", "reported"),
     [
-        ("python:3.12-slim", "warning", False),
-        ("docker.io/library/python:3.12", "warning", False),
-        ("ghcr.io/example/app:latest", "info", True),
-        ("example/app", "info", True),
-        ("${APP_IMAGE}", "info", True),
+        ("python:3.12-slim", True),
+        ("docker.io/library/python:3.12", True),
+        # another repository's image may set PIP_NO_CACHE_DIR in its ENV (getsentry/sentry,
+        # Habana's images do): not visible from here, so nothing is claimed
+        ("ghcr.io/example/app:latest", False),
+        ("example/app", False),
+        ("${APP_IMAGE}", False),
     ],
 )
-def test_pip_cache_on_another_repositorys_image_is_an_assumption(base, severity, assumed, tmp_path):
+def test_pip_cache_on_another_repositorys_image_is_not_claimed(base, reported, tmp_path):
     snippet = f"ARG APP_IMAGE\nFROM {base}\nRUN pip install flask\n"
-    (finding,) = findings(snippet, "PS134", tmp_path)
-    assert finding.severity.value == severity
-    assert ("if the base image" in finding.message and "assumed" in finding.message) is assumed
+    found = findings(snippet, "PS134", tmp_path)
+    assert [f.severity.value for f in found] == (["warning"] if reported else [])
 
 
 BUILDER = """\

@@ -204,10 +204,21 @@ def check_build_tools_shipped(source: DockerfileSource, project: Project) -> Ite
     if not source.is_multi_stage():
         return
     for shipped, lineage in shipped_lineages(source):
+        if _devel_base(lineage[0].base_image or ""):
+            continue  # the base ships a toolchain already: a builder stage would not drop it
         for install in _installs(lineage):
             yield _build_tools_hit(
                 source, install, f'the shipped stage "{shipped.label}"', "a builder stage"
             )
+
+
+_DEVEL_BASE = re.compile(r"(?:^|[-_:/.])(devel|dev|sdk|buildpack-deps|dev-complete)(?:[-_:./]|$)")
+
+
+def _devel_base(image: str) -> bool:
+    """Whether the base image is a development image (`nvidia/cuda:...-devel-...`,
+    `rocm/dev-ubuntu-22.04`, `buildpack-deps`, `...-sdk`): it ships compilers itself."""
+    return bool(_DEVEL_BASE.search(image.lower()))
 
 
 def check_single_stage_build_tools(source: DockerfileSource, project: Project) -> Iterator[Hit]:
@@ -260,14 +271,53 @@ def check_root_user(source: DockerfileSource, project: Project) -> Iterator[Hit]
         if users and not _is_root(users[-1].args[0]):
             continue
         base = lineage[0].base_image or ""
-        if not users and "nonroot" in base:
-            continue
+        if not users and ("nonroot" in base or not _official(base)):
+            continue  # another image's user is not visible from here: nothing certain to say
+        if not users and not _runs_a_service(lineage):
+            continue  # a tool, base or build image: the advice is for services
         hit = _root_hit(source, shipped, base, users[-1] if users else None)
         note = _why_root(source, project, lineage)
         if note is not None:
             lead = "" if hit.severity is Severity.INFO else " Info only:"
             hit = replace(hit, message=f"{hit.message}{lead} {note}", severity=Severity.INFO)
         yield hit
+
+
+# Programs that serve requests or jobs: an image whose command runs one is a service.
+_SERVERS = frozenset(
+    {
+        "gunicorn",
+        "uvicorn",
+        "daphne",
+        "hypercorn",
+        "granian",
+        "uwsgi",
+        "waitress-serve",
+        "celery",
+        "dramatiq",
+        "rq",
+        "flask",
+        "streamlit",
+        "nginx",
+        "httpd",
+        "apache2-foreground",
+        "node",
+        "java",
+    }
+)
+
+
+def _runs_a_service(lineage: tuple[Stage, ...]) -> bool:
+    """Whether the image evidently runs an application server: its CMD or ENTRYPOINT names
+    one. A port alone does not tell: supervisors, host monitors and tools with a preview
+    server EXPOSE ports and run as root by design, and a base image for others or a CLI
+    tool run on mounted files is a different question, which PS103 does not answer."""
+    words: list[str] = []
+    for keyword in ("ENTRYPOINT", "CMD"):
+        instruction = _effective(lineage, keyword)
+        if instruction is not None:
+            words += [w for arg in instruction.args for w in arg.split()]
+    return any(posixpath.basename(word.strip("\"'")) in _SERVERS for word in words)
 
 
 def _root_hit(source: DockerfileSource, shipped: Stage, base: str, user: Instruction | None) -> Hit:
@@ -720,8 +770,12 @@ RULES = (
         Area.SECURITY,
         "A process running as root inside the container is root on the host's kernel interface: "
         "a container escape or a writable mount becomes a host compromise. Create an unprivileged "
-        "user and switch to it with `USER` before the command runs. An explicit `USER root`, "
-        "and an image that starts as root to drop privileges (gosu, su-exec, s6), are info.",
+        "user and switch to it with `USER` before the command runs. Reported only where it is "
+        "certain and matters: an official base image (which runs as root) under an image whose "
+        "CMD or ENTRYPOINT runs an application server (gunicorn, uvicorn, celery, ...); another "
+        "image's user is not visible, and tools, base images, supervisors and host monitors "
+        "run as root by design. An explicit `USER root`, and an image that starts as root to "
+        "drop privileges (gosu, su-exec, s6), are info.",
         check_dockerfile=judged_as_runtime(check_root_user),
     ),
     Rule(

@@ -302,6 +302,8 @@ def check_pip_cache(source: DockerfileSource, project: Project) -> Iterator[Hit]
                 continue
             if _pip_cache_off(command, instruction, context):
                 continue
+            if _base_may_configure(context) is not None:
+                continue  # another image's ENV (PIP_NO_CACHE_DIR) is not visible from here
             yield _pip_hit(source, stage, run, context)
 
 
@@ -311,13 +313,6 @@ def _pip_hit(source: DockerfileSource, stage: Stage, run: RunCommand, context: _
         stage, source, "its download and wheel cache (~/.cache/pip)", folder
     )
     message = f"pip install{in_stage(stage, source)} keeps {cost}."
-    base = _base_may_configure(context)
-    if base is not None:
-        message = (
-            f"pip install{in_stage(stage, source)} keeps {cost}, if the base image {base} does "
-            "not set PIP_NO_CACHE_DIR (assumed: its ENV is not visible from this Dockerfile)."
-        )
-        severity = Severity.INFO
     edit = insertion_at(source, run, _PIP_INSTALL, " --no-cache-dir")
     return Hit(
         command_at(source, run),
@@ -448,9 +443,10 @@ RULES = (
         "pip keeps every downloaded wheel in ~/.cache/pip. In a Dockerfile that cache is written "
         "into the layer and shipped, and is useless there. `--no-cache-dir` drops it; a BuildKit "
         "cache mount keeps it out of the image and reuses it across builds. A cache mount on "
-        "pip's cache folder means keeping the cache is intended: not reported. On a base image "
-        "that is not an official one, whose ENV may set PIP_NO_CACHE_DIR, and in builder stages "
-        "that do not ship, the finding is info.",
+        "pip's cache folder means keeping the cache is intended: not reported. Nor is a pip "
+        "install on a base image that is not an official one (its ENV, not visible here, may "
+        "set PIP_NO_CACHE_DIR), nor `--no-index` (local files, nothing downloaded). In builder "
+        "stages that do not ship, the finding is info.",
         check_dockerfile=check_pip_cache,
         fixable=True,
     ),

@@ -196,8 +196,10 @@ def check_setup_python_cache(project: Project) -> Iterator[Hit]:
         if step.action != "actions/setup-python" or "cache" in step.with_:
             continue
         manager = installer(at.job, step.index)
-        if manager is None or job_cached(at.workflow, at.job):
+        if manager is None or job_cached(at.workflow, at.job) or _cannot_tell(at.job):
             continue
+        if _caches_turned_off(at.job) is not None:
+            continue  # turned off in the job itself: a choice, not an omission
         inputs: list[tuple[str, str]]
         env_manager = _env_manager_with_uv(project, at)
         if env_manager is not None:
@@ -205,12 +207,23 @@ def check_setup_python_cache(project: Project) -> Iterator[Hit]:
         else:
             message, inputs = _advice(project, at, manager)
             message, inputs = _version_check(at, manager, message, inputs)
-        off = _caches_turned_off(at.job)
-        if off is not None:
-            message, inputs = _turned_off(at, off, manager, message), []
         edit = add_inputs(at.workflow, step, inputs) if inputs else None
         fix = Fix(f"add `cache: {inputs[0][1]}` to setup-python", (edit,)) if edit else None
         yield Hit(at.at("uses"), message, fix=fix)
+
+
+_GITHUB_HOSTED = re.compile(r"(ubuntu|windows|macos)-[\w.-]+|\$\{\{")
+
+
+def _cannot_tell(job: Job) -> bool:
+    """Whether the job's caching is out of sight: a local composite action may set up a
+    cache (`uses: ./.github/actions/...`), and a self-hosted runner keeps pip's and uv's
+    folders between runs (setup-uv even turns its own cache off there)."""
+    if any((step.uses or "").startswith("./") for step in job.steps):
+        return True
+    if job.runs_on is None:  # a list or a `group:`: labels of self-hosted runners, mostly
+        return "runs-on" in job.key_lines
+    return not _GITHUB_HOSTED.search(job.runs_on)
 
 
 _CACHE_SINCE = {"pip": (2, 3), "pipenv": (2, 3), "poetry": (3, 1)}
@@ -352,25 +365,6 @@ def _env_manager_advice(tool: str, why: str) -> str:
         "Cache uv's cache folder instead: `astral-sh/setup-uv` with its cache (it sets "
         "`UV_CACHE_DIR`, which uv reads), or `actions/cache` of the folder `uv cache "
         "dir` prints, keyed on the files that declare the environments."
-    )
-
-
-def _turned_off(at: StepAt, off: Step, manager: str, advice: str) -> str:
-    """The message when a step of the job turns its cache off in so many words: that may be
-    on purpose, which only the user can say (an inline ignore), so nothing is fixed."""
-    line = off.input_line("enable-cache")
-    if manager == "uv" and off.action == "astral-sh/setup-uv":
-        advice = (
-            f"`{off.label}` turns setup-uv's cache off (`enable-cache: false`, line {line}) and "
-            "setup-python caches nothing, so every run downloads every package uv installs."
-        )
-    else:
-        advice += f" `{off.label}` turns its cache off (`enable-cache: false`, line {line})."
-    return (
-        f"{advice} A cache turned off in so many words may be off on purpose (a workflow that "
-        "must not restore what other workflows save, or that runs too rarely to gain); "
-        "pitstop does not read the comments that may say so. If it is, keep it and add "
-        f"`# pitstop: ignore[PS401]` on the line above line {at.step.line}."
     )
 
 
@@ -907,9 +901,11 @@ RULES = (
         "caches by default on GitHub-hosted runners; v10 not on `pull_request_target`, "
         "`workflow_run` or `release`; with a commit pin and no version beside it pitstop "
         "cannot tell and stays silent), setup-python's `cache:`, setup-pdm's, or an "
-        "`actions/cache` of a Python folder. A cache turned off in so many words "
-        "(`enable-cache: false`) is reported without a fix: if it is off on purpose, say so "
-        "with an inline ignore. No fix either where the input cannot work: a setup-python "
+        "`actions/cache` of a Python folder. A cache turned off in the job itself "
+        "(`enable-cache: false`, `uv ... --no-cache`) is a choice: not reported; a choice "
+        "written only in a comment needs an inline ignore. Nothing is said where the cache "
+        "is out of sight: a local composite action (`uses: ./...`), a self-hosted runner "
+        "(its folders persist between runs). No fix where the input cannot work: a setup-python "
         "older than the `cache` input (pip and Pipenv from v2.3.0, Poetry from v3.1.0; the "
         "action must be upgraded in the same change), or a job whose dependencies hatch, "
         'tox or nox install with uv (hatch\'s `installer = "uv"`, tox-uv, `nox -db uv`): '
