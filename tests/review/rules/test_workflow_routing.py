@@ -132,6 +132,10 @@ jobs:
             [],  # no run per push
         ),
         (
+            "on: [issues, pull_request]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: wow-actions/auto-comment@v1\n",
+            [],  # a bot that checks nothing out: cancelling saves nothing, and loses events
+        ),
+        (
             "on:\n  pull_request:\n  workflow_call:\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: make\n",
             [],  # also called: a group here can equal the caller's, and GitHub cancels the called run
         ),

@@ -68,6 +68,8 @@ def check_install_recommends(source: DockerfileSource, project: Project) -> Iter
                 "Install-Recommends" in w for w in command.words
             ):
                 continue
+            if _needs_its_recommends(command):
+                continue
             edit = insertion_at(source, run, _APT_INSTALL, " --no-install-recommends")
             yield Hit(
                 command_at(source, run),
@@ -76,6 +78,18 @@ def check_install_recommends(source: DockerfileSource, project: Project) -> Iter
                 "--no-install-recommends and name what you need.",
                 fix=Fix("add --no-install-recommends", (edit,)) if edit else None,
             )
+
+
+# Compilers whose Recommends are what compiling needs: gcc recommends libc6-dev (the C
+# library headers), so `--no-install-recommends gcc` on a slim base cannot build a C extension.
+_COMPILERS = re.compile(r"^(gcc|g\+\+|clang|cc)(-[\d.]+)?$")
+
+
+def _needs_its_recommends(command: SimpleCommand) -> bool:
+    named = command.operands()
+    return any(_COMPILERS.match(p) for p in named) and not any(
+        p in ("libc6-dev", "libc-dev", "build-essential") for p in named
+    )
 
 
 def _cleans_lists(instruction: Instruction) -> bool:

@@ -167,7 +167,7 @@ def check_concurrency(project: Project) -> Iterator[Hit]:
         events = [t for t in workflow.triggers if runs_per_push(t)]
         if not events or workflow.concurrency_cancels or _stated(workflow):
             continue
-        if _called_workflows_cancel(project, workflow):
+        if _called_workflows_cancel(project, workflow) or not _checks_out(workflow):
             continue
         if workflow.concurrency is not None:
             message = (
@@ -188,6 +188,16 @@ def check_concurrency(project: Project) -> Iterator[Hit]:
         if workflow.concurrency is None and not _other_types(events):
             fix = _concurrency_fix(workflow, events)
         yield Hit(Location(workflow.path, line), message, fix=fix)
+
+
+def _checks_out(workflow: Workflow) -> bool:
+    """Whether a job works on the pushed code (checks it out, runs commands, or calls a
+    workflow that may): a bot made only of actions that comment or label saves nothing by
+    cancelling, and a cancelled run of it can lose the one event it acts on."""
+    return any(
+        job.uses or any(step.run or step.action == "actions/checkout" for step in job.steps)
+        for job in workflow.jobs
+    )
 
 
 def _called_workflows_cancel(project: Project, workflow: Workflow) -> bool:
