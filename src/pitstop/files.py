@@ -32,6 +32,17 @@ def read_regular_file(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> by
     return data
 
 
+def read_head(path: Path, size: int) -> bytes | None:
+    """The first `size` bytes of a regular file, None for anything else or when unreadable."""
+    try:
+        with open(path, "rb", opener=_open_nonblocking) as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                return None
+            return stream.read(size)
+    except OSError:
+        return None
+
+
 def _open_nonblocking(path: str, flags: int) -> int:
     # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
     return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from pitstop.errors import PitstopError
-from pitstop.files import read_regular_file
+from pitstop.files import read_head, read_regular_file
 from pitstop.model import InputProblem, Location
 from pitstop.parsers.build_declarations import HealthyWait
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
@@ -268,6 +268,11 @@ class Tree:
     def exists(self, relative: str) -> bool:
         path = self._inside(relative)
         return path is not None and os.path.exists(path)
+
+    def read_head(self, relative: str, size: int) -> bytes | None:
+        """The first bytes of a regular file inside the root (None otherwise)."""
+        path = self._inside(relative)
+        return None if path is None else read_head(path, size)
 
     def read_text(self, relative: str) -> str:
         """The UTF-8 text of a regular file inside the root, line endings as they are.

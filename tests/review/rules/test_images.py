@@ -71,3 +71,23 @@ def test_add_fix_replaces_the_keyword_only(tmp_path):
     assert finding.fix is not None
     (edit,) = finding.fix.edits
     assert (edit.start_line, edit.start_column, edit.end_column, edit.text) == (2, 1, 4, "COPY")
+
+
+def test_add_of_an_archive_is_decided_by_content_not_name(tmp_path):
+    """ADD unpacks a local tar (or gzip, bzip2, xz, zstd) stream whatever its name: turning
+    it into COPY would ship the archive instead of its contents."""
+    import gzip
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        info = tarfile.TarInfo("etc/app.conf")
+        archive.addfile(info, io.BytesIO(b""))
+    (tmp_path / "rootfs.bin").write_bytes(buffer.getvalue())
+    (tmp_path / "bundle").write_bytes(gzip.compress(b"x"))
+    (tmp_path / "app.py").write_text("print('hi')\n")
+    assert findings("FROM debian:12\nADD rootfs.bin /\n", "PS142", tmp_path) == []
+    assert findings("FROM debian:12\nADD bundle /opt/\n", "PS142", tmp_path) == []
+    assert findings("FROM debian:12\nADD build/*.bin /opt/\n", "PS142", tmp_path) == []
+    assert len(findings("FROM debian:12\nADD app.py /app/\n", "PS142", tmp_path)) == 1

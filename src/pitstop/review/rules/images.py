@@ -120,12 +120,36 @@ def check_add_for_copy(source: DockerfileSource, project: Project) -> Iterator[H
         sources = _sources(instruction)
         if not sources or any(_URL.search(s) or _ARCHIVE.search(s) or "$" in s for s in sources):
             continue
+        if _may_unpack(source, project, instruction):
+            continue
         yield Hit(
             at(source, instruction, r"(?i)\bADD\b"),
             "ADD of local files does what COPY does, plus unpacking archives and fetching URLs "
             "that readers must rule out: use COPY.",
             fix=_copy_fix(source, instruction),
         )
+
+
+# What ADD unpacks is decided by content, not by name (moby's archive detection): a tar, or
+# a gzip, bzip2, xz or zstd stream, whatever the file is called.
+_ARCHIVE_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
+
+
+def _may_unpack(source: DockerfileSource, project: Project, instruction: Instruction) -> bool:
+    """Whether a source of this ADD is, or may be, an archive ADD would unpack: a file whose
+    bytes say so, or a wildcard that may match one, in any build of it."""
+    for copy in source.copies:
+        if copy.instruction is not instruction:
+            continue
+        path = copy.in_repository
+        if set("*?[") & set(path):
+            return True
+        if not project.tree.exists(path) or project.tree.is_dir(path):
+            continue  # a missing source fails either way (PS203); a folder is never unpacked
+        head = project.tree.read_head(path, 512)
+        if head is None or head.startswith(_ARCHIVE_MAGIC) or head[257:262] == b"ustar":
+            return True
+    return False
 
 
 def _copy_fix(source: DockerfileSource, instruction: Instruction) -> Fix | None:
@@ -170,7 +194,9 @@ RULES = (
         Severity.INFO,
         Area.DOCKERFILE,
         "ADD also unpacks local tar archives and downloads URLs. For plain files COPY does the "
-        "same with none of the surprises, which is why Docker's best practices prefer it.",
+        "same with none of the surprises, which is why Docker's best practices prefer it. "
+        "Whether ADD unpacks is decided by the file's bytes, not its name, so a source whose "
+        "content is a tar or a compressed stream, or a wildcard that may match one, keeps ADD.",
         check_dockerfile=check_add_for_copy,
         fixable=True,
     ),
