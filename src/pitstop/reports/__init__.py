@@ -48,7 +48,19 @@ def render(
     """`result` as a report in `fmt`; `color` (None: auto) matters only to the text format,
     `patches` (each blocking finding's diff, from `pitstop.api.plan_patches`) to the plan,
     `rules` (the rule table, `pitstop.api.rules()`) to SARIF's rule descriptors."""
-    return renderer_for(fmt, color=color, patches=patches, rules=rules)(result)
+    report = renderer_for(fmt, color=color, patches=patches, rules=rules)(result)
+    return printable(report)
+
+
+def printable(text: str) -> str:
+    """`text` with the bytes of file names that are not UTF-8 (kept by Python as lone
+    surrogates) shown as `\\xff` escapes: a report must print on a strict UTF-8 stdout and
+    write to a UTF-8 file whatever the repository's names are."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
 
 
 def renderer_for(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath, PureWindowsPath
@@ -217,7 +218,8 @@ def _physical(location: Location) -> JSONObject:
 
 
 def _artifact(path: str) -> JSONObject:
-    return {"uri": quote(path), "uriBaseId": SRCROOT}
+    # the file name's own bytes, percent-encoded (a name that is not UTF-8 included)
+    return {"uri": quote(os.fsencode(path)), "uriBaseId": SRCROOT}
 
 
 def _fix(fix: Fix) -> JSONObject:
@@ -250,4 +252,4 @@ def _position(finding: Finding) -> tuple[int, int]:
 
 
 def _digest(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
