@@ -61,3 +61,13 @@ def test_a_build_target_of_unicode_digits_is_a_stage_name_not_an_index(tmp_path,
     done = review(str(tmp_path), "--format", "json")
     assert done.returncode in (0, 1), done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_symlink_loop_is_named_as_such(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text("FROM python:3.12-slim\nUSER app\n")
+    (tmp_path / "Dockerfile").symlink_to("Dockerfile")  # `ln -s Dockerfile Dockerfile`
+    done = review(str(tmp_path))
+    assert "Traceback" not in done.stderr
+    assert "Dockerfile: symlink that leads nowhere (a loop or a missing target)" in done.stderr
+    assert done.returncode in (0, 1)  # the other Dockerfile is still reviewed

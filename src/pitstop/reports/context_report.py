@@ -44,8 +44,8 @@ def render_json(result: ContextResult) -> str:
 def render_text(result: ContextResult) -> str:
     tree = result.tree
     lines = [
-        f"context {result.root or '.'}: {len(tree.files)} files, {format_size(tree.bytes)} "
-        f"(ignore file: {result.ignore_file or 'none'})",
+        f"context {result.root or '.'}: {_count(len(tree.files), 'file')}, "
+        f"{format_size(tree.bytes)} (ignore file: {result.ignore_file or 'none'})",
     ]
     if result.unused_bytes is not None:
         lines.append(f"bytes no COPY or ADD can use: {format_size(result.unused_bytes)}")
@@ -63,3 +63,7 @@ def render_text(result: ContextResult) -> str:
 def _files(count: int) -> str:
     """`      1 file `, `     12 files`: a column of counts and nouns."""
     return f"{count:>7} {'file ' if count == 1 else 'files'}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

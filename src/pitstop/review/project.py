@@ -249,6 +249,14 @@ class Tree:
     def __init__(self, root: Path):
         self.root = root.resolve()
 
+    def _unreachable(self, relative: str) -> str:
+        """Why a path `_inside` refused cannot be read: a loop or a dangling link, or a
+        link out of the repository."""
+        full = self.root / relative
+        if full.is_symlink() and not os.path.exists(full):
+            return "symlink that leads nowhere (a loop or a missing target); not followed"
+        return "symlink points outside the repository; not followed"
+
     def _inside(self, relative: str) -> Path | None:
         try:
             path = (self.root / relative).resolve()
@@ -282,7 +290,7 @@ class Tree:
         pitstop.files.MAX_FILE_BYTES, bytes that are not UTF-8."""
         path = self._inside(relative)
         if path is None:
-            raise PitstopError("symlink points outside the repository; not followed", path=relative)
+            raise PitstopError(self._unreachable(relative), path=relative)
         data = read_regular_file(path, relative)
         try:
             return data.decode("utf-8-sig")
