@@ -92,11 +92,6 @@ def test_review_exits_2_when_the_root_cannot_be_listed(repo):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.load_config calls Path.is_file() on ROOT/.pitstop.toml, which raises "
-    "PermissionError for a root without `x`; it should be a one-line PitstopError (config.py)",
-)
 def test_review_exits_2_when_the_root_cannot_be_entered(repo):
     repo.chmod(0)
     done = run("review", repo)

@@ -103,16 +103,25 @@ def parse_fail_on(text: str) -> Severity | None:
 def load_config(root: Path, explicit: Path | None = None) -> Config:
     """The configuration for a review of `root` (see the module docstring for the order)."""
     if explicit is not None:
-        if not explicit.is_file():
+        if not _is_file(explicit):
             raise PitstopError("configuration file not found", path=str(explicit))
         return _from_file(explicit, pyproject=explicit.name == "pyproject.toml")
     dotfile = root / ".pitstop.toml"
-    if dotfile.is_file():
+    if _is_file(dotfile):
         return _from_file(dotfile, pyproject=False)
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
+    if _is_file(pyproject):
         return _from_file(pyproject, pyproject=True)
     return Config()
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file, but a folder that cannot be searched is the user's to fix, in one line."""
+    try:
+        return path.is_file()
+    except OSError as error:
+        message = f"cannot look for the configuration: {error.strerror}"
+        raise PitstopError(message, path=str(path)) from None
 
 
 def _from_file(path: Path, *, pyproject: bool) -> Config:
