@@ -558,3 +558,21 @@ def test_setup_python_v2_has_no_poetry_cache(tmp_path):
     (finding,) = findings(tmp_path, "PS401", job(steps), POETRY)
     assert finding.fix is None
     assert "has no `cache` input for poetry (it came in v3.1.0)" in finding.message
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        'project = "x"\n',
+        "[tool]\npoetry = []\n",
+        "[tool.poetry]\ngroup = 5\n",
+        "[tool.poetry.group]\ndev = 3\n",
+        "[project]\noptional-dependencies = [1]\n",
+    ],
+)
+def test_a_pyproject_of_another_shape_does_not_crash_the_dev_tools_rule(tmp_path, pyproject):
+    steps = "      - run: pip install ruff\n"
+    write(tmp_path, {".github/workflows/ci.yml": job(steps), "pyproject.toml": pyproject})
+    from pitstop import api
+
+    api.review(tmp_path, select=("PS430",))  # used to raise AttributeError

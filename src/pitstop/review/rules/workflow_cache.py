@@ -16,6 +16,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 from pitstop.errors import PitstopError
 from pitstop.lines import text_lines
@@ -729,18 +730,21 @@ def _pyproject_groups(project: Project, path: str) -> list[DevDeclaration]:
     except tomllib.TOMLDecodeError:
         return []
     groups: list[tuple[str, list[str]]] = []
-    extras = document.get("project", {}).get("optional-dependencies", {})
+    extras = _table(_table(document, "project"), "optional-dependencies")
     groups += [(f"[project.optional-dependencies] {g}", _pep508(v)) for g, v in extras.items()]
     groups = [g for g in groups if _DEV_GROUP.search(g[0].rsplit(" ", 1)[-1])]
     groups += [
         (f"[dependency-groups] {g}", _pep508(v))
         for g, v in _table(document, "dependency-groups").items()
     ]
-    poetry = document.get("tool", {}).get("poetry", {})
-    for group, table in poetry.get("group", {}).items():
-        groups.append((f"[tool.poetry.group.{group}]", list(table.get("dependencies", {}))))
-    if poetry.get("dev-dependencies"):
-        groups.append(("[tool.poetry.dev-dependencies]", list(poetry["dev-dependencies"])))
+    # every level checked for its type: a pyproject of another shape is not this rule's
+    # to reject (the dependency parser reports it), and must not crash it
+    poetry = _table(_table(document, "tool"), "poetry")
+    for group, table in _table(poetry, "group").items():
+        dependencies = _table(table if isinstance(table, dict) else {}, "dependencies")
+        groups.append((f"[tool.poetry.group.{group}]", list(dependencies)))
+    if _table(poetry, "dev-dependencies"):
+        groups.append(("[tool.poetry.dev-dependencies]", list(_table(poetry, "dev-dependencies"))))
     lines = text_lines(text)
     return [
         DevDeclaration(
@@ -750,7 +754,7 @@ def _pyproject_groups(project: Project, path: str) -> list[DevDeclaration]:
     ]
 
 
-def _table(document: dict[str, object], key: str) -> dict[str, object]:
+def _table(document: dict[str, Any], key: str) -> dict[str, Any]:
     value = document.get(key, {})
     return value if isinstance(value, dict) else {}
 
