@@ -289,7 +289,8 @@ class Tree:
         root, a FIFO or device (reading one could block or never end), a file over
         pitstop.files.MAX_FILE_BYTES, bytes that are not UTF-8."""
         path = self._inside(relative)
-        if path is None:
+        full = self.root / relative
+        if path is None or (full.is_symlink() and not os.path.exists(full)):
             raise PitstopError(self._unreachable(relative), path=relative)
         data = read_regular_file(path, relative)
         try:
