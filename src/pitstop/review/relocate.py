@@ -28,6 +28,7 @@ from pitstop.parsers.dockerfile import Instruction, Stage
 from pitstop.review.context_walk import ignore_file_candidates
 from pitstop.review.project import Build, CopySource, DependencyFile, DockerfileSource, Project
 from pitstop.review.rules.common import container_path, walk
+from pitstop.review.rules.context_size import fixed_ignore_text
 
 _TOOL_KINDS = ("poetry-path", "uv-source")
 
@@ -251,9 +252,12 @@ def _ignore_file(
         f"!{prefix}",
         *(f"!{posixpath.relpath(t, new or '.')}" for t in targets),
     ]
-    if project.tree.exists(old):
+    # The old file as this run's PS206 fix leaves it: its exclusions must reach the file
+    # that is effective after the move, or they would be lost with the old file.
+    text = fixed_ignore_text(project, source, build)
+    if text is not None:
         lines.append(f"# From {old}, relative to the new context:")
-        lines += list(_moved_patterns(project.tree.read_text(old), prefix))
+        lines += list(_moved_patterns(text, prefix))
     return [TextEdit(target, 1, 1, 1, 1, "\n".join(lines) + "\n")]
 
 
