@@ -10,7 +10,8 @@ One Fix, edits across files:
   keeps only `name` when Poetry or uv declares the path (they install it from there);
 - `<Dockerfile>.dockerignore` beside the Dockerfile (which takes precedence over the
   context's `.dockerignore`): send only the project folder and the packages, with the old
-  ignore file's patterns moved under the project folder.
+  ignore file's patterns (with what PS206 adds to it in the same run) moved under the
+  project folder.
 No fix is offered when any step cannot be done safely.
 """
 
@@ -138,15 +139,22 @@ def _package_copies(
         lines.append(
             f"COPY {in_context} {posixpath.normpath(posixpath.join(folder_in_image, relative))}\n"
         )
-    text = "".join(lines)
     edits = []
     for stage in [copy.stage, *_consumers(source, copy.stage)]:
         run = _first_run_after(stage, copy.instruction.line if stage is copy.stage else 0)
         if run is None:
             return None
+        # A run cut short may have written these lines already: never copy a package twice.
+        missing = [c for c in lines if c.rstrip("\n") not in _stage_lines(source, stage)]
         line = _above_comments(source, run.line)
-        edits.append(TextEdit(source.path, line, 1, line, 1, text))
+        if missing:
+            edits.append(TextEdit(source.path, line, 1, line, 1, "".join(missing)))
     return edits
+
+
+def _stage_lines(source: DockerfileSource, stage: Stage) -> set[str]:
+    """The instruction lines of `stage`, as written."""
+    return {source.dockerfile.lines[i.line - 1].strip() for i in stage.instructions}
 
 
 def _above_comments(source: DockerfileSource, line: int) -> int:
