@@ -10,7 +10,8 @@ One Fix, edits across files:
   keeps only `name` when Poetry or uv declares the path (they install it from there);
 - `<Dockerfile>.dockerignore` beside the Dockerfile (which takes precedence over the
   context's `.dockerignore`): send only the project folder and the packages, with the old
-  ignore file's patterns moved under the project folder.
+  ignore file's patterns (with what PS206 adds to it in the same run) moved under the
+  project folder.
 No fix is offered when any step cannot be done safely.
 """
 
@@ -28,6 +29,7 @@ from pitstop.parsers.dockerfile import Instruction, Stage
 from pitstop.review.context_walk import ignore_file_candidates
 from pitstop.review.project import Build, CopySource, DependencyFile, DockerfileSource, Project
 from pitstop.review.rules.common import container_path, walk
+from pitstop.review.rules.context_size import fixed_ignore_text
 
 _TOOL_KINDS = ("poetry-path", "uv-source")
 
@@ -137,15 +139,22 @@ def _package_copies(
         lines.append(
             f"COPY {in_context} {posixpath.normpath(posixpath.join(folder_in_image, relative))}\n"
         )
-    text = "".join(lines)
     edits = []
     for stage in [copy.stage, *_consumers(source, copy.stage)]:
         run = _first_run_after(stage, copy.instruction.line if stage is copy.stage else 0)
         if run is None:
             return None
+        # A run cut short may have written these lines already: never copy a package twice.
+        missing = [c for c in lines if c.rstrip("\n") not in _stage_lines(source, stage)]
         line = _above_comments(source, run.line)
-        edits.append(TextEdit(source.path, line, 1, line, 1, text))
+        if missing:
+            edits.append(TextEdit(source.path, line, 1, line, 1, "".join(missing)))
     return edits
+
+
+def _stage_lines(source: DockerfileSource, stage: Stage) -> set[str]:
+    """The instruction lines of `stage`, as written."""
+    return {source.dockerfile.lines[i.line - 1].strip() for i in stage.instructions}
 
 
 def _above_comments(source: DockerfileSource, line: int) -> int:
@@ -251,9 +260,12 @@ def _ignore_file(
         f"!{prefix}",
         *(f"!{posixpath.relpath(t, new or '.')}" for t in targets),
     ]
-    if project.tree.exists(old):
+    # The old file as this run's PS206 fix leaves it: its exclusions must reach the file
+    # that is effective after the move, or they would be lost with the old file.
+    text = fixed_ignore_text(project, source, build)
+    if text is not None:
         lines.append(f"# From {old}, relative to the new context:")
-        lines += list(_moved_patterns(project.tree.read_text(old), prefix))
+        lines += list(_moved_patterns(text, prefix))
     return [TextEdit(target, 1, 1, 1, 1, "\n".join(lines) + "\n")]
 
 

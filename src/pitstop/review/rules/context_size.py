@@ -94,13 +94,11 @@ def check_budget(project: Project) -> Iterator[Hit]:
 
 def check_missed(project: Project) -> Iterator[Hit]:
     for context in measured_contexts(project):
-        misses = _safe_misses(context)
-        if not misses:
+        worth = _worth_excluding(project, context)
+        if worth is None:
             continue
-        after = _after(project, context, misses)
+        misses, after = worth
         saved = context.tree.bytes - after.bytes
-        if saved < MIN_SAVING_BYTES and saved < MIN_SAVING_SHARE * max(context.tree.bytes, 1):
-            continue
         listed = "; ".join(
             f"{m.category} {megabytes(m.bytes)} (`{m.suggested_pattern}`)" for m in misses
         )
@@ -113,6 +111,41 @@ def check_missed(project: Project) -> Iterator[Hit]:
             fix=_fix(project, context, misses, saved),
             builds=tuple(build for _, build in context.builds),
         )
+
+
+def _worth_excluding(
+    project: Project, context: MeasuredContext
+) -> tuple[list[Miss], ContextTree] | None:
+    """The misses PS206 reports for `context` and the context without them, or None."""
+    misses = _safe_misses(context)
+    if not misses:
+        return None
+    after = _after(project, context, misses)
+    saved = context.tree.bytes - after.bytes
+    if saved < MIN_SAVING_BYTES and saved < MIN_SAVING_SHARE * max(context.tree.bytes, 1):
+        return None
+    return misses, after
+
+
+def fixed_ignore_text(project: Project, source: DockerfileSource, build: Build) -> str | None:
+    """The effective ignore file of `build` of `source` as PS206's fix leaves it (its text
+    on disk when PS206 has nothing to add; None when there is no file and nothing to add).
+
+    A fix that replaces that file in the same run (the relocation writes a
+    `<Dockerfile>.dockerignore`, which BuildKit prefers) builds on this text, so the
+    exclusions PS206 finds land in the file that is effective afterwards, in one run."""
+    for context in measured_contexts(project):
+        if (source, build) not in context.builds:
+            continue
+        path = _ignore_path(context)
+        worth = _worth_excluding(project, context)
+        if worth is None:
+            return project.tree.read_text(path) if project.tree.exists(path) else None
+        misses, after = worth
+        edit = _fix(project, context, misses, context.tree.bytes - after.bytes).edits[0]
+        old, _ = _new_text(project, context, misses)
+        return old + edit.text
+    return None
 
 
 def _safe_misses(context: MeasuredContext) -> list[Miss]:
