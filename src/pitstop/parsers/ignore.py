@@ -720,7 +720,8 @@ class _Index:
             found += self.suffixes.get(path[size - length :], ())
         matchers = self.matchers
         hits = [index for index in found if matchers[index].matches(path)]
-        if self.others and (self.any_other is None or self.any_other.search(path)):
+        # Every translated pattern starts with "^", so `match` asks what `search` would.
+        if self.others and (self.any_other is None or self.any_other.match(path)):
             hits += [index for index in self.others if matchers[index].matches(path)]
         return hits
 
