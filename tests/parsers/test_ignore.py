@@ -564,3 +564,102 @@ def test_many_stars_match_in_linear_time():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.split() == ["False", "True"]
+
+
+# --------------------------------------------------------------------------- many patterns
+
+
+def _padding(count: int) -> list[str]:
+    """Patterns no path of `_PATHS` can match, one of each way the engine files a pattern:
+    by whole path, by a literal start, by a literal end, and with no literal either side."""
+    forms = ["zz{}", "zz{}/*", "**/*q{}", "**/*q{}*"]
+    return [forms[i % len(forms)].format(i) for i in range(count)]
+
+
+@settings(ROBUST, max_examples=300)
+@given(_PATTERN_LISTS, _PATHS)
+def test_many_patterns_give_the_verdicts_of_few(patterns: list[str], path: str) -> None:
+    """Past a few hundred patterns the engine indexes them; patterns that match nothing in
+    front of a list change no verdict, so the indexed engine must agree with the small one."""
+    few = parse_ignore("\n".join(patterns), None)
+    many = parse_ignore("\n".join([*_padding(400), *patterns]), None)
+    assert many.excludes(path) == few.excludes(path)
+    assert walker_excludes(many, path) == few.excludes(path)
+    *folders, _ = path.split("/")
+    folder = many.root()
+    for depth, part in enumerate(folders, start=1):
+        verdict, folder = folder.enter(part)
+        assert verdict == few.excludes("/".join(folders[:depth]))
+        assert many.may_reinclude_under("/".join(folders[:depth])) == few.may_reinclude_under(
+            "/".join(folders[:depth])
+        )
+
+
+_MANY_PATTERNS_SCRIPT = """
+import random
+from pitstop.parsers.ignore import parse_ignore
+
+rng = random.Random(1)
+lines = [
+    rng.choice(["", "", "", "", "!"])
+    + rng.choice(["**/", "", "src/"])
+    + "".join(rng.choice("abcdefghij*?") for _ in range(12))
+    for _ in range(20000)
+]
+ignore = parse_ignore("\\n".join(lines) + "\\n", ".dockerignore")
+
+def instance(line):
+    # A path the pattern matches: wildcards filled in, "**/" as one folder.
+    text = line.lstrip("!").replace("**/", "d1/").replace("*", "x").replace("?", "a")
+    return text + rng.choice(["", "/f.py"])  # the pattern matches the path or its parent
+
+matching = [instance(rng.choice(lines)) for _ in range(1500)]
+plain = [f"d{i}/f{j}.py" for i in range(150) for j in range(10)]
+
+def walked(path):
+    *folders, name = path.split("/")
+    folder = ignore.root()
+    for part in folders:
+        _, folder = folder.enter(part)
+    return folder.file_verdicts([name])[0]
+
+def naive(path):
+    # patternmatcher's MatchesUsingParentResults, one pattern after another.
+    parts, held, matched = path.split("/"), [False] * len(ignore.patterns), False
+    for depth in range(1, len(parts) + 1):
+        prefix, matched = "/".join(parts[:depth]), False
+        for index, pattern in enumerate(ignore.patterns):
+            match = held[index]
+            if not match and pattern.exclusion == matched:
+                match = pattern.matches(prefix)
+            held[index] = match
+            if match:
+                matched = not pattern.exclusion
+    return matched
+
+fast = {path: walked(path) for path in matching + plain}
+assert all(ignore.excludes(path) == verdict for path, verdict in fast.items())
+sample = rng.sample(matching, 40) + rng.sample(plain, 10)
+assert all(naive(path) == fast[path] for path in sample), "differs from the naive loop"
+print(sum(fast[path] for path in matching), sum(fast[path] for path in plain))
+"""
+
+
+def test_twenty_thousand_patterns_finish_with_the_verdicts_of_the_naive_loop() -> None:
+    """A generated ignore file of 20,000 patterns over 3,000 paths took minutes when each
+    path went through every pattern. Checked in a subprocess with a generous bound (a hang,
+    not a benchmark), against patternmatcher's loop written out pattern by pattern."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _MANY_PATTERNS_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    excluded_matching, excluded_plain = map(int, done.stdout.split())
+    assert excluded_plain == 0  # no pattern can match these
+    assert 0 < excluded_matching < 1500  # exceptions bring some back

@@ -33,10 +33,12 @@ checks against them; this module fails when it reads them).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Final, NamedTuple
+from functools import cached_property
+from typing import Final, NamedTuple, Protocol
 
 from pitstop.errors import PitstopError
 from pitstop.parsers.gopath import go_clean, go_glob_regex, go_match_error
@@ -108,13 +110,43 @@ def _any(newlines: bool) -> _Step:
 
 @dataclass(frozen=True)
 class _Matcher:
-    """One pattern as patternmatcher compiles it (`kind` and `literal` or `regex`), and the
-    same pattern as component steps when it can be read that way (else `steps` is None)."""
+    """One pattern as patternmatcher compiles it: `kind` and `literal`, or for a regexp the
+    parsed Go expression `items`. The Python regex and the component steps are built on
+    first use: a generated ignore file of 20,000 lines must not compile what no path tries."""
 
     kind: str
     literal: str
-    regex: re.Pattern[str] | None
-    steps: tuple[_Step, ...] | None
+    items: tuple[Item, ...] = ()
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(to_python(self.items))
+
+    @cached_property
+    def steps(self) -> tuple[_Step, ...] | None:
+        """The pattern as component steps when it can be read that way (see `_Program`)."""
+        if self.kind == _EXACT:
+            return tuple(_lit(p) for p in self.literal.split("/"))
+        if self.kind == _PREFIX:
+            return _prefix_steps(self.literal)
+        if self.kind == _SUFFIX:
+            return _suffix_steps(self.literal)
+        return _regex_steps(self.items)
+
+    @cached_property
+    def key(self) -> tuple[str, str]:
+        """("prefix" or "suffix", text) every path the pattern matches starts or ends with,
+        the longer known of the two; ("", "") when none is known. `_Index` files it there."""
+        if self.kind == _PREFIX:
+            return ("prefix", self.literal)
+        if self.kind == _SUFFIX:  # "/x" matches "x" too: every match ends with "x"
+            return ("suffix", self.literal.removeprefix("/"))
+        head, tail = _literal_run(self.items[1:]), _literal_tail(self.items[:-1])
+        if self.items[-1:] != (END,):
+            tail = ""
+        if len(head) > len(tail):
+            return ("prefix", head)
+        return ("suffix", tail) if tail else ("", "")
 
     def matches(self, path: str) -> bool:
         """patternmatcher's Pattern.match on a cleaned, slash-separated path."""
@@ -125,8 +157,16 @@ class _Matcher:
         if self.kind == _SUFFIX:
             suffix = self.literal
             return path.endswith(suffix) or (suffix[:1] == "/" and path == suffix[1:])
-        assert self.regex is not None
         return self.regex.search(path) is not None
+
+
+def _literal_run(items: Sequence[Item]) -> str:
+    head: list[str] = []
+    for item in items:
+        if not isinstance(item, Lit):
+            break
+        head.append(item.char)
+    return "".join(head)
 
 
 def _translate(pattern: str) -> tuple[str, str]:
@@ -163,15 +203,17 @@ def _translate(pattern: str) -> tuple[str, str]:
 def _compile(pattern: str) -> _Matcher:
     kind, source = _translate(pattern)
     if kind == _EXACT:
-        return _Matcher(kind, pattern, None, tuple(_lit(p) for p in pattern.split("/")))
+        return _Matcher(kind, pattern)
     if kind == _PREFIX:
-        return _Matcher(kind, pattern[:-2], None, _prefix_steps(pattern[:-2]))
+        return _Matcher(kind, pattern[:-2])
     if kind == _SUFFIX:
-        return _Matcher(kind, pattern[2:], None, _suffix_steps(pattern[2:]))
+        return _Matcher(kind, pattern[2:])
     if any("\udc80" <= char <= "\udcff" for char in source):
         raise BadPattern("the pattern is not valid UTF-8 (Go: invalid UTF-8 in regexp)")
     items = Re2Parser(source).parse()
-    return _Matcher(kind, "", re.compile(to_python(items)), _regex_steps(items))
+    if items[:1] != (BEGIN,):  # the translator always writes "^" first
+        raise AssertionError(source)
+    return _Matcher(kind, "", items)
 
 
 def _prefix_steps(prefix: str) -> tuple[_Step, ...]:
@@ -319,10 +361,11 @@ class IgnoreFile:
 
     path: str | None
     patterns: tuple[IgnorePattern, ...]
-    _engine: _Engine = field(init=False, repr=False, compare=False)
+    _engine: _Engine | _IndexedEngine = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_engine", _Engine(self.patterns))
+        engine = _Engine if len(self.patterns) < _INDEXED_FROM else _IndexedEngine
+        object.__setattr__(self, "_engine", engine(self.patterns))
 
     def excludes(self, relpath: str) -> bool:
         """Whether Docker leaves `relpath` (relative to the context root, with `/`) out."""
@@ -408,6 +451,9 @@ def _new_pattern(pattern: str, line: int) -> IgnorePattern:
 # --------------------------------------------------------------------------- matching
 
 
+# From this many patterns on, the engine indexes the patterns instead of following every
+# one of them through every folder (which a generated file of 20,000 lines made take minutes).
+_INDEXED_FROM: Final = 256
 _FALLBACK: Final[frozenset[int]] = frozenset({-1})  # a pattern matched on whole paths
 _DEAD: Final[frozenset[int]] = frozenset()
 
@@ -424,9 +470,8 @@ class _Engine:
         self.rules: dict[tuple[bool, tuple[tuple[int, frozenset[int]], ...]], _FileRule] = {}
         exceptions = [p.text for p in patterns if p.exclusion]
         trimmed = [_without_trailing_glob(text) for text in exceptions]
-        self.has_exceptions = bool(exceptions)
         self.enter_all = any(_WILDCARD_CHARS.intersection(text) for text in trimmed)
-        self.exception_prefixes = tuple(text + "/" for text in trimmed)
+        self.exception_prefixes = tuple(sorted(text + "/" for text in trimmed))
 
     def verdict(self, relpath: str) -> tuple[bool, int | None]:
         path = go_clean(relpath).lstrip("/")
@@ -456,16 +501,11 @@ class _Engine:
         return matched, tuple(info), decider
 
     def may_reinclude_under(self, folder: str) -> bool:
-        if not self.has_exceptions:
-            return False
-        if self.enter_all:
-            return True
-        folder_slash = go_clean(folder).lstrip("/") + "/"
-        return any(prefix.startswith(folder_slash) for prefix in self.exception_prefixes)
+        return _may_reinclude_under(self.enter_all, self.exception_prefixes, folder)
 
     def root(self) -> FolderMatch:
         states = tuple(_FALLBACK if p is None else p.start for p in self.programs)
-        return FolderMatch(self, "", (False,) * len(self.patterns), states)
+        return _NfaFolder(self, "", (False,) * len(self.patterns), states)
 
     def file_rule(self, sticky: tuple[bool, ...], states: tuple[frozenset[int], ...]) -> _FileRule:
         last = max((i for i, s in enumerate(sticky) if s), default=-1)
@@ -483,6 +523,16 @@ class _Engine:
         if rule is None:
             rule = self.rules[key] = _FileRule(self, default, key[1])
         return rule
+
+
+def _may_reinclude_under(enter_all: bool, prefixes: tuple[str, ...], folder: str) -> bool:
+    """fsutil's rule over the sorted exception prefixes: the ones starting with the folder
+    sort right after it, so one bisection finds whether there is any."""
+    if enter_all:
+        return True
+    folder_slash = go_clean(folder).lstrip("/") + "/"
+    at = bisect.bisect_left(prefixes, folder_slash)
+    return at < len(prefixes) and prefixes[at].startswith(folder_slash)
 
 
 def _without_trailing_glob(text: str) -> str:
@@ -550,10 +600,22 @@ class _FileRule:
         return self.default
 
 
-class FolderMatch:
+class FolderMatch(Protocol):
     """How the ignore file judges the entries of one folder, as fsutil computes it while it
-    walks: each folder carries its parent's match information (which patterns matched it)
-    and, per pattern, how far the folder's path has come through the pattern."""
+    walks: each folder carries its parent's match information (which patterns matched it)."""
+
+    path: str  # relative to the context root, "" for the root, else ending in "/"
+
+    # For each non-folder entry named in `names`: True when Docker leaves it out.
+    def file_verdicts(self, names: Sequence[str]) -> list[bool]: ...
+
+    # The verdict for the subfolder `name` (True: excluded) and its own FolderMatch.
+    def enter(self, name: str) -> tuple[bool, FolderMatch]: ...
+
+
+class _NfaFolder:
+    """A FolderMatch that also carries, per pattern, how far the folder's path has come
+    through the pattern, so a folder's files are judged by one regex over their names."""
 
     __slots__ = ("_engine", "_rule", "_states", "_sticky", "path")
 
@@ -572,13 +634,11 @@ class FolderMatch:
         self._rule = rule
 
     def file_verdicts(self, names: Sequence[str]) -> list[bool]:
-        """For each non-folder entry named in `names`: True when Docker leaves it out."""
         if self._rule is None:
             self._rule = self._engine.file_rule(self._sticky, self._states)
         return self._rule.verdicts_for(self.path, names)
 
     def enter(self, name: str) -> tuple[bool, FolderMatch]:
-        """The verdict for the subfolder `name` (True: excluded) and its own FolderMatch."""
         engine = self._engine
         path = self.path + name
         matched = False
@@ -602,5 +662,128 @@ class FolderMatch:
         child_sticky, child_states = tuple(sticky), tuple(states)
         if child_sticky == self._sticky and child_states == self._states:
             # Most folders leave every pattern where their parent did: share its file rule.
-            return matched, FolderMatch(engine, path + "/", self._sticky, self._states, self._rule)
-        return matched, FolderMatch(engine, path + "/", child_sticky, child_states)
+            return matched, _NfaFolder(engine, path + "/", self._sticky, self._states, self._rule)
+        return matched, _NfaFolder(engine, path + "/", child_sticky, child_states)
+
+
+# --------------------------------------------------------------------------- many patterns
+
+
+class _Index:
+    """Which patterns match a path, found without trying every pattern: each pattern is
+    filed under a literal text every path it matches starts with (or ends with, or equals);
+    a path looks up its own starts and ends of those lengths and tries only what it finds.
+    Patterns with no such text are tried on every path, but first all at once by one
+    regex, which says whether any of them can match."""
+
+    def __init__(self, matchers: Sequence[_Matcher]):
+        self.matchers = matchers
+        self.exact: dict[str, list[int]] = {}
+        self.prefixes: dict[str, list[int]] = {}
+        self.suffixes: dict[str, list[int]] = {}
+        others: list[int] = []
+        for index, matcher in enumerate(matchers):
+            if matcher.kind == _EXACT:
+                self.exact.setdefault(matcher.literal, []).append(index)
+                continue
+            where, text = matcher.key
+            table = {"prefix": self.prefixes, "suffix": self.suffixes}.get(where)
+            if table is None or not text:
+                others.append(index)
+            else:
+                table.setdefault(text, []).append(index)
+        self.prefix_lengths = sorted({len(text) for text in self.prefixes})
+        self.suffix_lengths = sorted({len(text) for text in self.suffixes})
+        self.others = tuple(others)
+        self.any_other = self._any_of(others)
+
+    def _any_of(self, others: Sequence[int]) -> re.Pattern[str] | None:
+        sources = []
+        for index in others:
+            matcher = self.matchers[index]
+            if matcher.kind != _REGEXP:
+                return None  # "**" or a bare prefix matches (nearly) everything anyway
+            sources.append(to_python(matcher.items))
+        return re.compile("|".join(f"(?:{source})" for source in sources)) if sources else None
+
+    def matching(self, path: str) -> list[int]:
+        """The indices of the patterns that match `path` (patternmatcher's Pattern.match)."""
+        found = list(self.exact.get(path, ()))
+        size = len(path)
+        for length in self.prefix_lengths:
+            if length > size:
+                break
+            found += self.prefixes.get(path[:length], ())
+        for length in self.suffix_lengths:
+            if length > size:
+                break
+            found += self.suffixes.get(path[size - length :], ())
+        matchers = self.matchers
+        hits = [index for index in found if matchers[index].matches(path)]
+        # Every translated pattern starts with "^", so `match` asks what `search` would.
+        if self.others and (self.any_other is None or self.any_other.match(path)):
+            hits += [index for index in self.others if matchers[index].matches(path)]
+        return hits
+
+
+class _IndexedEngine:
+    """MatchesUsingParentResults for many patterns. Only the patterns that match a path
+    change anything, so the match information a folder hands down is kept as the set of
+    patterns it holds (usually none), and the Go loop runs over the matching ones."""
+
+    def __init__(self, patterns: tuple[IgnorePattern, ...]):
+        self.exclusions = tuple(p.exclusion for p in patterns)
+        self.index = _Index(tuple(p._matcher for p in patterns))
+        trimmed = [_without_trailing_glob(p.text) for p in patterns if p.exclusion]
+        self.enter_all = any(_WILDCARD_CHARS.intersection(text) for text in trimmed)
+        self.exception_prefixes = tuple(sorted(text + "/" for text in trimmed))
+
+    def step(self, path: str, parent: frozenset[int]) -> tuple[bool, frozenset[int], int | None]:
+        """The Go loop over the patterns that matched the parent or match `path`, in order:
+        (excluded, the match information for below `path`, deciding index)."""
+        hits = sorted(parent.union(self.index.matching(path)))
+        matched, decider, held = False, None, []
+        for index in hits:
+            # A pattern the parent held matches outright; another is evaluated only when
+            # it would change the verdict so far (and is recorded only then).
+            if index in parent or self.exclusions[index] == matched:
+                matched, decider = not self.exclusions[index], index
+                held.append(index)
+        return matched, frozenset(held), decider
+
+    def verdict(self, relpath: str) -> tuple[bool, int | None]:
+        path = go_clean(relpath).lstrip("/")
+        if path in (".", ""):
+            return False, None  # "Don't let them exclude everything"
+        parts = path.split("/")
+        held: frozenset[int] = frozenset()
+        matched, decider = False, None
+        for depth in range(1, len(parts) + 1):
+            matched, held, decider = self.step("/".join(parts[:depth]), held)
+        return matched, decider
+
+    def may_reinclude_under(self, folder: str) -> bool:
+        return _may_reinclude_under(self.enter_all, self.exception_prefixes, folder)
+
+    def root(self) -> FolderMatch:
+        return _IndexedFolder(self, "", frozenset())
+
+
+class _IndexedFolder:
+    """A FolderMatch of `_IndexedEngine`: the folder's path and the patterns it holds."""
+
+    __slots__ = ("_engine", "_held", "path")
+
+    def __init__(self, engine: _IndexedEngine, path: str, held: frozenset[int]):
+        self._engine = engine
+        self.path = path
+        self._held = held
+
+    def file_verdicts(self, names: Sequence[str]) -> list[bool]:
+        step, path, held = self._engine.step, self.path, self._held
+        return [step(path + name, held)[0] for name in names]
+
+    def enter(self, name: str) -> tuple[bool, FolderMatch]:
+        path = self.path + name
+        matched, held, _ = self._engine.step(path, self._held)
+        return matched, _IndexedFolder(self._engine, path + "/", held)
