@@ -25,7 +25,11 @@ def _as_user() -> list[str]:
     setpriv = shutil.which("setpriv")
     if setpriv is None:
         pytest.skip("running as root without setpriv: cannot drop to a user chmod 000 stops")
-    return [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    command = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    probe = subprocess.run([*command, sys.executable, "-c", "import pitstop"], check=False)
+    if probe.returncode != 0:  # e.g. an interpreter under /root (pyenv) nobody cannot reach
+        pytest.skip(f"user nobody cannot run {sys.executable} with pitstop importable")
+    return command
 
 
 @pytest.fixture
