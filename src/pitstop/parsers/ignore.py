@@ -407,8 +407,14 @@ def parse_ignore(text: str, path: str | None) -> IgnoreFile:
         try:
             patterns.append(_new_pattern(cleaned, number))
         except BadPattern as error:
-            raise PitstopError(error.message, path=where, line=number) from None
+            raise PitstopError(_one_line(error.message), path=where, line=number) from None
     return IgnoreFile(path, tuple(patterns))
+
+
+def _one_line(text: str) -> str:
+    """`text` with control characters and Unicode line separators (U+0085, U+2028) escaped:
+    an error quoting a pattern must stay one line in every log viewer."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 def _scan_lines(text: str) -> Iterator[tuple[int, str]]:
