@@ -39,3 +39,13 @@ def test_apt_lists_fix_after_an_unterminated_quote_settles():
         once = (root / "Dockerfile").read_bytes()
         check_contract(run_cli("review", root, "--fix"), names_in(root, files))
         assert (root / "Dockerfile").read_bytes() == once
+
+
+def test_apt_lists_fix_after_an_open_backtick_settles():
+    files = {"Dockerfile": b"FROM python:3.12-slim\nRUN apt-get update && apt-get install -y curl `\n"}  # fmt: skip
+    with written(files) as root:
+        check_contract(run_cli("review", root, "--fix"), names_in(root, files))
+        once = (root / "Dockerfile").read_bytes()
+        check_contract(run_cli("review", root, "--fix"), names_in(root, files))
+        assert (root / "Dockerfile").read_bytes() == once
+        assert b"rm -rf /var/lib/apt/lists" not in once  # never inside the substitution

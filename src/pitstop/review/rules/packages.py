@@ -160,7 +160,11 @@ def _append_fix(source: DockerfileSource, instruction: Instruction, command: str
 
 
 def _plain_shell_line(line: str) -> bool:
-    """Whether the line's quotes close and it ends in no comment, as sh reads it."""
+    """Whether the line's quotes and command substitutions close and it ends in no comment,
+    as sh reads it (text appended after an open backtick or `$(` would run inside it)."""
+    unescaped = re.sub(r"\\.", "", line)
+    if unescaped.count("`") % 2 or unescaped.count("$(") > unescaped.count(")"):
+        return False
     try:
         return shlex.split(line, comments=True) == shlex.split(line)
     except ValueError:  # a quote left open
