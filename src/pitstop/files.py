@@ -32,6 +32,19 @@ def read_regular_file(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> by
     return data
 
 
+def read_text_file(path: Path, shown: str) -> str:
+    """The UTF-8 text of a regular file (read_regular_file), line endings as they are, a
+    byte-order mark dropped; PitstopError naming `shown` and the line of the first byte
+    that is not UTF-8."""
+    data = read_regular_file(path, shown)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        message = f"not UTF-8 (byte 0x{data[error.start]:02x})"
+        raise PitstopError(message, path=shown, line=line) from None
+
+
 def read_head(path: Path, size: int) -> bytes | None:
     """The first `size` bytes of a regular file, None for anything else or when unreadable."""
     try:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pitstop.errors import PitstopError
-from pitstop.files import read_regular_file
+from pitstop.files import read_text_file
 from pitstop.parsers.dockerfile import parse_dockerfile
 from pitstop.parsers.ignore import parse_ignore
 from pitstop.review.context_records import ContextResult, FolderSize
@@ -40,7 +40,7 @@ def measure_context(
         raise PitstopError(f"cannot read this folder ({reason})", path=str(root)) from None
     ignore = None
     if ignore_path is not None:
-        ignore = parse_ignore(_read_text(root / ignore_path, ignore_path), ignore_path)
+        ignore = parse_ignore(read_text_file(root / ignore_path, ignore_path), ignore_path)
     tree = walk_context(root, ignore, progress=progress)
     unused = None
     if dockerfile is not None:
@@ -60,7 +60,7 @@ def _relative(root: Path, dockerfile: Path) -> str:
 def _used_bytes(tree: ContextTree, dockerfile: Path) -> int:
     if not dockerfile.is_file():
         raise PitstopError("no such file", path=str(dockerfile))
-    parsed = parse_dockerfile(_read_text(dockerfile, str(dockerfile)), str(dockerfile))
+    parsed = parse_dockerfile(read_text_file(dockerfile, str(dockerfile)), str(dockerfile))
     sources = [
         source
         for stage in parsed.stages_built_for(parsed.last_stage)
@@ -71,15 +71,3 @@ def _used_bytes(tree: ContextTree, dockerfile: Path) -> int:
     ]
     used = used_by_copy(tree, sources)
     return sum(size for path, size in tree.files if path in used)
-
-
-def _read_text(path: Path, shown: str) -> str:
-    """The UTF-8 text of the regular file `path`; PitstopError naming `shown` (and the line
-    of the first bad byte) when it cannot be read or is not UTF-8."""
-    data = read_regular_file(path, shown)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        message = f"not UTF-8 (byte 0x{data[error.start]:02x})"
-        raise PitstopError(message, path=shown, line=line) from None

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pitstop.errors import PitstopError
-from pitstop.files import write_all
+from pitstop.files import read_regular_file, write_all
 from pitstop.lines import lines_with_endings
 from pitstop.model import Finding, TextEdit
 from pitstop.review.project import Tree
@@ -73,12 +73,10 @@ def _read(tree: Tree, path: str) -> str | None:
         return None
     if not full.is_file():
         raise PitstopError("not a regular file; not changed", path=path)
-    try:
-        return full.read_bytes().decode("utf-8")
+    try:  # the bytes as they are: a byte-order mark is kept, unlike read_text_file
+        return read_regular_file(full, path).decode("utf-8")
     except UnicodeDecodeError:
         raise PitstopError("not UTF-8; not changed", path=path) from None
-    except OSError as error:
-        raise PitstopError(f"cannot read: {error.strerror or error}", path=path) from None
 
 
 def apply_edits(text: str, edits: list[tuple[TextEdit, Finding]]) -> tuple[str, set[int]]:

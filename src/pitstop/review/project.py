@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from pitstop.errors import PitstopError
-from pitstop.files import read_head, read_regular_file
+from pitstop.files import read_head, read_text_file
 from pitstop.model import InputProblem, Location
 from pitstop.parsers.build_declarations import HealthyWait
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
@@ -292,13 +292,7 @@ class Tree:
         full = self.root / relative
         if path is None or (full.is_symlink() and not os.path.exists(full)):
             raise PitstopError(self._unreachable(relative), path=relative)
-        data = read_regular_file(path, relative)
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            line = data.count(b"\n", 0, error.start) + 1
-            message = f"not UTF-8 (byte 0x{data[error.start]:02x})"
-            raise PitstopError(message, path=relative, line=line) from None
+        return read_text_file(path, relative)
 
 
 @dataclass(frozen=True)
