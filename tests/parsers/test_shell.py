@@ -209,3 +209,21 @@ def test_as_one_command(script, one):
 )
 def test_ends_in_exec(script, execs):
     assert ends_in_exec(script) is execs
+
+
+@pytest.mark.parametrize(
+    ("line", "clean"),
+    [
+        ("RUN apt-get install -y curl", True),
+        ("RUN echo $(date) ok", True),
+        ("RUN echo a#b", True),  # `#` inside a word starts no comment
+        ("RUN apt-get install -y curl # tools", False),
+        ('RUN apt-get install -y curl "', False),
+        ("RUN apt-get install -y curl `", False),
+        ("RUN echo $(date", False),
+    ],
+)
+def test_appends_cleanly(line, clean):
+    from pitstop.parsers.shell import appends_cleanly
+
+    assert appends_cleanly(line) is clean

@@ -108,6 +108,17 @@ def split_commands(script: str, dialect: Dialect = Dialect.POSIX) -> list[Simple
     return _commands(tokens)
 
 
+_END_MARK = "\x00pitstop-end\x00"
+
+
+def appends_cleanly(line: str) -> bool:
+    """Whether text appended after `line` would be read as more of the script: the line
+    leaves no quote, backquote or `$(` open and ends in no comment (a word put after it
+    comes out as a word of its own, not swallowed by any of those)."""
+    tokens = _posix_tokens(f"{line} {_END_MARK}")
+    return bool(tokens) and tokens[-1].text == _END_MARK and tokens[-1].kind == "word"
+
+
 # -- POSIX ------------------------------------------------------------------------------
 
 

@@ -4,13 +4,12 @@ and how apt's index goes stale in the build cache. They judge every stage that g
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pitstop.model import Area, Fix, Severity, TextEdit
 from pitstop.parsers.dockerfile import Instruction, RunCommand, Stage, env_pairs, escape_character
-from pitstop.parsers.shell import SimpleCommand, apt_get, pip_install
+from pitstop.parsers.shell import SimpleCommand, appends_cleanly, apt_get, pip_install
 from pitstop.review.project import DockerfileSource, Project
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.common import (
@@ -145,7 +144,7 @@ def _append_fix(source: DockerfileSource, instruction: Instruction, command: str
         return None
     escape = escape_character(source.dockerfile.lines)
     last = source.dockerfile.lines[instruction.end_line - 1]
-    if last.rstrip().endswith(escape) or not _plain_shell_line(last):
+    if last.rstrip().endswith(escape) or not appends_cleanly(last):
         return None
     end = len(last.rstrip()) + 1
     edit = TextEdit(
@@ -157,18 +156,6 @@ def _append_fix(source: DockerfileSource, instruction: Instruction, command: str
         f" {escape}\n    && {command}",
     )
     return Fix(f"append `&& {command}` to the RUN", (edit,))
-
-
-def _plain_shell_line(line: str) -> bool:
-    """Whether the line's quotes and command substitutions close and it ends in no comment,
-    as sh reads it (text appended after an open backtick or `$(` would run inside it)."""
-    unescaped = re.sub(r"\\.", "", line)
-    if unescaped.count("`") % 2 or unescaped.count("$(") > unescaped.count(")"):
-        return False
-    try:
-        return shlex.split(line, comments=True) == shlex.split(line)
-    except ValueError:  # a quote left open
-        return False
 
 
 def check_update_alone(source: DockerfileSource, project: Project) -> Iterator[Hit]:
