@@ -44,15 +44,35 @@ def review(
 
     Raises PitstopError for bad usage or configuration; files that cannot be read or
     parsed are listed in `result.problems` and the rest is still reviewed."""
-    target = Path(path)
-    if not target.exists():
-        raise PitstopError("no such file or directory", path=str(path))
-    root, only = (target.parent, target.name) if target.is_file() else (target, None)
+    root, only = _reviewed(path)
     from pitstop.review.engine import review_tree
 
     config = configure(root, config_file, select, ignore, fail_on)
     result = review_tree(root, config, only)
     return replace(result, fail_on=config.fail_on)
+
+
+def _reviewed(path: str | Path) -> tuple[Path, str | None]:
+    """The root a review of `path` reads and writes, and the one file named, if any."""
+    target = Path(path)
+    if not target.exists():
+        raise PitstopError("no such file or directory", path=str(path))
+    return (target.parent, target.name) if target.is_file() else (target, None)
+
+
+def finish_interrupted_fix(path: str | Path) -> str | None:
+    """Finish what a killed `--fix` under `path` had started: discarded when it had changed
+    no file, completed when it had (what was done, in a sentence; None if nothing was)."""
+    from pitstop.files import finish_interrupted
+
+    return finish_interrupted(_reviewed(path)[0])
+
+
+def interrupted_fix(path: str | Path) -> bool:
+    """Whether a killed `--fix` left a change half-written under `path`."""
+    from pitstop.files import journal_left
+
+    return journal_left(_reviewed(path)[0])
 
 
 def configure(

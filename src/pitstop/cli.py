@@ -199,6 +199,16 @@ def _split(values: list[str]) -> tuple[str, ...]:
 def _review(args: argparse.Namespace) -> int:
     from pitstop import api
 
+    if args.fix:
+        finished = api.finish_interrupted_fix(args.path)
+        if finished:
+            print(f"pitstop: {finished}", file=sys.stderr)
+    elif api.interrupted_fix(args.path):
+        print(
+            "pitstop: warning: a --fix was interrupted and some files may be half-changed; "
+            "`pitstop review --fix` finishes it",
+            file=sys.stderr,
+        )
     result = api.review(
         args.path,
         config_file=args.config,

@@ -1,8 +1,13 @@
-"""Writing files safely: every file pitstop writes appears whole or not at all, and a set of
-files written together is written all or none."""
+"""Reading and writing files safely: only regular files of bounded size are read; every
+file pitstop writes appears whole or not at all, and a set of files written together is
+written all or none, even across a kill (a journal at the root lets the next run finish
+what a killed one started)."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import stat
 import tempfile
@@ -14,6 +19,12 @@ from pitstop.errors import PitstopError, last_read
 
 # No file pitstop reads is legitimately this large; past it the file is refused, not read.
 MAX_FILE_BYTES = 10 * 1024 * 1024
+# pitstop's own folder in a repository: caches, the history database.
+STATE_FOLDER = ".pitstop"
+# The journal of a --fix in progress, at the root; it exists only while files are written
+# (or after a kill), so a fix leaves nothing new in a build context.
+JOURNAL = ".pitstop-fix-journal.json"
+_JOURNAL_VERSION = 1
 
 
 def read_regular_file(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -83,17 +94,50 @@ class _Staged:
         self.temporary.unlink(missing_ok=True)
 
 
-def write_all(writes: Sequence[tuple[Path, bytes]]) -> None:
+def state_folder(root: Path) -> Path | None:
+    """`root`'s `.pitstop` folder (it may not exist yet); None when it is a symlink or not a
+    folder: a committed link could send pitstop's reads and writes anywhere on the machine."""
+    own = root / STATE_FOLDER
+    if own.is_symlink() or (own.exists() and not own.is_dir()):
+        return None
+    return own
+
+
+def prepare_state_folder(folder: Path) -> None:
+    """Create `folder`; a `.pitstop` folder gets a `.gitignore` of `*`, so git never sees it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if folder.name == STATE_FOLDER and not ignore.exists():
+        write_atomic(ignore, "# pitstop's own files: never committed\n*\n")
+
+
+def write_all(writes: Sequence[tuple[Path, bytes]], *, root: Path | None = None) -> None:
     """Write several files as one change: every file is staged (written in full beside its
     target) before the first is replaced, and if any replacement fails, the files already
-    replaced get their old content back. A symlink is written through, not replaced."""
+    replaced get their old content back. A symlink is written through, not replaced.
+
+    With `root`, every target must lie inside it, and the change survives a kill: a journal
+    at the root (JOURNAL) names the files being staged, then, once all are staged, the
+    renames to do, so `finish_interrupted` discards a half-staged change or completes a
+    half-renamed one. It is removed when the change is done."""
+    writes = _one_write_per_file(writes, root)
+    journal = _journal_for(root)
+    token = os.urandom(8).hex()
+    targets = [_target(path, root) for path, _ in writes]
+    if journal is not None and root is not None:
+        _save_journal(journal, root, token, targets, None)
     staged: list[_Staged] = []
     try:
-        for path, data in writes:
-            staged.append(_stage(path, data))
+        for target, (path, data) in zip(targets, writes, strict=True):
+            temporary = _journal_temporary(target, token) if journal else None
+            staged.append(_stage(path, data, temporary))
+        if journal is not None and root is not None:
+            digests = [hashlib.sha256(data).hexdigest() for _, data in writes]
+            _save_journal(journal, root, token, targets, digests)
     except BaseException:
         for item in staged:
             item.discard()
+        _forget(journal)
         raise
     done: list[_Staged] = []
     try:
@@ -104,7 +148,137 @@ def write_all(writes: Sequence[tuple[Path, bytes]]) -> None:
         _roll_back(done)
         for item in staged[len(done) :]:
             item.discard()
+        _forget(journal)
         raise
+    _forget(journal)
+
+
+def finish_interrupted(root: Path) -> str | None:
+    """Finish a write_all that a kill interrupted in `root`: a change killed while staging is
+    discarded (no file had changed yet), one killed while renaming is completed. What was
+    done, in a sentence, or None when nothing was pending. PitstopError when the journal is
+    not one pitstop wrote or the files no longer match it (nothing is changed then)."""
+    journal = root / JOURNAL
+    for orphan in root.glob(f".{JOURNAL}.*.tmp"):  # killed while writing the journal itself
+        orphan.unlink(missing_ok=True)
+    if not journal_left(root):
+        return None
+    shown = str(journal.relative_to(root))
+    token, paths, digests = _load_journal(journal, shown)
+    targets = [_inside(root / path, root, shown) for path in paths]
+    temporaries = [_journal_temporary(target, token) for target in targets]
+    if digests is None:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
+        journal.unlink()
+        return f"discarded an interrupted --fix that had changed no file ({shown})"
+    pending = []
+    for target, temporary, digest in zip(targets, temporaries, digests, strict=True):
+        source = temporary if temporary.is_file() else target
+        if not source.is_file() or _digest(source) != digest:
+            problem = f"{target.relative_to(root)} changed since the interrupted --fix"
+            raise PitstopError(f"{problem}; check `git status`, then delete it", path=shown)
+        if source is temporary:
+            pending.append((temporary, target))
+    for temporary, target in pending:
+        os.replace(temporary, target)
+    journal.unlink()
+    return f"finished an interrupted --fix: {len(pending)} of {len(targets)} file(s) written"
+
+
+def _one_write_per_file(
+    writes: Sequence[tuple[Path, bytes]], root: Path | None
+) -> list[tuple[Path, bytes]]:
+    """`writes` with one write per file: two paths to one file (a symlink and its target)
+    must bring the same bytes, else PitstopError and nothing is written."""
+    chosen: dict[str, tuple[Path, bytes]] = {}
+    for path, data in writes:
+        key = os.path.realpath(_target(path, root))
+        if key in chosen and chosen[key][1] != data:
+            raise PitstopError("two different changes to one file through a link", path=str(path))
+        chosen.setdefault(key, (path, data))
+    return list(chosen.values())
+
+
+def journal_left(root: Path) -> bool:
+    """Whether a killed write_all left its journal in `root` (False when unreadable: the
+    review reports that)."""
+    try:
+        os.lstat(root / JOURNAL)
+    except OSError:
+        return False
+    return True
+
+
+def _journal_for(root: Path | None) -> Path | None:
+    return root / JOURNAL if root is not None else None
+
+
+def _target(path: Path, root: Path | None) -> Path:
+    """The file a write to `path` replaces: a symlink's target (inside `root` when given)."""
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    return _inside(target, root, str(path)) if root is not None else target
+
+
+def _inside(path: Path, root: Path, shown: str) -> Path:
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(os.path.realpath(root)):
+        raise PitstopError(f"{path.name} lies outside the repository; not written", path=shown)
+    return path
+
+
+def _journal_temporary(target: Path, token: str) -> Path:
+    return target.parent / f".{target.name}.pitstop-{token}.tmp"
+
+
+def _save_journal(
+    journal: Path, root: Path, token: str, targets: list[Path], digests: list[str] | None
+) -> None:
+    real = Path(os.path.realpath(root))
+    files = [str(Path(os.path.realpath(t.parent)).relative_to(real) / t.name) for t in targets]
+    state = {"version": _JOURNAL_VERSION, "token": token, "files": files, "sha256": digests}
+    write_atomic(journal, json.dumps(state, indent=1) + "\n")
+
+
+def _load_journal(journal: Path, shown: str) -> tuple[str, list[str], list[str] | None]:
+    """The token, files and digests of a journal; PitstopError when it is not one pitstop
+    wrote (it is read as hostile input: a repository could commit one)."""
+    state = None
+    if not journal.is_symlink():
+        with contextlib.suppress(ValueError, RecursionError):
+            state = json.loads(read_regular_file(journal, shown, limit=1024 * 1024))
+    token = state.get("token") if isinstance(state, dict) else None
+    files = state.get("files") if isinstance(state, dict) else None
+    digests = state.get("sha256") if isinstance(state, dict) else None
+    valid = (
+        isinstance(state, dict)
+        and state.get("version") == _JOURNAL_VERSION
+        and isinstance(token, str)
+        and len(token) == 16
+        and all(c in "0123456789abcdef" for c in token)
+        and isinstance(files, list)
+        and all(isinstance(f, str) and f and not os.path.isabs(f) for f in files)
+        and (
+            digests is None
+            or (
+                isinstance(digests, list)
+                and len(digests) == len(files)
+                and all(isinstance(d, str) for d in digests)
+            )
+        )
+    )
+    if not valid:
+        raise PitstopError("not a journal this pitstop wrote; delete it", path=shown)
+    return token, files, digests  # type: ignore[return-value]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _forget(journal: Path | None) -> None:
+    if journal is not None:
+        journal.unlink(missing_ok=True)
 
 
 def _roll_back(done: list[_Staged]) -> None:
@@ -115,7 +289,9 @@ def _roll_back(done: list[_Staged]) -> None:
             write_atomic(item.target, item.previous)
 
 
-def _stage(path: Path, data: bytes) -> _Staged:
+def _stage(path: Path, data: bytes, temporary: Path | None = None) -> _Staged:
+    """`data` written in full beside `path`'s target, in `temporary` if given (created, never
+    overwritten), else in a fresh temporary file."""
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     previous = target.read_bytes() if target.is_file() else None
     if target.exists() and not target.is_file():
@@ -124,10 +300,15 @@ def _stage(path: Path, data: bytes) -> _Staged:
         raise PitstopError("not writable; nothing was changed", path=str(path))
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        if temporary is None:
+            handle, name = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+            )
+            temporary = Path(name)
+        else:
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as error:
         raise PitstopError(f"cannot write: {error.strerror or error}", path=str(path)) from None
-    temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)

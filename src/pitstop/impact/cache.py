@@ -25,8 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pitstop.files import write_atomic
-from pitstop.impact.git import CACHE_FOLDER
+from pitstop.files import prepare_state_folder, state_folder, write_atomic
 from pitstop.impact.imports import FileFacts, Import, Kind, parse_facts
 from pitstop.impact.importtime import Binding
 from pitstop.impact.scan import ScanFacts, scan_facts
@@ -53,10 +52,8 @@ def cache_file(root: Path) -> Path | None:
     if folder:
         digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
         return Path(folder) / f"affected-{digest}.json"
-    own = root / CACHE_FOLDER
-    if own.is_symlink() or (own.exists() and not own.is_dir()):
-        return None
-    return own / "affected.json"
+    own = state_folder(root)
+    return own / "affected.json" if own is not None else None
 
 
 @dataclass
@@ -172,7 +169,7 @@ class FactsStore:
             "deep": deep,
         }
         try:
-            _prepare(self.path.parent)
+            prepare_state_folder(self.path.parent)
             write_atomic(self.path, json.dumps(document, separators=(",", ":")))
         except OSError:
             pass
@@ -282,13 +279,6 @@ def _is_stat_entry(entry: Any) -> bool:
         and all(type(part) is int for part in entry[:-1])
         and type(entry[-1]) is str
     )
-
-
-def _prepare(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if folder.name == CACHE_FOLDER and not ignore.exists():
-        write_atomic(ignore, "# pitstop's cache: never committed\n*\n")
 
 
 _KINDS = {kind.value: kind for kind in Kind}

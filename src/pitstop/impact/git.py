@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from pitstop.files import STATE_FOLDER
 from pitstop.gitrunner import GitError, run_git
 
-CACHE_FOLDER = ".pitstop"
 FETCH_HINT = (
     "in GitHub Actions give actions/checkout `fetch-depth: 0`; elsewhere run `git fetch origin "
     "{ref}` (or `git fetch --unshallow` in a shallow clone)"
@@ -141,7 +141,7 @@ def generated(path: str) -> bool:
     """Files no change of the project's own makes: pitstop's cache, Python's bytecode (a
     repository that forgot to ignore `__pycache__` must not see every test run change)."""
     parts = path.split("/")
-    return parts[0] == CACHE_FOLDER or "__pycache__" in parts or path.endswith((".pyc", ".pyo"))
+    return parts[0] == STATE_FOLDER or "__pycache__" in parts or path.endswith((".pyc", ".pyo"))
 
 
 def _relative(paths: list[str], prefix: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

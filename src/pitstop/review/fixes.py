@@ -142,5 +142,7 @@ def unified_diff(changes: Iterable[FileChange]) -> str:
 
 
 def write_changes(root: Path, changes: Iterable[FileChange]) -> None:
-    """Write every change as one: each file appears whole, and all change or none does."""
-    write_all([(root / change.path, change.after.encode("utf-8")) for change in changes])
+    """Write every change as one: each file appears whole, and all change or none does, even
+    across a kill (the next `--fix` finishes the change: files.finish_interrupted)."""
+    writes = [(root / change.path, change.after.encode("utf-8")) for change in changes]
+    write_all(writes, root=root)

@@ -59,6 +59,7 @@ def load_project(root: Path, config: Config, only: str | None = None) -> Loaded:
         dependency_files=tuple(dependency_files),
         ignore_files=tuple(ignore_files),
         context_budget_bytes=int(config.context_budget_mb * 1000 * 1000),
+        ignore_fixes=config.enabled("PS206"),
         workflows=tuple(workflows),
     )
     return Loaded(project, problems + dependency_problems)

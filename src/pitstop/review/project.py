@@ -317,6 +317,8 @@ class Project:
     dependency_files: tuple[DependencyFile, ...] = ()
     ignore_files: tuple[IgnoreFile, ...] = ()
     context_budget_bytes: int = 50 * 1000 * 1000
+    # Whether fixes may add PS206's exclusions: not when the user turned PS206 off.
+    ignore_fixes: bool = True
     workflows: tuple[Workflow, ...] = ()
     _measured: dict[tuple[str, str | None], ContextTree] = field(
         default_factory=dict, compare=False, repr=False

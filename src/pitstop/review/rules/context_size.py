@@ -94,7 +94,7 @@ def check_budget(project: Project) -> Iterator[Hit]:
 
 def check_missed(project: Project) -> Iterator[Hit]:
     for context in measured_contexts(project):
-        worth = _worth_excluding(project, context)
+        worth = _worth_excluding(project, context) if project.ignore_fixes else None
         if worth is None:
             continue
         misses, after = worth
@@ -129,7 +129,8 @@ def _worth_excluding(
 
 def fixed_ignore_text(project: Project, source: DockerfileSource, build: Build) -> str | None:
     """The effective ignore file of `build` of `source` as PS206's fix leaves it (its text
-    on disk when PS206 has nothing to add; None when there is no file and nothing to add).
+    on disk when PS206 has nothing to add or is turned off; None when there is no file and
+    nothing to add).
 
     A fix that replaces that file in the same run (the relocation writes a
     `<Dockerfile>.dockerignore`, which BuildKit prefers) builds on this text, so the
@@ -138,7 +139,7 @@ def fixed_ignore_text(project: Project, source: DockerfileSource, build: Build) 
         if (source, build) not in context.builds:
             continue
         path = _ignore_path(context)
-        worth = _worth_excluding(project, context)
+        worth = _worth_excluding(project, context) if project.ignore_fixes else None
         if worth is None:
             return project.tree.read_text(path) if project.tree.exists(path) else None
         misses, after = worth
