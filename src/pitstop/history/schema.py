@@ -1,0 +1,135 @@
+"""The history database's tables (SQLAlchemy Core). Every table a run's records go to has
+a natural key, so recording the same input twice adds nothing.
+
+Times are stored as UTC seconds since the epoch (float), durations in seconds (float), so
+SQLite and PostgreSQL compare and aggregate them the same way."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# One row per database: the schema version it was brought to (store.SCHEMA_VERSION).
+schema_version = Table(
+    "pitstop_schema_version",
+    metadata,
+    Column("version", Integer, nullable=False),
+)
+
+# A CI run as far as a record names it: (repository, workflow, run_id, attempt, job).
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("repository", String(200), nullable=False),
+    Column("workflow", String(300), nullable=False),
+    Column("run_id", String(100), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("job", String(300), nullable=False),
+    Column("commit_sha", String(64), nullable=False),
+    Column("branch", String(300), nullable=False),
+    Column("event", String(100), nullable=False),
+    Column("recorded_at", Float, nullable=False),  # when first recorded (epoch seconds)
+    UniqueConstraint("repository", "workflow", "run_id", "attempt", "job", name="runs_key"),
+)
+Index("runs_recorded", runs.c.recorded_at)
+Index("runs_branch_recorded", runs.c.branch, runs.c.recorded_at)
+
+# Test names, interned: a test result row carries a small integer, not the name.
+tests = Table(
+    "tests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("name_hash", String(64), nullable=False, unique=True),  # sha256 of the name
+)
+
+# A test in a run: its outcome (runs.Outcome value), attempts, failed attempts, seconds.
+test_results = Table(
+    "test_results",
+    metadata,
+    Column("run", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("test", Integer, ForeignKey("tests.id"), primary_key=True),
+    Column("outcome", String(10), nullable=False),
+    Column("attempts", SmallInteger, nullable=False),
+    Column("failures", SmallInteger, nullable=False),  # attempts that failed or errored
+    Column("seconds", Float),
+    Column("message", Text, nullable=False),  # the last failure's first line, or ""
+)
+Index("test_results_test", test_results.c.test)
+
+# A job of a workflow run, as GitHub reports it (record github).
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("job_id", String(100), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("conclusion", String(50), nullable=False),
+    Column("runner", String(300), nullable=False),
+    Column("created_at", Float),
+    Column("started_at", Float),
+    Column("completed_at", Float),
+    Column("queue_seconds", Float),
+    Column("seconds", Float),
+    UniqueConstraint("run", "job_id", name="jobs_key"),
+)
+
+steps = Table(
+    "steps",
+    metadata,
+    Column("job", Integer, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("name", String(500), nullable=False),
+    Column("conclusion", String(50), nullable=False),
+    Column("seconds", Float),
+)
+
+# An image build (record build): keyed by the run and the digest of the log it came from.
+builds = Table(
+    "builds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("image", String(500), nullable=False),
+    Column("digest", String(100), nullable=False),
+    Column("steps", Integer, nullable=False),
+    Column("cached_steps", Integer, nullable=False),
+    Column("seconds", Float),
+    UniqueConstraint("run", "source_sha256", name="builds_key"),
+)
+
+build_steps = Table(
+    "build_steps",
+    metadata,
+    Column("build", Integer, ForeignKey("builds.id", ondelete="CASCADE"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("name", String(1000), nullable=False),
+    Column("cached", Boolean, nullable=False),
+    Column("seconds", Float),
+)
+
+images = Table(
+    "images",
+    metadata,
+    Column("run", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("image", String(500), primary_key=True),
+    Column("bytes", BigInteger, nullable=False),
+)
