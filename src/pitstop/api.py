@@ -21,6 +21,9 @@ from pitstop.model import Finding, ReviewResult, Severity, Verdict
 
 if TYPE_CHECKING:
     from pitstop.config import Config
+    from pitstop.history.recording import Recorded
+    from pitstop.history.records import HistoryReport
+    from pitstop.history.store import Store
     from pitstop.impact.audit import AuditResult
     from pitstop.impact.explain import Explanation
     from pitstop.impact.selector import Selection
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from pitstop.review.context_usage import ContextResult
     from pitstop.review.fixes import FixPlan
     from pitstop.review.rules.base import Rule
+    from pitstop.runs import RunIdentity
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -252,3 +256,110 @@ def rules() -> tuple[Rule, ...]:
     from pitstop.review.registry import RULES
 
     return RULES
+
+
+# The CI history (`pitstop record`, `pitstop report`). The store imports SQLAlchemy, so
+# nothing of it loads until one of these is called.
+
+
+def history_store(db: str | None = None, root: str | Path = ".") -> Store:
+    """The history database: `db` (a SQLAlchemy URL), else $PITSTOP_DB, else SQLite at
+    `<root>/.pitstop/history.db`; created or upgraded as needed."""
+    from pitstop.history.store import Store, database_url
+
+    return Store.open(database_url(Path(root), db))
+
+
+def run_identity(**options: str | None) -> RunIdentity:
+    """The run a record belongs to: `options` (RunIdentity's fields), the rest from the
+    GitHub Actions environment."""
+    import os
+
+    from pitstop.history.identity import run_identity as identity
+
+    return identity(os.environ, options)
+
+
+def record_junit(store: Store, paths: Sequence[str | Path], run: RunIdentity) -> list[Recorded]:
+    """Record JUnit XML files, each in one transaction (see `pitstop.history.recording`)."""
+    from pitstop.history.recording import record_junit as record
+
+    return record(store, [Path(p) for p in paths], run)
+
+
+def record_github(store: Store, path: str | Path, run: RunIdentity) -> Recorded:
+    """Record a run's jobs and steps from `gh run view --json jobs` or the REST jobs JSON."""
+    from pitstop.history.recording import record_github as record
+
+    return record(store, Path(path), run)
+
+
+def record_build(
+    store: Store, log: str | Path, run: RunIdentity, metadata: str | Path | None = None
+) -> Recorded:
+    """Record an image build from a `--progress=plain` log (and its `--metadata-file`)."""
+    from pitstop.history.recording import record_build as record
+
+    return record(store, Path(log), Path(metadata) if metadata else None, run)
+
+
+def record_images(
+    store: Store,
+    run: RunIdentity,
+    inspect: str | Path | None = None,
+    sizes: Sequence[tuple[str, int]] = (),
+) -> list[Recorded]:
+    """Record image sizes from `docker image inspect` JSON and/or (image, bytes) pairs."""
+    from pitstop.history.recording import record_images as record
+    from pitstop.runs import ImageSize
+
+    given = [ImageSize(image, count) for image, count in sizes]
+    return record(store, Path(inspect) if inspect else None, given, run)
+
+
+def history_report(
+    store: Store,
+    *,
+    since: float,
+    branch: str | None = "main",
+    root: str | Path = ".",
+    config_file: str | Path | None = None,
+) -> HistoryReport:
+    """The SLO table, slowest and flaky tests of the runs recorded in the last `since`
+    seconds, against the targets of the configuration at `root`."""
+    import time
+
+    from pitstop.history.analysis import history_report as compute
+
+    config = configure(Path(root), config_file)
+    now = time.time()
+    return compute(store.engine, since=now - since, until=now, branch=branch, targets=config.slo)
+
+
+def render_history(report: HistoryReport, fmt: str) -> str:
+    """`report` as text, markdown, json or html."""
+    from pitstop.reports.history_report import render_history as render
+
+    return render(report, fmt)
+
+
+def slow_tests(
+    root: str | Path, threshold: float, window: float, db: str | None = None
+) -> frozenset[str] | None:
+    """The ids of the tests whose p95 duration over the last `window` seconds is above
+    `threshold` seconds; None when there is no history yet (the default SQLite file does
+    not exist: it is not created for a read)."""
+    import time
+
+    from pitstop.history.analysis import slow_tests as find
+    from pitstop.history.store import Store, database_url, existing
+
+    url = database_url(Path(root), db)
+    if not existing(url):
+        return None
+    store = Store.open(url)
+    try:
+        found = find(store.engine, threshold=threshold, since=time.time() - window)
+    finally:
+        store.close()
+    return frozenset(t.test for t in found)

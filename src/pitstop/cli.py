@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format (default: text)",
     )
     _add_affected(commands)
+    _add_history(commands)
     rules = commands.add_parser("rules", help="list the rules (markdown: the rules reference)")
     rules.add_argument(
         "--format",
@@ -189,6 +190,10 @@ def _run(args: argparse.Namespace) -> int:
         return _affected(args)
     if args.command == "pipeline":
         return _pipeline(args)
+    if args.command == "record":
+        return _record(args)
+    if args.command == "report":
+        return _report(args)
     return _review(args)
 
 
@@ -417,3 +422,170 @@ def _audit_progress() -> Iterator[Callable[[int, int], None] | None]:
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("mutants", total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+# The CI history: `pitstop record` and `pitstop report`.
+
+_AGE_UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def _age(text: str) -> float:
+    """`30d`, `12h`, `2w`, `1d12h`: seconds; argparse turns a ValueError into a usage error."""
+    import re
+
+    parts = re.fullmatch(r"(?:\d+[wdhms])+", text.strip())
+    if parts is None:
+        raise ValueError(text)
+    seconds = sum(
+        int(number) * _AGE_UNITS[unit] for number, unit in re.findall(r"(\d+)([wdhms])", text)
+    )
+    if seconds <= 0:
+        raise ValueError(text)
+    return float(seconds)
+
+
+_age.__name__ = "age (e.g. 30d, 12h, 2w)"  # what argparse names in its error
+
+
+def _size(text: str) -> tuple[str, int]:
+    image, _, count = text.rpartition("=")
+    if not image or not count.isascii() or not count.isdigit():
+        raise ValueError(text)
+    return image, int(count)
+
+
+_size.__name__ = "IMAGE=BYTES"
+
+
+def _add_history(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    record = commands.add_parser(
+        "record",
+        help="record a CI run's test results, jobs, image builds and sizes in the history",
+        description="Record what a CI run produced in the history database (SQLite at "
+        ".pitstop/history.db, or --db / $PITSTOP_DB). Each file is one transaction; "
+        "recording a file again adds nothing. Exit 0, or 2 with one line on bad input.",
+    )
+    kinds = record.add_subparsers(dest="kind", metavar="KIND", required=True)
+    junit = kinds.add_parser("junit", help="JUnit XML (pytest, Surefire, gotestsum, Jest, ...)")
+    junit.add_argument("files", nargs="+", metavar="FILE")
+    github = kinds.add_parser(
+        "github", help="a run's jobs: `gh run view RUN --json jobs` or the REST jobs JSON"
+    )
+    github.add_argument("file", metavar="FILE")
+    build = kinds.add_parser("build", help="an image build's `--progress=plain` log")
+    build.add_argument("file", metavar="LOG")
+    build.add_argument("--metadata", metavar="FILE", help="the build's --metadata-file JSON")
+    image = kinds.add_parser("image", help="image sizes: `docker image inspect` JSON or given")
+    image.add_argument("--inspect", metavar="FILE", help="`docker image inspect` output")
+    image.add_argument(
+        "--size", type=_size, action="append", default=[], help="IMAGE=BYTES (repeatable)"
+    )
+    prune = kinds.add_parser("prune", help="delete runs recorded before a given age")
+    prune.add_argument("--older-than", type=_age, required=True, metavar="AGE", help="e.g. 180d")
+    for sub in (junit, github, build, image, prune):
+        _history_options(sub)
+    for sub in (junit, github, build, image):
+        _identity_options(sub)
+    report = commands.add_parser(
+        "report",
+        help="SLOs, slowest and flaky tests from the recorded history",
+        description="The SLO table (p50 and p95 with 95%% intervals and sample sizes, against "
+        "[tool.pitstop.slo]), the slowest and the flaky tests of the recorded runs.",
+    )
+    report.add_argument(
+        "--since", type=_age, default=_age("30d"), metavar="AGE", help="window (default 30d)"
+    )
+    report.add_argument(
+        "--branch", default="main", help="the default branch, for main's pipeline time"
+    )
+    report.add_argument(
+        "--format",
+        "-f",
+        choices=("text", "markdown", "json", "html"),
+        default="text",
+        help="output format (default: text)",
+    )
+    report.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    report.add_argument(
+        "--slow", action="store_true", help="list the tests whose p95 is above `slow-test`"
+    )
+    report.add_argument("--config", metavar="FILE", help="configuration file (SLO targets)")
+    _history_options(report)
+
+
+def _history_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", metavar="URL", help="SQLAlchemy URL (default: $PITSTOP_DB, else SQLite)"
+    )
+    parser.add_argument("--root", default=".", metavar="DIR", help="the repository (default: .)")
+
+
+def _identity_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("the run (default: from the GitHub Actions environment)")
+    for option, field in (
+        ("--repository", "repository"),
+        ("--workflow", "workflow"),
+        ("--run-id", "run_id"),
+        ("--attempt", "attempt"),
+        ("--job", "job"),
+        ("--commit", "commit"),
+        ("--branch", "branch"),
+        ("--event", "event"),
+    ):
+        group.add_argument(option, dest=f"run_{field}", metavar=field.upper().replace("_", "-"))
+
+
+def _record(args: argparse.Namespace) -> int:
+    from pitstop import api
+
+    store = api.history_store(args.db, args.root)
+    try:
+        if args.kind == "prune":
+            import time
+
+            count = store.prune(time.time() - args.older_than)
+            print(f"pitstop: pruned {count} run(s)", file=sys.stderr)
+            return 0
+        fields = ("repository", "workflow", "run_id", "attempt", "job", "commit", "branch")
+        run = api.run_identity(**{f: getattr(args, f"run_{f}") for f in (*fields, "event")})
+        if args.kind == "junit":
+            done = api.record_junit(store, args.files, run)
+        elif args.kind == "github":
+            done = [api.record_github(store, args.file, run)]
+        elif args.kind == "build":
+            done = [api.record_build(store, args.file, run, args.metadata)]
+        else:
+            if not args.inspect and not args.size:
+                raise _usage("record image needs --inspect FILE or --size IMAGE=BYTES")
+            done = api.record_images(store, run, args.inspect, args.size)
+    finally:
+        store.close()
+    for item in done:
+        added, already = item.counts.added, item.counts.already
+        print(
+            f"pitstop: {item.path}: {added:,} {item.what} recorded, {already:,} already there "
+            f"(run {item.run.run_id or '-'}, attempt {item.run.attempt}"
+            f"{', job ' + item.run.job if item.run.job else ''})",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _usage(message: str) -> Exception:
+    from pitstop.errors import PitstopError
+
+    return PitstopError(message)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pitstop import api
+
+    store = api.history_store(args.db, args.root)
+    try:
+        report = api.history_report(
+            store, since=args.since, branch=args.branch, root=args.root, config_file=args.config
+        )
+    finally:
+        store.close()
+    _emit(api.render_history(report, args.format, slow=args.slow), args.output)
+    return 0

@@ -56,6 +56,19 @@ def read_text_file(path: Path, shown: str) -> str:
         raise PitstopError(message, path=shown, line=line) from None
 
 
+def file_sha256(path: Path, shown: str) -> str:
+    """The sha256 of a regular file of any size, read in chunks; PitstopError naming `shown`
+    for anything else."""
+    last_read.set(shown)
+    try:
+        with open(path, "rb", opener=_open_nonblocking) as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise PitstopError("not a regular file; not read", path=shown)
+            return hashlib.file_digest(stream, "sha256").hexdigest()
+    except OSError as error:
+        raise PitstopError(f"cannot read: {error.strerror or error}", path=shown) from None
+
+
 def read_head(path: Path, size: int) -> bytes | None:
     """The first `size` bytes of a regular file, None for anything else or when unreadable."""
     try:

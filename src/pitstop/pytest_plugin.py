@@ -7,6 +7,12 @@ unstaged and untracked files); in CI give the branch the pull request targets, f
 `--pitstop-affected=origin/main`. Items from files pitstop does not count as test files
 (doctests in modules, non-Python tests) are always kept.
 
+`--pitstop-mark-slow[=SECONDS]` adds the `slow` marker to the tests whose p95 duration in
+pitstop's history (`pitstop record junit`) is above SECONDS (default: `slow-test` of
+`[tool.pitstop.slo]`, else 5), so `pytest -m "not slow"` and a separate slow job work
+without editing test files. Tests the history does not know are not marked. The history
+is `--pitstop-db=URL`, else $PITSTOP_DB, else `.pitstop/history.db` under the rootdir.
+
 `--pitstop-record=FILE` writes, for each test file of the session, whether any of its
 tests failed (collection, setup, call or teardown) and the seconds its tests took, as JSON:
 `pitstop affected audit` runs the suite with it.
@@ -46,6 +52,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "HEAD) (default REF: HEAD, the uncommitted changes)",
     )
     group.addoption(
+        "--pitstop-mark-slow",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="SECONDS",
+        help="mark `slow` the tests whose p95 in pitstop's history is above SECONDS "
+        "(default: slow-test of [tool.pitstop.slo], else 5)",
+    )
+    group.addoption(
+        "--pitstop-db",
+        metavar="URL",
+        default=None,
+        help="the history database of --pitstop-mark-slow (default: $PITSTOP_DB, else "
+        ".pitstop/history.db)",
+    )
+    group.addoption(
         "--pitstop-record",
         metavar="FILE",
         default=None,
@@ -54,6 +76,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("pitstop_mark_slow") is not None:
+        config.addinivalue_line(
+            "markers", "slow: p95 above the threshold in pitstop's history (--pitstop-mark-slow)"
+        )
     target = config.getoption("pitstop_record")
     if target:
         config.pluginmanager.register(_Recorder(Path(target)), "pitstop-recorder")
@@ -82,9 +108,64 @@ class _Recorder:
         self.target.write_text(json.dumps(self.files, indent=1), encoding="utf-8")
 
 
+_SLOW = pytest.StashKey[str]()
+SLOW_WINDOW = 30 * 86400  # the history --pitstop-mark-slow looks at, in seconds
+DEFAULT_SLOW_SECONDS = 5.0
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
+    if config.getoption("pitstop_mark_slow") is not None:
+        _mark_slow(config, items)
+    _select_affected(config, items)
+
+
+def _mark_slow(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from pitstop import api
+    from pitstop.errors import PitstopError
+
+    given = config.getoption("pitstop_mark_slow")
+    try:
+        threshold = _threshold(given, config.rootpath)
+        slow = api.slow_tests(
+            config.rootpath, threshold, SLOW_WINDOW, config.getoption("pitstop_db")
+        )
+    except PitstopError as error:
+        raise pytest.UsageError(f"pitstop: {error}") from None
+    if slow is None:
+        config.stash[_SLOW] = "pitstop: no history database yet: no test marked slow"
+        return
+    marked = 0
+    for item in items:
+        if item.nodeid in slow:
+            item.add_marker(pytest.mark.slow)
+            marked += 1
+    config.stash[_SLOW] = (
+        f"pitstop: {marked} test(s) marked slow (p95 above {threshold:g} s in the last "
+        f"{SLOW_WINDOW // 86400} days of history)"
+    )
+
+
+def _threshold(given: str, root: Path) -> float:
+    from pitstop.errors import PitstopError
+
+    if given:
+        try:
+            value = float(given)
+        except ValueError:
+            value = -1.0
+        if not value > 0 or value == float("inf"):
+            raise PitstopError(f"--pitstop-mark-slow: {given!r} is not a number of seconds")
+        return value
+    from pitstop import api
+
+    configured = api.configure(root).slo.slow_test
+    return configured if configured is not None else DEFAULT_SLOW_SECONDS
+
+
+def _select_affected(config: pytest.Config, items: list[pytest.Item]) -> None:
     ref = config.getoption("pitstop_affected")
     if ref is None:
         return
@@ -118,6 +199,9 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    slow = terminalreporter.config.stash.get(_SLOW, None)
+    if slow is not None:
+        terminalreporter.write_line(slow)
     outcome = terminalreporter.config.stash.get(_OUTCOME, None)
     if outcome is None:
         return
