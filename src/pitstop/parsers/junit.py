@@ -1,0 +1,351 @@
+"""JUnit XML as real runners write it, read streaming into one TestResult per test.
+
+One reader for pytest (`--junitxml`, xunit1 and xunit2, with pytest-xdist, pytest-rerunfailures
+and flaky), Maven Surefire, gotestsum, jest-junit and Bazel. What differs between them:
+
+- Retries. Surefire writes a test's other runs as children of its `<testcase>`:
+  `flakyFailure`/`flakyError` (runs that failed before the one that passed) and
+  `rerunFailure`/`rerunError` (runs that failed after the first `<failure>`/`<error>`).
+  gotestsum (`--rerun-fails`), pytest-rerunfailures and flaky write each run as another
+  `<testcase>` of the same test, later in the file (pytest-xdist interleaves them with
+  other tests). The pytest plugins leave a retried run's element empty, so it looks like a
+  pass: a `<testcase>` followed by another of the same test is read as a failed attempt
+  with no message (runners retry only what failed).
+- Ids. A pytest test gets its node id, `tests/test_x.py::TestA::test_b[param]`: from the
+  `file` attribute (xunit1) when there is one, else from `classname` as pytest builds it
+  (the module path with `/` as `.`, then the classes). Without `file` the split between
+  module and classes is assumed to be the last part named like a pytest test module
+  (`test_*` or `*_test`), so a folder whose name holds a dot cannot be told apart. Other
+  runners' tests are `classname.name` (just `name` when the two are equal, as jest-junit
+  writes by default, or when there is no classname, as Bazel writes).
+
+Memory stays flat in file size: the file is read twice. The first pass notes which tests
+occur more than once (in a bitmap of id hashes); the second yields every other test as it
+ends and holds only the repeated ones, which come last, in order of first appearance. A
+message is the first line of the failure, at most 500 characters; nothing else is kept.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import re
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+from xml.sax import SAXParseException
+from xml.sax.handler import ContentHandler
+from xml.sax.xmlreader import AttributesImpl
+
+from defusedxml import DefusedXmlException
+from defusedxml.expatreader import DefusedExpatParser
+
+from pitstop.errors import PitstopError, last_read
+from pitstop.runs import Attempt, Outcome, TestResult
+
+MESSAGE_CHARS = 500
+_CHUNK = 1 << 16
+_BITMAP_BITS = 1 << 24  # 2 MiB: few unique tests share a bit even in a million-test file
+_RESULT_TAGS = {"failure": Outcome.FAILED, "error": Outcome.ERROR, "skipped": Outcome.SKIPPED}
+_EARLIER_RUNS = {"flakyFailure": Outcome.FAILED, "flakyError": Outcome.ERROR}
+_LATER_RUNS = {"rerunFailure": Outcome.FAILED, "rerunError": Outcome.ERROR}
+# pytest's default python_files patterns, for the module part of an xunit2 classname.
+_PYTEST_MODULE = re.compile(r"^(test_.*|.*_test)$")
+# The suite names pytest writes by default (junit_suite_name; `<testsuites name=...>`).
+_PYTEST_SUITES = {"pytest", "pytest tests"}
+
+
+def read_junit(path: Path, shown: str) -> Iterator[TestResult]:
+    """The tests of the JUnit XML file at `path`, retries merged (see the module docstring);
+    PitstopError naming `shown` and the line on bad input. Tests that occur once come in
+    file order; tests that occur more than once come after them."""
+    last_read.set(shown)
+    with _open_regular(path, shown) as stream:
+        repeated = _repeated_hashes(stream, shown)
+        stream.seek(0)
+        held: dict[str, tuple[list[Attempt], Outcome]] = {}
+        for test, attempts, outcome in _cases(stream, shown):
+            if hash(test) in repeated:
+                earlier = held.get(test, ([], outcome))[0]
+                _mark_retried(earlier)
+                held[test] = ([*earlier, *attempts], outcome)
+            else:
+                yield _result(test, attempts, outcome)
+    for test, (attempts, outcome) in held.items():
+        yield _result(test, attempts, outcome)
+
+
+def _open_regular(path: Path, shown: str) -> IO[bytes]:
+    """`path` opened for reading if it is a regular file (a FIFO is refused, not waited on)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise PitstopError(f"cannot read: {error.strerror or error}", path=shown) from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise PitstopError("not a regular file; not read", path=shown)
+    return os.fdopen(descriptor, "rb")
+
+
+def _repeated_hashes(stream: IO[bytes], shown: str) -> set[int]:
+    """Hashes of test ids that may occur more than once: a unique test whose hash shares a
+    bit with another is held too, which costs memory, never correctness."""
+    bitmap = bytearray(_BITMAP_BITS // 8)
+    repeated: set[int] = set()
+    for test, _, _ in _cases(stream, shown):
+        key = hash(test)
+        bit = key % _BITMAP_BITS
+        if bitmap[bit >> 3] & (1 << (bit & 7)):
+            repeated.add(key)
+        bitmap[bit >> 3] |= 1 << (bit & 7)
+    return repeated
+
+
+def _mark_retried(earlier: list[Attempt]) -> None:
+    """The test has another `<testcase>`: its last attempt so far, if it looks like a pass,
+    was a failed run that pytest-rerunfailures or flaky wrote empty."""
+    if earlier and earlier[-1].outcome is Outcome.PASSED:
+        earlier[-1] = Attempt(Outcome.FAILED, earlier[-1].seconds)
+
+
+def _result(test: str, attempts: list[Attempt], reported: Outcome) -> TestResult:
+    """The test with the outcome its (last) `<testcase>` reports, FLAKY when that is a pass
+    after a failed attempt."""
+    failed = any(a.outcome in (Outcome.FAILED, Outcome.ERROR) for a in attempts)
+    outcome = Outcome.FLAKY if reported is Outcome.PASSED and failed else reported
+    return TestResult(test, outcome, tuple(attempts))
+
+
+_CaseRead = tuple[str, list[Attempt], Outcome]
+
+
+def _cases(stream: IO[bytes], shown: str) -> Iterator[_CaseRead]:
+    """(test id, attempts, reported outcome) of each `<testcase>` element, in file order."""
+    done: list[_CaseRead] = []
+    parser = _Parser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    handler = _Handler(shown, done.append, parser.getLineNumber)
+    parser.setContentHandler(handler)
+    while chunk := stream.read(_CHUNK):
+        _feed(parser, chunk, shown)
+        yield from done
+        done.clear()
+    _feed(parser, b"", shown, close=True)
+    if not handler.seen_root:
+        raise PitstopError("empty or truncated: not JUnit XML", path=shown)
+    yield from done
+
+
+class _Parser(DefusedExpatParser):  # type: ignore[misc]  # defusedxml has no type hints
+    """defusedxml's expat reader (no DTD, no entities, no external references), with text
+    delivered in one piece rather than line by line: a traceback is one call, not fifty."""
+
+    def reset(self) -> None:
+        super().reset()
+        self._parser.buffer_text = True
+
+
+def _feed(parser: _Parser, chunk: bytes, shown: str, close: bool = False) -> None:
+    try:
+        parser.close() if close else parser.feed(chunk)
+    except SAXParseException as error:
+        if close and "no element found" in error.getMessage():
+            raise PitstopError("empty or truncated: not JUnit XML", path=shown) from None
+        message = f"invalid XML: {error.getMessage()}"
+        raise PitstopError(message, path=shown, line=error.getLineNumber()) from None
+    except DefusedXmlException as error:
+        message = f"XML with a DTD or entities is refused, as they can expand or fetch: {error}"
+        raise PitstopError(message, path=shown, line=parser.getLineNumber()) from None
+
+
+@dataclass
+class _Case:
+    """A `<testcase>` being read."""
+
+    classname: str
+    name: str
+    file: str
+    seconds: float | None
+    outcome: Outcome
+    message: str = ""
+    earlier: list[Attempt] = field(default_factory=list)
+    later: list[Attempt] = field(default_factory=list)
+    result_seen: bool = False
+
+
+@dataclass
+class _Child:
+    """A result element inside a `<testcase>` (failure, error, skipped, Surefire's runs)."""
+
+    tag: str
+    outcome: Outcome
+    seconds: float | None
+    message: str | None  # None while the message is still read from the element's text
+    text: str = ""
+
+
+class _Handler(ContentHandler):
+    """SAX events to (test id, attempts), keeping only the open elements' small state."""
+
+    def __init__(
+        self, shown: str, emit: Callable[[_CaseRead], None], line: Callable[[], int]
+    ) -> None:
+        super().__init__()
+        self.shown = shown
+        self.emit = emit
+        self.line = line  # the parser's current line (feeding does not set a SAX locator)
+        self.seen_root = False
+        self.suites: list[str] = []
+        self.case: _Case | None = None
+        self.child: _Child | None = None
+        self.depth = 0  # elements open inside the current child, so nested ones are ignored
+
+    def startElement(self, name: str, attrs: AttributesImpl) -> None:
+        if not self.seen_root:
+            self.seen_root = True
+            if name not in ("testsuites", "testsuite"):
+                message = f"not JUnit XML: the root element is <{name}>, not <testsuites>"
+                raise PitstopError(message, path=self.shown, line=self.line())
+        if self.child is not None:
+            self.depth += 1
+        elif self.case is not None:
+            self._start_child(name, attrs)
+        elif name == "testcase":
+            self.case = self._start_case(attrs)
+        elif name in ("testsuites", "testsuite"):
+            self.suites.append(attrs.get("name", ""))
+
+    def endElement(self, name: str) -> None:
+        if self.child is not None:
+            if self.depth:
+                self.depth -= 1
+            else:
+                self._end_child(self.child)
+                self.child = None
+        elif self.case is not None:
+            if name == "testcase":
+                self._end_case(self.case)
+                self.case = None
+        elif name in ("testsuites", "testsuite") and self.suites:
+            self.suites.pop()
+
+    def characters(self, content: str) -> None:
+        child = self.child
+        if child is None or child.message is not None or self.depth:
+            return
+        # Only the start of the text is kept: the message is its first non-blank line.
+        joined = (child.text + content[: MESSAGE_CHARS + 1]).lstrip()
+        child.text = joined
+        if "\n" in joined or len(joined) > MESSAGE_CHARS:
+            child.message = _first_line(joined)
+
+    def _start_case(self, attrs: AttributesImpl) -> _Case:
+        name = attrs.get("name")
+        if not name:
+            raise PitstopError("<testcase> without a name", path=self.shown, line=self.line())
+        status, result = attrs.get("status", ""), attrs.get("result", "")
+        # Bazel and GoogleTest mark tests that did not run with attributes, not a child.
+        skipped = status == "notrun" or result in ("skipped", "suppressed")
+        return _Case(
+            attrs.get("classname", ""),
+            name,
+            attrs.get("file", ""),
+            _seconds(attrs.get("time")),
+            Outcome.SKIPPED if skipped else Outcome.PASSED,
+        )
+
+    def _start_child(self, name: str, attrs: AttributesImpl) -> None:
+        outcome = _RESULT_TAGS.get(name) or _EARLIER_RUNS.get(name) or _LATER_RUNS.get(name)
+        if outcome is None:  # system-out, properties...: not read
+            self.child = _Child(name, Outcome.PASSED, None, "")
+            return
+        message = attrs.get("message")
+        shown = _first_line(message) if message and message.strip() else None
+        self.child = _Child(name, outcome, _seconds(attrs.get("time")), shown)
+
+    def _end_child(self, child: _Child) -> None:
+        case = self.case
+        assert case is not None
+        message = child.message if child.message is not None else _first_line(child.text)
+        if child.tag in _RESULT_TAGS and not case.result_seen:
+            case.result_seen = True
+            case.outcome = child.outcome
+            case.message = "" if child.outcome is Outcome.SKIPPED else message
+        elif child.tag in _EARLIER_RUNS:
+            case.earlier.append(Attempt(child.outcome, child.seconds, message))
+        elif child.tag in _LATER_RUNS:
+            case.later.append(Attempt(child.outcome, child.seconds, message))
+
+    def _end_case(self, case: _Case) -> None:
+        attempts = [*case.earlier, Attempt(case.outcome, case.seconds, case.message)]
+        attempts.extend(case.later)
+        pytest = bool(_PYTEST_SUITES.intersection(self.suites))
+        test = _test_id(case.classname, case.name, case.file, pytest)
+        self.emit((test, attempts, case.outcome))
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:MESSAGE_CHARS]
+    return ""
+
+
+def _seconds(value: str | None) -> float | None:
+    """A `time` attribute as seconds; None when absent or not a duration (some runners
+    write `1,234.5` or nothing)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.replace(",", ""))
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _test_id(classname: str, name: str, file: str, pytest_suite: bool) -> str:
+    if (not classname and not file) or classname == name:
+        return name
+    return _id_prefix(classname, file, pytest_suite) + name
+
+
+@functools.lru_cache(maxsize=4096)  # a file's tests share their classname: derive it once
+def _id_prefix(classname: str, file: str, pytest_suite: bool) -> str:
+    """What comes before a test's name in its id: `path.py::Class::` for pytest,
+    `classname.` for other runners."""
+    parts = classname.split(".") if classname else []
+    if file.endswith(".py"):
+        return _pytest_prefix(file, _classes_after_file(parts, file))
+    if pytest_suite or _looks_like_pytest(parts):
+        module = _module_end(parts)
+        if module is not None:
+            path = "/".join(parts[: module + 1]) + ".py"
+            return _pytest_prefix(path, parts[module + 1 :])
+    return f"{classname}." if classname else ""
+
+
+def _pytest_prefix(path: str, classes: list[str]) -> str:
+    return "::".join([path, *classes, ""])
+
+
+def _classes_after_file(parts: list[str], file: str) -> list[str]:
+    module = file[: -len(".py")].replace("\\", "/").split("/")
+    if parts[: len(module)] == module:
+        return parts[len(module) :]
+    end = _module_end(parts)
+    return parts[end + 1 :] if end is not None else []
+
+
+def _module_end(parts: list[str]) -> int | None:
+    """Index of the last part named like a pytest test module, None when there is none."""
+    for index in range(len(parts) - 1, -1, -1):
+        if _PYTEST_MODULE.match(parts[index]):
+            return index
+    return None
+
+
+def _looks_like_pytest(parts: list[str]) -> bool:
+    """A classname of Python identifiers with a pytest test module among them."""
+    return all(p.isidentifier() for p in parts) and _module_end(parts) is not None
