@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import re
-import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +41,8 @@ from xml.sax.xmlreader import AttributesImpl
 from defusedxml import DefusedXmlException
 from defusedxml.expatreader import DefusedExpatParser
 
-from pitstop.errors import PitstopError, last_read
+from pitstop.errors import PitstopError
+from pitstop.parsers.streams import open_regular
 from pitstop.runs import Attempt, Outcome, TestResult
 
 MESSAGE_CHARS = 500
@@ -62,8 +61,7 @@ def read_junit(path: Path, shown: str) -> Iterator[TestResult]:
     """The tests of the JUnit XML file at `path`, retries merged (see the module docstring);
     PitstopError naming `shown` and the line on bad input. Tests that occur once come in
     file order; tests that occur more than once come after them."""
-    last_read.set(shown)
-    with _open_regular(path, shown) as stream:
+    with open_regular(path, shown) as stream:
         repeated = _repeated_hashes(stream, shown)
         stream.seek(0)
         held: dict[str, tuple[list[Attempt], Outcome]] = {}
@@ -76,18 +74,6 @@ def read_junit(path: Path, shown: str) -> Iterator[TestResult]:
                 yield _result(test, attempts, outcome)
     for test, (attempts, outcome) in held.items():
         yield _result(test, attempts, outcome)
-
-
-def _open_regular(path: Path, shown: str) -> IO[bytes]:
-    """`path` opened for reading if it is a regular file (a FIFO is refused, not waited on)."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as error:
-        raise PitstopError(f"cannot read: {error.strerror or error}", path=shown) from None
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise PitstopError("not a regular file; not read", path=shown)
-    return os.fdopen(descriptor, "rb")
 
 
 def _repeated_hashes(stream: IO[bytes], shown: str) -> set[int]:

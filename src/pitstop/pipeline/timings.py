@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pitstop.errors import PitstopError
-from pitstop.parsers.github_jobs import jobs_from_document, parse_json
+from pitstop.parsers.github_jobs import jobs_from_document
+from pitstop.parsers.jsonfile import parse_json
 from pitstop.parsers.workflow import Job, Workflow
 
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
