@@ -324,6 +324,7 @@ def test_bazel_targets_and_tests_that_did_not_run(tmp_path):
             "src.pkg.checks.test_d",
         ),  # no test module: as is
         ("com.example.CartTest", "addsItem", "", "surefire", "com.example.CartTest.addsItem"),
+        ("com.test_utils.CartTest", "adds", "", "surefire", "com.test_utils.CartTest.adds"),
         ("", "lonely", "", "x", "lonely"),
         (
             "m.test_y",

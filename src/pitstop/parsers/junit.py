@@ -20,9 +20,10 @@ and flaky), Maven Surefire, gotestsum, jest-junit and Bazel. What differs betwee
   writes by default, or when there is no classname, as Bazel writes).
 
 Memory stays flat in file size: the file is read twice. The first pass notes which tests
-occur more than once (in a bitmap of id hashes); the second yields every other test as it
-ends and holds only the repeated ones, which come last, in order of first appearance. A
-message is the first line of the failure, at most 500 characters; nothing else is kept.
+occur more than once (a bitmap of the hashes of their classname, name and file); the
+second yields every other test as it ends and holds only the repeated ones, which come
+last, in order of first appearance. A message is the first line of the failure, at most
+500 characters; nothing else is kept (expat itself holds one element's attributes whole).
 """
 
 from __future__ import annotations
@@ -34,9 +35,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
-from xml.sax import SAXParseException
-from xml.sax.handler import ContentHandler
-from xml.sax.xmlreader import AttributesImpl
+from xml.parsers.expat import ErrorString, ExpatError, XMLParserType
+from xml.parsers.expat import errors as expat_errors
 
 from defusedxml import DefusedXmlException
 from defusedxml.expatreader import DefusedExpatParser
@@ -62,11 +62,11 @@ def read_junit(path: Path, shown: str) -> Iterator[TestResult]:
     PitstopError naming `shown` and the line on bad input. Tests that occur once come in
     file order; tests that occur more than once come after them."""
     with open_regular(path, shown) as stream:
-        repeated = _repeated_hashes(stream, shown)
+        repeated = _repeated_keys(stream, shown)
         stream.seek(0)
         held: dict[str, tuple[list[Attempt], Outcome]] = {}
-        for test, attempts, outcome in _cases(stream, shown):
-            if hash(test) in repeated:
+        for key, test, attempts, outcome in _cases(stream, shown):
+            if key in repeated:
                 earlier = held.get(test, ([], outcome))[0]
                 _mark_retried(earlier)
                 held[test] = ([*earlier, *attempts], outcome)
@@ -76,18 +76,18 @@ def read_junit(path: Path, shown: str) -> Iterator[TestResult]:
         yield _result(test, attempts, outcome)
 
 
-def _repeated_hashes(stream: IO[bytes], shown: str) -> set[int]:
-    """Hashes of test ids that may occur more than once: a unique test whose hash shares a
-    bit with another is held too, which costs memory, never correctness."""
-    bitmap = bytearray(_BITMAP_BITS // 8)
-    repeated: set[int] = set()
-    for test, _, _ in _cases(stream, shown):
-        key = hash(test)
-        bit = key % _BITMAP_BITS
-        if bitmap[bit >> 3] & (1 << (bit & 7)):
-            repeated.add(key)
-        bitmap[bit >> 3] |= 1 << (bit & 7)
-    return repeated
+def _repeated_keys(stream: IO[bytes], shown: str) -> set[int]:
+    """Keys (_case_key) of the `<testcase>`s that may occur more than once: a unique one
+    whose key shares a bit with another is held too, which costs memory, never correctness."""
+    events = _Keys(shown)
+    for _ in _parse(stream, shown, events):
+        pass
+    return events.repeated
+
+
+def _case_key(attrs: dict[str, str]) -> int:
+    """What identifies a `<testcase>` (its id is a function of these and its suites)."""
+    return hash((attrs.get("classname"), attrs.get("name"), attrs.get("file")))
 
 
 def _mark_retried(earlier: list[Attempt]) -> None:
@@ -105,45 +105,101 @@ def _result(test: str, attempts: list[Attempt], reported: Outcome) -> TestResult
     return TestResult(test, outcome, tuple(attempts))
 
 
-_CaseRead = tuple[str, list[Attempt], Outcome]
+_CaseRead = tuple[int, str, list[Attempt], Outcome]
 
 
 def _cases(stream: IO[bytes], shown: str) -> Iterator[_CaseRead]:
-    """(test id, attempts, reported outcome) of each `<testcase>` element, in file order."""
-    done: list[_CaseRead] = []
-    parser = _Parser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    handler = _Handler(shown, done.append, parser.getLineNumber)
-    parser.setContentHandler(handler)
+    """(key, test id, attempts, reported outcome) of each `<testcase>`, in file order."""
+    events = _Handler(shown)
+    for _ in _parse(stream, shown, events):
+        yield from events.done
+        events.done.clear()
+
+
+class _Events:
+    """What both passes share: the root element's check and the parser's line."""
+
+    wants_text = False
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.line: Callable[[], int] = lambda: 1
+        self.seen_root = False
+
+    def root(self, name: str) -> None:
+        self.seen_root = True
+        if name not in ("testsuites", "testsuite"):
+            message = f"not JUnit XML: the root element is <{name}>, not <testsuites>"
+            raise PitstopError(message, path=self.shown, line=self.line())
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        raise NotImplementedError
+
+    def end(self, name: str) -> None:
+        pass
+
+    def text(self, content: str) -> None:
+        pass
+
+
+class _Keys(_Events):
+    """The first pass: which `<testcase>`s occur more than once, in a bitmap of their keys."""
+
+    def __init__(self, shown: str) -> None:
+        super().__init__(shown)
+        self.bitmap = bytearray(_BITMAP_BITS // 8)
+        self.repeated: set[int] = set()
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if not self.seen_root:
+            self.root(name)
+        if name == "testcase":
+            key = _case_key(attrs)
+            bit = key % _BITMAP_BITS
+            if self.bitmap[bit >> 3] & (1 << (bit & 7)):
+                self.repeated.add(key)
+            self.bitmap[bit >> 3] |= 1 << (bit & 7)
+
+
+def _parse(stream: IO[bytes], shown: str, events: _Events) -> Iterator[None]:
+    """Feed `stream` to a protected expat parser calling `events`; pauses after each chunk."""
+    expat = _protected_expat()
+    events.line = lambda: int(expat.CurrentLineNumber)
+    expat.StartElementHandler = events.start
+    expat.EndElementHandler = events.end
+    if events.wants_text:
+        expat.CharacterDataHandler = events.text
     while chunk := stream.read(_CHUNK):
-        _feed(parser, chunk, shown)
-        yield from done
-        done.clear()
-    _feed(parser, b"", shown, close=True)
-    if not handler.seen_root:
-        raise PitstopError("empty or truncated: not JUnit XML", path=shown)
-    yield from done
+        _feed(expat, chunk, shown)
+        yield
+    _feed(expat, b"", shown, final=True)
+    yield
 
 
-class _Parser(DefusedExpatParser):  # type: ignore[misc]  # defusedxml has no type hints
-    """defusedxml's expat reader (no DTD, no entities, no external references), with text
-    delivered in one piece rather than line by line: a traceback is one call, not fifty."""
+def _protected_expat() -> XMLParserType:
+    """An expat parser with defusedxml's guards (a DTD, an entity declaration or an external
+    reference raises), driven directly: the SAX layer above it doubled the reading time.
+    Text comes in one piece rather than line by line (a traceback is one call, not fifty)."""
+    reader = DefusedExpatParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    reader.reset()  # creates the expat parser and installs the guards
+    expat: XMLParserType = reader._parser
+    expat.buffer_text = True
+    for handler in ("ProcessingInstructionHandler", "CommentHandler", "StartNamespaceDeclHandler"):
+        setattr(expat, handler, None)  # SAX's, for events this reader does not need
+    return expat
 
-    def reset(self) -> None:
-        super().reset()
-        self._parser.buffer_text = True
 
-
-def _feed(parser: _Parser, chunk: bytes, shown: str, close: bool = False) -> None:
+def _feed(expat: XMLParserType, chunk: bytes, shown: str, final: bool = False) -> None:
     try:
-        parser.close() if close else parser.feed(chunk)
-    except SAXParseException as error:
-        if close and "no element found" in error.getMessage():
+        expat.Parse(chunk, final)
+    except ExpatError as error:
+        message = ErrorString(error.code)
+        if final and message == expat_errors.XML_ERROR_NO_ELEMENTS:
             raise PitstopError("empty or truncated: not JUnit XML", path=shown) from None
-        message = f"invalid XML: {error.getMessage()}"
-        raise PitstopError(message, path=shown, line=error.getLineNumber()) from None
+        raise PitstopError(f"invalid XML: {message}", path=shown, line=error.lineno) from None
     except DefusedXmlException as error:
         message = f"XML with a DTD or entities is refused, as they can expand or fetch: {error}"
-        raise PitstopError(message, path=shown, line=parser.getLineNumber()) from None
+        raise PitstopError(message, path=shown, line=expat.CurrentLineNumber) from None
 
 
 @dataclass
@@ -172,38 +228,34 @@ class _Child:
     text: str = ""
 
 
-class _Handler(ContentHandler):
-    """SAX events to (test id, attempts), keeping only the open elements' small state."""
+class _Handler(_Events):
+    """The second pass: events to (key, test id, attempts, outcome), keeping only the open
+    elements' small state."""
 
-    def __init__(
-        self, shown: str, emit: Callable[[_CaseRead], None], line: Callable[[], int]
-    ) -> None:
-        super().__init__()
-        self.shown = shown
-        self.emit = emit
-        self.line = line  # the parser's current line (feeding does not set a SAX locator)
-        self.seen_root = False
+    wants_text = True
+
+    def __init__(self, shown: str) -> None:
+        super().__init__(shown)
+        self.done: list[_CaseRead] = []
         self.suites: list[str] = []
         self.case: _Case | None = None
+        self.key = 0
         self.child: _Child | None = None
         self.depth = 0  # elements open inside the current child, so nested ones are ignored
 
-    def startElement(self, name: str, attrs: AttributesImpl) -> None:
+    def start(self, name: str, attrs: dict[str, str]) -> None:
         if not self.seen_root:
-            self.seen_root = True
-            if name not in ("testsuites", "testsuite"):
-                message = f"not JUnit XML: the root element is <{name}>, not <testsuites>"
-                raise PitstopError(message, path=self.shown, line=self.line())
+            self.root(name)
         if self.child is not None:
             self.depth += 1
         elif self.case is not None:
             self._start_child(name, attrs)
         elif name == "testcase":
-            self.case = self._start_case(attrs)
+            self.case, self.key = self._start_case(attrs), _case_key(attrs)
         elif name in ("testsuites", "testsuite"):
             self.suites.append(attrs.get("name", ""))
 
-    def endElement(self, name: str) -> None:
+    def end(self, name: str) -> None:
         if self.child is not None:
             if self.depth:
                 self.depth -= 1
@@ -217,7 +269,7 @@ class _Handler(ContentHandler):
         elif name in ("testsuites", "testsuite") and self.suites:
             self.suites.pop()
 
-    def characters(self, content: str) -> None:
+    def text(self, content: str) -> None:
         child = self.child
         if child is None or child.message is not None or self.depth:
             return
@@ -227,7 +279,7 @@ class _Handler(ContentHandler):
         if "\n" in joined or len(joined) > MESSAGE_CHARS:
             child.message = _first_line(joined)
 
-    def _start_case(self, attrs: AttributesImpl) -> _Case:
+    def _start_case(self, attrs: dict[str, str]) -> _Case:
         name = attrs.get("name")
         if not name:
             raise PitstopError("<testcase> without a name", path=self.shown, line=self.line())
@@ -242,7 +294,7 @@ class _Handler(ContentHandler):
             Outcome.SKIPPED if skipped else Outcome.PASSED,
         )
 
-    def _start_child(self, name: str, attrs: AttributesImpl) -> None:
+    def _start_child(self, name: str, attrs: dict[str, str]) -> None:
         outcome = _RESULT_TAGS.get(name) or _EARLIER_RUNS.get(name) or _LATER_RUNS.get(name)
         if outcome is None:  # system-out, properties...: not read
             self.child = _Child(name, Outcome.PASSED, None, "")
@@ -269,7 +321,7 @@ class _Handler(ContentHandler):
         attempts.extend(case.later)
         pytest = bool(_PYTEST_SUITES.intersection(self.suites))
         test = _test_id(case.classname, case.name, case.file, pytest)
-        self.emit((test, attempts, case.outcome))
+        self.done.append((self.key, test, attempts, case.outcome))
 
 
 def _first_line(text: str) -> str:
@@ -333,5 +385,10 @@ def _module_end(parts: list[str]) -> int | None:
 
 
 def _looks_like_pytest(parts: list[str]) -> bool:
-    """A classname of Python identifiers with a pytest test module among them."""
-    return all(p.isidentifier() for p in parts) and _module_end(parts) is not None
+    """A classname of Python identifiers with a pytest test module among them, followed
+    only by classes pytest collects (`Test*`): a Java package `test_utils` holding a class
+    `CartTest` is not one."""
+    module = _module_end(parts)
+    if module is None or not all(p.isidentifier() for p in parts):
+        return False
+    return all(p.startswith("Test") for p in parts[module + 1 :])
