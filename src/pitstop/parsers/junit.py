@@ -100,6 +100,8 @@ def _mark_retried(earlier: list[Attempt]) -> None:
 def _result(test: str, attempts: list[Attempt], reported: Outcome) -> TestResult:
     """The test with the outcome its (last) `<testcase>` reports, FLAKY when that is a pass
     after a failed attempt."""
+    if len(attempts) == 1:  # most tests: the outcome is the one attempt's
+        return TestResult(test, reported, (attempts[0],))
     failed = any(a.outcome in (Outcome.FAILED, Outcome.ERROR) for a in attempts)
     outcome = Outcome.FLAKY if reported is Outcome.PASSED and failed else reported
     return TestResult(test, outcome, tuple(attempts))
@@ -117,13 +119,14 @@ def _cases(stream: IO[bytes], shown: str) -> Iterator[_CaseRead]:
 
 
 class _Events:
-    """What both passes share: the root element's check and the parser's line."""
-
-    wants_text = False
+    """What both passes share: the root element's check, the parser's line, and a switch
+    for text events (off but inside a message without a `message` attribute: the text
+    between elements is most of the calls and none of the information)."""
 
     def __init__(self, shown: str) -> None:
         self.shown = shown
         self.line: Callable[[], int] = lambda: 1
+        self.listen: Callable[[bool], None] = lambda on: None
         self.seen_root = False
 
     def root(self, name: str) -> None:
@@ -167,8 +170,11 @@ def _parse(stream: IO[bytes], shown: str, events: _Events) -> Iterator[None]:
     events.line = lambda: int(expat.CurrentLineNumber)
     expat.StartElementHandler = events.start
     expat.EndElementHandler = events.end
-    if events.wants_text:
-        expat.CharacterDataHandler = events.text
+
+    def listen(on: bool) -> None:
+        expat.CharacterDataHandler = events.text if on else None
+
+    events.listen = listen
     while chunk := stream.read(_CHUNK):
         _feed(expat, chunk, shown)
         yield
@@ -202,7 +208,7 @@ def _feed(expat: XMLParserType, chunk: bytes, shown: str, final: bool = False) -
         raise PitstopError(message, path=shown, line=expat.CurrentLineNumber) from None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Case:
     """A `<testcase>` being read."""
 
@@ -217,7 +223,7 @@ class _Case:
     result_seen: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Child:
     """A result element inside a `<testcase>` (failure, error, skipped, Surefire's runs)."""
 
@@ -231,8 +237,6 @@ class _Child:
 class _Handler(_Events):
     """The second pass: events to (key, test id, attempts, outcome), keeping only the open
     elements' small state."""
-
-    wants_text = True
 
     def __init__(self, shown: str) -> None:
         super().__init__(shown)
@@ -262,6 +266,7 @@ class _Handler(_Events):
             else:
                 self._end_child(self.child)
                 self.child = None
+                self.listen(False)
         elif self.case is not None:
             if name == "testcase":
                 self._end_case(self.case)
@@ -278,6 +283,7 @@ class _Handler(_Events):
         child.text = joined
         if "\n" in joined or len(joined) > MESSAGE_CHARS:
             child.message = _first_line(joined)
+            self.listen(False)
 
     def _start_case(self, attrs: dict[str, str]) -> _Case:
         name = attrs.get("name")
@@ -302,6 +308,7 @@ class _Handler(_Events):
         message = attrs.get("message")
         shown = _first_line(message) if message and message.strip() else None
         self.child = _Child(name, outcome, _seconds(attrs.get("time")), shown)
+        self.listen(shown is None)
 
     def _end_child(self, child: _Child) -> None:
         case = self.case
@@ -337,9 +344,12 @@ def _seconds(value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        seconds = float(value.replace(",", ""))
+        seconds = float(value)
     except ValueError:
-        return None
+        try:
+            seconds = float(value.replace(",", ""))
+        except ValueError:
+            return None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
