@@ -223,6 +223,8 @@ GOTESTSUM = """
 		<testcase classname="example.com/shop/cart" name="TestBroken/empty" time="0.000000">
 			<failure message="Failed" type="">=== RUN   TestBroken/empty&#xA;</failure>
 		</testcase>
+		<testcase classname="example.com/shop/cart" name="TestRoot/ok" time="0.010000"></testcase>
+		<testcase classname="example.com/shop/cart" name="TestRoot/ok" time="0.010000"></testcase>
 		<testcase classname="example.com/shop/cart" name="TestSkip" time="0.000000">
 			<skipped message="=== RUN   TestSkip&#xA;    cart_test.go:30: needs db&#xA;"></skipped>
 		</testcase>
@@ -238,6 +240,8 @@ def test_gotestsum_reruns_are_merged_and_come_last(tmp_path):
         ("example.com/shop/cart.TestSkip", S, [S]),
         ("example.com/shop/cart.TestFlaky", FL, [F, P]),
         ("example.com/shop/cart.TestBroken/empty", F, [F, F]),
+        # rerun with its root test (--rerun-fails-run-root-test): passed twice, not flaky
+        ("example.com/shop/cart.TestRoot/ok", P, [P, P]),
     ]
     assert results[2].attempts[0].message == "Failed"
     assert results[2].seconds == pytest.approx(0.35)

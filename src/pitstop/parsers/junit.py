@@ -9,8 +9,9 @@ and flaky), Maven Surefire, gotestsum, jest-junit and Bazel. What differs betwee
   gotestsum (`--rerun-fails`), pytest-rerunfailures and flaky write each run as another
   `<testcase>` of the same test, later in the file (pytest-xdist interleaves them with
   other tests). The pytest plugins leave a retried run's element empty, so it looks like a
-  pass: a `<testcase>` followed by another of the same test is read as a failed attempt
-  with no message (runners retry only what failed).
+  pass: a pytest `<testcase>` followed by another of the same test is read as a failed
+  attempt with no message (the plugins retry only what failed, or errored: the two cannot
+  be told apart, so it is counted as a failure).
 - Ids. A pytest test gets its node id, `tests/test_x.py::TestA::test_b[param]`: from the
   `file` attribute (xunit1) when there is one, else from `classname` as pytest builds it
   (the module path with `/` as `.`, then the classes). Without `file` the split between
@@ -65,10 +66,11 @@ def read_junit(path: Path, shown: str) -> Iterator[TestResult]:
         repeated = _repeated_keys(stream, shown)
         stream.seek(0)
         held: dict[str, tuple[list[Attempt], Outcome]] = {}
-        for key, test, attempts, outcome in _cases(stream, shown):
+        for key, test, pytest, attempts, outcome in _cases(stream, shown):
             if key in repeated:
                 earlier = held.get(test, ([], outcome))[0]
-                _mark_retried(earlier)
+                if pytest:
+                    _mark_retried(earlier)
                 held[test] = ([*earlier, *attempts], outcome)
             else:
                 yield _result(test, attempts, outcome)
@@ -91,8 +93,10 @@ def _case_key(attrs: dict[str, str]) -> int:
 
 
 def _mark_retried(earlier: list[Attempt]) -> None:
-    """The test has another `<testcase>`: its last attempt so far, if it looks like a pass,
-    was a failed run that pytest-rerunfailures or flaky wrote empty."""
+    """The pytest test has another `<testcase>`: its last attempt so far, if it looks like a
+    pass, was a failed run that pytest-rerunfailures or flaky wrote empty. (Only pytest's:
+    gotestsum writes a passed run as a pass, and reruns passed subtests with
+    `--rerun-fails-run-root-test`.)"""
     if earlier and earlier[-1].outcome is Outcome.PASSED:
         earlier[-1] = Attempt(Outcome.FAILED, earlier[-1].seconds)
 
@@ -107,11 +111,12 @@ def _result(test: str, attempts: list[Attempt], reported: Outcome) -> TestResult
     return TestResult(test, outcome, tuple(attempts))
 
 
-_CaseRead = tuple[int, str, list[Attempt], Outcome]
+_CaseRead = tuple[int, str, bool, list[Attempt], Outcome]
 
 
 def _cases(stream: IO[bytes], shown: str) -> Iterator[_CaseRead]:
-    """(key, test id, attempts, reported outcome) of each `<testcase>`, in file order."""
+    """(key, test id, whether pytest's, attempts, reported outcome) of each `<testcase>`,
+    in file order."""
     events = _Handler(shown)
     for _ in _parse(stream, shown, events):
         yield from events.done
@@ -327,8 +332,8 @@ class _Handler(_Events):
         attempts = [*case.earlier, Attempt(case.outcome, case.seconds, case.message)]
         attempts.extend(case.later)
         pytest = bool(_PYTEST_SUITES.intersection(self.suites))
-        test = _test_id(case.classname, case.name, case.file, pytest)
-        self.done.append((self.key, test, attempts, case.outcome))
+        test, by_pytest = _test_id(case.classname, case.name, case.file, pytest)
+        self.done.append((self.key, test, by_pytest, attempts, case.outcome))
 
 
 def _first_line(text: str) -> str:
@@ -353,25 +358,27 @@ def _seconds(value: str | None) -> float | None:
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
-def _test_id(classname: str, name: str, file: str, pytest_suite: bool) -> str:
+def _test_id(classname: str, name: str, file: str, pytest_suite: bool) -> tuple[str, bool]:
+    """The test's id, and whether it is a pytest node id."""
     if (not classname and not file) or classname == name:
-        return name
-    return _id_prefix(classname, file, pytest_suite) + name
+        return name, False
+    prefix, pytest = _id_prefix(classname, file, pytest_suite)
+    return prefix + name, pytest
 
 
 @functools.lru_cache(maxsize=4096)  # a file's tests share their classname: derive it once
-def _id_prefix(classname: str, file: str, pytest_suite: bool) -> str:
+def _id_prefix(classname: str, file: str, pytest_suite: bool) -> tuple[str, bool]:
     """What comes before a test's name in its id: `path.py::Class::` for pytest,
-    `classname.` for other runners."""
+    `classname.` for other runners; and whether it is pytest's."""
     parts = classname.split(".") if classname else []
     if file.endswith(".py"):
-        return _pytest_prefix(file, _classes_after_file(parts, file))
+        return _pytest_prefix(file, _classes_after_file(parts, file)), True
     if pytest_suite or _looks_like_pytest(parts):
         module = _module_end(parts)
         if module is not None:
             path = "/".join(parts[: module + 1]) + ".py"
-            return _pytest_prefix(path, parts[module + 1 :])
-    return f"{classname}." if classname else ""
+            return _pytest_prefix(path, parts[module + 1 :]), True
+    return (f"{classname}." if classname else ""), False
 
 
 def _pytest_prefix(path: str, classes: list[str]) -> str:
