@@ -371,6 +371,10 @@ def test_a_long_message_keeps_its_first_line_cut_to_500_characters(tmp_path):
             '<?xml version="1.0"?>\n<!DOCTYPE t [\n<!ENTITY a "aaaaaaaaaa">\n<!ENTITY b "&a;&a;&a;&a;">\n]>\n<testsuite/>',
             r"^r:2: XML with a DTD or entities is refused",
         ),
+        (  # an external DTD is refused before anything is fetched
+            '<?xml version="1.0"?>\n<!DOCTYPE testsuites SYSTEM "http://127.0.0.1:9/x.dtd">\n<testsuites/>',
+            r"^r:2: XML with a DTD or entities is refused",
+        ),
         (
             '<?xml version="1.0"?>\n<testsuite>&ext;</testsuite>',
             r"^r:2: invalid XML: undefined entity",
