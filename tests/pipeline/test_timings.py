@@ -49,6 +49,15 @@ def test_unfinished_jobs_are_left_out_and_offsets_are_honoured(tmp_path):
     assert load_timings(tmp_path / "t.json") == {"lint": 90.0}
 
 
+def test_the_rest_apis_jobs_list_is_read_too(tmp_path):
+    job = {"name": "lint", "id": 1, "created_at": "2025-01-01T08:59:00Z", "steps": []}
+    job |= {"started_at": "2025-01-01T09:00:00Z", "completed_at": "2025-01-01T09:01:30Z"}
+    running = dict(job, name="deploy", completed_at=None)
+    document = {"total_count": 2, "jobs": [job, running]}
+    (tmp_path / "t.json").write_text(json.dumps(document), encoding="utf-8")
+    assert load_timings(tmp_path / "t.json") == {"lint": 90.0}
+
+
 def test_a_plain_map_is_read_as_seconds(tmp_path):
     (tmp_path / "t.json").write_text('{"build": 120, "test": 42.5}', encoding="utf-8")
     assert load_timings(tmp_path / "t.json") == {"build": 120.0, "test": 42.5}

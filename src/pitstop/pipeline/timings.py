@@ -2,8 +2,9 @@
 
 Two shapes are read:
 
-- what `gh run view RUN_ID --json jobs` prints: `{"jobs": [{"name", "startedAt",
-  "completedAt", "conclusion", ...}]}` (field names as in cli/cli#6507). GitHub names a job
+- a run's jobs, as `gh run view RUN_ID --json jobs` prints them (`{"jobs": [{"name",
+  "startedAt", "completedAt", ...}]}`, field names as in cli/cli#6507) or as the REST API
+  lists them, read by the one jobs parser (pitstop.parsers.github_jobs). GitHub names a job
   by its `name:` or else its id, a matrix instance `name (a, b)` and a job of a reusable
   workflow `caller / job`;
 - a plain map `{"job id or name": seconds}`, for timings from anywhere else.
@@ -13,15 +14,15 @@ Two shapes are read:
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from pitstop.errors import PitstopError
+from pitstop.parsers.github_jobs import jobs_from_document
+from pitstop.parsers.jsonfile import parse_json
 from pitstop.parsers.workflow import Job, Workflow
 
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
@@ -40,7 +41,7 @@ def load_timings(path: str | Path) -> dict[str, float]:
     document = _read_json(Path(path))
     shown = str(path)
     if isinstance(document, Mapping) and isinstance(document.get("jobs"), list):
-        return _gh_jobs(document["jobs"], shown)
+        return _gh_jobs(document, shown)
     if isinstance(document, Mapping):
         return _plain_map(document, shown)
     raise PitstopError(
@@ -63,67 +64,17 @@ def _read_json(path: Path) -> object:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise PitstopError("timings are not UTF-8", path=str(path), line=line) from None
-    try:
-        return json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as error:
-        raise PitstopError(
-            f"invalid JSON: {error.msg}", path=str(path), line=error.lineno
-        ) from None
-    except _NotJsonNumber as error:
-        message = f"invalid JSON: {error} is not a number"
-        found = _line_of_constant(text, str(error))
-        raise PitstopError(message, path=str(path), line=found) from None
-    except RecursionError:
-        raise PitstopError("invalid JSON: nested too deeply", path=str(path)) from None
+    return parse_json(text, str(path))
 
 
-class _NotJsonNumber(ValueError):
-    pass
-
-
-def _no_constant(name: str) -> object:
-    """`NaN`, `Infinity` and `-Infinity` are not JSON (RFC 8259), though Python accepts them."""
-    raise _NotJsonNumber(name)
-
-
-def _line_of_constant(text: str, name: str) -> int | None:
-    found = re.search(rf"[:\[,]\s*{re.escape(name)}", text)
-    return text.count("\n", 0, found.end()) + 1 if found else None
-
-
-def _gh_jobs(jobs: list[object], path: str) -> dict[str, float]:
+def _gh_jobs(document: Mapping[str, object], path: str) -> dict[str, float]:
+    """The longest finished duration per job name, the jobs read by the one jobs parser."""
     timings: dict[str, float] = {}
-    for index, entry in enumerate(jobs):
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
-            raise PitstopError(f"jobs[{index}] is not a job with a `name`", path=path)
-        seconds = _elapsed(entry, index, path)
-        if seconds is not None:
-            name = entry["name"]
-            timings[name] = max(seconds, timings.get(name, 0.0))
+    for index, job in enumerate(jobs_from_document(document, path)):
+        if job.seconds is not None:
+            seconds = _checked(f"jobs[{index}]", job.seconds, path)
+            timings[job.name] = max(seconds, timings.get(job.name, 0.0))
     return timings
-
-
-def _elapsed(entry: Mapping[str, object], index: int, path: str) -> float | None:
-    started, completed = entry.get("startedAt"), entry.get("completedAt")
-    if not isinstance(started, str) or not isinstance(completed, str):
-        raise PitstopError(f"jobs[{index}] needs `startedAt` and `completedAt`", path=path)
-    try:
-        start, end = datetime.fromisoformat(started), datetime.fromisoformat(completed)
-    except ValueError:
-        raise PitstopError(
-            f"jobs[{index}]: `startedAt`/`completedAt` are not ISO 8601 times", path=path
-        ) from None
-    if start.year <= 1 or end.year <= 1:
-        return None  # not started, or still running: GitHub's zero time
-    if (start.tzinfo is None) != (end.tzinfo is None):
-        raise PitstopError(
-            f"jobs[{index}]: one of `startedAt`/`completedAt` has a time zone and the other "
-            "not, so their difference is unknown",
-            path=path,
-        )
-    if end < start:
-        return None  # a clock GitHub has not filled in yet
-    return _checked(f"jobs[{index}]", (end - start).total_seconds(), path)
 
 
 def _checked(name: str, seconds: float, path: str) -> float:

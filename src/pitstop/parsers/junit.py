@@ -1,0 +1,411 @@
+"""JUnit XML as real runners write it, read streaming into one TestResult per test.
+
+One reader for pytest (`--junitxml`, xunit1 and xunit2, with pytest-xdist, pytest-rerunfailures
+and flaky), Maven Surefire, gotestsum, jest-junit and Bazel. What differs between them:
+
+- Retries. Surefire writes a test's other runs as children of its `<testcase>`:
+  `flakyFailure`/`flakyError` (runs that failed before the one that passed) and
+  `rerunFailure`/`rerunError` (runs that failed after the first `<failure>`/`<error>`).
+  gotestsum (`--rerun-fails`), pytest-rerunfailures and flaky write each run as another
+  `<testcase>` of the same test, later in the file (pytest-xdist interleaves them with
+  other tests). The pytest plugins leave a retried run's element empty, so it looks like a
+  pass: a pytest `<testcase>` followed by another of the same test is read as a failed
+  attempt with no message (the plugins retry only what failed, or errored: the two cannot
+  be told apart, so it is counted as a failure).
+- Ids. A pytest test gets its node id, `tests/test_x.py::TestA::test_b[param]`: from the
+  `file` attribute (xunit1) when there is one, else from `classname` as pytest builds it
+  (the module path with `/` as `.`, then the classes). Without `file` the split between
+  module and classes is assumed to be the last part named like a pytest test module
+  (`test_*` or `*_test`), so a folder whose name holds a dot cannot be told apart. Other
+  runners' tests are `classname.name` (just `name` when the two are equal, as jest-junit
+  writes by default, or when there is no classname, as Bazel writes).
+
+Memory stays flat in file size: the file is read twice. The first pass notes which tests
+occur more than once (a bitmap of the hashes of their classname, name and file); the
+second yields every other test as it ends and holds only the repeated ones, which come
+last, in order of first appearance. A message is the first line of the failure, at most
+500 characters; nothing else is kept (expat itself holds one element's attributes whole).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+from xml.parsers.expat import ErrorString, ExpatError, XMLParserType
+from xml.parsers.expat import errors as expat_errors
+
+from defusedxml import DefusedXmlException
+from defusedxml.expatreader import DefusedExpatParser
+
+from pitstop.errors import PitstopError
+from pitstop.parsers.streams import open_regular
+from pitstop.runs import Attempt, Outcome, TestResult
+
+MESSAGE_CHARS = 500
+_CHUNK = 1 << 16
+_BITMAP_BITS = 1 << 24  # 2 MiB: few unique tests share a bit even in a million-test file
+_RESULT_TAGS = {"failure": Outcome.FAILED, "error": Outcome.ERROR, "skipped": Outcome.SKIPPED}
+_EARLIER_RUNS = {"flakyFailure": Outcome.FAILED, "flakyError": Outcome.ERROR}
+_LATER_RUNS = {"rerunFailure": Outcome.FAILED, "rerunError": Outcome.ERROR}
+# pytest's default python_files patterns, for the module part of an xunit2 classname.
+_PYTEST_MODULE = re.compile(r"^(test_.*|.*_test)$")
+# The suite names pytest writes by default (junit_suite_name; `<testsuites name=...>`).
+_PYTEST_SUITES = {"pytest", "pytest tests"}
+
+
+def read_junit(path: Path, shown: str) -> Iterator[TestResult]:
+    """The tests of the JUnit XML file at `path`, retries merged (see the module docstring);
+    PitstopError naming `shown` and the line on bad input. Tests that occur once come in
+    file order; tests that occur more than once come after them."""
+    with open_regular(path, shown) as stream:
+        repeated = _repeated_keys(stream, shown)
+        stream.seek(0)
+        held: dict[str, tuple[list[Attempt], Outcome]] = {}
+        for key, test, pytest, attempts, outcome in _cases(stream, shown):
+            if key in repeated:
+                earlier = held.get(test, ([], outcome))[0]
+                if pytest:
+                    _mark_retried(earlier)
+                held[test] = ([*earlier, *attempts], outcome)
+            else:
+                yield _result(test, attempts, outcome)
+    for test, (attempts, outcome) in held.items():
+        yield _result(test, attempts, outcome)
+
+
+def _repeated_keys(stream: IO[bytes], shown: str) -> set[int]:
+    """Keys (_case_key) of the `<testcase>`s that may occur more than once: a unique one
+    whose key shares a bit with another is held too, which costs memory, never correctness."""
+    events = _Keys(shown)
+    for _ in _parse(stream, shown, events):
+        pass
+    return events.repeated
+
+
+def _case_key(attrs: dict[str, str]) -> int:
+    """What identifies a `<testcase>` (its id is a function of these and its suites)."""
+    return hash((attrs.get("classname"), attrs.get("name"), attrs.get("file")))
+
+
+def _mark_retried(earlier: list[Attempt]) -> None:
+    """The pytest test has another `<testcase>`: its last attempt so far, if it looks like a
+    pass, was a failed run that pytest-rerunfailures or flaky wrote empty. (Only pytest's:
+    gotestsum writes a passed run as a pass, and reruns passed subtests with
+    `--rerun-fails-run-root-test`.)"""
+    if earlier and earlier[-1].outcome is Outcome.PASSED:
+        earlier[-1] = Attempt(Outcome.FAILED, earlier[-1].seconds)
+
+
+def _result(test: str, attempts: list[Attempt], reported: Outcome) -> TestResult:
+    """The test with the outcome its (last) `<testcase>` reports, FLAKY when that is a pass
+    after a failed attempt."""
+    if len(attempts) == 1:  # most tests: the outcome is the one attempt's
+        return TestResult(test, reported, (attempts[0],))
+    failed = any(a.outcome in (Outcome.FAILED, Outcome.ERROR) for a in attempts)
+    outcome = Outcome.FLAKY if reported is Outcome.PASSED and failed else reported
+    return TestResult(test, outcome, tuple(attempts))
+
+
+_CaseRead = tuple[int, str, bool, list[Attempt], Outcome]
+
+
+def _cases(stream: IO[bytes], shown: str) -> Iterator[_CaseRead]:
+    """(key, test id, whether pytest's, attempts, reported outcome) of each `<testcase>`,
+    in file order."""
+    events = _Handler(shown)
+    for _ in _parse(stream, shown, events):
+        yield from events.done
+        events.done.clear()
+
+
+class _Events:
+    """What both passes share: the root element's check, the parser's line, and a switch
+    for text events (off but inside a message without a `message` attribute: the text
+    between elements is most of the calls and none of the information)."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.line: Callable[[], int] = lambda: 1
+        self.listen: Callable[[bool], None] = lambda on: None
+        self.seen_root = False
+
+    def root(self, name: str) -> None:
+        self.seen_root = True
+        if name not in ("testsuites", "testsuite"):
+            message = f"not JUnit XML: the root element is <{name}>, not <testsuites>"
+            raise PitstopError(message, path=self.shown, line=self.line())
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        raise NotImplementedError
+
+    def end(self, name: str) -> None:
+        pass
+
+    def text(self, content: str) -> None:
+        pass
+
+
+class _Keys(_Events):
+    """The first pass: which `<testcase>`s occur more than once, in a bitmap of their keys."""
+
+    def __init__(self, shown: str) -> None:
+        super().__init__(shown)
+        self.bitmap = bytearray(_BITMAP_BITS // 8)
+        self.repeated: set[int] = set()
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if not self.seen_root:
+            self.root(name)
+        if name == "testcase":
+            key = _case_key(attrs)
+            bit = key % _BITMAP_BITS
+            if self.bitmap[bit >> 3] & (1 << (bit & 7)):
+                self.repeated.add(key)
+            self.bitmap[bit >> 3] |= 1 << (bit & 7)
+
+
+def _parse(stream: IO[bytes], shown: str, events: _Events) -> Iterator[None]:
+    """Feed `stream` to a protected expat parser calling `events`; pauses after each chunk."""
+    expat = _protected_expat()
+    events.line = lambda: int(expat.CurrentLineNumber)
+    expat.StartElementHandler = events.start
+    expat.EndElementHandler = events.end
+
+    def listen(on: bool) -> None:
+        expat.CharacterDataHandler = events.text if on else None
+
+    events.listen = listen
+    while chunk := stream.read(_CHUNK):
+        _feed(expat, chunk, shown)
+        yield
+    _feed(expat, b"", shown, final=True)
+    yield
+
+
+def _protected_expat() -> XMLParserType:
+    """An expat parser with defusedxml's guards (a DTD, an entity declaration or an external
+    reference raises), driven directly: the SAX layer above it doubled the reading time.
+    Text comes in one piece rather than line by line (a traceback is one call, not fifty)."""
+    reader = DefusedExpatParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    reader.reset()  # creates the expat parser and installs the guards
+    expat: XMLParserType = reader._parser
+    expat.buffer_text = True
+    for handler in ("ProcessingInstructionHandler", "CommentHandler", "StartNamespaceDeclHandler"):
+        setattr(expat, handler, None)  # SAX's, for events this reader does not need
+    return expat
+
+
+def _feed(expat: XMLParserType, chunk: bytes, shown: str, final: bool = False) -> None:
+    try:
+        expat.Parse(chunk, final)
+    except ExpatError as error:
+        message = ErrorString(error.code)
+        if final and message == expat_errors.XML_ERROR_NO_ELEMENTS:
+            raise PitstopError("empty or truncated: not JUnit XML", path=shown) from None
+        raise PitstopError(f"invalid XML: {message}", path=shown, line=error.lineno) from None
+    except DefusedXmlException as error:
+        message = f"XML with a DTD or entities is refused, as they can expand or fetch: {error}"
+        raise PitstopError(message, path=shown, line=expat.CurrentLineNumber) from None
+
+
+@dataclass(slots=True)
+class _Case:
+    """A `<testcase>` being read."""
+
+    classname: str
+    name: str
+    file: str
+    seconds: float | None
+    outcome: Outcome
+    message: str = ""
+    earlier: list[Attempt] = field(default_factory=list)
+    later: list[Attempt] = field(default_factory=list)
+    result_seen: bool = False
+
+
+@dataclass(slots=True)
+class _Child:
+    """A result element inside a `<testcase>` (failure, error, skipped, Surefire's runs)."""
+
+    tag: str
+    outcome: Outcome
+    seconds: float | None
+    message: str | None  # None while the message is still read from the element's text
+    text: str = ""
+
+
+class _Handler(_Events):
+    """The second pass: events to (key, test id, attempts, outcome), keeping only the open
+    elements' small state."""
+
+    def __init__(self, shown: str) -> None:
+        super().__init__(shown)
+        self.done: list[_CaseRead] = []
+        self.suites: list[str] = []
+        self.case: _Case | None = None
+        self.key = 0
+        self.child: _Child | None = None
+        self.depth = 0  # elements open inside the current child, so nested ones are ignored
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if not self.seen_root:
+            self.root(name)
+        if self.child is not None:
+            self.depth += 1
+        elif self.case is not None:
+            self._start_child(name, attrs)
+        elif name == "testcase":
+            self.case, self.key = self._start_case(attrs), _case_key(attrs)
+        elif name in ("testsuites", "testsuite"):
+            self.suites.append(attrs.get("name", ""))
+
+    def end(self, name: str) -> None:
+        if self.child is not None:
+            if self.depth:
+                self.depth -= 1
+            else:
+                self._end_child(self.child)
+                self.child = None
+                self.listen(False)
+        elif self.case is not None:
+            if name == "testcase":
+                self._end_case(self.case)
+                self.case = None
+        elif name in ("testsuites", "testsuite") and self.suites:
+            self.suites.pop()
+
+    def text(self, content: str) -> None:
+        child = self.child
+        if child is None or child.message is not None or self.depth:
+            return
+        # Only the start of the text is kept: the message is its first non-blank line.
+        joined = (child.text + content[: MESSAGE_CHARS + 1]).lstrip()
+        child.text = joined
+        if "\n" in joined or len(joined) > MESSAGE_CHARS:
+            child.message = _first_line(joined)
+            self.listen(False)
+
+    def _start_case(self, attrs: dict[str, str]) -> _Case:
+        name = attrs.get("name")
+        if not name:
+            raise PitstopError("<testcase> without a name", path=self.shown, line=self.line())
+        status, result = attrs.get("status", ""), attrs.get("result", "")
+        # Bazel and GoogleTest mark tests that did not run with attributes, not a child.
+        skipped = status == "notrun" or result in ("skipped", "suppressed")
+        return _Case(
+            attrs.get("classname", ""),
+            name,
+            attrs.get("file", ""),
+            _seconds(attrs.get("time")),
+            Outcome.SKIPPED if skipped else Outcome.PASSED,
+        )
+
+    def _start_child(self, name: str, attrs: dict[str, str]) -> None:
+        outcome = _RESULT_TAGS.get(name) or _EARLIER_RUNS.get(name) or _LATER_RUNS.get(name)
+        if outcome is None:  # system-out, properties...: not read
+            self.child = _Child(name, Outcome.PASSED, None, "")
+            return
+        message = attrs.get("message")
+        shown = _first_line(message) if message and message.strip() else None
+        self.child = _Child(name, outcome, _seconds(attrs.get("time")), shown)
+        self.listen(shown is None)
+
+    def _end_child(self, child: _Child) -> None:
+        case = self.case
+        assert case is not None
+        message = child.message if child.message is not None else _first_line(child.text)
+        if child.tag in _RESULT_TAGS and not case.result_seen:
+            case.result_seen = True
+            case.outcome = child.outcome
+            case.message = "" if child.outcome is Outcome.SKIPPED else message
+        elif child.tag in _EARLIER_RUNS:
+            case.earlier.append(Attempt(child.outcome, child.seconds, message))
+        elif child.tag in _LATER_RUNS:
+            case.later.append(Attempt(child.outcome, child.seconds, message))
+
+    def _end_case(self, case: _Case) -> None:
+        attempts = [*case.earlier, Attempt(case.outcome, case.seconds, case.message)]
+        attempts.extend(case.later)
+        pytest = bool(_PYTEST_SUITES.intersection(self.suites))
+        test, by_pytest = _test_id(case.classname, case.name, case.file, pytest)
+        self.done.append((self.key, test, by_pytest, attempts, case.outcome))
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:MESSAGE_CHARS]
+    return ""
+
+
+def _seconds(value: str | None) -> float | None:
+    """A `time` attribute as seconds; None when absent or not a duration (some runners
+    write `1,234.5` or nothing)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = float(value.replace(",", ""))
+        except ValueError:
+            return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _test_id(classname: str, name: str, file: str, pytest_suite: bool) -> tuple[str, bool]:
+    """The test's id, and whether it is a pytest node id."""
+    if (not classname and not file) or classname == name:
+        return name, False
+    prefix, pytest = _id_prefix(classname, file, pytest_suite)
+    return prefix + name, pytest
+
+
+@functools.lru_cache(maxsize=4096)  # a file's tests share their classname: derive it once
+def _id_prefix(classname: str, file: str, pytest_suite: bool) -> tuple[str, bool]:
+    """What comes before a test's name in its id: `path.py::Class::` for pytest,
+    `classname.` for other runners; and whether it is pytest's."""
+    parts = classname.split(".") if classname else []
+    if file.endswith(".py"):
+        return _pytest_prefix(file, _classes_after_file(parts, file)), True
+    if pytest_suite or _looks_like_pytest(parts):
+        module = _module_end(parts)
+        if module is not None:
+            path = "/".join(parts[: module + 1]) + ".py"
+            return _pytest_prefix(path, parts[module + 1 :]), True
+    return (f"{classname}." if classname else ""), False
+
+
+def _pytest_prefix(path: str, classes: list[str]) -> str:
+    return "::".join([path, *classes, ""])
+
+
+def _classes_after_file(parts: list[str], file: str) -> list[str]:
+    module = file[: -len(".py")].replace("\\", "/").split("/")
+    if parts[: len(module)] == module:
+        return parts[len(module) :]
+    end = _module_end(parts)
+    return parts[end + 1 :] if end is not None else []
+
+
+def _module_end(parts: list[str]) -> int | None:
+    """Index of the last part named like a pytest test module, None when there is none."""
+    for index in range(len(parts) - 1, -1, -1):
+        if _PYTEST_MODULE.match(parts[index]):
+            return index
+    return None
+
+
+def _looks_like_pytest(parts: list[str]) -> bool:
+    """A classname of Python identifiers with a pytest test module among them, followed
+    only by classes pytest collects (`Test*`): a Java package `test_utils` holding a class
+    `CartTest` is not one."""
+    module = _module_end(parts)
+    if module is None or not all(p.isidentifier() for p in parts):
+        return False
+    return all(p.startswith("Test") for p in parts[module + 1 :])
