@@ -49,6 +49,8 @@ runs = Table(
 )
 Index("runs_recorded", runs.c.recorded_at)
 Index("runs_branch_recorded", runs.c.branch, runs.c.recorded_at)
+# The flaky query looks for a passing result of the same test on the same commit.
+Index("runs_commit", runs.c.commit_sha)
 
 # Test names, interned: a test result row carries a small integer, not the name.
 tests = Table(
