@@ -108,7 +108,10 @@ def test_layer_cache_hit_rate_per_image(database_url):
         fill.build(run, "app", steps=10, cached=8)
     fill.build(fill.run(run_id="x"), "worker", steps=4, cached=1)
     result = report(fill, SloTargets(targets={"layer-cache-hit-rate": 0.8}))
-    app, worker = rows(result, "layer-cache-hit-rate")["app"], rows(result, "layer-cache-hit-rate")["worker"]
+    app, worker = (
+        rows(result, "layer-cache-hit-rate")["app"],
+        rows(result, "layer-cache-hit-rate")["worker"],
+    )
     assert (app.n, app.value, app.status) == (5, 0.8, Status.MET)
     assert app.interval == pytest.approx(stats.wilson_interval(40, 50))
     assert (worker.n, worker.value, worker.status) == (1, None, Status.NOT_ENOUGH_DATA)

@@ -326,9 +326,7 @@ def _slow_test(name: str, values: Sequence[float], total: float | None) -> SlowT
     )
 
 
-def _flaky(
-    connection: Connection, window: Window, totals: Sequence[TestTotal]
-) -> list[FlakyTest]:
+def _flaky(connection: Connection, window: Window, totals: Sequence[TestTotal]) -> list[FlakyTest]:
     evidence = queries.flaky_evidence(connection, window.since, window.until)
     ran = {t.test: t.runs for t in totals}
     names = queries.test_names(connection, [e.test for e in evidence])

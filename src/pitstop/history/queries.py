@@ -13,12 +13,14 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Float,
+    String,
     and_,
     case,
     cast,
     distinct,
     exists,
     func,
+    literal_column,
     or_,
     select,
 )
@@ -27,6 +29,9 @@ from pitstop.history.schema import builds, images, jobs, runs, test_results, tes
 
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 FAILING = ("failed", "error")
+# A literal, not a bound parameter: only then can the planners use the partial index
+# test_results_not_passed (WHERE outcome != 'passed').
+_PASSED: ColumnElement[str] = literal_column("'passed'", String)
 
 
 @dataclass(frozen=True)
@@ -218,7 +223,7 @@ def flaky_evidence(connection: Connection, since: float, until: float) -> list[F
             func.max(runs.c.recorded_at),
         )
         .join(runs, test_results.c.run == runs.c.id)
-        .where(in_window(since, until), test_results.c.outcome != "passed", flaky)
+        .where(in_window(since, until), test_results.c.outcome != _PASSED, flaky)
         .group_by(test_results.c.test)
     )
     return [
@@ -246,9 +251,7 @@ def layer_cache(connection: Connection, since: float, until: float) -> list[Laye
     ]
 
 
-def image_sizes(
-    connection: Connection, since: float, until: float
-) -> list[tuple[str, float, int]]:
+def image_sizes(connection: Connection, since: float, until: float) -> list[tuple[str, float, int]]:
     """(image, recorded at, bytes) per measurement, in time order."""
     query = (
         select(images.c.image, runs.c.recorded_at, images.c.bytes)
