@@ -16,7 +16,7 @@ the figure is the median of --repeat processes, both the whole process (imports
 included) and the call alone.
 
     python benchmarks/bench_history_report.py [--runs 20000] [--results 5000000]
-        [--repeat 3] [--postgres] [--reuse]
+        [--repeat 3] [--postgres | --postgres-url URL] [--reuse]
 """
 
 from __future__ import annotations
@@ -329,6 +329,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
     parser.add_argument("--reuse", action="store_true", help="keep an existing SQLite store")
+    parser.add_argument(
+        "--postgres-url", help="time an already filled PostgreSQL store instead of making one"
+    )
     options = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     path = WORK / f"history-{options.runs}-{options.results}.db"
@@ -337,7 +340,9 @@ def main() -> int:
         fill_sqlite(path, Generator(options.runs, options.results))
         print(f"sqlite store filled in {time.perf_counter() - start:.1f} s: {path}")
     report("sqlite", f"sqlite:///{path}", options.repeat)
-    if options.postgres:
+    if options.postgres_url:
+        report("postgresql", options.postgres_url, options.repeat)
+    elif options.postgres:
         _postgres(options)
     return 0
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 
 from pitstop.config import SloTargets
 from pitstop.history import queries, stats
-from pitstop.history.queries import PULL_REQUEST_EVENTS, TestTotal, WorkflowRun
+from pitstop.history.queries import PULL_REQUEST_EVENTS, RunWindow, TestTotal, WorkflowRun
 from pitstop.history.records import (
     FlakyTest,
     HistoryReport,
@@ -82,10 +82,9 @@ def slow_tests(
     """The tests whose p95 duration since `since` exceeds `threshold` seconds, slowest
     first; a test with fewer than stats.MIN_SAMPLE_P95 timed results is not among them."""
     with engine.connect() as connection:
-        ids = queries.p95_candidates(
-            connection, since, until, threshold, minimum=stats.MIN_SAMPLE_P95
-        )
-        found = _slow_tests(connection, since, until, ids, total=None)
+        scope = queries.run_window(connection, since, until)
+        ids = queries.p95_candidates(connection, scope, threshold, minimum=stats.MIN_SAMPLE_P95)
+        found = _slow_tests(connection, scope, ids, total=None)
     return sorted(
         (test for test in found if test.p95 is not None and test.p95 > threshold),
         key=lambda test: (-(test.p95 or 0.0), test.test),
@@ -93,26 +92,26 @@ def slow_tests(
 
 
 def _report(connection: Connection, window: Window, targets: SloTargets) -> HistoryReport:
-    since, until = window.since, window.until
-    pipelines = queries.workflow_runs(connection, since, until)
-    totals = queries.test_totals(connection, since, until)
-    suites = queries.suite_seconds(connection, since, until)
-    sizes = queries.image_sizes(connection, since, until)
+    scope = queries.run_window(connection, window.since, window.until)
+    pipelines = queries.workflow_runs(connection, scope)
+    totals = queries.test_totals(connection, scope)
+    suites = queries.suite_seconds(connection, scope)
+    sizes = queries.image_sizes(connection, scope)
     rows = [
         *_pipeline_rows(pipelines, window.branch, targets),
-        *_series_rows(_QUEUE, "all jobs", queries.queue_seconds(connection, since, until), targets),
+        *_series_rows(_QUEUE, "all jobs", queries.queue_seconds(connection, scope), targets),
         *_series_rows(_SUITE, "all runs", suites, targets),
-        *_cache_rows(queries.layer_cache(connection, since, until), targets),
+        *_cache_rows(queries.layer_cache(connection, scope), targets),
         _dependency_cache_row(),
         *_image_rows(sizes, targets),
-        *_deploy_rows(connection, window, targets),
+        *_deploy_rows(connection, scope, targets),
     ]
     return HistoryReport(
         window=window,
-        runs=queries.distinct_runs(connection, since, until),
+        runs=queries.distinct_runs(connection, scope),
         slo=tuple(rows),
-        slowest=tuple(_slowest(connection, window, totals, total=sum(suites))),
-        flaky=tuple(_flaky(connection, window, totals)),
+        slowest=tuple(_slowest(connection, scope, totals, total=sum(suites))),
+        flaky=tuple(_flaky(connection, scope, totals)),
         images=tuple(_image_sizes(sizes)),
         pipeline_trends=tuple(_pipeline_trends(pipelines, window)),
         image_trends=tuple(_image_trends(sizes, window)),
@@ -286,28 +285,28 @@ def _image_sizes(sizes: Sequence[tuple[str, float, int]]) -> list[ImageSize]:
     ]
 
 
-def _deploy_rows(connection: Connection, window: Window, targets: SloTargets) -> list[SloRow]:
+def _deploy_rows(connection: Connection, scope: RunWindow, targets: SloTargets) -> list[SloRow]:
     name = targets.deploy_job
-    values = queries.deploy_seconds(connection, window.since, window.until, name)
+    values = queries.deploy_seconds(connection, scope, name)
     return _series_rows(_DEPLOY, f"jobs named *{name}*", values, targets)
 
 
 def _slowest(
-    connection: Connection, window: Window, totals: Sequence[TestTotal], total: float
+    connection: Connection, scope: RunWindow, totals: Sequence[TestTotal], total: float
 ) -> list[SlowTest]:
     timed = [t for t in totals if t.timed >= stats.MIN_SAMPLE_P50]
     timed.sort(key=lambda t: -(t.seconds / t.timed))
     ids = [t.test for t in timed[:CANDIDATES]]
-    found = _slow_tests(connection, window.since, window.until, ids, total=total)
+    found = _slow_tests(connection, scope, ids, total=total)
     found.sort(key=lambda t: (t.p95 is None, -(t.p95 or t.p50 or 0.0), t.test))
     return found[:SLOWEST]
 
 
 def _slow_tests(
-    connection: Connection, since: float, until: float, ids: Sequence[int], total: float | None
+    connection: Connection, scope: RunWindow, ids: Sequence[int], total: float | None
 ) -> list[SlowTest]:
     names = queries.test_names(connection, ids)
-    series = queries.durations(connection, since, until, ids)
+    series = queries.durations(connection, scope, ids)
     return [_slow_test(names[test], values, total) for test, values in series.items() if values]
 
 
@@ -326,8 +325,10 @@ def _slow_test(name: str, values: Sequence[float], total: float | None) -> SlowT
     )
 
 
-def _flaky(connection: Connection, window: Window, totals: Sequence[TestTotal]) -> list[FlakyTest]:
-    evidence = queries.flaky_evidence(connection, window.since, window.until)
+def _flaky(
+    connection: Connection, scope: RunWindow, totals: Sequence[TestTotal]
+) -> list[FlakyTest]:
+    evidence = queries.flaky_evidence(connection, scope)
     ran = {t.test: t.runs for t in totals}
     names = queries.test_names(connection, [e.test for e in evidence])
     found = [_flaky_test(names[e.test], e, max(ran.get(e.test, 0), e.flaky)) for e in evidence]

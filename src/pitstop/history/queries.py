@@ -75,18 +75,43 @@ class LayerCache:
     cached: int
 
 
-def in_window(since: float, until: float) -> ColumnElement[bool]:
-    return and_(runs.c.recorded_at >= since, runs.c.recorded_at < until)
+@dataclass(frozen=True)
+class RunWindow:
+    """The runs recorded in [since, until), and the lowest and highest of their ids."""
+
+    since: float
+    until: float
+    first: int
+    last: int
 
 
-def distinct_runs(connection: Connection, since: float, until: float) -> int:
+def run_window(connection: Connection, since: float, until: float) -> RunWindow:
+    query = select(func.min(runs.c.id), func.max(runs.c.id)).where(
+        runs.c.recorded_at >= since, runs.c.recorded_at < until
+    )
+    first, last = connection.execute(query).one()
+    return RunWindow(since, until, first if first is not None else 0, last or -1)
+
+
+def in_window(window: RunWindow) -> ColumnElement[bool]:
+    return and_(runs.c.recorded_at >= window.since, runs.c.recorded_at < window.until)
+
+
+def results_in(window: RunWindow) -> ColumnElement[bool]:
+    """The window's test results. The run-id range adds nothing logically (every run of
+    the window lies in it), but it lets PostgreSQL's planner see how few rows that is: it
+    then walks the primary key (run, test) instead of scanning every result."""
+    return and_(in_window(window), test_results.c.run.between(window.first, window.last))
+
+
+def distinct_runs(connection: Connection, window: RunWindow) -> int:
     """Workflow runs (repository, workflow, run id, attempt) with a record in the window."""
     keys = (runs.c.repository, runs.c.workflow, runs.c.run_id, runs.c.attempt)
-    inner = select(*keys).where(in_window(since, until)).group_by(*keys).subquery()
+    inner = select(*keys).where(in_window(window)).group_by(*keys).subquery()
     return int(connection.execute(select(func.count()).select_from(inner)).scalar_one())
 
 
-def workflow_runs(connection: Connection, since: float, until: float) -> list[WorkflowRun]:
+def workflow_runs(connection: Connection, window: RunWindow) -> list[WorkflowRun]:
     keys = (runs.c.repository, runs.c.workflow, runs.c.run_id, runs.c.attempt)
     start = func.min(func.coalesce(jobs.c.created_at, jobs.c.started_at))
     query = (
@@ -98,7 +123,7 @@ def workflow_runs(connection: Connection, since: float, until: float) -> list[Wo
             func.max(jobs.c.completed_at),
         )
         .join(jobs, jobs.c.run == runs.c.id)
-        .where(in_window(since, until))
+        .where(in_window(window))
         .group_by(*keys)
     )
     return [
@@ -108,25 +133,23 @@ def workflow_runs(connection: Connection, since: float, until: float) -> list[Wo
     ]
 
 
-def queue_seconds(connection: Connection, since: float, until: float) -> list[float]:
+def queue_seconds(connection: Connection, window: RunWindow) -> list[float]:
     query = (
         select(jobs.c.queue_seconds)
         .join(runs, jobs.c.run == runs.c.id)
-        .where(in_window(since, until), jobs.c.queue_seconds.is_not(None))
+        .where(in_window(window), jobs.c.queue_seconds.is_not(None))
     )
     return [float(value) for value in connection.execute(query).scalars()]
 
 
-def deploy_seconds(
-    connection: Connection, since: float, until: float, name_part: str
-) -> list[float]:
+def deploy_seconds(connection: Connection, window: RunWindow, name_part: str) -> list[float]:
     """Durations of the jobs whose name contains `name_part`, in any case."""
     pattern = "%" + _like_escaped(name_part.lower()) + "%"
     query = (
         select(jobs.c.seconds)
         .join(runs, jobs.c.run == runs.c.id)
         .where(
-            in_window(since, until),
+            in_window(window),
             jobs.c.seconds.is_not(None),
             func.lower(jobs.c.name).like(pattern, escape="\\"),
         )
@@ -138,18 +161,18 @@ def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def suite_seconds(connection: Connection, since: float, until: float) -> list[float]:
+def suite_seconds(connection: Connection, window: RunWindow) -> list[float]:
     """Per run (a recorded job with test results): the sum of its tests' durations."""
     query = (
         select(func.sum(test_results.c.seconds))
         .join(runs, test_results.c.run == runs.c.id)
-        .where(in_window(since, until), test_results.c.seconds.is_not(None))
+        .where(results_in(window), test_results.c.seconds.is_not(None))
         .group_by(test_results.c.run)
     )
     return [float(value) for value in connection.execute(query).scalars()]
 
 
-def test_totals(connection: Connection, since: float, until: float) -> list[TestTotal]:
+def test_totals(connection: Connection, window: RunWindow) -> list[TestTotal]:
     ran = case((test_results.c.outcome != "skipped", 1), else_=0)
     query = (
         select(
@@ -159,7 +182,7 @@ def test_totals(connection: Connection, since: float, until: float) -> list[Test
             func.coalesce(func.sum(test_results.c.seconds), 0.0),
         )
         .join(runs, test_results.c.run == runs.c.id)
-        .where(in_window(since, until))
+        .where(results_in(window))
         .group_by(test_results.c.test)
     )
     return [
@@ -169,7 +192,7 @@ def test_totals(connection: Connection, since: float, until: float) -> list[Test
 
 
 def durations(
-    connection: Connection, since: float, until: float, test_ids: Collection[int]
+    connection: Connection, window: RunWindow, test_ids: Collection[int]
 ) -> dict[int, list[float]]:
     """The recorded durations of a few tests, by test id."""
     found: dict[int, list[float]] = {test: [] for test in test_ids}
@@ -179,7 +202,7 @@ def durations(
         select(test_results.c.test, test_results.c.seconds)
         .join(runs, test_results.c.run == runs.c.id)
         .where(
-            in_window(since, until),
+            results_in(window),
             test_results.c.test.in_(list(found)),
             test_results.c.seconds.is_not(None),
         )
@@ -196,7 +219,7 @@ def test_names(connection: Connection, test_ids: Collection[int]) -> dict[int, s
     return {test: name for test, name in connection.execute(query)}
 
 
-def flaky_evidence(connection: Connection, since: float, until: float) -> list[FlakyEvidence]:
+def flaky_evidence(connection: Connection, window: RunWindow) -> list[FlakyEvidence]:
     """Per test, the results that were flaky: outcome flaky, or failed (or errored) on a
     commit where the same test passed in the same workflow and job within the window."""
     other_result = test_results.alias("passing")
@@ -208,8 +231,8 @@ def flaky_evidence(connection: Connection, since: float, until: float) -> list[F
         other_run.c.commit_sha == runs.c.commit_sha,
         other_run.c.workflow == runs.c.workflow,
         other_run.c.job == runs.c.job,
-        other_run.c.recorded_at >= since,
-        other_run.c.recorded_at < until,
+        other_run.c.recorded_at >= window.since,
+        other_run.c.recorded_at < window.until,
     )
     flaky = or_(
         test_results.c.outcome == "flaky",
@@ -223,7 +246,7 @@ def flaky_evidence(connection: Connection, since: float, until: float) -> list[F
             func.max(runs.c.recorded_at),
         )
         .join(runs, test_results.c.run == runs.c.id)
-        .where(in_window(since, until), test_results.c.outcome != _PASSED, flaky)
+        .where(results_in(window), test_results.c.outcome != _PASSED, flaky)
         .group_by(test_results.c.test)
     )
     return [
@@ -232,7 +255,7 @@ def flaky_evidence(connection: Connection, since: float, until: float) -> list[F
     ]
 
 
-def layer_cache(connection: Connection, since: float, until: float) -> list[LayerCache]:
+def layer_cache(connection: Connection, window: RunWindow) -> list[LayerCache]:
     query = (
         select(
             builds.c.image,
@@ -241,7 +264,7 @@ def layer_cache(connection: Connection, since: float, until: float) -> list[Laye
             func.sum(builds.c.cached_steps),
         )
         .join(runs, builds.c.run == runs.c.id)
-        .where(in_window(since, until), builds.c.steps > 0)
+        .where(in_window(window), builds.c.steps > 0)
         .group_by(builds.c.image)
         .order_by(builds.c.image)
     )
@@ -251,19 +274,19 @@ def layer_cache(connection: Connection, since: float, until: float) -> list[Laye
     ]
 
 
-def image_sizes(connection: Connection, since: float, until: float) -> list[tuple[str, float, int]]:
+def image_sizes(connection: Connection, window: RunWindow) -> list[tuple[str, float, int]]:
     """(image, recorded at, bytes) per measurement, in time order."""
     query = (
         select(images.c.image, runs.c.recorded_at, images.c.bytes)
         .join(runs, images.c.run == runs.c.id)
-        .where(in_window(since, until))
+        .where(in_window(window))
         .order_by(images.c.image, runs.c.recorded_at, runs.c.id)
     )
     return [(image, float(at), int(size)) for image, at, size in connection.execute(query)]
 
 
 def p95_candidates(
-    connection: Connection, since: float, until: float, threshold: float, minimum: int
+    connection: Connection, window: RunWindow, threshold: float, minimum: int
 ) -> list[int]:
     """Tests whose p95 may exceed `threshold`: with linear interpolation the p95 of n values
     is above it only if more than n - 1 - floor(0.95 * (n - 1)) of them are (a necessary
@@ -275,7 +298,7 @@ def p95_candidates(
     query = (
         select(test_results.c.test)
         .join(runs, test_results.c.run == runs.c.id)
-        .where(in_window(since, until), test_results.c.seconds.is_not(None))
+        .where(results_in(window), test_results.c.seconds.is_not(None))
         .group_by(test_results.c.test)
         .having(and_(timed >= minimum, above >= needed, above > 0))
     )
