@@ -123,3 +123,10 @@ def test_an_unknown_format_is_refused():
 )
 def test_durations_read_as_people_write_them(seconds, text):
     assert duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("fmt", "extension"), [("text", "txt"), ("markdown", "md"), ("json", "json"), ("html", "html")]
+)
+def test_history_report_matches_golden(fmt, extension, check_golden):
+    check_golden(f"history.{extension}", render_history(sample_report(), fmt))
