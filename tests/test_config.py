@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pitstop.config import Config, check_codes, glob_match, load_config
+from pitstop.config import Config, SloTargets, check_codes, glob_match, load_config
 from pitstop.errors import ConfigError, PitstopError
 from pitstop.model import Severity
+from pitstop.units import parse_duration, parse_size
 
 KNOWN = ("PS101", "PS103", "PS150")
 
@@ -165,3 +166,107 @@ def test_a_pyproject_whose_other_tables_are_malformed_does_not_crash_affected(tm
 )
 def test_globs_follow_gitignore_syntax(pattern, path, matches):
     assert glob_match(pattern, path) is matches
+
+
+def test_slo_targets_from_pyproject(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.pitstop.slo]\n"
+        'pr-pipeline-p95 = "2m"\nmain-pipeline-p95 = "1h30m"\nqueue-p95 = "30s"\n'
+        'layer-cache-hit-rate = "80%"\nimage-size = "500MB"\nslow-test = "2.5s"\n'
+        'deploy-job = "release"\n'
+    )
+    slo = load_config(tmp_path).slo
+    assert slo.targets == {
+        "pr-pipeline-p95": 120.0,
+        "main-pipeline-p95": 5400.0,
+        "queue-p95": 30.0,
+        "layer-cache-hit-rate": 0.8,
+        "image-size": 500e6,
+    }
+    assert (slo.slow_test, slo.deploy_job) == (2.5, "release")
+    assert slo.target("deploy-p95") is None
+
+
+def test_slo_defaults_and_the_dotfile_table(tmp_path):
+    assert load_config(tmp_path).slo == SloTargets(slow_test=5.0, deploy_job="deploy")
+    (tmp_path / ".pitstop.toml").write_text('[slo]\ntest-suite-p95 = "5m"\n')
+    assert load_config(tmp_path).slo.targets == {"test-suite-p95": 300.0}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            "[slo]\npr-pipeline-p95 = 120\n",
+            2,
+            'slo.pr-pipeline-p95 must be a duration such as "90s"',
+        ),
+        ('[slo]\nqueue-p95 = "fast"\n', 2, "slo.queue-p95 must be a duration"),
+        ('[slo]\nqueue-p95 = "0s"\n', 2, "slo.queue-p95 must be a duration"),
+        (
+            "[slo]\nlayer-cache-hit-rate = 0.8\n",
+            2,
+            'slo.layer-cache-hit-rate must be a percentage such as "80%"',
+        ),
+        (
+            '[slo]\nlayer-cache-hit-rate = "120%"\n',
+            2,
+            "slo.layer-cache-hit-rate must be a percentage",
+        ),
+        ('[slo]\nimage-size = "big"\n', 2, 'slo.image-size must be a size such as "500MB"'),
+        ('[slo]\ndeploy-job = ""\n', 2, "slo.deploy-job must be a non-empty string"),
+        (
+            '[slo]\npr-pipline-p95 = "2m"\n',
+            2,
+            "slo: unknown key 'pr-pipline-p95' (valid keys: pr-pipeline-p50,",
+        ),
+        ('slo = "2m"\n', 1, "slo must be a table"),
+    ],
+)
+def test_a_wrong_slo_value_names_file_line_and_key(tmp_path, text, line, message):
+    (tmp_path / ".pitstop.toml").write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    (problem,) = raised.value.lines
+    assert problem.startswith(f"{tmp_path / '.pitstop.toml'}:{line}: {message}")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90s", 90),
+        ("2m", 120),
+        ("1h30m", 5400),
+        ("30d", 2_592_000),
+        ("250ms", 0.25),
+        ("1.5h", 5400),
+    ],
+)
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "5", "m", "2x", "1m1h", "-5s"])
+def test_not_durations(text):
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("500MB", 500_000_000),
+        ("1.5 GB", 1_500_000_000),
+        ("200MiB", 200 * 2**20),
+        ("1024", 1024),
+        ("3kb", 3000),
+    ],
+)
+def test_sizes(text, size):
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "MB", "5 parsecs", "-1MB"])
+def test_not_sizes(text):
+    with pytest.raises(ValueError, match="not a size"):
+        parse_size(text)

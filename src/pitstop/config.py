@@ -27,6 +27,7 @@ import pathspec
 from pitstop.errors import ConfigError, PitstopError
 from pitstop.lines import text_lines
 from pitstop.model import Severity
+from pitstop.units import parse_duration, parse_size
 
 KEYS = (
     "select",
@@ -37,8 +38,32 @@ KEYS = (
     "exclude",
     "context-budget-mb",
     "affected",
+    "slo",
 )
 AFFECTED_KEYS = ("run-all", "source-roots")
+# `[slo]`: each key is the id of the report row its target applies to (see SloTargets).
+SLO_DURATION_KEYS = (
+    "pr-pipeline-p50",
+    "pr-pipeline-p95",
+    "main-pipeline-p50",
+    "main-pipeline-p95",
+    "queue-p50",
+    "queue-p95",
+    "test-suite-p50",
+    "test-suite-p95",
+    "deploy-p50",
+    "deploy-p95",
+    "slow-test",
+)
+SLO_RATE_KEYS = ("layer-cache-hit-rate",)
+SLO_SIZE_KEYS = ("image-size",)
+SLO_TEXT_KEYS = ("deploy-job",)
+SLO_KEYS = SLO_DURATION_KEYS + SLO_RATE_KEYS + SLO_SIZE_KEYS + SLO_TEXT_KEYS
+# `--pitstop-mark-slow`'s threshold when `slow-test` is not set: a unit test rarely takes
+# seconds, so one that does at its p95 is worth a separate job.
+DEFAULT_SLOW_TEST_SECONDS = 5.0
+# The jobs whose time is the deploy time: the name contains this, in any case.
+DEFAULT_DEPLOY_JOB = "deploy"
 # PS205's default: a service's own sources rarely reach tens of MB, so a context above this
 # usually carries version-control data, virtualenvs or data files; `context-budget-mb` moves it.
 DEFAULT_CONTEXT_BUDGET_MB = 50.0
@@ -54,6 +79,20 @@ class AffectedConfig:
 
 
 @dataclass(frozen=True)
+class SloTargets:
+    """`[slo]`: targets by report row id (`pr-pipeline-p95` -> seconds, `layer-cache-hit-rate`
+    -> a fraction, `image-size` -> bytes); `slow_test` the p95 above which a test is slow;
+    `deploy_job` what a deploy job's name contains (case-insensitive)."""
+
+    targets: Mapping[str, float] = field(default_factory=dict)
+    slow_test: float = DEFAULT_SLOW_TEST_SECONDS
+    deploy_job: str = DEFAULT_DEPLOY_JOB
+
+    def target(self, metric: str) -> float | None:
+        return self.targets.get(metric)
+
+
+@dataclass(frozen=True)
 class Config:
     """Which rules run, at what severity, where, and what fails the run."""
 
@@ -65,6 +104,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     context_budget_mb: float = DEFAULT_CONTEXT_BUDGET_MB
     affected: AffectedConfig = AffectedConfig()
+    slo: SloTargets = SloTargets()
     source: str | None = None
 
     def enabled(self, code: str) -> bool:
@@ -178,6 +218,7 @@ def _validated(table: Mapping[str, Any], text: str, path: str) -> Config:
         exclude=_strings(table, "exclude", problem),
         context_budget_mb=_budget(table, problem),
         affected=_affected(table, problem),
+        slo=_slo(table, problem),
         source=path,
     )
     if problems:
@@ -211,6 +252,57 @@ def _affected(table: Mapping[str, Any], problem: Problem) -> AffectedConfig:
     run_all = _strings(value, "run-all", problem, "affected.")
     roots = _strings(value, "source-roots", problem, "affected.")
     return AffectedConfig(run_all=run_all, source_roots=tuple(r.strip("/") for r in roots))
+
+
+def _slo(table: Mapping[str, Any], problem: Problem) -> SloTargets:
+    value = table.get("slo", {})
+    if not isinstance(value, dict):
+        problem("slo", "slo must be a table of target = value")
+        return SloTargets()
+    for key in value:
+        if key not in SLO_KEYS:
+            problem(key, f"slo: unknown key {key!r} (valid keys: {', '.join(SLO_KEYS)})")
+    targets: dict[str, float] = {}
+    for key, parse, expected in _SLO_PARSERS:
+        if key in value and (number := _slo_value(value[key], parse)) is not None:
+            targets[key] = number
+        elif key in value:
+            problem(key, f"slo.{key} must be {expected}")
+    deploy_job = value.get("deploy-job", DEFAULT_DEPLOY_JOB)
+    if not isinstance(deploy_job, str) or not deploy_job.strip():
+        problem("deploy-job", "slo.deploy-job must be a non-empty string (part of a job name)")
+        deploy_job = DEFAULT_DEPLOY_JOB
+    slow = targets.pop("slow-test", DEFAULT_SLOW_TEST_SECONDS)
+    return SloTargets(targets=targets, slow_test=slow, deploy_job=deploy_job)
+
+
+def _slo_value(value: object, parse: Callable[[str], float]) -> float | None:
+    """The parsed target, or None when it is not a string `parse` accepts as positive."""
+    if not isinstance(value, str):
+        return None
+    try:
+        number = parse(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def _parse_rate(text: str) -> float:
+    """`80%` as 0.8; at most 100%."""
+    if not text.endswith("%"):
+        raise ValueError(text)
+    rate = float(text[:-1].strip()) / 100
+    if not 0 <= rate <= 1:
+        raise ValueError(text)
+    return rate
+
+
+_DURATION_EXPECTED = 'a duration such as "90s", "2m" or "1h30m"'
+_SLO_PARSERS: tuple[tuple[str, Callable[[str], float], str], ...] = (
+    *((key, parse_duration, _DURATION_EXPECTED) for key in SLO_DURATION_KEYS),
+    ("layer-cache-hit-rate", _parse_rate, 'a percentage such as "80%"'),
+    ("image-size", lambda text: float(parse_size(text)), 'a size such as "500MB" or "1.2GB"'),
+)
 
 
 def _codes(table: Mapping[str, Any], key: str, problem: Problem) -> tuple[str, ...]:

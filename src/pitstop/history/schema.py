@@ -49,6 +49,8 @@ runs = Table(
 )
 Index("runs_recorded", runs.c.recorded_at)
 Index("runs_branch_recorded", runs.c.branch, runs.c.recorded_at)
+# The flaky query looks for a passing result of the same test on the same commit.
+Index("runs_commit", runs.c.commit_sha)
 
 # Test names, interned: a test result row carries a small integer, not the name.
 tests = Table(
@@ -70,8 +72,20 @@ test_results = Table(
     Column("failures", SmallInteger, nullable=False),  # attempts that failed or errored
     Column("seconds", Float),
     Column("message", Text, nullable=False),  # the last failure's first line, or ""
+    # SQLite: the rows clustered by (run, test), so a window's runs read their results as
+    # contiguous ranges rather than one rowid lookup per result (the report's main cost).
+    sqlite_with_rowid=False,
 )
 Index("test_results_test", test_results.c.test)
+# The few results that did not pass (failed, error, flaky, skipped), for the flaky query.
+_NOT_PASSED = test_results.c.outcome != "passed"
+Index(
+    "test_results_not_passed",
+    test_results.c.run,
+    test_results.c.test,
+    sqlite_where=_NOT_PASSED,
+    postgresql_where=_NOT_PASSED,
+)
 
 # A job of a workflow run, as GitHub reports it (record github).
 jobs = Table(
