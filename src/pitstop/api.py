@@ -22,7 +22,7 @@ from pitstop.model import Finding, ReviewResult, Severity, Verdict
 if TYPE_CHECKING:
     from pitstop.config import Config
     from pitstop.history.recording import Recorded
-    from pitstop.history.records import HistoryReport
+    from pitstop.history.records import HistoryReport, SlowTest
     from pitstop.history.store import Store
     from pitstop.impact.audit import AuditResult
     from pitstop.impact.explain import Explanation
@@ -343,12 +343,11 @@ def render_history(report: HistoryReport, fmt: str) -> str:
     return render(report, fmt)
 
 
-def slow_tests(
+def slow_test_list(
     root: str | Path, threshold: float, window: float, db: str | None = None
-) -> frozenset[str] | None:
-    """The ids of the tests whose p95 duration over the last `window` seconds is above
-    `threshold` seconds; None when there is no history yet (the default SQLite file does
-    not exist: it is not created for a read)."""
+) -> list[SlowTest]:
+    """The tests whose p95 duration over the last `window` seconds is above `threshold`
+    seconds, slowest first (empty when there is no history yet: none is created)."""
     import time
 
     from pitstop.history.analysis import slow_tests as find
@@ -356,10 +355,27 @@ def slow_tests(
 
     url = database_url(Path(root), db)
     if not existing(url):
-        return None
+        return []
     store = Store.open(url)
     try:
-        found = find(store.engine, threshold=threshold, since=time.time() - window)
+        return find(store.engine, threshold=threshold, since=time.time() - window)
     finally:
         store.close()
-    return frozenset(t.test for t in found)
+
+
+def slow_tests(
+    root: str | Path, threshold: float, window: float, db: str | None = None
+) -> frozenset[str] | None:
+    """The ids of slow_test_list's tests; None when there is no history yet."""
+    from pitstop.history.store import database_url, existing
+
+    if not existing(database_url(Path(root), db)):
+        return None
+    return frozenset(t.test for t in slow_test_list(root, threshold, window, db))
+
+
+def render_slow(tests: Sequence[SlowTest], threshold: float, fmt: str) -> str:
+    """`pitstop report --slow`: the slow tests in text, markdown or json."""
+    from pitstop.reports.history_report import render_slow as render
+
+    return render(tests, threshold, fmt)

@@ -426,25 +426,17 @@ def _audit_progress() -> Iterator[Callable[[int, int], None] | None]:
 
 # The CI history: `pitstop record` and `pitstop report`.
 
-_AGE_UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
-
-
 def _age(text: str) -> float:
-    """`30d`, `12h`, `2w`, `1d12h`: seconds; argparse turns a ValueError into a usage error."""
-    import re
+    """`30d`, `12h`, `1d12h`: seconds; argparse turns a ValueError into a usage error."""
+    from pitstop.units import parse_duration
 
-    parts = re.fullmatch(r"(?:\d+[wdhms])+", text.strip())
-    if parts is None:
-        raise ValueError(text)
-    seconds = sum(
-        int(number) * _AGE_UNITS[unit] for number, unit in re.findall(r"(\d+)([wdhms])", text)
-    )
+    seconds = parse_duration(text)
     if seconds <= 0:
         raise ValueError(text)
-    return float(seconds)
+    return seconds
 
 
-_age.__name__ = "age (e.g. 30d, 12h, 2w)"  # what argparse names in its error
+_age.__name__ = "age (e.g. 30d, 12h)"  # what argparse names in its error
 
 
 def _size(text: str) -> tuple[str, int]:
@@ -580,6 +572,8 @@ def _usage(message: str) -> Exception:
 def _report(args: argparse.Namespace) -> int:
     from pitstop import api
 
+    if args.slow:
+        return _report_slow(args)
     store = api.history_store(args.db, args.root)
     try:
         report = api.history_report(
@@ -587,5 +581,16 @@ def _report(args: argparse.Namespace) -> int:
         )
     finally:
         store.close()
-    _emit(api.render_history(report, args.format, slow=args.slow), args.output)
+    _emit(api.render_history(report, args.format), args.output)
+    return 0
+
+
+def _report_slow(args: argparse.Namespace) -> int:
+    from pitstop import api
+
+    if args.format == "html":
+        raise _usage("report --slow prints text, markdown or json, not html")
+    threshold = api.configure(Path(args.root), args.config).slo.slow_test
+    tests = api.slow_test_list(args.root, threshold, args.since, args.db)
+    _emit(api.render_slow(tests, threshold, args.format), args.output)
     return 0

@@ -57,6 +57,32 @@ def render_history(report: HistoryReport, fmt: str) -> str:
     return renderers[fmt](report)
 
 
+def render_slow(tests: Sequence[SlowTest], threshold: float, fmt: str) -> str:
+    """`pitstop report --slow`: the tests whose p95 is above `threshold` seconds, the ones
+    `pytest --pitstop-mark-slow` marks, in text, markdown or json."""
+    if fmt == "json":
+        rows = [{"test": t.test, "runs": t.runs, "p50": t.p50, "p95": t.p95} for t in tests]
+        return json.dumps({"version": 1, "threshold": threshold, "slow": rows}, indent=2) + "\n"
+    if fmt not in ("text", "markdown"):
+        raise ValueError("--slow prints text, markdown or json")
+    heading = f"{len(tests)} test(s) with a p95 above {duration(threshold)}"
+    if fmt == "markdown":
+        lines = [f"### {heading}", "", "| test | runs | p50 | p95 |", "|---|---:|---:|---:|"]
+        lines += [
+            f"| {_md(t.test)} | {t.runs} | {optional_duration(t.p50, t.runs)} | "
+            f"{optional_duration(t.p95, t.runs)} |"
+            for t in tests
+        ]
+    else:
+        lines = [heading]
+        lines += [
+            f"  {optional_duration(t.p95, t.runs):>10}  p95  ({t.runs} runs, p50 "
+            f"{optional_duration(t.p50, t.runs)})  {_printable(t.test)}"
+            for t in tests
+        ]
+    return "\n".join(lines) + "\n"
+
+
 # Figures, in words -----------------------------------------------------------------------
 
 
