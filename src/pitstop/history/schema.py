@@ -70,6 +70,9 @@ test_results = Table(
     Column("failures", SmallInteger, nullable=False),  # attempts that failed or errored
     Column("seconds", Float),
     Column("message", Text, nullable=False),  # the last failure's first line, or ""
+    # The largest table: in SQLite, one b-tree keyed by (run, test) instead of a rowid
+    # table and a second b-tree for the key.
+    sqlite_with_rowid=False,
 )
 Index("test_results_test", test_results.c.test)
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Engine,
     String,
     Table,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -77,6 +78,7 @@ SCHEMA_VERSION = 1
 
 DATABASE_FILE = "history.db"
 BATCH = 2000  # test results written per executemany: memory stays flat, round trips few
+CACHE_KIB = 64 * 1024  # SQLite's page cache per connection: at most this much memory
 BUSY_SECONDS = 30  # how long a SQLite writer waits for another one before giving up
 _PG_LOCK = 0x7069_7473_746F_70  # "pitstop": the advisory lock PostgreSQL writers take turns on
 _URL_HELP = "expected sqlite:///PATH or postgresql+psycopg://USER@HOST/NAME"
@@ -154,6 +156,8 @@ class Store:
         self.engine = engine
         self._postgresql = engine.dialect.name == "postgresql"
         self._insert = postgresql.insert if self._postgresql else sqlite.insert
+        self._add_results = _BulkInsert(engine, self._insert, test_results, _RESULT_COLUMNS)
+        self._add_tests = _BulkInsert(engine, self._insert, tests, ("name", "name_hash"))
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -185,12 +189,11 @@ class Store:
             run_pk, new = self._run_row(connection, run, recorded_at)
             before = 0 if new else _results_of(connection, run_pk)
             total = 0
-            statement = self._insert(test_results).on_conflict_do_nothing()
             for batch in _batches(results):
                 total += len(batch)
                 ids = self._intern(connection, {_clean(r.test) for r in batch})
                 rows = [_result_row(run_pk, ids[_clean(r.test)], r) for r in batch]
-                connection.execute(statement, rows)
+                self._add_results.execute(connection, rows)
             added = _results_of(connection, run_pk) - before
         return Counts(added, total - added)
 
@@ -319,18 +322,43 @@ class Store:
         """The tests ids of `names`, inserting the names not yet known."""
         hashes = {_name_hash(name): name for name in names}
         ids = self._test_ids(connection, hashes)
-        missing = [{"name": n, "name_hash": h} for h, n in hashes.items() if n not in ids]
+        missing = {h: n for h, n in hashes.items() if n not in ids}
         if missing:
-            connection.execute(self._insert(tests).on_conflict_do_nothing(), missing)
-            ids.update(
-                self._test_ids(connection, {row["name_hash"]: row["name"] for row in missing})
-            )
+            self._add_tests.execute(connection, [(n, h) for h, n in missing.items()])
+            ids.update(self._test_ids(connection, missing))
         return ids
 
     @staticmethod
     def _test_ids(connection: Connection, hashes: dict[str, str]) -> dict[str, int]:
         query = select(tests.c.name_hash, tests.c.id).where(tests.c.name_hash.in_(hashes))
         return {hashes[h]: pk for h, pk in connection.execute(query)}
+
+
+class _BulkInsert:
+    """INSERT ... ON CONFLICT DO NOTHING of many rows, compiled once and given to the
+    driver's executemany as plain tuples: a million rows would spend more time in
+    SQLAlchemy's per-row parameter handling than in SQLite."""
+
+    def __init__(self, engine: Engine, insert: Any, table: Table, columns: Sequence[str]) -> None:
+        values: dict[str, Any] = {name: bindparam(name) for name in columns}
+        statement = insert(table).values(values).on_conflict_do_nothing()
+        compiled = statement.compile(dialect=engine.dialect)
+        self.sql = str(compiled)
+        self.columns = tuple(columns)
+        # qmark (SQLite) takes tuples in the compiled order; pyformat (psycopg) takes dicts.
+        self.positional = compiled.positiontup is not None
+        if self.positional and tuple(compiled.positiontup or ()) != self.columns:
+            raise AssertionError(f"{table.name}: parameters out of order")
+
+    def execute(self, connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if self.positional:
+            connection.exec_driver_sql(self.sql, rows)
+        else:
+            connection.exec_driver_sql(
+                self.sql, [dict(zip(self.columns, r, strict=True)) for r in rows]
+            )
 
 
 def _engine(url: URL) -> Engine:
@@ -360,6 +388,9 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")  # durable in WAL mode but for a power cut
+    # A large input is one transaction: with the default 2 MiB page cache its index pages
+    # (test names hash to random places) would be spilled and read back over and over.
+    cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     cursor.close()
 
 
@@ -438,17 +469,16 @@ def _results_of(connection: Connection, run_pk: int) -> int:
     return int(connection.execute(query).scalar_one())
 
 
-def _result_row(run_pk: int, test_pk: int, result: TestResult) -> dict[str, Any]:
-    failed = [a for a in result.attempts if a.outcome in (Outcome.FAILED, Outcome.ERROR)]
-    return {
-        "run": run_pk,
-        "test": test_pk,
-        "outcome": result.outcome.value,
-        "attempts": len(result.attempts),
-        "failures": len(failed),
-        "seconds": result.seconds,
-        "message": _clean(failed[-1].message) if failed else "",
-    }
+_RESULT_COLUMNS = ("run", "test", "outcome", "attempts", "failures", "seconds", "message")
+_FAILED = (Outcome.FAILED, Outcome.ERROR)
+
+
+def _result_row(run_pk: int, test_pk: int, result: TestResult) -> tuple[Any, ...]:
+    """A test_results row, its values in _RESULT_COLUMNS' order."""
+    failed = [a for a in result.attempts if a.outcome in _FAILED]
+    message = _clean(failed[-1].message) if failed else ""
+    outcome = result.outcome.value
+    return (run_pk, test_pk, outcome, len(result.attempts), len(failed), result.seconds, message)
 
 
 def _job_identity(run: RunIdentity, job: Job) -> RunIdentity:
