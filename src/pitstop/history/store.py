@@ -328,10 +328,17 @@ class Store:
             ids.update(self._test_ids(connection, missing))
         return ids
 
-    @staticmethod
-    def _test_ids(connection: Connection, hashes: dict[str, str]) -> dict[str, int]:
-        query = select(tests.c.name_hash, tests.c.id).where(tests.c.name_hash.in_(hashes))
-        return {hashes[h]: pk for h, pk in connection.execute(query)}
+    def _test_ids(self, connection: Connection, hashes: dict[str, str]) -> dict[str, int]:
+        """The ids of the known names among `hashes` (name_hash: name). Plain SQL: SQLAlchemy
+        would render and process the up to BATCH parameters again at every call."""
+        if self._postgresql:
+            query = "SELECT name_hash, id FROM tests WHERE name_hash = ANY(%(hashes)s)"
+            found = connection.exec_driver_sql(query, {"hashes": list(hashes)})
+        else:
+            marks = ",".join("?" * len(hashes))
+            query = f"SELECT name_hash, id FROM tests WHERE name_hash IN ({marks})"
+            found = connection.exec_driver_sql(query, tuple(hashes))
+        return {hashes[h]: pk for h, pk in found}
 
 
 class _BulkInsert:
