@@ -359,3 +359,10 @@ def test_starting_the_cli_does_not_import_sqlalchemy():
     code = "import sys, pitstop.cli, pitstop.api; print('sqlalchemy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_job_takes_the_identity_fields_and_fills_the_empty_ones_from_the_json(opened):
+    opened.record_jobs(identity(run_id="5", workflow="", branch=""), some_jobs("77"))
+    with opened.engine.connect() as connection:
+        rows = connection.execute(select(runs.c.run_id, runs.c.workflow, runs.c.job)).all()
+    assert sorted(tuple(row) for row in rows) == [("5", "", "build"), ("5", "", "lint")]
