@@ -110,7 +110,7 @@ steps = Table(
     metadata,
     Column("job", Integer, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
     Column("number", Integer, primary_key=True),
-    Column("name", String(500), nullable=False),
+    Column("name", Text, nullable=False),  # "Run <command>" for unnamed steps: unbounded
     Column("conclusion", String(50), nullable=False),
     Column("seconds", Float),
 )
@@ -135,7 +135,7 @@ build_steps = Table(
     metadata,
     Column("build", Integer, ForeignKey("builds.id", ondelete="CASCADE"), primary_key=True),
     Column("number", Integer, primary_key=True),
-    Column("name", String(1000), nullable=False),
+    Column("name", Text, nullable=False),  # BuildKit names a step by its command
     Column("cached", Boolean, nullable=False),
     Column("seconds", Float),
 )
