@@ -426,6 +426,7 @@ def _audit_progress() -> Iterator[Callable[[int, int], None] | None]:
 
 # The CI history: `pitstop record` and `pitstop report`.
 
+
 def _age(text: str) -> float:
     """`30d`, `12h`, `1d12h`: seconds; argparse turns a ValueError into a usage error."""
     from pitstop.units import parse_duration
@@ -470,7 +471,12 @@ def _add_history(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     image = kinds.add_parser("image", help="image sizes: `docker image inspect` JSON or given")
     image.add_argument("--inspect", metavar="FILE", help="`docker image inspect` output")
     image.add_argument(
-        "--size", type=_size, action="append", default=[], help="IMAGE=BYTES (repeatable)"
+        "--size",
+        type=_size,
+        action="append",
+        default=[],
+        metavar="IMAGE=BYTES",
+        help="an image's size in bytes (repeatable)",
     )
     prune = kinds.add_parser("prune", help="delete runs recorded before a given age")
     prune.add_argument("--older-than", type=_age, required=True, metavar="AGE", help="e.g. 180d")

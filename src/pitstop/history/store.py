@@ -134,6 +134,15 @@ def database_url(root: Path, option: str | None) -> str:
     return f"sqlite:///{(folder / DATABASE_FILE).absolute()}"
 
 
+def existing(url: str) -> bool:
+    """Whether the database of `url` may hold a history: a SQLite file that exists, or any
+    server database (asking the server is Store.open's job)."""
+    parsed = _checked_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return True
+    return parsed.database is not None and Path(parsed.database).is_file()
+
+
 def _checked_url(text: str) -> URL:
     """`text` as a URL pitstop can store into (postgresql:// means psycopg 3); PitstopError,
     without the password, otherwise."""
