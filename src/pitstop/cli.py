@@ -458,15 +458,17 @@ def _add_history(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         ".pitstop/history.db, or --db / $PITSTOP_DB). Each file is one transaction; "
         "recording a file again adds nothing. Exit 0, or 2 with one line on bad input.",
     )
-    kinds = record.add_subparsers(dest="kind", metavar="KIND", required=True)
+    kinds = record.add_subparsers(
+        dest="kind", metavar="KIND", required=True, help="what to record (or prune)"
+    )
     junit = kinds.add_parser("junit", help="JUnit XML (pytest, Surefire, gotestsum, Jest, ...)")
-    junit.add_argument("files", nargs="+", metavar="FILE")
+    junit.add_argument("files", nargs="+", metavar="FILE", help="JUnit XML files")
     github = kinds.add_parser(
         "github", help="a run's jobs: `gh run view RUN --json jobs` or the REST jobs JSON"
     )
-    github.add_argument("file", metavar="FILE")
+    github.add_argument("file", metavar="FILE", help="the jobs JSON")
     build = kinds.add_parser("build", help="an image build's `--progress=plain` log")
-    build.add_argument("file", metavar="LOG")
+    build.add_argument("file", metavar="LOG", help="the build's output (stderr)")
     build.add_argument("--metadata", metavar="FILE", help="the build's --metadata-file JSON")
     image = kinds.add_parser("image", help="image sizes: `docker image inspect` JSON or given")
     image.add_argument("--inspect", metavar="FILE", help="`docker image inspect` output")
@@ -520,17 +522,22 @@ def _history_options(parser: argparse.ArgumentParser) -> None:
 
 def _identity_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("the run (default: from the GitHub Actions environment)")
-    for option, field in (
-        ("--repository", "repository"),
-        ("--workflow", "workflow"),
-        ("--run-id", "run_id"),
-        ("--attempt", "attempt"),
-        ("--job", "job"),
-        ("--commit", "commit"),
-        ("--branch", "branch"),
-        ("--event", "event"),
+    for option, field, variable in (
+        ("--repository", "repository", "GITHUB_REPOSITORY"),
+        ("--workflow", "workflow", "GITHUB_WORKFLOW"),
+        ("--run-id", "run_id", "GITHUB_RUN_ID"),
+        ("--attempt", "attempt", "GITHUB_RUN_ATTEMPT"),
+        ("--job", "job", "GITHUB_JOB (in a matrix, give one name per leg)"),
+        ("--commit", "commit", "GITHUB_SHA"),
+        ("--branch", "branch", "GITHUB_HEAD_REF, else $GITHUB_REF_NAME"),
+        ("--event", "event", "GITHUB_EVENT_NAME"),
     ):
-        group.add_argument(option, dest=f"run_{field}", metavar=field.upper().replace("_", "-"))
+        group.add_argument(
+            option,
+            dest=f"run_{field}",
+            metavar=field.upper().replace("_", "-"),
+            help=f"default: ${variable}",
+        )
 
 
 def _record(args: argparse.Namespace) -> int:
