@@ -43,6 +43,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.expatreader import DefusedExpatParser
 
 from pitstop.errors import PitstopError
+from pitstop.parsers.junit_keys import case_key, scan_repeated_keys
 from pitstop.parsers.streams import open_regular
 from pitstop.runs import Attempt, Outcome, TestResult
 
@@ -63,7 +64,10 @@ def read_junit(path: Path, shown: str) -> Iterator[TestResult]:
     PitstopError naming `shown` and the line on bad input. Tests that occur once come in
     file order; tests that occur more than once come after them."""
     with open_regular(path, shown) as stream:
-        repeated = _repeated_keys(stream, shown)
+        repeated = scan_repeated_keys(stream)
+        if repeated is None:  # an encoding the scan does not read: parse
+            stream.seek(0)
+            repeated = _repeated_keys(stream, shown)
         stream.seek(0)
         held: dict[str, tuple[list[Attempt], Outcome]] = {}
         for key, test, pytest, attempts, outcome in _cases(stream, shown):
@@ -89,7 +93,7 @@ def _repeated_keys(stream: IO[bytes], shown: str) -> set[int]:
 
 def _case_key(attrs: dict[str, str]) -> int:
     """What identifies a `<testcase>` (its id is a function of these and its suites)."""
-    return hash((attrs.get("classname"), attrs.get("name"), attrs.get("file")))
+    return case_key(attrs.get("classname", ""), attrs.get("name", ""), attrs.get("file", ""))
 
 
 def _mark_retried(earlier: list[Attempt]) -> None:
