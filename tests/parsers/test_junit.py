@@ -446,3 +446,12 @@ def test_memory_stays_flat_in_file_size(tmp_path):
         tracemalloc.stop()
     assert outcomes == {P: 180_000 - 18_000 - 1800, F: 18_000, FL: 1800}
     assert peak < 20 * 2**20, f"peak {peak / 2**20:.1f} MiB for a {size / 2**20:.0f} MiB file"
+
+
+def test_a_message_read_from_text_in_several_parts_is_its_first_line(tmp_path):
+    # The parser hands over a long text in parts: the first line must not be cut short by
+    # the blanks before it and then joined to a later part.
+    body = "\n\n  " + "y" * 600 + "\nsecond\n" + "z" * 20000
+    text = f"<testsuite><testcase name='t'><failure>{body}</failure></testcase></testsuite>"
+    (result,) = read_junit(write(tmp_path, text), "r")
+    assert result.attempts[0].message == "y" * 500

@@ -49,12 +49,15 @@ from pitstop.runs import Attempt, Outcome, TestResult
 
 MESSAGE_CHARS = 500
 _CHUNK = 1 << 16
+_SHARED_ATTEMPTS = 4096  # attempts without a message, by time and outcome
 _BITMAP_BITS = 1 << 24  # 2 MiB: few unique tests share a bit even in a million-test file
 _RESULT_TAGS = {"failure": Outcome.FAILED, "error": Outcome.ERROR, "skipped": Outcome.SKIPPED}
 _EARLIER_RUNS = {"flakyFailure": Outcome.FAILED, "flakyError": Outcome.ERROR}
 _LATER_RUNS = {"rerunFailure": Outcome.FAILED, "rerunError": Outcome.ERROR}
+_READ_TAGS = {*_RESULT_TAGS, *_EARLIER_RUNS, *_LATER_RUNS}
 # pytest's default python_files patterns, for the module part of an xunit2 classname.
 _PYTEST_MODULE = re.compile(r"^(test_.*|.*_test)$")
+_NON_BLANK = re.compile(r"\S")
 # The suite names pytest writes by default (junit_suite_name; `<testsuites name=...>`).
 _PYTEST_SUITES = {"pytest", "pytest tests"}
 
@@ -69,31 +72,21 @@ def read_junit(path: Path, shown: str) -> Iterator[TestResult]:
             stream.seek(0)
             repeated = _repeated_keys(stream, shown)
         stream.seek(0)
-        held: dict[str, tuple[list[Attempt], Outcome]] = {}
-        for key, test, pytest, attempts, outcome in _cases(stream, shown):
-            if key in repeated:
-                earlier = held.get(test, ([], outcome))[0]
-                if pytest:
-                    _mark_retried(earlier)
-                held[test] = ([*earlier, *attempts], outcome)
-            else:
-                yield _result(test, attempts, outcome)
-    for test, (attempts, outcome) in held.items():
+        events = _Handler(shown, repeated)
+        for _ in _parse(stream, shown, events):
+            yield from events.done
+            events.done.clear()
+    for test, (attempts, outcome) in events.held.items():
         yield _result(test, attempts, outcome)
 
 
 def _repeated_keys(stream: IO[bytes], shown: str) -> set[int]:
-    """Keys (_case_key) of the `<testcase>`s that may occur more than once: a unique one
+    """Keys (case_key) of the `<testcase>`s that may occur more than once: a unique one
     whose key shares a bit with another is held too, which costs memory, never correctness."""
     events = _Keys(shown)
     for _ in _parse(stream, shown, events):
         pass
     return events.repeated
-
-
-def _case_key(attrs: dict[str, str]) -> int:
-    """What identifies a `<testcase>` (its id is a function of these and its suites)."""
-    return case_key(attrs.get("classname", ""), attrs.get("name", ""), attrs.get("file", ""))
 
 
 def _mark_retried(earlier: list[Attempt]) -> None:
@@ -113,18 +106,6 @@ def _result(test: str, attempts: list[Attempt], reported: Outcome) -> TestResult
     failed = any(a.outcome in (Outcome.FAILED, Outcome.ERROR) for a in attempts)
     outcome = Outcome.FLAKY if reported is Outcome.PASSED and failed else reported
     return TestResult(test, outcome, tuple(attempts))
-
-
-_CaseRead = tuple[int, str, bool, list[Attempt], Outcome]
-
-
-def _cases(stream: IO[bytes], shown: str) -> Iterator[_CaseRead]:
-    """(key, test id, whether pytest's, attempts, reported outcome) of each `<testcase>`,
-    in file order."""
-    events = _Handler(shown)
-    for _ in _parse(stream, shown, events):
-        yield from events.done
-        events.done.clear()
 
 
 class _Events:
@@ -166,7 +147,7 @@ class _Keys(_Events):
         if not self.seen_root:
             self.root(name)
         if name == "testcase":
-            key = _case_key(attrs)
+            key = case_key(attrs.get("classname", ""), attrs.get("name", ""), attrs.get("file", ""))
             bit = key % _BITMAP_BITS
             if self.bitmap[bit >> 3] & (1 << (bit & 7)):
                 self.repeated.add(key)
@@ -218,18 +199,13 @@ def _feed(expat: XMLParserType, chunk: bytes, shown: str, final: bool = False) -
 
 
 @dataclass(slots=True)
-class _Case:
-    """A `<testcase>` being read."""
+class _Results:
+    """What the result elements inside the open `<testcase>` said, once it has one."""
 
-    classname: str
-    name: str
-    file: str
-    seconds: float | None
-    outcome: Outcome
+    outcome: Outcome | None = None  # the first failure, error or skipped: what it reports
     message: str = ""
     earlier: list[Attempt] = field(default_factory=list)
     later: list[Attempt] = field(default_factory=list)
-    result_seen: bool = False
 
 
 @dataclass(slots=True)
@@ -244,17 +220,26 @@ class _Child:
 
 
 class _Handler(_Events):
-    """The second pass: events to (key, test id, attempts, outcome), keeping only the open
-    elements' small state."""
+    """The second pass: events to TestResults, keeping only the open elements' small state
+    and the tests of `repeated` keys, which are merged and held to the end. Most
+    `<testcase>`s have no child: their end costs a few lookups (the attempts without a
+    message are shared, the id's prefix is the previous test's when its classname is)."""
 
-    def __init__(self, shown: str) -> None:
+    def __init__(self, shown: str, repeated: set[int]) -> None:
         super().__init__(shown)
-        self.done: list[_CaseRead] = []
+        self.repeated = repeated
+        self.done: list[TestResult] = []
+        self.held: dict[str, tuple[list[Attempt], Outcome]] = {}
         self.suites: list[str] = []
-        self.case: _Case | None = None
-        self.key = 0
+        self.pytest_suite = False
+        self.case: dict[str, str] | None = None  # the open `<testcase>`'s attributes
+        self.results: _Results | None = None
         self.child: _Child | None = None
         self.depth = 0  # elements open inside the current child, so nested ones are ignored
+        self.passed: dict[str | None, Attempt] = {}  # attempts without a message, by time
+        self.skipped: dict[str | None, Attempt] = {}
+        # classname, file, suite; their UTF-8 bytes; the id's prefix, whether pytest's
+        self.last = ("", "", False, b"", b"", "", False)
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         if not self.seen_root:
@@ -264,9 +249,12 @@ class _Handler(_Events):
         elif self.case is not None:
             self._start_child(name, attrs)
         elif name == "testcase":
-            self.case, self.key = self._start_case(attrs), _case_key(attrs)
+            if not attrs.get("name"):
+                raise PitstopError("<testcase> without a name", path=self.shown, line=self.line())
+            self.case = attrs
         elif name in ("testsuites", "testsuite"):
             self.suites.append(attrs.get("name", ""))
+            self.pytest_suite = not _PYTEST_SUITES.isdisjoint(self.suites)
 
     def end(self, name: str) -> None:
         if self.child is not None:
@@ -276,38 +264,31 @@ class _Handler(_Events):
                 self._end_child(self.child)
                 self.child = None
                 self.listen(False)
-        elif self.case is not None:
-            if name == "testcase":
-                self._end_case(self.case)
-                self.case = None
+        elif self.case is not None:  # its children ended before: this is the testcase's end
+            self._end_case(self.case, self.results)
+            self.case = self.results = None
         elif name in ("testsuites", "testsuite") and self.suites:
             self.suites.pop()
+            self.pytest_suite = not _PYTEST_SUITES.isdisjoint(self.suites)
 
     def text(self, content: str) -> None:
         child = self.child
         if child is None or child.message is not None or self.depth:
             return
-        # Only the start of the text is kept: the message is its first non-blank line.
-        joined = (child.text + content[: MESSAGE_CHARS + 1]).lstrip()
+        # Only the start of the text is kept, from its first non-blank character: the
+        # message is its first non-blank line. (Cut before the blanks are skipped, the text
+        # could have been cut short of the message and then joined to a later part.)
+        start = 0
+        if not child.text:
+            first = _NON_BLANK.search(content)
+            if first is None:
+                return
+            start = first.start()
+        joined = child.text + content[start : start + MESSAGE_CHARS + 1]
         child.text = joined
         if "\n" in joined or len(joined) > MESSAGE_CHARS:
             child.message = _first_line(joined)
             self.listen(False)
-
-    def _start_case(self, attrs: dict[str, str]) -> _Case:
-        name = attrs.get("name")
-        if not name:
-            raise PitstopError("<testcase> without a name", path=self.shown, line=self.line())
-        status, result = attrs.get("status", ""), attrs.get("result", "")
-        # Bazel and GoogleTest mark tests that did not run with attributes, not a child.
-        skipped = status == "notrun" or result in ("skipped", "suppressed")
-        return _Case(
-            attrs.get("classname", ""),
-            name,
-            attrs.get("file", ""),
-            _seconds(attrs.get("time")),
-            Outcome.SKIPPED if skipped else Outcome.PASSED,
-        )
 
     def _start_child(self, name: str, attrs: dict[str, str]) -> None:
         outcome = _RESULT_TAGS.get(name) or _EARLIER_RUNS.get(name) or _LATER_RUNS.get(name)
@@ -320,24 +301,76 @@ class _Handler(_Events):
         self.listen(shown is None)
 
     def _end_child(self, child: _Child) -> None:
-        case = self.case
-        assert case is not None
+        if child.tag not in _READ_TAGS:
+            return
+        results = self.results
+        if results is None:
+            results = self.results = _Results()
         message = child.message if child.message is not None else _first_line(child.text)
-        if child.tag in _RESULT_TAGS and not case.result_seen:
-            case.result_seen = True
-            case.outcome = child.outcome
-            case.message = "" if child.outcome is Outcome.SKIPPED else message
+        if child.tag in _RESULT_TAGS:
+            if results.outcome is None:
+                results.outcome = child.outcome
+                results.message = "" if child.outcome is Outcome.SKIPPED else message
         elif child.tag in _EARLIER_RUNS:
-            case.earlier.append(Attempt(child.outcome, child.seconds, message))
-        elif child.tag in _LATER_RUNS:
-            case.later.append(Attempt(child.outcome, child.seconds, message))
+            results.earlier.append(Attempt(child.outcome, child.seconds, message))
+        else:
+            results.later.append(Attempt(child.outcome, child.seconds, message))
 
-    def _end_case(self, case: _Case) -> None:
-        attempts = [*case.earlier, Attempt(case.outcome, case.seconds, case.message)]
-        attempts.extend(case.later)
-        pytest = bool(_PYTEST_SUITES.intersection(self.suites))
-        test, by_pytest = _test_id(case.classname, case.name, case.file, pytest)
-        self.done.append((self.key, test, by_pytest, attempts, case.outcome))
+    def _end_case(self, attrs: dict[str, str], results: _Results | None) -> None:
+        classname, name, file = attrs.get("classname", ""), attrs["name"], attrs.get("file", "")
+        if results is None or results.outcome is None:
+            attempt = self._plain_attempt(attrs)
+        else:
+            seconds = _seconds(attrs.get("time"))
+            attempt = Attempt(results.outcome, seconds, results.message)
+        test, pytest, key = self._identify(classname, name, file)
+        if key in self.repeated:
+            attempts = [attempt] if results is None else [*results.earlier, attempt, *results.later]
+            self._hold(test, pytest, attempts, attempt.outcome)
+        elif results is None or not (results.earlier or results.later):
+            self.done.append(TestResult(test, attempt.outcome, (attempt,)))
+        else:
+            attempts = [*results.earlier, attempt, *results.later]
+            self.done.append(_result(test, attempts, attempt.outcome))
+
+    def _plain_attempt(self, attrs: dict[str, str]) -> Attempt:
+        """The attempt of a `<testcase>` without a result element: shared by those of the
+        same time and outcome (an Attempt is immutable), from a bounded cache."""
+        time, status, result = attrs.get("time"), attrs.get("status"), attrs.get("result")
+        # Bazel and GoogleTest mark tests that did not run with attributes, not a child.
+        skipped = status == "notrun" or result in ("skipped", "suppressed")
+        shared = self.skipped if skipped else self.passed
+        attempt = shared.get(time)
+        if attempt is None:
+            if len(shared) >= _SHARED_ATTEMPTS:
+                shared.clear()
+            outcome = Outcome.SKIPPED if skipped else Outcome.PASSED
+            attempt = shared[time] = Attempt(outcome, _seconds(time))
+        return attempt
+
+    def _identify(self, classname: str, name: str, file: str) -> tuple[str, bool, int]:
+        """The test's id, whether it is a pytest node id (see _test_id), and its key
+        (case_key). What depends only on the classname, the file and the suite is the
+        previous test's when they are the same: a file's tests come grouped by class."""
+        suite = self.pytest_suite
+        last_classname, last_file, last_suite, classname_bytes, file_bytes, prefix, pytest = (
+            self.last
+        )
+        if classname != last_classname or file != last_file or suite != last_suite:
+            classname_bytes, file_bytes = classname.encode(), file.encode()
+            prefix, pytest = _id_prefix(classname, file, suite)
+            self.last = (classname, file, suite, classname_bytes, file_bytes, prefix, pytest)
+        key = hash((classname_bytes, name.encode(), file_bytes))  # case_key, faster
+        if (not classname and not file) or classname == name:
+            return name, False, key
+        return prefix + name, pytest, key
+
+    def _hold(self, test: str, pytest: bool, attempts: list[Attempt], outcome: Outcome) -> None:
+        """Merge a `<testcase>` of a test that may occur again into what is held of it."""
+        earlier = self.held.get(test, ([], outcome))[0]
+        if pytest:
+            _mark_retried(earlier)
+        self.held[test] = ([*earlier, *attempts], outcome)
 
 
 def _first_line(text: str) -> str:
