@@ -29,7 +29,6 @@ last, in order of first appearance. A message is the first line of the failure, 
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -102,10 +101,24 @@ def _result(test: str, attempts: list[Attempt], reported: Outcome) -> TestResult
     """The test with the outcome its (last) `<testcase>` reports, FLAKY when that is a pass
     after a failed attempt."""
     if len(attempts) == 1:  # most tests: the outcome is the one attempt's
-        return TestResult(test, reported, (attempts[0],))
+        return _test_result(test, reported, (attempts[0],))
     failed = any(a.outcome in (Outcome.FAILED, Outcome.ERROR) for a in attempts)
     outcome = Outcome.FLAKY if reported is Outcome.PASSED and failed else reported
-    return TestResult(test, outcome, tuple(attempts))
+    return _test_result(test, outcome, tuple(attempts))
+
+
+def _test_result(test: str, outcome: Outcome, attempts: tuple[Attempt, ...]) -> TestResult:
+    """TestResult(test, outcome, attempts), made in half the time: a frozen dataclass's
+    __init__ sets each field through object.__setattr__, which was a sixth of the reader's
+    time on a large file. The same record (TestResult has no __post_init__ nor slots; a test
+    compares the two)."""
+    result = _new_object(TestResult)
+    fields = result.__dict__
+    fields["test"], fields["outcome"], fields["attempts"] = test, outcome, attempts
+    return result
+
+
+_new_object = object.__new__
 
 
 class _Events:
@@ -219,6 +232,12 @@ class _Child:
     text: str = ""
 
 
+# What the tests of a classname share: (file, pytest suite) for which it holds, the UTF-8 bytes
+# of the classname and the file (for case_key), the id's prefix and whether it is pytest's.
+_Group = tuple[str, bool, bytes, bytes, str, bool]
+_GROUPS = 4096
+
+
 class _Handler(_Events):
     """The second pass: events to TestResults, keeping only the open elements' small state
     and the tests of `repeated` keys, which are merged and held to the end. Most
@@ -238,8 +257,7 @@ class _Handler(_Events):
         self.depth = 0  # elements open inside the current child, so nested ones are ignored
         self.passed: dict[str | None, Attempt] = {}  # attempts without a message, by time
         self.skipped: dict[str | None, Attempt] = {}
-        # classname, file, suite; their UTF-8 bytes; the id's prefix, whether pytest's
-        self.last = ("", "", False, b"", b"", "", False)
+        self.groups: dict[str, _Group] = {}
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         if not self.seen_root:
@@ -328,7 +346,7 @@ class _Handler(_Events):
             attempts = [attempt] if results is None else [*results.earlier, attempt, *results.later]
             self._hold(test, pytest, attempts, attempt.outcome)
         elif results is None or not (results.earlier or results.later):
-            self.done.append(TestResult(test, attempt.outcome, (attempt,)))
+            self.done.append(_test_result(test, attempt.outcome, (attempt,)))
         else:
             attempts = [*results.earlier, attempt, *results.later]
             self.done.append(_result(test, attempts, attempt.outcome))
@@ -350,20 +368,25 @@ class _Handler(_Events):
 
     def _identify(self, classname: str, name: str, file: str) -> tuple[str, bool, int]:
         """The test's id, whether it is a pytest node id (see _test_id), and its key
-        (case_key). What depends only on the classname, the file and the suite is the
-        previous test's when they are the same: a file's tests come grouped by class."""
-        suite = self.pytest_suite
-        last_classname, last_file, last_suite, classname_bytes, file_bytes, prefix, pytest = (
-            self.last
-        )
-        if classname != last_classname or file != last_file or suite != last_suite:
-            classname_bytes, file_bytes = classname.encode(), file.encode()
-            prefix, pytest = _id_prefix(classname, file, suite)
-            self.last = (classname, file, suite, classname_bytes, file_bytes, prefix, pytest)
+        (case_key), with what depends only on the classname, file and suite worked out once
+        per classname (a bounded cache)."""
+        group = self.groups.get(classname)
+        if group is None or group[0] != file or group[1] != self.pytest_suite:
+            group = self._group(classname, file)
+        classname_bytes, file_bytes, prefix, pytest = group[2:]
         key = hash((classname_bytes, name.encode(), file_bytes))  # case_key, faster
         if (not classname and not file) or classname == name:
             return name, False, key
         return prefix + name, pytest, key
+
+    def _group(self, classname: str, file: str) -> _Group:
+        if len(self.groups) >= _GROUPS:
+            self.groups.clear()
+        suite = self.pytest_suite
+        prefix, pytest = _id_prefix(classname, file, suite)
+        group = (file, suite, classname.encode(), file.encode(), prefix, pytest)
+        self.groups[classname] = group
+        return group
 
     def _hold(self, test: str, pytest: bool, attempts: list[Attempt], outcome: Outcome) -> None:
         """Merge a `<testcase>` of a test that may occur again into what is held of it."""
@@ -403,7 +426,6 @@ def _test_id(classname: str, name: str, file: str, pytest_suite: bool) -> tuple[
     return prefix + name, pytest
 
 
-@functools.lru_cache(maxsize=4096)  # a file's tests share their classname: derive it once
 def _id_prefix(classname: str, file: str, pytest_suite: bool) -> tuple[str, bool]:
     """What comes before a test's name in its id: `path.py::Class::` for pytest,
     `classname.` for other runners; and whether it is pytest's."""
