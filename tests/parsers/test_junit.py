@@ -4,6 +4,7 @@ written from the runners' documented formats."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 
 from pitstop.errors import PitstopError
 from pitstop.parsers.junit import read_junit
-from pitstop.runs import Outcome
+from pitstop.runs import Attempt, Outcome, TestResult
 
 F, P, E, S, FL = Outcome.FAILED, Outcome.PASSED, Outcome.ERROR, Outcome.SKIPPED, Outcome.FLAKY
 
@@ -455,3 +456,20 @@ def test_a_message_read_from_text_in_several_parts_is_its_first_line(tmp_path):
     text = f"<testsuite><testcase name='t'><failure>{body}</failure></testcase></testsuite>"
     (result,) = read_junit(write(tmp_path, text), "r")
     assert result.attempts[0].message == "y" * 500
+
+
+def test_results_are_the_frozen_records_of_pitstop_runs(tmp_path):
+    text = '<testsuite><testcase classname="c" name="t" time="1.5"/></testsuite>'
+    (result,) = read_junit(write(tmp_path, text), "r")
+    expected = TestResult("c.t", P, (Attempt(P, 1.5),))
+    assert (result, hash(result), vars(result)) == (expected, hash(expected), vars(expected))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.test = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("status", ['status="notrun"', 'result="skipped"', ""])
+def test_attempts_of_the_same_time_are_shared_but_not_their_outcome(tmp_path, status):
+    text = f'<testsuite><testcase name="a" time="2"/><testcase name="b" time="2" {status}/></testsuite>'
+    a, b = read_junit(write(tmp_path, text), "r")
+    assert (a.outcome, b.outcome) == (P, S if status else P)
+    assert b.attempts == ((Attempt(S if status else P, 2.0),))

@@ -21,10 +21,18 @@ and flaky), Maven Surefire, gotestsum, jest-junit and Bazel. What differs betwee
   writes by default, or when there is no classname, as Bazel writes).
 
 Memory stays flat in file size: the file is read twice. The first pass notes which tests
-occur more than once (a bitmap of the hashes of their classname, name and file); the
-second yields every other test as it ends and holds only the repeated ones, which come
-last, in order of first appearance. A message is the first line of the failure, at most
-500 characters; nothing else is kept (expat itself holds one element's attributes whole).
+occur more than once (a bitmap of the hashes of their classname, name and file), from a
+scan of the bytes for `<testcase>` start tags (parsers.junit_keys; a file in another
+encoding than UTF-8, ASCII or Latin-1 is parsed for it instead); the second parses the file,
+yields every other test and holds only the repeated ones, which come last, in order of first
+appearance. So bad XML is found by the second pass, possibly after some tests were yielded
+(`pitstop record` stores a file in one transaction). A message is the first line of the
+failure, at most 500 characters; nothing else is kept (expat itself holds one element's
+attributes whole).
+
+Speed: most of the time is expat's and the work per test. That work is done in a loop over
+the tests that ended in each chunk rather than in the parser's callbacks; attempts without a
+message are shared, and what depends only on a test's classname is derived once per class.
 """
 
 from __future__ import annotations
@@ -63,8 +71,8 @@ _PYTEST_SUITES = {"pytest", "pytest tests"}
 
 def read_junit(path: Path, shown: str) -> Iterator[TestResult]:
     """The tests of the JUnit XML file at `path`, retries merged (see the module docstring);
-    PitstopError naming `shown` and the line on bad input. Tests that occur once come in
-    file order; tests that occur more than once come after them."""
+    PitstopError naming `shown` and the line on bad input, possibly after some tests. Tests
+    that occur once come in file order; tests that occur more than once come after them."""
     with open_regular(path, shown) as stream:
         repeated = scan_repeated_keys(stream)
         if repeated is None:  # an encoding the scan does not read: parse
@@ -79,8 +87,9 @@ def read_junit(path: Path, shown: str) -> Iterator[TestResult]:
 
 
 def _repeated_keys(stream: IO[bytes], shown: str) -> set[int]:
-    """Keys (case_key) of the `<testcase>`s that may occur more than once: a unique one
-    whose key shares a bit with another is held too, which costs memory, never correctness."""
+    """The first pass by parsing, for a file the byte scan does not read: keys (case_key) of
+    the `<testcase>`s that may occur more than once (a unique one whose key shares a bit with
+    another is held too, which costs memory, never correctness)."""
     events = _Keys(shown)
     for _ in _parse(stream, shown, events):
         pass
@@ -240,8 +249,8 @@ _GROUPS = 4096
 class _Handler(_Events):
     """The second pass: events to TestResults, keeping only the open elements' small state
     and the tests of `repeated` keys, which are merged and held to the end. Most
-    `<testcase>`s have no child: their end costs a few lookups (the attempts without a
-    message are shared, the id's prefix is the previous test's when its classname is)."""
+    `<testcase>`s have no child: `finish` turns one into a TestResult with a few lookups
+    (attempts without a message are shared, what a classname gives is derived once)."""
 
     def __init__(self, shown: str, repeated: set[int]) -> None:
         super().__init__(shown)
