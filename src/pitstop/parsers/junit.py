@@ -368,7 +368,9 @@ class _Handler(_Events):
                 suite = ended
                 continue
             classname, name, file = attrs.get("classname", ""), attrs["name"], attrs.get("file", "")
-            if (not classname and not file) or classname == name:  # _test_id's rule
+            # The id: just the name without classname and file, or when the two are equal
+            # (jest-junit); else the prefix (_id_prefix) and the name.
+            if (not classname and not file) or classname == name:
                 test, pytest, key = name, False, case_key(classname, name, file)
             else:
                 group = groups.get(classname)
@@ -463,14 +465,6 @@ def _seconds(value: str | None) -> float | None:
         except ValueError:
             return None
     return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
-def _test_id(classname: str, name: str, file: str, pytest_suite: bool) -> tuple[str, bool]:
-    """The test's id, and whether it is a pytest node id."""
-    if (not classname and not file) or classname == name:
-        return name, False
-    prefix, pytest = _id_prefix(classname, file, pytest_suite)
-    return prefix + name, pytest
 
 
 def _id_prefix(classname: str, file: str, pytest_suite: bool) -> tuple[str, bool]:
