@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from typing import IO
 
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 _CARRY_LIMIT = 1 << 22  # a `<testcase` start longer than this (4 MiB): parse instead
 _BITMAP_BITS = 1 << 24  # 2 MiB: few unique tests share a bit even in a million-test file
 _START = b"<testcase"
