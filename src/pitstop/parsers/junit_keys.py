@@ -1,6 +1,6 @@
 """The first pass of the JUnit reader (parsers.junit): which `<testcase>`s may occur more than
-once, from a scan of the bytes for their start tags rather than a second XML parse (a third
-of the time: the scan is one compiled regular expression, the parser calls Python per element).
+once, from a scan of the bytes for their start tags rather than a second XML parse (half the
+time: the scan is one compiled regular expression, the parser calls Python per element).
 
 The one promise: for every real `<testcase>` start tag, the scan computes the key the XML
 parser's attributes give (`case_key`), so a test that really repeats is never missed. What
