@@ -18,6 +18,7 @@ memory of pitstop's parser on one file 4x as large, to show memory flat in file 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -88,20 +89,19 @@ def peak_of(command: list[str], env: dict[str, str]) -> tuple[float, float, str]
     """Wall seconds, peak RSS (MB) and stdout of `command`, run under a wrapper process so
     each peak is its own (RUSAGE_CHILDREN only ever grows within one process)."""
     wrapper = (
-        "import resource, subprocess, sys, time\n"
+        "import json, resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
         "d = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
         "t = time.perf_counter() - t\n"
-        "sys.stderr.write(d.stderr[-2000:])\n"
-        "print(d.returncode, t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "
-        "d.stdout.strip().replace(' ', '_'))\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "print(json.dumps([d.returncode, t, peak, d.stdout.strip(), d.stderr[-2000:]]))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", wrapper, *command], env=env, capture_output=True, text=True
     )
-    code, seconds, peak, out = done.stdout.split()
-    if code != "0":
-        raise SystemExit(f"{command[:4]} failed ({code}): {done.stderr}")
+    code, seconds, peak, out, err = json.loads(done.stdout)
+    if code != 0:
+        raise SystemExit(f"{command[:4]} failed ({code}): {err}")
     return float(seconds), float(peak), out
 
 

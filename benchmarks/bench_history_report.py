@@ -13,7 +13,8 @@ PostgreSQL) after the schema's own tables and indexes are created; then ANALYZE.
 Each timing is a cold process: a new interpreter opens the store and runs
 `history_report(...)` over the last 30 days (the CLI's default) and over the whole year;
 the figure is the median of --repeat processes, both the whole process (imports
-included) and the call alone.
+included) and the call alone; then `pitstop report` itself, the console script as a user
+runs it (text format, bytecode caches kept), over the same window.
 
     python benchmarks/bench_history_report.py [--runs 20000] [--results 5000000]
         [--repeat 3] [--postgres | --postgres-url URL] [--reuse]
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -33,9 +35,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import create_engine
-
-from pitstop.history.schema import metadata
+from pitstop.history.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "benchmarks" / ".work" / "history"
@@ -255,7 +255,7 @@ def _batched(generator: Generator, size: int = 200_000) -> Iterator[dict[str, li
 
 def fill_sqlite(path: Path, generator: Generator) -> None:
     path.unlink(missing_ok=True)
-    metadata.create_all(create_engine(f"sqlite:///{path}"))
+    Store.open(f"sqlite:///{path}").close()  # the schema as pitstop makes it, version included
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA journal_mode=OFF")
     connection.execute("PRAGMA synchronous=OFF")
@@ -274,7 +274,7 @@ def fill_sqlite(path: Path, generator: Generator) -> None:
 def fill_postgres(url: str, dsn: str, generator: Generator) -> None:
     import psycopg
 
-    metadata.create_all(create_engine(url))
+    Store.open(url).close()
     with psycopg.connect(dsn) as connection:
         for batch in _batched(generator):
             with connection.cursor() as cursor:
@@ -313,12 +313,33 @@ def time_report(url: str, since: float, until: float, repeat: int) -> dict[str, 
     }
 
 
+def time_cli(url: str, since: float, repeat: int) -> float:
+    """`pitstop report --db URL --since ...` as a user runs it (the console script, bytecode
+    caches kept), cold, median of `repeat`: the window reaches back to `since` from now."""
+    script = Path(sys.executable).parent / "pitstop"
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    back = f"{int(time.time() - since) + 1}s"
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(
+            [str(script), "report", "--db", url, "--since", back],
+            capture_output=True,
+            check=True,
+            env=environment,
+        )
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def report(backend: str, url: str, repeat: int) -> None:
     for label, since in (("last 30 days", NOW - 30 * DAY), ("whole year", NOW - YEAR - DAY)):
         figures = time_report(url, since, NOW + DAY, repeat)
+        cli = time_cli(url, since, repeat)
         print(
             f"{backend:10} {label:13} runs={figures['runs']:6}  "
-            f"history_report {figures['call']:.3f} s  process {figures['process']:.3f} s"
+            f"history_report {figures['call']:.3f} s  process {figures['process']:.3f} s  "
+            f"`pitstop report` {cli:.3f} s"
         )
 
 
