@@ -155,3 +155,13 @@ def test_report_slow_lists_what_mark_slow_would_mark(
     assert [t["test"] for t in document["slow"]] == ["tests/test_cart.py::TestCart::test_tax[de]"]
     assert document["slow"][0]["runs"] == 25 and document["slow"][0]["p95"] > 5
     assert main(["report", "--slow", "--db", database_url, "--format", "html"]) == 2
+
+
+def test_the_jobs_json_names_its_own_run(database_url, tmp_path, capsys, clean_environment):
+    jobs = write(tmp_path, "jobs.json", json.dumps(REST))
+    assert main(["record", "github", str(jobs), "--db", database_url]) == 0
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        found = set(connection.execute(select(schema.runs.c.run_id)).scalars())
+    engine.dispose()
+    assert found == {str(REST["jobs"][0]["run_id"])}

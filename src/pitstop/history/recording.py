@@ -36,8 +36,11 @@ def record_junit(store: Store, paths: Sequence[Path], run: RunIdentity) -> list[
 def record_github(store: Store, path: Path, run: RunIdentity) -> Recorded:
     from pitstop.parsers.github_jobs import read_jobs
 
-    keyed = _keyed(run, path)
-    return Recorded(str(path), "jobs", store.record_jobs(keyed, read_jobs(path, str(path))), keyed)
+    jobs = read_jobs(path, str(path))
+    # The REST list and gh's `databaseId` name the run; only without them is the file's
+    # content the run's name.
+    keyed = run if jobs and all(job.run_id for job in jobs) else _keyed(run, path)
+    return Recorded(str(path), "jobs", store.record_jobs(keyed, jobs), keyed)
 
 
 def record_build(store: Store, path: Path, metadata: Path | None, run: RunIdentity) -> Recorded:
