@@ -23,9 +23,6 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any, TypeVar
 
-import jinja2
-from markupsafe import Markup
-
 from pitstop.history.records import (
     FlakyTest,
     HistoryReport,
@@ -430,7 +427,12 @@ class Chart:
 
 
 def render_html(report: HistoryReport) -> str:
-    template = _environment().from_string(_template_text())
+    # Jinja2 loads here, not with the module: the other formats do not pay its import.
+    import jinja2
+    from markupsafe import Markup
+
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = environment.from_string(_template_text())
     return template.render(
         title="pitstop report",
         headline=headline(report),
@@ -444,10 +446,6 @@ def render_html(report: HistoryReport) -> str:
         script=Markup(SORT_SCRIPT),
         policy=_content_policy(),
     )
-
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
 
 
 def _template_text() -> str:
