@@ -314,6 +314,90 @@ def config_text(draw: st.DrawFn) -> str:
     return f"{table}\n{key} = {value}\n"
 
 
+# ------------------------------------------------------------------------ CI history
+
+_XML_NAMES = st.one_of(
+    st.sampled_from(["test_a", "test_b[1-2]", "t&amp;x", "t&#10;y", "a\tb", "&lt;img&gt;", "ü"]),
+    noise(2).map(lambda text: text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "")),
+)
+_XML_CHILDREN = st.sampled_from(
+    ["", "<failure message='m'>E  x</failure>", "<error/>", "<skipped/>", "<failure>",
+     "<flakyFailure message='f'/>", "<rerunError/>", "<system-out><![CDATA[<testcase name='x'/>]]></system-out>",
+     "<!-- <testcase name='test_a'/> -->", "<properties><property name='a' value='b'/></properties>"]
+)  # fmt: skip
+
+
+@st.composite
+def junit_text(draw: st.DrawFn) -> str:
+    """JUnit XML as runners write it, repeats and retries included, salted with what breaks
+    readers: entities, references, CDATA and comments holding tags, truncation, a DTD."""
+    cases = []
+    for _ in range(draw(st.integers(0, 6))):
+        quote = draw(st.sampled_from(['"', "'"]))
+        attributes = [
+            f"classname={quote}{draw(st.sampled_from(['tests.test_x.TestA', 'pkg.CartTest', '']))}{quote}",
+            f"name={quote}{draw(_XML_NAMES)}{quote}",
+            f"time={quote}{draw(st.sampled_from(['0.5', '1,234.5', 'nan', '-1', '1e308', '']))}{quote}",
+        ]
+        if draw(st.booleans()):
+            attributes.append("file='tests/test_x.py'")
+        order = draw(st.permutations(attributes))
+        cases.append(f"<testcase {' '.join(order)}>{draw(_XML_CHILDREN)}</testcase>")
+    if cases and draw(st.booleans()):
+        cases.append(cases[0])  # a rerun, as gotestsum and pytest-rerunfailures write one
+    suite = draw(st.sampled_from(["pytest", "jest tests", ""]))
+    body = f'<testsuites><testsuite name="{suite}">{"".join(cases)}</testsuite></testsuites>'
+    prolog = draw(st.sampled_from(["", '<?xml version="1.0" encoding="utf-8"?>',
+                                   '<!DOCTYPE x [<!ENTITY a "b">]>', '<?xml version="1.0" encoding="latin-1"?>']))  # fmt: skip
+    text = prolog + body
+    cut = draw(st.integers(0, 3))
+    return text[: draw(st.integers(0, len(text)))] if cut == 0 else text
+
+
+@st.composite
+def github_jobs_text(draw: st.DrawFn) -> str:
+    """`gh run view --json jobs` or REST jobs JSON, with odd times, types and nesting."""
+
+    def step() -> dict[str, object]:
+        return {"name": draw(noise(2)), "number": draw(st.sampled_from([1, 2, -1, "3", 1e308])),
+                "conclusion": draw(st.sampled_from(["success", None, 5])),
+                "startedAt": draw(_TIMES), "completedAt": draw(_TIMES)}  # fmt: skip
+
+    rest = draw(st.booleans())
+    jobs = []
+    for _ in range(draw(st.integers(0, 3))):
+        if rest:
+            jobs.append({"id": draw(st.sampled_from([1, "x", None, 2**70])), "run_id": 7,
+                         "name": draw(noise(2)), "created_at": draw(_TIMES),
+                         "started_at": draw(_TIMES), "completed_at": draw(_TIMES),
+                         "labels": draw(st.sampled_from([["ubuntu-latest"], "x", [1]])),
+                         "steps": [step() for _ in range(draw(st.integers(0, 2)))]})  # fmt: skip
+        else:
+            jobs.append({"databaseId": 3, "name": draw(noise(2)), "conclusion": "success",
+                         "startedAt": draw(_TIMES), "completedAt": draw(_TIMES),
+                         "steps": draw(st.sampled_from([[], None, {"a": 1}])) or [step()]})  # fmt: skip
+    document: object = {"total_count": len(jobs), "jobs": jobs} if rest else {"jobs": jobs}
+    text = json.dumps(document, allow_nan=True)
+    return text + draw(st.sampled_from(["", "", "]", "NaN", "[" * 2000]))
+
+
+@st.composite
+def build_log_text(draw: st.DrawFn) -> str:
+    """BuildKit plain-progress output, interleaved, cut short, restarted."""
+    lines = ['#0 building with "default" instance using docker driver']
+    for number in range(1, draw(st.integers(1, 6)) + 1):
+        header = draw(st.sampled_from([f"[stage-{number} {number}/3] RUN x", "[internal] load .dockerignore",
+                                       f"[{number}/{number}] COPY . .", "[b 1/2] FROM python", "exporting to image",
+                                       draw(noise(3))]))  # fmt: skip
+        lines.append(f"#{number} {header}")
+        lines.append(f"#{number} " + draw(st.sampled_from(["CACHED", "DONE 1.2s", "DONE nans", "DONE 1e308s",
+                                                           "ERROR: x", "CANCELED", "0.912 output", ""])))  # fmt: skip
+    if draw(st.booleans()):
+        lines.insert(draw(st.integers(0, len(lines))), "#1 [internal] load build definition")
+    prefix = draw(st.sampled_from(["", "2025-01-01T10:00:00.0000000Z ", "²"]))
+    return "\n".join(prefix + line for line in lines) + draw(st.sampled_from(["\n", "", "\r\n"]))
+
+
 # ------------------------------------------------------------------------ raw bytes
 
 

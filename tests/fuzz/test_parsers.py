@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import example, given
@@ -17,9 +18,12 @@ from pitstop.parsers.build_declarations import (
     parse_compose_builds,
     workflow_builds,
 )
+from pitstop.parsers.buildlog import read_build_logs
 from pitstop.parsers.dependencies import parse_pyproject_dependencies, parse_requirements
 from pitstop.parsers.dockerfile import parse_dockerfile
+from pitstop.parsers.github_jobs import read_jobs
 from pitstop.parsers.ignore import parse_ignore
+from pitstop.parsers.junit import read_junit
 from pitstop.parsers.workflow import parse_workflow
 from pitstop.pipeline.timings import _shown_as, job_durations, load_timings
 
@@ -167,3 +171,45 @@ def test_config_bytes_that_are_not_utf8(tmp_path: Path, data: bytes) -> None:
     with pytest.raises(PitstopError) as error:
         load_config(tmp_path)
     assert_one_line(str(error.value))
+
+
+def read_file_or_refuse(folder: Path, data: bytes, read) -> object:
+    """What `read(path, shown)` makes of `data` in a file, or None after checking its
+    PitstopError is one line naming the file."""
+    path = folder / "input"
+    path.write_bytes(data)
+    return parses_or_refuses(lambda _text, shown: read(Path(shown), shown), "", str(path))
+
+
+@fuzz(120)
+@given(gen.junit_text())
+@example(
+    '<testsuite><testcase name="a"/><!-- <testcase name="a"/> --><testcase name=\'a\'/></testsuite>'
+)
+def test_junit(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    folder = tmp_path_factory.mktemp("junit")
+    results = read_file_or_refuse(folder, text.encode("utf-8"), lambda p, s: list(read_junit(p, s)))
+    if results is not None:
+        # Every testcase written again (the same attributes) is merged into one result.
+        # (Testcases with different attributes may still share an id: the store keeps one.)
+        cases = [e.attrib for e in ElementTree.fromstring(text).iter("testcase")]
+        triples = {(c.get("classname", ""), c["name"], c.get("file", "")) for c in cases}
+        assert len(results) <= len(triples)  # type: ignore[arg-type]
+        for result in results:  # type: ignore[attr-defined]
+            assert result.attempts and all(a.outcome.value != "flaky" for a in result.attempts)
+
+
+@fuzz(80)
+@given(gen.github_jobs_text())
+def test_github_jobs(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    read_file_or_refuse(tmp_path_factory.mktemp("jobs"), text.encode("utf-8"), read_jobs)
+
+
+@fuzz(80)
+@given(gen.build_log_text())
+def test_build_log(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    builds = read_file_or_refuse(
+        tmp_path_factory.mktemp("log"), text.encode("utf-8"), read_build_logs
+    )
+    for build in builds or []:  # type: ignore[attr-defined]
+        assert all(s.seconds is None or s.seconds >= 0 for s in build.steps)

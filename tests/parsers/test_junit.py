@@ -473,3 +473,18 @@ def test_attempts_of_the_same_time_are_shared_but_not_their_outcome(tmp_path, st
     a, b = read_junit(write(tmp_path, text), "r")
     assert (a.outcome, b.outcome) == (P, S if status else P)
     assert b.attempts == ((Attempt(S if status else P, 2.0),))
+
+
+def test_a_test_written_with_and_without_its_file_attribute_is_one_result(tmp_path):
+    """Found by the fuzz suite's long budget: the two testcases name one pytest node."""
+    path = tmp_path / "junit.xml"
+    path.write_text(
+        '<testsuite name="pytest">'
+        '<testcase classname="tests.test_x.TestA" name="test_a" file="tests/test_x.py">'
+        "<failure/></testcase>"
+        '<testcase classname="tests.test_x.TestA" name="test_a"/></testsuite>',
+        encoding="utf-8",
+    )
+    (result,) = read_junit(path, "junit.xml")
+    assert result.test == "tests/test_x.py::TestA::test_a"
+    assert result.outcome is Outcome.FLAKY and len(result.attempts) == 2

@@ -49,7 +49,7 @@ def parser_keys(text: bytes) -> list[int]:
 
     def start(name: str, attrs: dict[str, str]) -> None:
         if name == "testcase":
-            keys.append(case_key(attrs.get("classname", ""), attrs["name"], attrs.get("file", "")))
+            keys.append(case_key(attrs.get("classname", ""), attrs["name"]))
 
     parser = expat.ParserCreate()
     parser.StartElementHandler = start

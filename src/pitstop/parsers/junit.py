@@ -21,7 +21,7 @@ and flaky), Maven Surefire, gotestsum, jest-junit and Bazel. What differs betwee
   writes by default, or when there is no classname, as Bazel writes).
 
 Memory stays flat in file size: the file is read twice. The first pass notes which tests
-occur more than once (a bitmap of the hashes of their classname, name and file), from a
+occur more than once (a bitmap of the hashes of their classname and name), from a
 scan of the bytes for `<testcase>` start tags (parsers.junit_keys; a file in another
 encoding than UTF-8, ASCII or Latin-1 is parsed for it instead); the second parses the file,
 yields every other test and holds only the repeated ones, which come last, in order of first
@@ -168,7 +168,7 @@ class _Keys(_Events):
         if not self.seen_root:
             self.root(name)
         if name == "testcase":
-            key = case_key(attrs.get("classname", ""), attrs.get("name", ""), attrs.get("file", ""))
+            key = case_key(attrs.get("classname", ""), attrs.get("name", ""))
             bit = key % _BITMAP_BITS
             if self.bitmap[bit >> 3] & (1 << (bit & 7)):
                 self.repeated.add(key)
@@ -241,7 +241,7 @@ class _Child:
 
 
 # What the tests of a classname share: (file, pytest suite) for which it holds, the UTF-8 bytes
-# of the classname and the file (for case_key), the id's prefix and whether it is pytest's.
+# of the classname (for case_key) and of the file, the id's prefix and whether it is pytest's.
 _Group = tuple[str, bool, bytes, bytes, str, bool]
 _GROUPS = 4096
 
@@ -371,14 +371,14 @@ class _Handler(_Events):
             # The id: just the name without classname and file, or when the two are equal
             # (jest-junit); else the prefix (_id_prefix) and the name.
             if (not classname and not file) or classname == name:
-                test, pytest, key = name, False, case_key(classname, name, file)
+                test, pytest, key = name, False, case_key(classname, name)
             else:
                 group = groups.get(classname)
                 if group is None or group[0] != file or group[1] != suite:
                     group = self._group(classname, file, suite)
-                _, _, classname_bytes, file_bytes, prefix, pytest = group
+                _, _, classname_bytes, _, prefix, pytest = group
                 test = prefix + name
-                key = hash((classname_bytes, name.encode(), file_bytes))  # case_key, faster
+                key = hash((classname_bytes, name.encode()))  # case_key, faster
             if results is not None:
                 self._end_case(test, pytest, key, attrs, results, done)
                 continue

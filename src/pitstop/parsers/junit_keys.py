@@ -67,11 +67,12 @@ _DECLARED = re.compile(rb"""<\?xml[^>]*?encoding[\t\n\r ]*=[\t\n\r ]*["']([A-Za-
 _CODECS = {"utf-8": "utf-8", "us-ascii": "utf-8", "iso-8859-1": "latin-1"}
 
 
-def case_key(classname: str, name: str, file: str) -> int:
-    """What identifies a `<testcase>` (its id is a function of these and its suites), from
-    its attributes ("" when absent): the hash of their UTF-8 bytes, which the scan reads
-    without decoding them."""
-    return hash((classname.encode(), name.encode(), file.encode()))
+def case_key(classname: str, name: str) -> int:
+    """What a `<testcase>` whose test may occur again is known by: the hash of the UTF-8
+    bytes of its classname and name ("" when absent), which the scan reads without decoding
+    them. Not its `file`: one test may be written with and without it, so tests that share a
+    classname and name but not a file are held as possible repeats (then told apart by id)."""
+    return hash((classname.encode(), name.encode()))
 
 
 def scan_repeated_keys(stream: IO[bytes]) -> set[int] | None:
@@ -89,13 +90,13 @@ def scan_repeated_keys(stream: IO[bytes]) -> set[int] | None:
         if codec is None:
             return None
         stop = _unfinished(buffer)
-        for classname, name, file, attributes in _TAG.findall(buffer, 0, stop):
+        for classname, name, _file, attributes in _TAG.findall(buffer, 0, stop):
             if attributes:
                 key = _tag_key(attributes, codec)
             elif codec == "utf-8":  # case_key, the values being the UTF-8 bytes it hashes
-                key = hash((classname, name, file))
+                key = hash((classname, name))
             else:
-                key = case_key(classname.decode(codec), name.decode(codec), file.decode(codec))
+                key = case_key(classname.decode(codec), name.decode(codec))
             bit = key % _BITMAP_BITS
             if bitmap[bit >> 3] & (1 << (bit & 7)):
                 repeated.add(key)
@@ -139,8 +140,8 @@ def _tag_key(attributes: bytes, codec: str) -> int:
     for attribute, double, single in _ATTRIBUTE.findall(attributes):
         if attribute in values:
             values[attribute] = double or single
-    classname, name, file = (_value(values[n], codec) for n in (b"classname", b"name", b"file"))
-    return case_key(classname, name, file)
+    classname, name = (_value(values[n], codec) for n in (b"classname", b"name"))
+    return case_key(classname, name)
 
 
 def _value(raw: bytes, codec: str) -> str:
