@@ -343,11 +343,12 @@ def render_history(report: HistoryReport, fmt: str) -> str:
     return render(report, fmt)
 
 
-def slow_test_list(
+def slow_tests(
     root: str | Path, threshold: float, window: float, db: str | None = None
-) -> list[SlowTest]:
+) -> list[SlowTest] | None:
     """The tests whose p95 duration over the last `window` seconds is above `threshold`
-    seconds, slowest first (empty when there is no history yet: none is created)."""
+    seconds, slowest first; None when there is no history yet (the default SQLite file does
+    not exist: it is not created for a read)."""
     import time
 
     from pitstop.history.analysis import slow_tests as find
@@ -355,23 +356,12 @@ def slow_test_list(
 
     url = database_url(Path(root), db)
     if not existing(url):
-        return []
+        return None
     store = Store.open(url)
     try:
         return find(store.engine, threshold=threshold, since=time.time() - window)
     finally:
         store.close()
-
-
-def slow_tests(
-    root: str | Path, threshold: float, window: float, db: str | None = None
-) -> frozenset[str] | None:
-    """The ids of slow_test_list's tests; None when there is no history yet."""
-    from pitstop.history.store import database_url, existing
-
-    if not existing(database_url(Path(root), db)):
-        return None
-    return frozenset(t.test for t in slow_test_list(root, threshold, window, db))
 
 
 def render_slow(tests: Sequence[SlowTest], threshold: float, fmt: str) -> str:

@@ -604,6 +604,6 @@ def _report_slow(args: argparse.Namespace) -> int:
     if args.format == "html":
         raise _usage("report --slow prints text, markdown or json, not html")
     threshold = api.configure(Path(args.root), args.config).slo.slow_test
-    tests = api.slow_test_list(args.root, threshold, args.since, args.db)
+    tests = api.slow_tests(args.root, threshold, args.since, args.db) or []
     _emit(api.render_slow(tests, threshold, args.format), args.output)
     return 0

@@ -133,24 +133,23 @@ def write_all(writes: Sequence[tuple[Path, bytes]], *, root: Path | None = None)
     at the root (JOURNAL) names the files being staged, then, once all are staged, the
     renames to do, so `finish_interrupted` discards a half-staged change or completes a
     half-renamed one. It is removed when the change is done."""
-    writes = _one_write_per_file(writes, root)
-    journal = _journal_for(root)
+    planned = _one_write_per_file(writes, root)
     token = os.urandom(8).hex()
-    targets = [_target(path, root) for path, _ in writes]
-    if journal is not None and root is not None:
-        _save_journal(journal, root, token, targets, None)
+    targets = [target for target, _, _ in planned]
+    if root is not None:
+        _save_journal(root, token, targets, None)
     staged: list[_Staged] = []
     try:
-        for target, (path, data) in zip(targets, writes, strict=True):
-            temporary = _journal_temporary(target, token) if journal else None
+        for target, path, data in planned:
+            temporary = _journal_temporary(target, token) if root is not None else None
             staged.append(_stage(path, data, temporary))
-        if journal is not None and root is not None:
-            digests = [hashlib.sha256(data).hexdigest() for _, data in writes]
-            _save_journal(journal, root, token, targets, digests)
+        if root is not None:
+            digests = [hashlib.sha256(data).hexdigest() for _, _, data in planned]
+            _save_journal(root, token, targets, digests)
     except BaseException:
         for item in staged:
             item.discard()
-        _forget(journal)
+        _forget(root)
         raise
     done: list[_Staged] = []
     try:
@@ -161,9 +160,9 @@ def write_all(writes: Sequence[tuple[Path, bytes]], *, root: Path | None = None)
         _roll_back(done)
         for item in staged[len(done) :]:
             item.discard()
-        _forget(journal)
+        _forget(root)
         raise
-    _forget(journal)
+    _forget(root)
 
 
 def finish_interrupted(root: Path) -> str | None:
@@ -201,15 +200,17 @@ def finish_interrupted(root: Path) -> str | None:
 
 def _one_write_per_file(
     writes: Sequence[tuple[Path, bytes]], root: Path | None
-) -> list[tuple[Path, bytes]]:
-    """`writes` with one write per file: two paths to one file (a symlink and its target)
-    must bring the same bytes, else PitstopError and nothing is written."""
-    chosen: dict[str, tuple[Path, bytes]] = {}
+) -> list[tuple[Path, Path, bytes]]:
+    """(target, path, data) of each file `writes` change, once: two paths to one file (a
+    symlink and its target) must bring the same bytes, else PitstopError and nothing is
+    written."""
+    chosen: dict[str, tuple[Path, Path, bytes]] = {}
     for path, data in writes:
-        key = os.path.realpath(_target(path, root))
-        if key in chosen and chosen[key][1] != data:
+        target = _target(path, root)
+        key = os.path.realpath(target)
+        if key in chosen and chosen[key][2] != data:
             raise PitstopError("two different changes to one file through a link", path=str(path))
-        chosen.setdefault(key, (path, data))
+        chosen.setdefault(key, (target, path, data))
     return list(chosen.values())
 
 
@@ -221,10 +222,6 @@ def journal_left(root: Path) -> bool:
     except OSError:
         return False
     return True
-
-
-def _journal_for(root: Path | None) -> Path | None:
-    return root / JOURNAL if root is not None else None
 
 
 def _target(path: Path, root: Path | None) -> Path:
@@ -244,13 +241,11 @@ def _journal_temporary(target: Path, token: str) -> Path:
     return target.parent / f".{target.name}.pitstop-{token}.tmp"
 
 
-def _save_journal(
-    journal: Path, root: Path, token: str, targets: list[Path], digests: list[str] | None
-) -> None:
+def _save_journal(root: Path, token: str, targets: list[Path], digests: list[str] | None) -> None:
     real = Path(os.path.realpath(root))
     files = [str(Path(os.path.realpath(t.parent)).relative_to(real) / t.name) for t in targets]
     state = {"version": _JOURNAL_VERSION, "token": token, "files": files, "sha256": digests}
-    write_atomic(journal, json.dumps(state, indent=1) + "\n")
+    write_atomic(root / JOURNAL, json.dumps(state, indent=1) + "\n")
 
 
 def _load_journal(journal: Path, shown: str) -> tuple[str, list[str], list[str] | None]:
@@ -289,9 +284,10 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _forget(journal: Path | None) -> None:
-    if journal is not None:
-        journal.unlink(missing_ok=True)
+def _forget(root: Path | None) -> None:
+    """Remove the journal of a change that is done (or undone)."""
+    if root is not None:
+        (root / JOURNAL).unlink(missing_ok=True)
 
 
 def _roll_back(done: list[_Staged]) -> None:

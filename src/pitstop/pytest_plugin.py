@@ -110,7 +110,6 @@ class _Recorder:
 
 _SLOW = pytest.StashKey[str]()
 SLOW_WINDOW = 30 * 86400  # the history --pitstop-mark-slow looks at, in seconds
-DEFAULT_SLOW_SECONDS = 5.0
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
@@ -137,9 +136,10 @@ def _mark_slow(config: pytest.Config, items: list[pytest.Item]) -> None:
     if slow is None:
         config.stash[_SLOW] = "pitstop: no history database yet: no test marked slow"
         return
+    ids = {test.test for test in slow}
     marked = 0
     for item in items:
-        if item.nodeid in slow:
+        if item.nodeid in ids:
             item.add_marker(pytest.mark.slow)
             marked += 1
     config.stash[_SLOW] = (
@@ -161,8 +161,7 @@ def _threshold(given: str, root: Path) -> float:
         return value
     from pitstop import api
 
-    configured = api.configure(root).slo.slow_test
-    return configured if configured is not None else DEFAULT_SLOW_SECONDS
+    return api.configure(root).slo.slow_test  # config.DEFAULT_SLOW_TEST_SECONDS if unset
 
 
 def _select_affected(config: pytest.Config, items: list[pytest.Item]) -> None:
