@@ -34,6 +34,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from pitstop.api import open_test_map
 from pitstop.impact.audit import AuditResult, PytestRunner, SuiteRun, audit, environment
 from pitstop.reports.affected_report import audit_document, render_audit_text
 
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--testmon", action="store_true", help="compare with pytest-testmon")
     parser.add_argument("--json", metavar="FILE", help="also write every result as JSON")
     parser.add_argument("--jobs", type=int, default=1, help="mutants tried at once")
+    parser.add_argument(
+        "--coverage", action="store_true", help="also select with a recorded test map"
+    )
     options = parser.parse_args(argv)
     if options.testmon and options.jobs != 1:
         parser.error("--testmon needs --jobs 1 (its runner counts mutants in order)")
@@ -70,7 +74,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         start = time.perf_counter()
         mutants = int(count or options.mutants)
-        result = audit(root, mutants=mutants, seed=options.seed, runner=runner, jobs=options.jobs)
+        result = audit(
+            root,
+            mutants=mutants,
+            seed=options.seed,
+            runner=runner,
+            jobs=options.jobs,
+            open_map=open_test_map if options.coverage else None,
+        )
         elapsed = time.perf_counter() - start
         document = {**audit_document(result), "seconds": round(elapsed, 1)}
         text = render_audit_text(result)
@@ -79,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             text += render_testmon(document["testmon"])
         print(f"== {project} ({elapsed:.0f} s)\n{text}", flush=True)
         documents[project] = document
-        safe &= result.safety in (None, 1.0)
+        safe &= result.safety in (None, 1.0) and result.safety_covered in (None, 1.0)
     if options.json:
         Path(options.json).write_text(json.dumps(documents, indent=2) + "\n", encoding="utf-8")
     return 0 if safe else 1
@@ -117,9 +128,11 @@ class TestmonRunner:
         self.suite_seconds = 0.0
         self.selections: list[set[str]] = []
 
-    def run(self, root: Path, timeout: float, files: Sequence[str] = ()) -> SuiteRun:
+    def run(
+        self, root: Path, timeout: float, files: Sequence[str] = (), record: str | None = None
+    ) -> SuiteRun:
         start = time.perf_counter()
-        outcome = self.pytest.run(root, timeout, files)
+        outcome = self.pytest.run(root, timeout, files, record)
         if files:
             return outcome
         if not self.built:

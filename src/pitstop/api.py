@@ -26,12 +26,15 @@ if TYPE_CHECKING:
     from pitstop.history.store import Store
     from pitstop.impact.audit import AuditResult
     from pitstop.impact.explain import Explanation
+    from pitstop.impact.selection_run import Run
     from pitstop.impact.selector import Selection
     from pitstop.pipeline import PipelineResult
     from pitstop.review.context_usage import ContextResult
     from pitstop.review.fixes import FixPlan
     from pitstop.review.rules.base import Rule
     from pitstop.runs import RunIdentity
+    from pitstop.testmap import CoverageMap
+    from pitstop.testmap import Recording as TestMapRecording
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -198,16 +201,72 @@ def affected(
     use_cache: bool = True,
     *,
     precise: bool = True,
+    static: bool = False,
+    db: str | None = None,
 ) -> Selection:
     """The test files under `root` that a change can affect. The change is the `changed`
     paths (relative to `root`), or the working tree against merge-base(`base`, HEAD) from
-    git (default base HEAD: the uncommitted changes). `precise=False` gives the plain
-    module-level import closure instead of the name-level one (pitstop.impact.importtime)."""
+    git (default base HEAD: the uncommitted changes). A test map recorded by `pytest
+    --pitstop-record` (in `db`, else $PITSTOP_DB, else .pitstop/history.db) is used unless
+    `static`. `precise=False` gives the plain module-level import closure instead of the
+    name-level one (pitstop.impact.importtime), without the map."""
+    return _selection_run(root, base, changed, use_cache, precise, static, db).selection
+
+
+def _selection_run(
+    root: str | Path,
+    base: str | None,
+    changed: Sequence[str] | None,
+    use_cache: bool,
+    precise: bool,
+    static: bool,
+    db: str | None,
+) -> Run:
+    """One selection run, with the recorded test map when there is one to use."""
     from pitstop.impact.selection_run import run
 
-    return run(
-        Path(root), base=base, changed=changed, use_cache=use_cache, precise=precise
-    ).selection
+    folder = Path(root)
+    options = {"base": base, "changed": changed, "use_cache": use_cache, "precise": precise}
+    if static or not precise or not folder.is_dir():
+        return run(folder, **options)  # type: ignore[arg-type]
+    store = _test_map_store(folder, db)
+    if store is None:
+        return run(folder, **options)  # type: ignore[arg-type]
+    from pitstop.history.coverage import read_map, repository_name
+
+    try:
+        test_map = read_map(store, repository_name(folder))
+        return run(folder, **options, coverage=test_map)  # type: ignore[arg-type]
+    finally:
+        store.close()
+
+
+def _test_map_store(root: Path, db: str | None) -> Store | None:
+    """The history database holding the test map, when there is one (a missing default
+    SQLite file is not created: no map)."""
+    import os
+
+    if db is None and not os.environ.get("PITSTOP_DB"):
+        from pitstop.files import STATE_FOLDER
+
+        if not (root / STATE_FOLDER / "history.db").is_file():
+            return None  # SQLAlchemy never loads for a repository without a map
+    from pitstop.history.store import Store, database_url, existing
+
+    url = database_url(root, db)
+    return Store.open(url) if existing(url) else None
+
+
+def store_test_map(root: str | Path, recording: TestMapRecording, db: str | None = None) -> None:
+    """Store a session's test map (`pytest --pitstop-record`) in the history database."""
+    from pitstop.history.coverage import repository_name, write_recording
+    from pitstop.history.store import Store, database_url
+
+    store = Store.open(database_url(Path(root), db))
+    try:
+        write_recording(store, repository_name(Path(root)), recording)
+    finally:
+        store.close()
 
 
 def explain(
@@ -218,15 +277,28 @@ def explain(
     use_cache: bool = True,
     *,
     precise: bool = True,
+    static: bool = False,
+    db: str | None = None,
 ) -> Explanation:
     """Why `test` (a test file path relative to `root`) is or is not in the selection of
-    `affected(...)` with the same arguments: the chain from a changed file to it."""
+    `affected(...)` with the same arguments: the chain from a changed file to it, or, with
+    a test map, the function or rule that selected it."""
+    from pitstop.impact.explain import Explanation
     from pitstop.impact.explain import explain as explain_test
-    from pitstop.impact.selection_run import run
 
-    done = run(Path(root), base=base, changed=changed, use_cache=use_cache, precise=precise)
+    done = _selection_run(root, base, changed, use_cache, precise, static, db)
     if test not in done.graph.tests:
         raise PitstopError(f"not a test file of {root}: {test}")
+    if done.why is not None and not done.selection.run_all:
+        reason = done.why.get(test)
+        if reason is not None:
+            return Explanation(test, True, f"{test} is selected: it {reason}")
+        return Explanation(
+            test,
+            False,
+            f"{test} is not affected: it ran none of the changed functions, and no changed "
+            "file can act on it at import time",
+        )
     return explain_test(test, done.selection, done.impact(), done.graph, precise=precise)
 
 
@@ -237,18 +309,41 @@ def audit(
     pytest_args: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
     jobs: int = 1,
+    *,
+    coverage: bool = False,
 ) -> AuditResult:
     """Measure the safety of `affected` on `root` by mutation: `mutants` single-point
     mutants of source files, each with the selection and a full run of the suite (in a
     temporary copy of the project, `jobs` copies side by side; pytest gets `pytest_args`).
-    `progress(done, total)`."""
+    `progress(done, total)`. With `coverage`, the baseline also records a test map and each
+    mutant is selected with it as well."""
     from pitstop.impact.audit import PytestRunner
     from pitstop.impact.audit import audit as run_audit
 
     runner = PytestRunner(tuple(pytest_args))
     return run_audit(
-        Path(root), mutants=mutants, seed=seed, runner=runner, progress=progress, jobs=jobs
+        Path(root),
+        mutants=mutants,
+        seed=seed,
+        runner=runner,
+        progress=progress,
+        jobs=jobs,
+        open_map=open_test_map if coverage else None,
     )
+
+
+def open_test_map(url: str, root: Path) -> tuple[CoverageMap | None, Callable[[], None]]:
+    """The test map of `root`'s repository in the database at `url`, and what closes the
+    store (the map reads its hits from it while in use)."""
+    from pitstop.history.coverage import read_map, repository_name
+    from pitstop.history.store import Store
+
+    store = Store.open(url)
+    try:
+        return read_map(store, repository_name(root)), store.close
+    except BaseException:
+        store.close()
+        raise
 
 
 def rules() -> tuple[Rule, ...]:

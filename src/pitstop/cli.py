@@ -359,6 +359,21 @@ def _add_affected(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     affected.add_argument("--explain", metavar="TEST", help="why TEST is (not) selected")
     affected.add_argument(
+        "--static",
+        action="store_true",
+        help="ignore the test map recorded by pytest --pitstop-record (static selection)",
+    )
+    affected.add_argument(
+        "--db",
+        metavar="URL",
+        help="the database holding the test map (default: $PITSTOP_DB, else .pitstop/history.db)",
+    )
+    affected.add_argument(
+        "--coverage",
+        action="store_true",
+        help="(audit) also record a test map at the baseline and measure its selection",
+    )
+    affected.add_argument(
         "--no-cache", action="store_true", help="parse every file again (the cache is rebuilt)"
     )
     affected.add_argument(
@@ -386,7 +401,13 @@ def _affected(args: argparse.Namespace) -> int:
 
     if args.action == "audit":
         return _audit(args)
-    options = {"base": args.base, "changed": args.changed, "use_cache": not args.no_cache}
+    options = {
+        "base": args.base,
+        "changed": args.changed,
+        "use_cache": not args.no_cache,
+        "static": args.static,
+        "db": args.db,
+    }
     if args.explain:
         explanation = api.explain(args.explain, args.root, **options)
         _emit(affected_report.render_explanation(explanation), None)
@@ -404,7 +425,13 @@ def _audit(args: argparse.Namespace) -> int:
         raise PitstopError("affected audit: --format must be text or json")
     with _audit_progress() as progress:
         result = api.audit(
-            args.root, args.mutants, args.seed, args.passthrough, progress, jobs=args.jobs
+            args.root,
+            args.mutants,
+            args.seed,
+            args.passthrough,
+            progress,
+            jobs=args.jobs,
+            coverage=args.coverage,
         )
     _emit(affected_report.render_audit(result, args.format), None)
     return 1 if result.unsafe else 0

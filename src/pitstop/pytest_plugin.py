@@ -13,7 +13,13 @@ pitstop's history (`pitstop record junit`) is above SECONDS (default: `slow-test
 without editing test files. Tests the history does not know are not marked. The history
 is `--pitstop-db=URL`, else $PITSTOP_DB, else `.pitstop/history.db` under the rootdir.
 
-`--pitstop-record=FILE` writes, for each test file of the session, whether any of its
+`--pitstop-record` records the test map: which functions of the repository each test ran
+(`pitstop.impact.recorder`), stored in the history database (`--pitstop-db`, else
+$PITSTOP_DB, else `.pitstop/history.db`), where `pitstop affected` and
+`--pitstop-affected` then find it. Under xdist every worker records its own tests and the
+map merges them; the controller records nothing.
+
+`--pitstop-outcomes=FILE` writes, for each test file of the session, whether any of its
 tests failed (collection, setup, call or teardown) and the seconds its tests took, as JSON:
 `pitstop affected audit` runs the suite with it.
 """
@@ -69,23 +75,50 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--pitstop-record",
+        action="store_true",
+        default=False,
+        help="record which functions each test runs into pitstop's test map (--pitstop-db)",
+    )
+    group.addoption(
+        "--pitstop-record-backend",
+        choices=("monitoring", "coverage"),
+        default=None,
+        help="how to record: sys.monitoring (default on Python 3.12+) or coverage.py",
+    )
+    group.addoption(
+        "--pitstop-outcomes",
         metavar="FILE",
         default=None,
         help="write each test file's outcome and duration to FILE as JSON",
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Recording starts before the first conftest is imported: what the repository runs on
+    import must be seen."""
+    namespace = early_config.known_args_namespace
+    if not getattr(namespace, "pitstop_record", False):
+        return
+    from pitstop.pytest_record import MapRecorder
+
+    recorder = MapRecorder(early_config, getattr(namespace, "pitstop_record_backend", None))
+    early_config.pluginmanager.register(recorder, MapRecorder.NAME)
+    recorder.start()
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("pitstop_mark_slow") is not None:
         config.addinivalue_line(
             "markers", "slow: p95 above the threshold in pitstop's history (--pitstop-mark-slow)"
         )
-    target = config.getoption("pitstop_record")
+    target = config.getoption("pitstop_outcomes")
     if target:
-        config.pluginmanager.register(_Recorder(Path(target)), "pitstop-recorder")
+        config.pluginmanager.register(_Outcomes(Path(target)), "pitstop-outcomes")
 
 
-class _Recorder:
+class _Outcomes:
     """Per test file (the node id's path, relative to the rootdir): failed, and seconds."""
 
     def __init__(self, target: Path) -> None:

@@ -190,7 +190,7 @@ def test_prune_deletes_old_runs_their_rows_and_unused_test_names(opened):
 
 def test_a_new_database_gets_version_1_and_opening_again_changes_nothing(database_url):
     Store.open(database_url).close()
-    assert version(database_url) == store.SCHEMA_VERSION == 1
+    assert version(database_url) == store.SCHEMA_VERSION == 2
     Store.open(database_url).close()
     assert version(database_url) == 1
 

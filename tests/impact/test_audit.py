@@ -23,7 +23,9 @@ class FakeRunner:
         self.flaky = set(flaky)
         self.runs = 0
 
-    def run(self, root: Path, timeout: float, files: Sequence[str] = ()) -> SuiteRun:
+    def run(
+        self, root: Path, timeout: float, files: Sequence[str] = (), record: str | None = None
+    ) -> SuiteRun:
         self.runs += 1
         tests = list(files) or ["tests/test_core.py", "tests/test_extra.py", "tests/test_alone.py"]
         failing = set(self.verdict(root)) | self.flaky

@@ -73,7 +73,7 @@ def test_record_writes_each_test_files_outcome_and_time(pytester: pytest.Pyteste
         test_broken="import nowhere_to_be_found\n",
     )
     record = pytester.path / "record.json"
-    pytester.runpytest(f"--pitstop-record={record}", "--continue-on-collection-errors")
+    pytester.runpytest(f"--pitstop-outcomes={record}", "--continue-on-collection-errors")
     data = json.loads(record.read_text())
     assert {path: entry["failed"] for path, entry in data.items()} == {
         "test_ok.py": False,

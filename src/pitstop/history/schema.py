@@ -147,3 +147,81 @@ images = Table(
     Column("image", String(500), primary_key=True),
     Column("bytes", BigInteger, nullable=False),
 )
+
+# Version 2: the test map of `pytest --pitstop-record` (see pitstop.testmap). Tables of
+# their own metadata, so that the version 1 step goes on creating version 1's tables only.
+coverage_metadata = MetaData()
+
+# One pytest session's recording (an xdist worker's, a CI shard's).
+coverage_sessions = Table(
+    "coverage_sessions",
+    coverage_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("repository", String(200), nullable=False),
+    Column("commit_sha", String(64), nullable=False),
+    Column("dirty", Boolean, nullable=False),
+    Column("recorded_at", Float, nullable=False),
+    Column("backend", String(20), nullable=False),
+    Column("python", String(20), nullable=False),
+    Column("worker", String(100), nullable=False),
+)
+Index("coverage_sessions_latest", coverage_sessions.c.repository, coverage_sessions.c.recorded_at)
+
+# The files the session ran, as they were: what a later text is compared with.
+coverage_files = Table(
+    "coverage_files",
+    coverage_metadata,
+    Column(
+        "session",
+        Integer,
+        ForeignKey("coverage_sessions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("path", Text, primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("skeleton", String(64), nullable=False),
+)
+
+# Functions by file, qualified name and source digest, interned (shared by sessions).
+coverage_functions = Table(
+    "coverage_functions",
+    coverage_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("path", Text, nullable=False),
+    Column("qualname", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+)
+Index("coverage_functions_path", coverage_functions.c.path)
+
+# Items, broad fixtures, imports, the collection, and files imported before recording began
+# ("early", named by path).
+coverage_units = Table(
+    "coverage_units",
+    coverage_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "session", Integer, ForeignKey("coverage_sessions.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("kind", String(20), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("test_file", Text, nullable=False),
+    Column("spawned", Boolean, nullable=False),
+)
+Index("coverage_units_session", coverage_units.c.session, coverage_units.c.kind)
+
+# The broad fixtures (their `name@baseid`) an item used.
+coverage_unit_fixtures = Table(
+    "coverage_unit_fixtures",
+    coverage_metadata,
+    Column("unit", Integer, ForeignKey("coverage_units.id", ondelete="CASCADE"), primary_key=True),
+    Column("fixture", Text, primary_key=True),
+)
+
+coverage_hits = Table(
+    "coverage_hits",
+    coverage_metadata,
+    Column("unit", Integer, ForeignKey("coverage_units.id", ondelete="CASCADE"), primary_key=True),
+    Column("function", Integer, ForeignKey("coverage_functions.id"), primary_key=True),
+)
+Index("coverage_hits_function", coverage_hits.c.function)

@@ -72,9 +72,11 @@ from pitstop.runs import (
     TestResult,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The schema this pitstop writes. Versions:
-1: runs, tests, test_results, jobs, steps, builds, build_steps, images."""
+1: runs, tests, test_results, jobs, steps, builds, build_steps, images.
+2: the test map (coverage_sessions, coverage_files, coverage_functions, coverage_units,
+coverage_unit_fixtures, coverage_hits)."""
 
 DATABASE_FILE = "history.db"
 BATCH = 2000  # test results written per executemany: memory stays flat, round trips few
@@ -100,9 +102,14 @@ def _create_version_1(connection: Connection) -> None:
     schema.metadata.create_all(connection)
 
 
+def _create_version_2(connection: Connection) -> None:
+    schema.coverage_metadata.create_all(connection)
+
+
 # Applied in order, all in one transaction, from the database's version to SCHEMA_VERSION.
 UPGRADES: list[Upgrade] = [
     Upgrade(1, "the first schema", _create_version_1),
+    Upgrade(2, "the test map of pytest --pitstop-record", _create_version_2),
 ]
 
 

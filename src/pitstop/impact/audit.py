@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -36,6 +37,7 @@ from pitstop.impact.import_graph import CONFTEST, Graph
 from pitstop.impact.mutate import Mutant, mutants_of, sample
 from pitstop.impact.selection_run import run as select_run
 from pitstop.impact.tree import SKIPPED_FOLDERS
+from pitstop.testmap import CoverageMap
 
 TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 Progress = Callable[[int, int], None]
@@ -57,8 +59,11 @@ class SuiteRun:
 class Runner(Protocol):
     """Runs pytest in a folder; tests pass a fake."""
 
-    # The suite (or only `files`) run in `root`, within `timeout` seconds.
-    def run(self, root: Path, timeout: float, files: Sequence[str] = ()) -> SuiteRun: ...
+    # The suite (or only `files`) run in `root`, within `timeout` seconds; `record` is a
+    # database URL to record the test map into (pytest --pitstop-record), if any.
+    def run(
+        self, root: Path, timeout: float, files: Sequence[str] = (), record: str | None = None
+    ) -> SuiteRun: ...
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class MutantResult:
     selected: tuple[str, ...]  # the precise selection
     plain: tuple[str, ...]  # the module-level closure's selection
     run_all: bool = False
+    covered: tuple[str, ...] | None = None  # the selection with the test map (--coverage)
     timed_out: bool = False
     broken: bool = False  # the session did not run: not counted either way
 
@@ -78,6 +84,12 @@ class MutantResult:
     @property
     def missed(self) -> tuple[str, ...]:
         return () if self.run_all else tuple(f for f in self.failing if f not in self.selected)
+
+    @property
+    def missed_covered(self) -> tuple[str, ...]:
+        if self.run_all or self.covered is None:
+            return ()
+        return tuple(f for f in self.failing if f not in self.covered)
 
     @property
     def missed_plain(self) -> tuple[str, ...]:
@@ -92,6 +104,7 @@ class AuditResult:
     results: tuple[MutantResult, ...]
     baseline_failing: tuple[str, ...] = ()
     candidates: int = 0  # mutants that could have been drawn
+    coverage: bool = False  # whether a test map was recorded and each mutant selected with it
 
     @property
     def killed(self) -> list[MutantResult]:
@@ -106,17 +119,41 @@ class AuditResult:
         killed = self.killed
         return None if not killed else 1 - len(self.unsafe) / len(killed)
 
-    def share(self, *, plain: bool = False, time: bool = False) -> float | None:
-        """The mean share of test files (or of test time) selected, over every mutant."""
-        if not self.results or not self.tests:
+    @property
+    def unsafe_covered(self) -> list[MutantResult]:
+        return [r for r in self.killed if r.missed_covered]
+
+    @property
+    def safety_covered(self) -> float | None:
+        killed = self.killed
+        if not self.coverage or not killed:
+            return None
+        return 1 - len(self.unsafe_covered) / len(killed)
+
+    def share(
+        self, *, plain: bool = False, time: bool = False, covered: bool = False
+    ) -> float | None:
+        """The mean share of test files (or of test time) selected, over every mutant: by
+        the precise selection, the module closure (`plain`) or the test map (`covered`)."""
+        if not self.results or not self.tests or (covered and not self.coverage):
             return None
         total = sum(self.seconds.get(t, 0.0) for t in self.tests) if time else len(self.tests)
         shares = []
         for result in self.results:
-            chosen = self.tests if result.run_all else result.plain if plain else result.selected
+            chosen = _chosen(result, self.tests, plain=plain, covered=covered)
             size = sum(self.seconds.get(t, 0.0) for t in chosen) if time else len(chosen)
             shares.append(size / total if total else 1.0)
         return sum(shares) / len(shares)
+
+
+def _chosen(
+    result: MutantResult, tests: tuple[str, ...], *, plain: bool, covered: bool
+) -> tuple[str, ...]:
+    if result.run_all:
+        return tests
+    if covered:
+        return result.covered or ()
+    return result.plain if plain else result.selected
 
 
 def audit(
@@ -127,6 +164,7 @@ def audit(
     runner: Runner | None = None,
     progress: Progress | None = None,
     jobs: int = 1,
+    open_map: MapOpener | None = None,
 ) -> AuditResult:
     """Measure the selection's safety on `root` with `mutants` mutants (see the docstring).
 
@@ -141,7 +179,12 @@ def audit(
         raise PitstopError("--jobs must be at least 1")
     runner = runner or PytestRunner()
     with tempfile.TemporaryDirectory(prefix="pitstop-audit-") as folder:
-        return _audit_copies(Path(folder), root, mutants, seed, runner, progress, jobs)
+        test_map = f"sqlite:///{Path(folder) / 'map.db'}" if open_map else None
+        maps = _MapSource(test_map, open_map)
+        try:
+            return _audit_copies(Path(folder), root, mutants, seed, runner, progress, jobs, maps)
+        finally:
+            maps.close()
 
 
 def _audit_copies(
@@ -152,6 +195,7 @@ def _audit_copies(
     runner: Runner,
     progress: Progress | None,
     jobs: int,
+    maps: _MapSource,
 ) -> AuditResult:
     def copy(n: int) -> Path:
         # Each copy keeps the project's folder name: a test may look at it.
@@ -161,7 +205,7 @@ def _audit_copies(
 
     first = copy(0)
     graph = select_run(first, changed=[]).graph
-    baseline = runner.run(first, timeout=3600)
+    baseline = runner.run(first, timeout=3600, record=maps.url)
     if baseline.broken:
         raise PitstopError("the test suite does not run on the unchanged project", path=str(root))
     seconds = {path: time for path, (_, time) in baseline.files.items()}
@@ -169,9 +213,43 @@ def _audit_copies(
     pool = [m for path in mutable_files(graph) for m in _mutants(first, path)]
     chosen = sample(pool, count, seed)
     copies = [first, *(copy(n) for n in range(1, min(jobs, len(chosen))))]
-    results = _try_all(copies, chosen, baseline, runner, timeout, progress)
+    results = _try_all(copies, chosen, baseline, runner, timeout, progress, maps)
     failing = tuple(sorted(baseline.failing()))
-    return AuditResult(str(root), graph.tests, seconds, tuple(results), failing, len(pool))
+    return AuditResult(
+        str(root), graph.tests, seconds, tuple(results), failing, len(pool), maps.url is not None
+    )
+
+
+# Opens the test map in a database URL for a copy of the project: the map (None: nothing
+# recorded) and what closes its store. The history store is a layer beside this one, so
+# the caller (pitstop.api) gives it.
+MapOpener = Callable[[str, Path], tuple[CoverageMap | None, Callable[[], None]]]
+
+
+class _MapSource:
+    """The test map recorded at the baseline, read once, shared by every copy (they hold
+    the same files at the same relative paths); its store stays open for its hits."""
+
+    def __init__(self, url: str | None, opener: MapOpener | None) -> None:
+        self.url = url
+        self.opener = opener
+        self.map: CoverageMap | None = None
+        self.closer: Callable[[], None] | None = None
+        self.lock = threading.Lock()
+
+    def get(self, copy: Path) -> CoverageMap | None:
+        if self.url is None or self.opener is None:
+            return None
+        with self.lock:
+            if self.closer is None:
+                self.map, self.closer = self.opener(self.url, copy)
+                if self.map is None:
+                    raise PitstopError("the baseline run recorded no test map", path=str(copy))
+            return self.map
+
+    def close(self) -> None:
+        if self.closer is not None:
+            self.closer()
 
 
 def _try_all(
@@ -181,6 +259,7 @@ def _try_all(
     runner: Runner,
     timeout: float,
     progress: Progress | None,
+    maps: _MapSource,
 ) -> list[MutantResult]:
     """Every mutant's result, in `chosen` order, trying one mutant per copy at a time (with
     one copy, the mutants are tried in order, as a runner that counts its calls expects)."""
@@ -191,7 +270,7 @@ def _try_all(
     def attempt(mutant: Mutant) -> MutantResult:
         copy = free.get()
         try:
-            return _try(copy, mutant, baseline, runner, timeout)
+            return _try(copy, mutant, baseline, runner, timeout, maps)
         finally:
             free.put(copy)
 
@@ -211,7 +290,12 @@ def _mutants(copy: Path, path: str) -> list[Mutant]:
 
 
 def _try(
-    copy: Path, mutant: Mutant, baseline: SuiteRun, runner: Runner, timeout: float
+    copy: Path,
+    mutant: Mutant,
+    baseline: SuiteRun,
+    runner: Runner,
+    timeout: float,
+    maps: _MapSource,
 ) -> MutantResult:
     """Apply `mutant` in the copy: its selections and the suite's verdict, then undo it."""
     target = copy / mutant.path
@@ -221,11 +305,20 @@ def _try(
         previous = {mutant.path: original}
         precise = select_run(copy, changed=[mutant.path], previous=previous).selection
         plain = select_run(copy, changed=[mutant.path], previous=previous, precise=False)
+        test_map = maps.get(copy)
+        covered = None
+        if test_map is not None:
+            # nothing changed in the copy since the baseline recorded the map but the mutant
+            with_map = select_run(
+                copy, changed=[mutant.path], previous=previous, coverage=test_map, since=()
+            )
+            covered = with_map.selection.selected
         outcome = runner.run(copy, timeout)
     finally:
         target.write_bytes(original)
     failing = set() if outcome.broken else outcome.failing() - baseline.failing()
-    missed = [f for f in failing if f not in precise.selected and not precise.run_all]
+    chosen = set(precise.selected) & set(covered if covered is not None else precise.selected)
+    missed = [f for f in failing if f not in chosen and not precise.run_all]
     flaky = runner.run(copy, timeout, missed).failing() if missed else set()
     return MutantResult(
         mutant,
@@ -235,6 +328,7 @@ def _try(
         run_all=precise.run_all,
         timed_out=outcome.timed_out,
         broken=outcome.broken,
+        covered=covered,
     )
 
 
@@ -275,17 +369,21 @@ def copy_project(root: Path, destination: Path) -> None:
 
 @dataclass(frozen=True)
 class PytestRunner:
-    """`python -m pytest` in the copy, recording outcomes with `--pitstop-record`."""
+    """`python -m pytest` in the copy, recording outcomes with `--pitstop-outcomes`."""
 
     arguments: tuple[str, ...] = ()
     python: str = sys.executable
 
-    def run(self, root: Path, timeout: float, files: Sequence[str] = ()) -> SuiteRun:
-        record = root / ".pitstop-record.json"
-        record.unlink(missing_ok=True)
+    def run(
+        self, root: Path, timeout: float, files: Sequence[str] = (), record: str | None = None
+    ) -> SuiteRun:
+        outcomes = root / ".pitstop-outcomes.json"
+        outcomes.unlink(missing_ok=True)
         command = [self.python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
         command.append("--continue-on-collection-errors")  # a broken test file is a failure
-        command += [f"--rootdir={root}", f"--pitstop-record={record}", *self.arguments]
+        command += [f"--rootdir={root}", f"--pitstop-outcomes={outcomes}", *self.arguments]
+        if record is not None:
+            command += ["--pitstop-record", f"--pitstop-db={record}"]
         if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
             command += ["-p", "pitstop.pytest_plugin"]
         try:
@@ -298,8 +396,8 @@ class PytestRunner:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            return SuiteRun(_read_record(record), timed_out=True)
-        return SuiteRun(_read_record(record), broken=not record.is_file())
+            return SuiteRun(_read_record(outcomes), timed_out=True)
+        return SuiteRun(_read_record(outcomes), broken=not outcomes.is_file())
 
 
 def environment(root: Path) -> dict[str, str]:

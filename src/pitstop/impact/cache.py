@@ -81,6 +81,10 @@ class FactsStore:
     def python_files(self) -> list[str]:
         return self.tree.python_files()
 
+    def digest(self, file: str) -> str | None:
+        """The sha256 of `file`'s content as scanned (None: not a Python file scanned)."""
+        return self._digests.get(file)
+
     def scan(self, files: list[str]) -> Mapping[str, ScanFacts]:
         """The scan of each of `files` that exists: from the cache when the stat or the
         content is known (decoded when first read), else scanned now."""

@@ -94,6 +94,30 @@ def _change_since(git: Git, ref: str) -> Change:
     return Change(paths=inside, base=base, outside=outside)
 
 
+def difference(git: Git, commit: str) -> tuple[str, ...] | None:
+    """Every path (relative to the current folder) that differs between `commit` itself (not
+    a merge base) and the working tree, untracked files included; None when `commit` is not
+    in this clone or git fails."""
+    try:
+        if not _resolves(git, f"{commit}^{{commit}}"):
+            return None
+        prefix = git.run(["rev-parse", "--show-prefix"]).decode().strip()
+        inside, _ = _relative(_diff(git, commit) + _untracked(git), prefix)
+    except GitError:
+        return None
+    return inside
+
+
+def head_commit(git: Git) -> tuple[str, bool]:
+    """HEAD's commit and whether the working tree differs from it; ("", False) outside git."""
+    try:
+        commit = git.run(["rev-parse", "--verify", "--quiet", "HEAD"]).decode().strip()
+        status = git.run(["status", "--porcelain", "--untracked-files=no"])
+    except GitError:
+        return "", False
+    return commit, bool(status.strip())
+
+
 def previous_text(git: Git, base: str, path: str) -> bytes | None:
     """`path` (relative to the current folder) as it was at commit `base`, or None."""
     try:

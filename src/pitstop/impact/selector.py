@@ -31,9 +31,18 @@ from pitstop.impact.imports import FileFacts, parse_facts
 
 
 @dataclass(frozen=True)
+class CoverageUse:
+    """What a selection took from a recorded test map: its commit and its test files."""
+
+    recorded_at: str
+    tests: int
+
+
+@dataclass(frozen=True)
 class Selection:
     """The answer: paths relative to the root, `selected` sorted (every test when run_all);
-    `tests` lists every test file (`total` of them)."""
+    `tests` lists every test file (`total` of them); `coverage` says which recorded map
+    was used, if any."""
 
     run_all: bool
     reasons: tuple[str, ...]
@@ -41,6 +50,7 @@ class Selection:
     selected: tuple[str, ...]
     total: int
     tests: tuple[str, ...] = ()
+    coverage: CoverageUse | None = None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,13 @@ def document(selection: Selection) -> dict[str, object]:
         "changed": list(selection.changed),
         "selected": list(selection.selected),
         "total": selection.total,
+        "coverage": _coverage(selection),
     }
+
+
+def _coverage(selection: Selection) -> dict[str, object] | None:
+    used = selection.coverage
+    return None if used is None else {"recorded_at": used.recorded_at, "tests": used.tests}
 
 
 def render_json(selection: Selection) -> str:
@@ -52,6 +58,10 @@ def render_text(selection: Selection) -> str:
     else:
         head = f"{len(selection.selected)} of {selection.total} test files affected"
     lines = [f"pitstop affected: {head} ({changed} changed file{'s' * (changed != 1)})"]
+    if selection.coverage is not None:
+        used = selection.coverage
+        recorded = used.recorded_at[:12] or "outside git"
+        lines.append(f"  with the test map recorded at {recorded} ({used.tests} test files)")
     lines += [f"  because {reason}" for reason in selection.reasons]
     if not selection.run_all:
         lines += [f"  {path}" for path in selection.selected]
@@ -81,6 +91,7 @@ def audit_document(result: AuditResult) -> dict[str, object]:
         "module_level_files_share": result.share(plain=True),
         "module_level_time_share": result.share(plain=True, time=True),
         "module_level_unsafe": sum(bool(r.missed_plain) for r in result.killed),
+        "coverage": _audit_coverage(result),
         "unsafe": [
             {
                 "path": r.mutant.path,
@@ -91,6 +102,26 @@ def audit_document(result: AuditResult) -> dict[str, object]:
             for r in result.unsafe
         ],
         "baseline_failing": list(result.baseline_failing),
+    }
+
+
+def _audit_coverage(result: AuditResult) -> dict[str, object] | None:
+    """The figures of the selection with the test map (`audit --coverage`), else None."""
+    if not result.coverage:
+        return None
+    return {
+        "safety": result.safety_covered,
+        "selected_files_share": result.share(covered=True),
+        "selected_time_share": result.share(covered=True, time=True),
+        "unsafe": [
+            {
+                "path": r.mutant.path,
+                "line": r.mutant.line,
+                "mutation": r.mutant.description,
+                "missed": list(r.missed_covered),
+            }
+            for r in result.unsafe_covered
+        ],
     }
 
 
@@ -123,6 +154,19 @@ def render_audit_text(result: AuditResult) -> str:
         f"{_percent(result.share(time=True))} of test time (module-level closure: "
         f"{_percent(result.share(plain=True))}, {_percent(result.share(plain=True, time=True))})"
     )
+    if result.coverage:
+        covered = result.safety_covered
+        unsafe = len(result.unsafe_covered)
+        lines.append(
+            f"with the test map: safety {_percent(covered)} ({killed - unsafe} of {killed}), "
+            f"selected {_percent(result.share(covered=True))} of test files, "
+            f"{_percent(result.share(covered=True, time=True))} of test time"
+        )
+        lines += [
+            f"  the map missed: {r.mutant.path}:{r.mutant.line} {r.mutant.description}: "
+            f"{', '.join(r.missed_covered)}"
+            for r in result.unsafe_covered
+        ]
     if result.baseline_failing:
         lines.append(f"already failing, set aside: {', '.join(result.baseline_failing)}")
     lines += ["unsafe mutants:", *(f"  {line}" for r in result.unsafe for line in describe(r))]

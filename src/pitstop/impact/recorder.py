@@ -1,0 +1,403 @@
+"""Recording which functions of the repository each test runs (`pytest --pitstop-record`).
+
+Two backends see the same thing and give the same units:
+
+- `monitoring` (Python 3.12+): `sys.monitoring` tells when a code object starts or a
+  generator resumes; the callback notes the code object and disables the event for it, so a
+  function costs one callback per unit however often it runs. Entering a unit re-enables
+  every event (`restart_events`). This is the default where it exists.
+- `coverage`: coverage.py (its C tracer, or its own sys.monitoring core on 3.12+), one
+  dynamic context per unit; the executed lines are mapped to the functions holding them.
+
+Units (see `pitstop.testmap`) are entered and left as a stack on the main thread; code run
+by other threads counts for the unit the main thread is in. The import of a repository file
+is a unit of its own, entered around the module's execution by a finder at the front of
+`sys.meta_path`, so a function that runs at import time is known as such. A process
+started during a unit (the `subprocess.Popen`, `os.exec`, `os.posix_spawn`, `os.system`
+and `os.fork` audit events) marks it `spawned`: what the child runs is not seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.machinery
+import os
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import CodeType, ModuleType
+from typing import Any, Protocol
+
+from pitstop.errors import PitstopError
+from pitstop.files import read_regular_file
+from pitstop.impact.functions import Blocks, blocks_of
+from pitstop.impact.importtime import skeleton_digest
+from pitstop.impact.tree import SKIPPED_FOLDERS
+from pitstop.testmap import (
+    COLLECTION,
+    IMPORT,
+    ITEM,
+    MODULE,
+    FileState,
+    Function,
+    Recording,
+    Unit,
+)
+
+BACKENDS = ("monitoring", "coverage")
+_SPAWNS = frozenset(
+    {"subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn", "os.system", "os.fork"}
+)
+_START, _LINE = "start", "line"
+_FREE_TOOL_IDS = (3, 4)  # sys.monitoring ids no standard tool claims (debugger 0, coverage 1,
+# profiler 2, optimizer 5)
+
+
+def default_backend() -> str:
+    return "monitoring" if sys.version_info >= (3, 12) else "coverage"
+
+
+@dataclass
+class _Unit:
+    kind: str
+    name: str
+    test_file: str = ""
+    fixtures: tuple[str, ...] = ()
+    spawned: bool = False
+    codes: set[CodeType] = field(default_factory=set)  # monitoring
+    parent: int | None = None
+
+
+class Backend(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    # Make `unit` (an index) the one executed code counts for.
+    def switch(self, unit: int) -> None: ...
+
+    # (unit index, file name, line, how) for every code start or executed line seen: how is
+    # START (a code object's first line), MODULE (a module's code) or LINE (an executed line).
+    def executions(self, units: Sequence[_Unit]) -> Iterator[tuple[int, str, int, str]]: ...
+
+
+class Recorder:
+    """The units of one session and what each ran."""
+
+    def __init__(self, root: Path, backend: str | None = None) -> None:
+        self.root = root.resolve()
+        self.backend_name = backend or default_backend()
+        self.backend = _make_backend(self.backend_name, self.root)
+        self.units: list[_Unit] = [_Unit(COLLECTION, "")]
+        self.stack: list[int] = [0]
+        self.main_thread = threading.get_ident()
+        self.active = False
+        self._finder: _ImportFinder | None = None
+        self.early_files: tuple[str, ...] = ()
+
+    def start(self) -> None:
+        self.early_files = tuple(sorted(self._loaded_files()))
+        _install_audit_hook()
+        _AUDIT.recorder = self
+        self.active = True
+        self.backend.start()
+        self.backend.switch(0)
+        self._finder = _ImportFinder(self)
+        sys.meta_path.insert(0, self._finder)
+
+    def stop(self) -> None:
+        if not self.active:
+            return
+        self.active = False
+        self.backend.stop()
+        _AUDIT.recorder = None
+        if self._finder in sys.meta_path:
+            sys.meta_path.remove(self._finder)
+
+    def enter(self, kind: str, name: str, test_file: str = "", fixtures: Sequence[str] = ()) -> int:
+        """Start counting execution for a new unit (on the main thread); its index."""
+        unit = _Unit(kind, name, test_file, tuple(fixtures), parent=self.stack[-1])
+        self.units.append(unit)
+        index = len(self.units) - 1
+        if self.active and threading.get_ident() == self.main_thread:
+            self.stack.append(index)
+            self.backend.switch(index)
+        return index
+
+    def leave(self, index: int) -> None:
+        if not self.active or threading.get_ident() != self.main_thread:
+            return
+        if index in self.stack:
+            del self.stack[self.stack.index(index) :]
+        if not self.stack:
+            self.stack.append(0)
+        self.backend.switch(self.stack[-1])
+
+    def spawned(self) -> None:
+        self.units[self.stack[-1]].spawned = True
+
+    def relative(self, filename: str) -> str | None:
+        """`filename` relative to the root when it is a source file of the repository."""
+        if not filename.endswith(".py") or not os.path.isabs(filename):
+            return None
+        try:
+            relative = Path(filename).resolve().relative_to(self.root)
+        except (ValueError, OSError):
+            return None
+        parts = relative.parts
+        if any(p in SKIPPED_FOLDERS or p == "site-packages" for p in parts[:-1]):
+            return None
+        return relative.as_posix()
+
+    def _loaded_files(self) -> Iterator[str]:
+        for module in list(sys.modules.values()):
+            filename = getattr(module, "__file__", None)
+            if isinstance(filename, str) and (relative := self.relative(filename)):
+                yield relative
+
+    def recording(self, commit: str, dirty: bool, worker: str) -> Recording:
+        """What was recorded, named by the files' current text (read once each)."""
+        texts: dict[str, _Text | None] = {}
+        functions: dict[tuple[str, str], int] = {}
+        table: list[Function] = []
+        hits: list[set[int]] = [set() for _ in self.units]
+        for unit, filename, line, how in self.backend.executions(self.units):
+            path = self.relative(filename)
+            if path is None:
+                continue
+            if path not in texts:
+                texts[path] = _read(self.root / path, path)
+            text = texts[path]
+            if text is None:
+                continue
+            qualname = _qualname(text.blocks, line, how)
+            key = (path, qualname)
+            if key not in functions:
+                functions[key] = len(table)
+                table.append(Function(path, qualname, text.blocks.digests.get(qualname, "")))
+            hits[unit].add(functions[key])
+        units = tuple(self._unit(u, frozenset(h)) for u, h in zip(self.units, hits, strict=True))
+        files = {path: text.state for path, text in texts.items() if text is not None}
+        python = ".".join(map(str, sys.version_info[:3]))
+        return Recording(
+            commit,
+            dirty,
+            self.backend_name,
+            python,
+            worker,
+            files,
+            tuple(table),
+            units,
+            self.early_files,
+        )
+
+    def _unit(self, unit: _Unit, hits: frozenset[int]) -> Unit:
+        test_file = unit.test_file
+        if unit.kind == IMPORT and not test_file and unit.parent is not None:
+            test_file = self._item_file(unit.parent)  # imported while a test ran
+        return Unit(unit.kind, unit.name, test_file, hits, unit.fixtures, unit.spawned)
+
+    def _item_file(self, index: int | None) -> str:
+        while index is not None:
+            unit = self.units[index]
+            if unit.kind == ITEM:
+                return unit.test_file
+            index = unit.parent
+        return ""
+
+
+def _qualname(blocks: Blocks, line: int, how: str) -> str:
+    if how == MODULE:
+        return MODULE
+    return blocks.at_start(line) if how == _START else blocks.around(line)
+
+
+@dataclass(frozen=True)
+class _Text:
+    blocks: Blocks
+    state: FileState
+
+
+def _read(path: Path, shown: str) -> _Text | None:
+    try:
+        data = read_regular_file(path, shown)
+    except PitstopError:
+        return None
+    import ast
+
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return None
+    blocks = blocks_of(data)
+    if blocks is None:
+        return None
+    state = FileState(hashlib.sha256(data).hexdigest(), skeleton_digest(tree))
+    return _Text(blocks, state)
+
+
+def _make_backend(name: str, root: Path) -> Backend:
+    if name == "monitoring":
+        if sys.version_info < (3, 12):
+            raise PitstopError("the monitoring backend needs Python 3.12+ (sys.monitoring)")
+        return _Monitoring()
+    if name == "coverage":
+        return _Coverage(root)
+    raise PitstopError(f"unknown recording backend {name!r}: {' or '.join(BACKENDS)}")
+
+
+class _Monitoring:
+    """sys.monitoring: PY_START and PY_RESUME, each disabled per code object once seen."""
+
+    def __init__(self) -> None:
+        self.sets: list[set[CodeType]] = []
+        self.sink: list[set[CodeType]] = [set()]
+        self.tool: int | None = None
+
+    def start(self) -> None:
+        monitoring = sys.monitoring  # type: ignore[attr-defined,unused-ignore]
+        for tool in _FREE_TOOL_IDS:
+            if monitoring.get_tool(tool) is None:
+                monitoring.use_tool_id(tool, "pitstop")
+                self.tool = tool
+                break
+        else:
+            raise PitstopError("no free sys.monitoring tool id for pitstop's recording")
+        sink, disable = self.sink, monitoring.DISABLE
+
+        def seen(code: CodeType, offset: int) -> Any:
+            sink[0].add(code)
+            return disable
+
+        events = monitoring.events
+        monitoring.register_callback(self.tool, events.PY_START, seen)
+        monitoring.register_callback(self.tool, events.PY_RESUME, seen)
+        monitoring.set_events(self.tool, events.PY_START | events.PY_RESUME)
+
+    def stop(self) -> None:
+        if self.tool is None:
+            return
+        monitoring = sys.monitoring  # type: ignore[attr-defined,unused-ignore]
+        monitoring.set_events(self.tool, 0)
+        monitoring.register_callback(self.tool, monitoring.events.PY_START, None)
+        monitoring.register_callback(self.tool, monitoring.events.PY_RESUME, None)
+        monitoring.free_tool_id(self.tool)
+        self.tool = None
+
+    def switch(self, unit: int) -> None:
+        while len(self.sets) <= unit:
+            self.sets.append(set())
+        self.sink[0] = self.sets[unit]
+        sys.monitoring.restart_events()  # type: ignore[attr-defined,unused-ignore]
+
+    def executions(self, units: Sequence[_Unit]) -> Iterator[tuple[int, str, int, str]]:
+        for index, codes in enumerate(self.sets):
+            for code in codes:
+                how = MODULE if code.co_name == MODULE else _START
+                yield index, code.co_filename, code.co_firstlineno, how
+
+
+class _Coverage:
+    """coverage.py with one dynamic context per unit (named by the unit's index)."""
+
+    def __init__(self, root: Path) -> None:
+        try:
+            import coverage
+        except ImportError:
+            raise PitstopError(
+                "recording on Python 3.11 needs coverage.py: pip install coverage"
+            ) from None
+        self.coverage = coverage.Coverage(
+            data_file=None, config_file=False, source=[str(root)], branch=False
+        )
+        self.coverage._warn_no_data = False
+
+    def start(self) -> None:
+        self.coverage.start()
+
+    def stop(self) -> None:
+        self.coverage.stop()
+
+    def switch(self, unit: int) -> None:
+        self.coverage.switch_context(str(unit))
+
+    def executions(self, units: Sequence[_Unit]) -> Iterator[tuple[int, str, int, str]]:
+        data = self.coverage.get_data()
+        for filename in data.measured_files():
+            for line, contexts in data.contexts_by_lineno(filename).items():
+                for context in contexts:
+                    if context.isdigit():
+                        yield int(context), filename, line, _LINE
+
+
+class _ImportFinder(importlib.abc.MetaPathFinder):
+    """Wraps the loader of every repository module imported while recording, so that its
+    execution is a unit of its own."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is None:
+                continue
+            origin = spec.origin or ""
+            relative = self.recorder.relative(origin) if spec.has_location else None
+            loader = spec.loader
+            if relative is not None and loader is not None and hasattr(loader, "exec_module"):
+                spec.loader = _Loader(loader, self.recorder, relative)
+            return spec
+        return None
+
+
+class _Loader(importlib.abc.Loader):
+    def __init__(self, inner: Any, recorder: Recorder, path: str) -> None:
+        self._inner = inner
+        self._recorder = recorder
+        self._path = path
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        created: ModuleType | None = self._inner.create_module(spec)
+        return created
+
+    def exec_module(self, module: ModuleType) -> None:
+        unit = self._recorder.enter(IMPORT, self._path)
+        try:
+            self._inner.exec_module(module)
+        finally:
+            self._recorder.leave(unit)
+
+
+class _Audit:
+    recorder: Recorder | None = None
+
+
+_AUDIT = _Audit()
+_HOOKED: list[bool] = []
+
+
+def _install_audit_hook() -> None:
+    """One hook per process (audit hooks cannot be removed): it marks the current unit of
+    the active recorder, if any, when a process is started."""
+    if _HOOKED:
+        return
+    audit = _AUDIT
+    spawns = _SPAWNS
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event in spawns and audit.recorder is not None:
+            audit.recorder.spawned()
+
+    sys.addaudithook(hook)
+    _HOOKED.append(True)
