@@ -24,8 +24,16 @@ traversed.
 grimp is given every test package except `test_runner_apps`, which holds a file with a
 deliberate syntax error that stops grimp (pitstop scans it like any other file).
 
+With `--map`, one more row times the selection with a test map (issue 13): Django's tests
+run under Django's own runner, not pytest, so the map is synthetic but of a real map's
+size and shape. In a git copy of the tree (committed, so the map's commit resolves), every
+test file is given FUNCTIONS functions (default 300) drawn, with a fixed seed, from the
+functions of the files its static import closure loads, written with the store's own
+writer; then `pitstop affected --root COPY --changed django/utils/text.py` runs through
+the CLI with the map found in the copy's `.pitstop/history.db`, warm.
+
     pip install grimp
-    python benchmarks/bench_affected.py [--runs 5] [--version 5.2.19] [--check]
+    python benchmarks/bench_affected.py [--runs 5] [--version 5.2.19] [--check] [--map]
 
 Exit status: 0, or 1 with --check when a ratio misses its target.
 """
@@ -77,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     runs["pitstop warm (CLI)"] = _process(
         [*_pitstop_command(), "affected", "--root", str(root), "--changed"], env
     )
+    if options.map:
+        copy = _mapped_copy(root, options.functions)
+        command = [*_pitstop_command(), "affected", "--root", str(copy), "--changed", CHANGE]
+        runs["pitstop map (CLI), one change"] = _process(command, env)
+        runs["pitstop map (CLI), one change"]()
     runs["grimp warm"]()  # fill both caches first
     runs["pitstop warm, one change"]()
     times = _interleaved(runs, options.runs)
@@ -101,6 +114,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--version", default="5.2.19", help="the Django release to measure")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--map", action="store_true", help="also time a selection with a map")
+    parser.add_argument("--functions", type=int, default=300, help="(--map) hits per test file")
     return parser.parse_args(argv)
 
 
@@ -116,6 +131,60 @@ def _django(version: str) -> Path:
     with tarfile.open(archive) as tar:
         tar.extractall(WORK, filter="data")
     return root
+
+
+def _mapped_copy(root: Path, functions: int) -> Path:
+    """A committed git copy of `root` with a synthetic test map in .pitstop/history.db."""
+    import hashlib
+    import random
+
+    from pitstop.history.coverage import repository_name, write_recording
+    from pitstop.history.store import Store, database_url
+    from pitstop.impact.functions import blocks_of
+    from pitstop.impact.git import SubprocessGit, head_commit
+    from pitstop.impact.selection_run import run
+    from pitstop.testmap import ITEM, FileState, Function, Recording, Unit
+
+    copy = Path(tempfile.mkdtemp(prefix="pitstop-map-")) / "django"
+    shutil.copytree(root, copy)
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=copy, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=copy, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "django"], cwd=copy, check=True)
+    commit, _ = head_commit(SubprocessGit(copy))
+    graph = run(copy, changed=[]).graph
+    table: list[Function] = []
+    by_file: dict[str, list[int]] = {}
+    for path in graph.nodes:
+        blocks = blocks_of((copy / path).read_bytes()) if (copy / path).is_file() else None
+        if blocks is None:
+            continue
+        by_file[path] = []
+        for name, digest in blocks.digests.items():
+            by_file[path].append(len(table))
+            table.append(Function(path, name, digest))
+    chooser = random.Random(0)
+    units = []
+    for test in graph.tests:
+        pool = [i for path in graph.load_closure(test) for i in by_file.get(path, ())]
+        hits = frozenset(chooser.sample(pool, min(functions, len(pool))))
+        units.append(Unit(ITEM, f"{test}::test", test, hits))
+    used = {table[i].path for unit in units for i in unit.hits}
+    files = {
+        path: FileState(
+            hashlib.sha256((copy / path).read_bytes()).hexdigest(), graph.deep(path).skeleton
+        )
+        for path in sorted(used)
+    }
+    recording = Recording(commit, False, "synthetic", "", "main", files, tuple(table), tuple(units))
+    store = Store.open(database_url(copy, None))
+    try:
+        write_recording(store, repository_name(copy), recording)
+    finally:
+        store.close()
+    hits = sum(len(unit.hits) for unit in units)
+    print(f"synthetic map: {len(units)} test files, {len(table)} functions, {hits} hits")
+    return copy
 
 
 def _packages(root: Path) -> list[str]:

@@ -1,0 +1,74 @@
+"""The test map in the history database: written by sessions, merged by commit, pruned."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from pitstop.history import schema
+from pitstop.history.coverage import KEEP_COMMITS, read_map, write_recording
+from pitstop.history.store import Store
+from pitstop.testmap import FIXTURE, IMPORT, ITEM, FileState, Function, Recording, Unit
+
+F = Function("pkg/a.py", "f", "d1")
+G = Function("pkg/a.py", "g", "d2")
+H = Function("pkg/b.py", "h", "d3")
+
+
+def recording(commit: str, worker: str, units: tuple[Unit, ...], early=()) -> Recording:
+    files = {"pkg/a.py": FileState("s" * 64, "k1"), "pkg/b.py": FileState("t" * 64, "k2")}
+    return Recording(commit, False, "monitoring", "3.12.1", worker, files, (F, G, H), units, early)
+
+
+def test_workers_of_one_commit_merge_into_one_map(database_url):
+    store = Store.open(database_url)
+    try:
+        first = (Unit(ITEM, "tests/test_a.py::t", "tests/test_a.py", frozenset({0})),)
+        second = (
+            Unit(ITEM, "tests/test_b.py::t", "tests/test_b.py", frozenset({1}), ("db@",)),
+            Unit(FIXTURE, "db@", "", frozenset({2}), spawned=True),
+            Unit(IMPORT, "pkg/c.py", "", frozenset({0})),
+        )
+        write_recording(store, "demo", recording("c1", "gw0", first), recorded_at=1.0)
+        write_recording(
+            store, "demo", recording("c1", "gw1", second, ("pkg/b.py",)), recorded_at=2.0
+        )
+        found = read_map(store, "demo")
+        assert found is not None
+        assert found.commit == "c1" and found.recorded_at == 2.0
+        assert found.test_files == {"tests/test_a.py", "tests/test_b.py"}
+        assert found.spawned == {"tests/test_b.py"}  # through the fixture it used
+        assert found.early == {"pkg/b.py"}
+        assert found.files["pkg/a.py"] == {FileState("s" * 64, "k1")}
+        hits = {
+            (h.kind, h.function.qualname, tuple(sorted(h.test_files)))
+            for h in found.hits(["pkg/b.py"])
+        }
+        assert hits == {(FIXTURE, "h", ("tests/test_b.py",))}
+        kinds = {h.kind for h in found.hits(["pkg/a.py"])}
+        assert kinds == {ITEM, IMPORT}
+        assert read_map(store, "another") is None
+    finally:
+        store.close()
+
+
+def test_the_newest_commit_wins_and_old_commits_are_pruned(database_url):
+    store = Store.open(database_url)
+    try:
+        unit = (Unit(ITEM, "tests/test_a.py::t", "tests/test_a.py", frozenset({0, 1})),)
+        for number in range(KEEP_COMMITS + 2):
+            write_recording(
+                store, "demo", recording(f"c{number}", "main", unit), recorded_at=number
+            )
+        found = read_map(store, "demo")
+        assert found is not None and found.commit == f"c{KEEP_COMMITS + 1}"
+        with store.engine.connect() as connection:
+            commits = connection.execute(
+                select(func.count(func.distinct(schema.coverage_sessions.c.commit_sha)))
+            ).scalar_one()
+            functions = connection.execute(
+                select(func.count()).select_from(schema.coverage_functions)
+            ).scalar_one()
+        assert commits == KEEP_COMMITS
+        assert functions == 2  # f and g, interned once and shared; h, never hit, forgotten
+    finally:
+        store.close()

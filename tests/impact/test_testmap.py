@@ -1,0 +1,176 @@
+"""The test map end to end: real pytest sessions record it (`--pitstop-record`, in a child
+process, with each backend this Python has), then `pitstop affected` selects with it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pitstop.cli import main
+from tests.impact.fakes import commit, git, repository, write
+
+BACKENDS = ["coverage"] + (["monitoring"] if sys.version_info >= (3, 12) else [])
+PYPROJECT = '[project]\nname = "demo"\n\n[tool.pytest.ini_options]\npythonpath = ["src"]\n'
+
+# tests/test_f.py runs f, tests/test_g.py runs g; both import the same module.
+PROJECT = {
+    "pyproject.toml": PYPROJECT,
+    "src/demo/__init__.py": "",
+    "src/demo/a.py": "def f():\n    return 1\n\n\ndef g():\n    return 2\n",
+    "src/demo/registry.py": (
+        "from demo.a import f\n\n\ndef compute():\n    return 3\n\n\nVALUE = compute()\n"
+    ),
+    "src/demo/shared.py": "def prepare():\n    return 'ready'\n",
+    "src/demo/tool.py": "def main():\n    return 0\n",
+    "tests/__init__.py": "",
+    "tests/conftest.py": (
+        "import pytest\nfrom demo.shared import prepare\n\n\n@pytest.fixture(scope='session')\n"
+        "def resource():\n    return prepare()\n"
+    ),
+    "tests/test_f.py": "from demo.a import f\n\n\ndef test_f():\n    assert f() == 1\n",
+    "tests/test_g.py": "from demo.a import g\n\n\ndef test_g():\n    assert g() == 2\n",
+    "tests/test_registry.py": (
+        "from demo.registry import VALUE\n\n\ndef test_value():\n    assert VALUE == 3\n"
+    ),
+    "tests/test_uses_resource_1.py": "def test_one(resource):\n    assert resource\n",
+    "tests/test_uses_resource_2.py": "def test_two(resource):\n    assert resource\n",
+    "tests/test_spawns.py": (
+        "import subprocess, sys\n\n\ndef test_tool():\n"
+        "    code = 'import demo.tool; demo.tool.main()'\n"
+        "    subprocess.run([sys.executable, '-c', code], check=True)\n"
+    ),
+    "tests/test_thread.py": (
+        "import threading\nfrom demo import shared\n\n\ndef test_in_thread():\n"
+        "    t = threading.Thread(target=shared.prepare)\n    t.start()\n    t.join()\n"
+    ),
+}
+
+
+def record(root: Path, backend: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    command += ["--pitstop-record", f"--pitstop-record-backend={backend}", *extra]
+    env = {"PYTHONPATH": str(root / "src"), "PATH": "/usr/bin:/bin", "HOME": str(root)}
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def affected(root: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str, object]:
+    capsys.readouterr()
+    assert main(["affected", "--root", str(root), "--format", "json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture(params=BACKENDS)
+def recorded(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    root = repository(tmp_path / "demo", PROJECT)
+    git(root, "config", "core.excludesFile", "/dev/null")
+    write(root, {".gitignore": ".pitstop/\nselection.json\n"})
+    commit(root, "ignore")
+    done = record(root, request.param)
+    assert "pitstop: recorded the test map of 7 tests in 7 files" in done.stdout
+    return root
+
+
+def test_a_body_change_selects_the_tests_that_ran_the_function(recorded, capsys):
+    write(recorded, {"src/demo/a.py": "def f():\n    return 1\n\n\ndef g():\n    return 2 + 0\n"})
+    found = affected(recorded, capsys)
+    assert found["selected"] == ["tests/test_g.py"]
+    assert found["coverage"]["tests"] == 7
+    assert len(found["coverage"]["recorded_at"]) == 40
+    static = affected(recorded, capsys, "--static")
+    assert "tests/test_f.py" in static["selected"]
+    assert static["coverage"] is None
+
+
+def test_an_import_time_change_selects_by_the_static_net(recorded, capsys):
+    write(
+        recorded,
+        {"src/demo/a.py": "X = 1\n\n\ndef f():\n    return 1\n\n\ndef g():\n    return 2\n"},
+    )
+    found = affected(recorded, capsys)
+    assert {"tests/test_f.py", "tests/test_g.py", "tests/test_registry.py"} <= set(
+        found["selected"]
+    )
+
+
+def test_a_function_run_at_import_time_selects_the_modules_importers(recorded, capsys):
+    text = (recorded / "src/demo/registry.py").read_text().replace("return 3", "return 4")
+    write(recorded, {"src/demo/registry.py": text})
+    found = affected(recorded, capsys)
+    assert found["selected"] == ["tests/test_registry.py"]
+    capsys.readouterr()
+    main(["affected", "--root", str(recorded), "--explain", "tests/test_registry.py"])
+    assert "whose import ran src/demo/registry.py::compute" in capsys.readouterr().out
+
+
+def test_a_broad_fixture_counts_for_every_test_that_uses_it(recorded, capsys):
+    write(recorded, {"src/demo/shared.py": "def prepare():\n    return 'set'\n"})
+    found = affected(recorded, capsys)
+    assert {"tests/test_uses_resource_1.py", "tests/test_uses_resource_2.py"} <= set(
+        found["selected"]
+    )
+    assert "tests/test_thread.py" in found["selected"]  # ran it in a thread
+    assert "tests/test_f.py" not in found["selected"]
+
+
+def test_a_test_that_starts_a_process_falls_back_to_the_static_net(recorded, capsys):
+    write(recorded, {"src/demo/tool.py": "def main():\n    return 1\n"})
+    found = affected(recorded, capsys)
+    assert found["selected"] == ["tests/test_spawns.py"]
+    capsys.readouterr()
+    main(["affected", "--root", str(recorded), "--explain", "tests/test_spawns.py"])
+    assert "started a process" in capsys.readouterr().out
+
+
+def test_changes_committed_since_the_recording_still_count(recorded, capsys):
+    write(recorded, {"src/demo/a.py": "def f():\n    return 1 + 0\n\n\ndef g():\n    return 2\n"})
+    commit(recorded, "after the recording")
+    found = affected(recorded, capsys)  # no uncommitted change: only the drift
+    assert found["selected"] == ["tests/test_f.py"]
+
+
+def test_a_new_test_file_is_selected(recorded, capsys):
+    write(recorded, {"tests/test_new.py": "def test_new():\n    pass\n"})
+    assert affected(recorded, capsys)["selected"] == ["tests/test_new.py"]
+
+
+def test_a_map_whose_commit_is_missing_gives_the_static_selection(recorded, capsys):
+    git(recorded, "checkout", "-q", "--orphan", "other")
+    commit(recorded, "unrelated history")
+    git(recorded, "branch", "-D", "main")
+    git(recorded, "reflog", "expire", "--expire=now", "--all")
+    git(recorded, "gc", "-q", "--prune=now")
+    write(recorded, {"src/demo/a.py": "def f():\n    return 1\n\n\ndef g():\n    return 5\n"})
+    capsys.readouterr()
+    assert main(["affected", "--root", str(recorded)]) == 0
+    out = capsys.readouterr().out
+    assert "is not in this clone" in out
+    assert "tests/test_f.py" in out  # the static selection
+
+
+def test_xdist_workers_merge_into_one_map(tmp_path, capsys):
+    root = repository(tmp_path / "demo", PROJECT)
+    write(root, {".gitignore": ".pitstop/\n"})
+    commit(root, "ignore")
+    record(root, BACKENDS[-1], "-n", "2")
+    write(root, {"src/demo/a.py": "def f():\n    return 1\n\n\ndef g():\n    return 2 + 0\n"})
+    found = affected(root, capsys)
+    assert found["coverage"]["tests"] == 7  # every file, whichever worker ran it
+    assert found["selected"] == ["tests/test_g.py"]
+
+
+def test_the_audit_measures_the_selection_with_the_map(tmp_path, capsys):
+    root = write(tmp_path / "demo", {k: v for k, v in PROJECT.items() if "spawns" not in k})
+    args = ["affected", "audit", "--root", str(root), "--mutants", "4", "--coverage"]
+    capsys.readouterr()
+    assert main([*args, "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["coverage"]["safety"] in (None, 1.0)
+    assert document["coverage"]["selected_files_share"] <= document["selected_files_share"]
+    assert main(args) == 0
+    assert "with the test map: safety" in capsys.readouterr().out
