@@ -20,7 +20,8 @@ MODULE = "<module>"  # the qualified name of a module's own code
 
 @dataclass(frozen=True)
 class FileState:
-    """A recorded file as it was: the sha256 of its bytes and its import-time skeleton."""
+    """A recorded file as it was: the sha256 of its bytes and its import-time skeleton as
+    the map sees it (`impact.functions.recorded_skeleton`)."""
 
     sha256: str
     skeleton: str
@@ -89,4 +90,5 @@ class CoverageMap:
     spawned: frozenset[str]
     files: Mapping[str, frozenset[FileState]]
     early: frozenset[str]
+    lambdas: bool  # every session recorded code objects (sys.monitoring): lambdas are named
     hits: Callable[[Collection[str]], list[Hit]] = field(repr=False, compare=False)

@@ -188,11 +188,33 @@ def test_prune_deletes_old_runs_their_rows_and_unused_test_names(opened):
 # Schema versions and upgrade steps
 
 
-def test_a_new_database_gets_version_1_and_opening_again_changes_nothing(database_url):
+def test_a_new_database_gets_the_current_version_and_opening_again_changes_nothing(
+    database_url,
+):
     Store.open(database_url).close()
     assert version(database_url) == store.SCHEMA_VERSION == 2
     Store.open(database_url).close()
+    assert version(database_url) == 2
+
+
+def test_a_version_1_database_gains_the_test_map_and_keeps_its_runs(database_url, monkeypatch):
+    from pitstop.history.coverage import read_map
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "SCHEMA_VERSION", 1)
+        patched.setattr(store, "UPGRADES", store.UPGRADES[:1])
+        old = Store.open(database_url)
+        old.record_image(identity(), image())
+        old.close()
     assert version(database_url) == 1
+    upgraded = Store.open(database_url)
+    try:
+        assert version(database_url) == 2
+        assert read_map(upgraded, "r") is None  # the tables exist, empty
+        with upgraded.engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(schema.images)).scalar() == 1
+    finally:
+        upgraded.close()
 
 
 def test_the_upgrade_steps_lead_to_the_schema_version():
@@ -205,7 +227,8 @@ def test_a_newer_database_is_refused(database_url):
     with engine.begin() as connection:
         connection.execute(update(schema.schema_version).values(version=99))
     engine.dispose()
-    with pytest.raises(PitstopError, match=r"schema version 99, newer than this pitstop's \(1\)"):
+    expected = rf"schema version 99, newer than this pitstop's \({store.SCHEMA_VERSION}\)"
+    with pytest.raises(PitstopError, match=expected):
         Store.open(database_url)
 
 
@@ -218,42 +241,48 @@ def test_a_database_with_other_tables_is_refused(database_url):
         Store.open(database_url)
 
 
-def fake_step_2(calls: list[int]) -> Upgrade:
+NEXT = store.SCHEMA_VERSION + 1  # a version this pitstop does not have yet
+
+
+def fake_next_step(calls: list[int]) -> Upgrade:
     def apply(connection) -> None:
-        calls.append(2)
+        calls.append(NEXT)
         connection.execute(text("ALTER TABLE runs ADD COLUMN note TEXT"))
 
-    return Upgrade(2, "runs get a note", apply)
+    return Upgrade(NEXT, "runs get a note", apply)
 
 
-def with_step_2(monkeypatch, calls: list[int], step_2: Upgrade) -> None:
-    first = store.UPGRADES[0]
+def with_next_step(monkeypatch, calls: list[int], step: Upgrade) -> None:
+    """The real steps, each noting its version in `calls` when applied, then `step`."""
 
-    def apply_1(connection) -> None:
-        calls.append(1)
-        first.apply(connection)
+    def counted(real: Upgrade) -> Upgrade:
+        def apply(connection) -> None:
+            calls.append(real.version)
+            real.apply(connection)
 
-    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(store, "UPGRADES", [Upgrade(1, first.summary, apply_1), step_2])
+        return Upgrade(real.version, real.summary, apply)
+
+    monkeypatch.setattr(store, "SCHEMA_VERSION", step.version)
+    monkeypatch.setattr(store, "UPGRADES", [*map(counted, store.UPGRADES), step])
 
 
 def test_upgrade_steps_run_once_in_order(database_url, monkeypatch):
     calls: list[int] = []
-    with_step_2(monkeypatch, calls, fake_step_2(calls))
+    with_next_step(monkeypatch, calls, fake_next_step(calls))
     Store.open(database_url).close()
-    assert calls == [1, 2]
-    assert version(database_url) == 2
+    assert calls == list(range(1, NEXT + 1))
+    assert version(database_url) == NEXT
     Store.open(database_url).close()
-    assert calls == [1, 2]
+    assert calls == list(range(1, NEXT + 1))
 
 
 def test_an_older_database_gets_only_the_steps_it_lacks(database_url, monkeypatch):
     Store.open(database_url).close()
     calls: list[int] = []
-    with_step_2(monkeypatch, calls, fake_step_2(calls))
+    with_next_step(monkeypatch, calls, fake_next_step(calls))
     opened = Store.open(database_url)
-    assert calls == [2]
-    assert version(database_url) == 2
+    assert calls == [NEXT]
+    assert version(database_url) == NEXT
     with opened.engine.connect() as connection:
         assert connection.execute(text("SELECT count(note) FROM runs")).scalar_one() == 0
     opened.close()
@@ -266,10 +295,10 @@ def test_a_failing_upgrade_step_changes_nothing(database_url, monkeypatch):
         connection.execute(text("ALTER TABLE runs ADD COLUMN note TEXT"))
         connection.execute(text("SELECT no_such_column FROM runs"))
 
-    with_step_2(monkeypatch, [], Upgrade(2, "broken", broken))
+    with_next_step(monkeypatch, [], Upgrade(NEXT, "broken", broken))
     with pytest.raises(Exception, match="no_such_column"):
         Store.open(database_url)
-    assert version(database_url) == 1
+    assert version(database_url) == NEXT - 1
     engine = create_engine(database_url)
     with engine.connect() as connection, pytest.raises(Exception, match="note"):
         connection.execute(text("SELECT note FROM runs"))

@@ -26,12 +26,23 @@ PROJECT = {
     ),
     "src/demo/shared.py": "def prepare():\n    return 'ready'\n",
     "src/demo/tool.py": "def main():\n    return 0\n",
+    "src/demo/table.py": (
+        "OPS = {\n    'inc': lambda x: x + 1,\n    'dbl': lambda x: x * 2,\n}\n\n\n"
+        "def scale(x, factor=2):\n    return x * factor\n"
+    ),
     "tests/__init__.py": "",
     "tests/conftest.py": (
         "import pytest\nfrom demo.shared import prepare\n\n\n@pytest.fixture(scope='session')\n"
         "def resource():\n    return prepare()\n"
     ),
     "tests/test_f.py": "from demo.a import f\n\n\ndef test_f():\n    assert f() == 1\n",
+    "tests/test_table.py": (
+        "from demo.table import OPS, scale\n\n\ndef test_inc():\n    assert OPS['inc'](1) == 2\n\n\n"
+        "def test_scale():\n    assert scale(2) == 4\n"
+    ),
+    "tests/test_dbl.py": (
+        "from demo.table import OPS\n\n\ndef test_dbl():\n    assert OPS['dbl'](2) == 4\n"
+    ),
     "tests/test_g.py": "from demo.a import g\n\n\ndef test_g():\n    assert g() == 2\n",
     "tests/test_registry.py": (
         "from demo.registry import VALUE\n\n\ndef test_value():\n    assert VALUE == 3\n"
@@ -72,7 +83,7 @@ def recorded(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     write(root, {".gitignore": ".pitstop/\nselection.json\n"})
     commit(root, "ignore")
     done = record(root, request.param)
-    assert "pitstop: recorded the test map of 7 tests in 7 files" in done.stdout
+    assert "pitstop: recorded the test map of 10 tests in 9 files" in done.stdout
     return root
 
 
@@ -80,7 +91,7 @@ def test_a_body_change_selects_the_tests_that_ran_the_function(recorded, capsys)
     write(recorded, {"src/demo/a.py": "def f():\n    return 1\n\n\ndef g():\n    return 2 + 0\n"})
     found = affected(recorded, capsys)
     assert found["selected"] == ["tests/test_g.py"]
-    assert found["coverage"]["tests"] == 7
+    assert found["coverage"]["tests"] == 9
     assert len(found["coverage"]["recorded_at"]) == 40
     static = affected(recorded, capsys, "--static")
     assert "tests/test_f.py" in static["selected"]
@@ -134,6 +145,22 @@ def test_changes_committed_since_the_recording_still_count(recorded, capsys):
     assert found["selected"] == ["tests/test_f.py"]
 
 
+def test_a_lambda_body_selects_the_tests_that_ran_that_lambda(recorded, capsys, request):
+    text = (recorded / "src/demo/table.py").read_text()
+    write(recorded, {"src/demo/table.py": text.replace("x * 2", "x * 2 + 0")})
+    found = affected(recorded, capsys)["selected"]
+    if "monitoring" in request.node.callspec.id:
+        assert found == ["tests/test_dbl.py"]
+    else:  # executed lines cannot tell the lambda from the statement: import time
+        assert found == ["tests/test_dbl.py", "tests/test_table.py"]
+
+
+def test_a_literal_default_selects_the_tests_that_ran_the_function(recorded, capsys):
+    text = (recorded / "src/demo/table.py").read_text()
+    write(recorded, {"src/demo/table.py": text.replace("factor=2", "factor=3")})
+    assert affected(recorded, capsys)["selected"] == ["tests/test_table.py"]
+
+
 def test_a_new_test_file_is_selected(recorded, capsys):
     write(recorded, {"tests/test_new.py": "def test_new():\n    pass\n"})
     assert affected(recorded, capsys)["selected"] == ["tests/test_new.py"]
@@ -160,7 +187,7 @@ def test_xdist_workers_merge_into_one_map(tmp_path, capsys):
     record(root, BACKENDS[-1], "-n", "2")
     write(root, {"src/demo/a.py": "def f():\n    return 1\n\n\ndef g():\n    return 2 + 0\n"})
     found = affected(root, capsys)
-    assert found["coverage"]["tests"] == 7  # every file, whichever worker ran it
+    assert found["coverage"]["tests"] == 9  # every file, whichever worker ran it
     assert found["selected"] == ["tests/test_g.py"]
 
 

@@ -187,15 +187,14 @@ def read_map(store: Store, repository: str) -> CoverageMap | None:
         if newest is None:
             return None
         commit, recorded_at = str(newest[0]), float(newest[1])
-        sessions = [
-            int(i)
-            for i in connection.execute(
-                select(coverage_sessions.c.id).where(
-                    coverage_sessions.c.repository == repository,
-                    coverage_sessions.c.commit_sha == commit,
-                )
-            ).scalars()
-        ]
+        found = connection.execute(
+            select(coverage_sessions.c.id, coverage_sessions.c.backend).where(
+                coverage_sessions.c.repository == repository,
+                coverage_sessions.c.commit_sha == commit,
+            )
+        ).all()
+        sessions = [int(row[0]) for row in found]
+        lambdas = all(row[1] == "monitoring" for row in found)
         units = _units(connection, sessions)
         files: dict[str, set[FileState]] = defaultdict(set)
         rows = connection.execute(
@@ -223,6 +222,7 @@ def read_map(store: Store, repository: str) -> CoverageMap | None:
         frozenset(spawned),
         {path: frozenset(states) for path, states in files.items()},
         early,
+        lambdas,
         hits,
     )
 

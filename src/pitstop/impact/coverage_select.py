@@ -22,10 +22,11 @@ whose bytes differ from the recorded ones (a recording made on a dirty tree).
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from pitstop.impact.functions import blocks_of
+from pitstop.impact.functions import blocks_of, recorded_skeleton
 from pitstop.impact.import_graph import Graph
 from pitstop.impact.selector import (
     ChangeSet,
@@ -74,7 +75,9 @@ def select_with_map(
         why = dict.fromkeys(tests, "every test runs")
         return Selection(True, tuple(reasons), change.paths, tests, len(tests), tests, use), why
     impact = impact_of(combined, graph, parse)
-    _recorded_skeletons(impact, graph, cmap)
+    for path, origin in impact.origins.items():
+        if origin in ("changed", "deleted"):
+            impact.import_time[path] = _acts_on_import(path, combined, graph, cmap, read)
     static = Impact(
         {p: True for p, acts in impact.import_time.items() if acts},
         dict(impact.origins),
@@ -113,17 +116,34 @@ def _combined(
     return ChangeSet(all_paths, previous, change.run_all, change.notes)
 
 
-def _recorded_skeletons(impact: Impact, graph: Graph, cmap: CoverageMap) -> None:
-    """A file whose import-time code differs from its recorded text's is an import-time
-    change, whatever the base says."""
-    for path, acts in list(impact.import_time.items()):
-        states = cmap.files.get(path)
-        node = graph.nodes.get(path)
-        if acts or not states or node is None or node.deleted:
-            continue
-        current = graph.deep(path).skeleton
-        if any(state.skeleton != current for state in states):
-            impact.import_time[path] = True
+def _acts_on_import(
+    path: str,
+    change: ChangeSet,
+    graph: Graph,
+    cmap: CoverageMap,
+    read: Callable[[str], bytes | None],
+) -> bool:
+    """Whether the change to `path` may alter what runs on import, as the map sees import
+    time (`recorded_skeleton`: lambda bodies and literal defaults are the functions'): its
+    skeleton differs from the base's text's or from the recorded text's, or one is unknown."""
+    node = graph.nodes.get(path)
+    if node is None or node.deleted:
+        return True
+    current = _skeleton(read(path), cmap.lambdas)
+    before = change.previous(path) if change.previous is not None else None
+    if current is None or before is None or _skeleton(before, cmap.lambdas) != current:
+        return True
+    return any(state.skeleton != current for state in cmap.files.get(path, ()))
+
+
+def _skeleton(data: bytes | None, lambdas: bool) -> str | None:
+    if data is None:
+        return None
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return None
+    return recorded_skeleton(tree, lambdas=lambdas)
 
 
 def _import_time_reason(test: str, impact: Impact, graph: Graph) -> str:
@@ -169,6 +189,8 @@ def _body_changes(
             static_for.add(path)
     unvouched = {t for t in graph.tests if t not in cmap.test_files or t in cmap.spawned}
     for path in paths:
+        if path not in static_for and not unvouched:
+            continue  # the static selection is needed for nothing: spare its graph passes
         chosen = _static_tests(path, graph)
         if path in static_for:
             for test in chosen:

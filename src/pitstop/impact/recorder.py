@@ -33,8 +33,7 @@ from typing import Any, Protocol
 
 from pitstop.errors import PitstopError
 from pitstop.files import read_regular_file
-from pitstop.impact.functions import Blocks, blocks_of
-from pitstop.impact.importtime import skeleton_digest
+from pitstop.impact.functions import Blocks, blocks_of, recorded_skeleton
 from pitstop.impact.tree import SKIPPED_FOLDERS
 from pitstop.testmap import (
     COLLECTION,
@@ -51,7 +50,7 @@ BACKENDS = ("monitoring", "coverage")
 _SPAWNS = frozenset(
     {"subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn", "os.system", "os.fork"}
 )
-_START, _LINE = "start", "line"
+_START, _LINE, _LAMBDA = "start", "line", "lambda"
 _FREE_TOOL_IDS = (3, 4)  # sys.monitoring ids no standard tool claims (debugger 0, coverage 1,
 # profiler 2, optimizer 5)
 
@@ -91,12 +90,15 @@ class Recorder:
         self.root = root.resolve()
         self.backend_name = backend or default_backend()
         self.backend = _make_backend(self.backend_name, self.root)
+        # code objects name lambdas; executed lines cannot tell one from its statement
+        self.lambdas = self.backend_name == "monitoring"
         self.units: list[_Unit] = [_Unit(COLLECTION, "")]
         self.stack: list[int] = [0]
         self.main_thread = threading.get_ident()
         self.active = False
         self._finder: _ImportFinder | None = None
         self.early_files: tuple[str, ...] = ()
+        self._relative: dict[str, str | None] = {}
 
     def start(self) -> None:
         self.early_files = tuple(sorted(self._loaded_files()))
@@ -141,6 +143,11 @@ class Recorder:
 
     def relative(self, filename: str) -> str | None:
         """`filename` relative to the root when it is a source file of the repository."""
+        if filename not in self._relative:
+            self._relative[filename] = self._resolve(filename)
+        return self._relative[filename]
+
+    def _resolve(self, filename: str) -> str | None:
         if not filename.endswith(".py") or not os.path.isabs(filename):
             return None
         try:
@@ -169,16 +176,16 @@ class Recorder:
             if path is None:
                 continue
             if path not in texts:
-                texts[path] = _read(self.root / path, path)
+                texts[path] = _read(self.root / path, path, lambdas=self.lambdas)
             text = texts[path]
             if text is None:
                 continue
-            qualname = _qualname(text.blocks, line, how)
-            key = (path, qualname)
-            if key not in functions:
-                functions[key] = len(table)
-                table.append(Function(path, qualname, text.blocks.digests.get(qualname, "")))
-            hits[unit].add(functions[key])
+            for qualname in _qualnames(text.blocks, line, how):
+                key = (path, qualname)
+                if key not in functions:
+                    functions[key] = len(table)
+                    table.append(Function(path, qualname, text.blocks.digests.get(qualname, "")))
+                hits[unit].add(functions[key])
         units = tuple(self._unit(u, frozenset(h)) for u, h in zip(self.units, hits, strict=True))
         files = {path: text.state for path, text in texts.items() if text is not None}
         python = ".".join(map(str, sys.version_info[:3]))
@@ -209,10 +216,12 @@ class Recorder:
         return ""
 
 
-def _qualname(blocks: Blocks, line: int, how: str) -> str:
+def _qualnames(blocks: Blocks, line: int, how: str) -> list[str]:
     if how == MODULE:
-        return MODULE
-    return blocks.at_start(line) if how == _START else blocks.around(line)
+        return [MODULE]
+    if how == _LAMBDA:
+        return blocks.lambdas_at(line)
+    return [blocks.at_start(line) if how == _START else blocks.around(line)]
 
 
 @dataclass(frozen=True)
@@ -221,7 +230,7 @@ class _Text:
     state: FileState
 
 
-def _read(path: Path, shown: str) -> _Text | None:
+def _read(path: Path, shown: str, *, lambdas: bool) -> _Text | None:
     try:
         data = read_regular_file(path, shown)
     except PitstopError:
@@ -235,7 +244,8 @@ def _read(path: Path, shown: str) -> _Text | None:
     blocks = blocks_of(data)
     if blocks is None:
         return None
-    state = FileState(hashlib.sha256(data).hexdigest(), skeleton_digest(tree))
+    skeleton = recorded_skeleton(tree, lambdas=lambdas)
+    state = FileState(hashlib.sha256(data).hexdigest(), skeleton)
     return _Text(blocks, state)
 
 
@@ -296,7 +306,8 @@ class _Monitoring:
     def executions(self, units: Sequence[_Unit]) -> Iterator[tuple[int, str, int, str]]:
         for index, codes in enumerate(self.sets):
             for code in codes:
-                how = MODULE if code.co_name == MODULE else _START
+                name = code.co_name
+                how = MODULE if name == MODULE else _LAMBDA if name == "<lambda>" else _START
                 yield index, code.co_filename, code.co_firstlineno, how
 
 
