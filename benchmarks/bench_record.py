@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -47,9 +48,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from eval_audit import unpacked  # noqa: E402  (a sibling script, not a package)
+from eval_audit import unpacked  # benchmarks/ is on sys.path when run
 
+REPO = Path(__file__).resolve().parent.parent
 TARGET = 1.3
 PROJECTS = (
     "isodate==0.7.2",
@@ -72,6 +73,7 @@ class Variant:
     database: bool = False  # a fresh pitstop database per run
     testmon: bool = False  # a fresh .testmondata per run
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # the process's user + system seconds
     outcome: str = ""
 
 
@@ -79,32 +81,42 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("projects", nargs="*", default=list(PROJECTS))
     parser.add_argument("--python", default=sys.executable, help="the interpreter of the tests")
+    parser.add_argument(
+        "--pitstop-src",
+        type=Path,
+        default=REPO / "src",
+        help="the pitstop put first on PYTHONPATH (default: this checkout's)",
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--off", action="store_true", help="also time -p no:pitstop")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     options = parser.parse_args(argv)
     version = _run([options.python, "-c", "import sys; print(sys.version.split()[0])"])
     print(f"python {version.strip()} ({options.python}), {options.rounds} rounds, medians")
-    header = f"{'project':<20} {'plain s':>8}"
+    print(f"pitstop from {options.pitstop_src}; wall seconds, and CPU (user + system) seconds")
+    header = ""
     rows = []
     ok = True
     for project in options.projects:
         variants = _variants(options.python, options.off)
-        header = f"{'project':<20} {'plain s':>8} " + " ".join(
+        header = f"{'project':<15} {'':<4} {'plain s':>8} " + " ".join(
             f"{v.name:>11}" for v in variants[1:]
         )
-        ok &= _measure(project, options.python, options.rounds, variants)
-        plain = statistics.median(variants[0].seconds)
-        cells = [f"{project:<20} {plain:>8.2f}"]
-        for variant in variants[1:]:
-            ratio = statistics.median(variant.seconds) / plain
-            if variant.database and ratio > TARGET:
-                ok = False
-            cells.append(f"{ratio:>10.2f}x")
-        rows.append(" ".join(cells))
+        ok &= _measure(project, options.python, options.rounds, variants, options.pitstop_src)
+        for measure, label in (("seconds", "wall"), ("cpu", "cpu")):
+            plain = statistics.median(getattr(variants[0], measure))
+            cells = [f"{project:<15} {label:<4} {plain:>8.2f}"]
+            for variant in variants[1:]:
+                ratio = statistics.median(getattr(variant, measure)) / plain
+                if variant.database and ratio > TARGET and measure == "seconds":
+                    ok = False
+                cells.append(f"{ratio:>10.2f}x")
+            rows.append(" ".join(cells))
         for variant in variants:
             spread = ", ".join(f"{s:.2f}" for s in variant.seconds)
-            print(f"  {project} {variant.name}: {spread} ({variant.outcome})", flush=True)
+            cpu = ", ".join(f"{s:.2f}" for s in variant.cpu)
+            print(f"  {project} {variant.name}: wall {spread}; cpu {cpu}", flush=True)
+            print(f"    ({variant.outcome})", flush=True)
     print()
     print(header)
     print("\n".join(rows))
@@ -131,7 +143,9 @@ def _importable(python: str, module: str) -> bool:
     return done.returncode == 0
 
 
-def _measure(project: str, python: str, rounds: int, variants: list[Variant]) -> bool:
+def _measure(
+    project: str, python: str, rounds: int, variants: list[Variant], pitstop: Path
+) -> bool:
     """Time every variant on a git copy of `project`; False if an outcome differs."""
     source = unpacked(project)
     name = project.partition("==")[0].lower()
@@ -140,14 +154,15 @@ def _measure(project: str, python: str, rounds: int, variants: list[Variant]) ->
         shutil.copytree(source, copy)
         _commit(copy)
         database = Path(folder) / "record.db"
-        environment = _environment(copy)
+        environment = _environment(copy, pitstop)
         command = [python, *BASE, *EXTRA.get(name, ())]
         for variant in variants:  # warm the bytecode caches, and see each one works
-            variant.outcome = _time(copy, command, variant, database, environment)[1]
+            variant.outcome = _time(copy, command, variant, database, environment)[2]
         for _ in range(rounds):
             for variant in variants:
-                seconds, outcome = _time(copy, command, variant, database, environment)
+                seconds, cpu, outcome = _time(copy, command, variant, database, environment)
                 variant.seconds.append(seconds)
+                variant.cpu.append(cpu)
                 variant.outcome = outcome
     plain = _summary(variants[0].outcome)
     same = all(_summary(v.outcome) == plain for v in variants)
@@ -162,20 +177,22 @@ def _commit(root: Path) -> None:
         subprocess.run(["git", *arguments], cwd=root, check=True, capture_output=True)
 
 
-def _environment(root: Path) -> dict[str, str]:
+def _environment(root: Path, pitstop: Path) -> dict[str, str]:
+    """The project's `src` (if any), then pitstop's, first on PYTHONPATH; bytecode allowed."""
     environment = dict(os.environ)
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
     environment.pop("PITSTOP_DB", None)
-    if (root / "src").is_dir():
-        path = [str(root / "src"), environment.get("PYTHONPATH", "")]
-        environment["PYTHONPATH"] = os.pathsep.join(path).rstrip(os.pathsep)
+    path = [str(root / "src")] if (root / "src").is_dir() else []
+    path += [str(pitstop.resolve()), environment.get("PYTHONPATH", "")]
+    environment["PYTHONPATH"] = os.pathsep.join(path).rstrip(os.pathsep)
     return environment
 
 
 def _time(
     root: Path, command: list[str], variant: Variant, database: Path, environment: dict[str, str]
-) -> tuple[float, str]:
-    """One run of `variant`: its wall time and its last lines (the summary, pitstop's)."""
+) -> tuple[float, float, str]:
+    """One run of `variant`: its wall and CPU seconds, and its last lines (the summary,
+    pitstop's)."""
     arguments = list(variant.arguments)
     if variant.database:
         database.unlink(missing_ok=True)
@@ -186,6 +203,7 @@ def _time(
         shutil.rmtree(root / ".pytest_cache", ignore_errors=True)
     else:  # pytest-testmon reads the cache provider's options: it cannot run without it
         arguments[:0] = NO_CACHE
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [*command, *arguments],
@@ -196,13 +214,15 @@ def _time(
         check=False,
     )
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     if done.returncode not in (0, 1) or (
         variant.database and "recorded the test map" not in done.stdout
     ):
         tail = "\n".join([*lines[-5:], *done.stderr.splitlines()[-5:]])
         raise SystemExit(f"{variant.name} failed (exit {done.returncode}):\n{tail}")
-    return seconds, "; ".join(lines[-2:] if variant.database else lines[-1:])
+    return seconds, cpu, "; ".join(lines[-2:] if variant.database else lines[-1:])
 
 
 def _summary(outcome: str) -> str:
