@@ -99,13 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     for project in options.projects:
         variants = _variants(options.python, options.off)
-        header = f"{'project':<15} {'':<4} {'plain s':>8} " + " ".join(
+        header = f"{'project':<20} {'':<4} {'plain s':>8} " + " ".join(
             f"{v.name:>11}" for v in variants[1:]
         )
         ok &= _measure(project, options.python, options.rounds, variants, options.pitstop_src)
         for measure, label in (("seconds", "wall"), ("cpu", "cpu")):
             plain = statistics.median(getattr(variants[0], measure))
-            cells = [f"{project:<15} {label:<4} {plain:>8.2f}"]
+            cells = [f"{project:<20} {label:<4} {plain:>8.2f}"]
             for variant in variants[1:]:
                 ratio = statistics.median(getattr(variant, measure)) / plain
                 if variant.database and ratio > TARGET and measure == "seconds":
