@@ -21,7 +21,7 @@ suite's seconds at P (run_all counts as everything). The tests run with `--pytho
 clone's src/ if it has one and PYTHONDONTWRITEBYTECODE=1. The repository is only read.
 
     python benchmarks/eval_commits.py [--commits 30] [--python PY] [--json FILE]
-                                      [--budget MINUTES] [--setup CMD --exclude PATTERN]
+                                      [--budget MINUTES] [--setup CMD]
                                       REPO_DIR
 """
 
@@ -124,14 +124,33 @@ class Runner:
         self.setup = setup
         self.db = f"sqlite:///{work / 'map.db'}"
 
-    def checkout(self, commit: str) -> None:
+    def checkout(self, commit: str, parent: str | None = None) -> str:
+        """Check out `commit` clean; with a setup command, its output is committed on top
+        (a child of `parent`, else of `commit`), so that what it writes is neither an
+        untracked change nor an ignored file, and the checked-out commit is returned."""
         git(self.clone, "checkout", "--quiet", "--force", commit)
         # The suite may leave files behind; the next checkout must start clean.
         git(self.clone, "clean", "-qfdx")
-        if self.setup:
-            # What the build would generate (a version file, say); git-excluded by the
-            # caller's pattern, else pitstop would count it as an untracked change.
-            subprocess.run(self.setup, shell=True, cwd=self.clone, check=True)
+        if not self.setup:
+            return commit
+        subprocess.run(self.setup, shell=True, cwd=self.clone, check=True)
+        git(self.clone, "add", "--all", "--force")
+        tree = git(self.clone, "write-tree").strip()
+        made = git(
+            self.clone,
+            "-c",
+            "user.name=eval",
+            "-c",
+            "user.email=eval@localhost",
+            "commit-tree",
+            tree,
+            "-p",
+            parent or commit,
+            "-m",
+            f"{commit[:12]} with the setup's output",
+        ).strip()
+        git(self.clone, "checkout", "--quiet", "--force", made)
+        return made
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
@@ -195,13 +214,14 @@ def selection(document: dict[str, Any], seconds: dict[str, float]) -> Selection:
 
 def evaluate(runner: Runner, commit: str, parent: str) -> CommitResult:
     result = CommitResult(commit, parent, "", [], "ok")
+    checked_out = commit, parent
     (runner.work / "map.db").unlink(missing_ok=True)
-    runner.checkout(parent)
+    parent = runner.checkout(parent)
     before = runner.pytest("parent", "--pitstop-record", f"--pitstop-db={runner.db}")
     if before is None:
         result.status = "skipped: the suite does not run at the parent"
         return result
-    runner.checkout(commit)
+    commit = runner.checkout(commit, parent)
     seconds = {path: float(row["seconds"]) for path, row in before.items()}
     mapped = runner.affected(parent)
     result.coverage = mapped.get("coverage")
@@ -225,7 +245,7 @@ def evaluate(runner: Runner, commit: str, parent: str) -> CommitResult:
             result.static_misses.append(path)
         if result.map.run_all or path in result.map.selected:
             continue
-        result.misses.append(confirm(runner, commit, parent, path, before, after))
+        result.misses.append(confirm(runner, *checked_out, path, before, after))
     return result
 
 
@@ -238,7 +258,7 @@ def confirm(
     after: dict[str, dict[str, Any]],
 ) -> Miss:
     """Run a missed file once more at C and at P: does its outcome still differ?"""
-    runner.checkout(commit)
+    runner.checkout(commit, runner.checkout(parent))
     again_after = runner.pytest("confirm-commit", files=[path]) or {}
     runner.checkout(parent)
     again_before = runner.pytest("confirm-parent", files=[path]) or {}
@@ -325,13 +345,6 @@ def main(argv: list[str] | None = None) -> int:
         help="a shell command run in the clone after each checkout (e.g. writing the "
         "version file a build backend would generate)",
     )
-    parser.add_argument(
-        "--exclude",
-        action="append",
-        default=[],
-        metavar="PATTERN",
-        help="a path pattern git ignores in the clone (what --setup writes)",
-    )
     args = parser.parse_args(argv)
     repo = args.repo.resolve()
     commits = candidate_commits(repo, args.commits)
@@ -344,9 +357,6 @@ def main(argv: list[str] | None = None) -> int:
             ["git", "clone", "--quiet", "--no-hardlinks", str(repo), str(clone)], check=True
         )
         runner = Runner(clone, work, args.python, args.setup)
-        for pattern in args.exclude:
-            with (clone / ".git" / "info" / "exclude").open("a") as exclude:
-                exclude.write(pattern + "\n")
         for index, (commit, parent, subject, files) in enumerate(commits, 1):
             if args.budget and time.monotonic() - started > args.budget * 60:
                 print(f"budget spent: {index - 1} of {len(commits)} commits", file=sys.stderr)
