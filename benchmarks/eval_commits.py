@@ -216,12 +216,20 @@ def evaluate(runner: Runner, commit: str, parent: str) -> CommitResult:
     result = CommitResult(commit, parent, "", [], "ok")
     checked_out = commit, parent
     (runner.work / "map.db").unlink(missing_ok=True)
-    parent = runner.checkout(parent)
+    try:
+        parent = runner.checkout(parent)
+    except subprocess.CalledProcessError:  # the setup fails: an older layout, say
+        result.status = "skipped: the setup command fails at the parent"
+        return result
     before = runner.pytest("parent", "--pitstop-record", f"--pitstop-db={runner.db}")
     if before is None:
         result.status = "skipped: the suite does not run at the parent"
         return result
-    commit = runner.checkout(commit, parent)
+    try:
+        commit = runner.checkout(commit, parent)
+    except subprocess.CalledProcessError:
+        result.status = "skipped: the setup command fails at the commit"
+        return result
     seconds = {path: float(row["seconds"]) for path, row in before.items()}
     mapped = runner.affected(parent)
     result.coverage = mapped.get("coverage")
