@@ -20,7 +20,7 @@ suite's seconds at P (run_all counts as everything). The tests run with `--pytho
 (default: this interpreter, which must have pitstop installed), with PYTHONPATH set to the
 clone's src/ if it has one and PYTHONDONTWRITEBYTECODE=1. The repository is only read.
 
-    python benchmarks/eval_commits.py [--commits 30] [--python PY] [--json FILE]
+    python benchmarks/eval_commits.py [--commits 30] [--skip N] [--python PY] [--json FILE]
                                       [--budget MINUTES] [--setup CMD]
                                       REPO_DIR
 """
@@ -344,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("repo", type=Path, help="a git repository with history")
     parser.add_argument("--commits", type=int, default=30, help="commits to take (default 30)")
+    parser.add_argument(
+        "--skip", type=int, default=0, help="leave out the newest N of them (resume a run)"
+    )
     parser.add_argument("--python", default=sys.executable, help="the interpreter of the tests")
     parser.add_argument("--json", metavar="FILE", help="also write every result as JSON")
     parser.add_argument("--budget", type=float, help="minutes: start no new commit after this long")
@@ -355,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     repo = args.repo.resolve()
-    commits = candidate_commits(repo, args.commits)
+    commits = candidate_commits(repo, args.skip + args.commits)[args.skip :]
     started = time.monotonic()
     results: list[CommitResult] = []
     with tempfile.TemporaryDirectory(prefix="pitstop-commits-") as temporary:
