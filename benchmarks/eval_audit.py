@@ -114,9 +114,10 @@ def unpacked(project: str) -> Path:
 class TestmonRunner:
     """The audit's runner, which also asks pytest-testmon what it would run.
 
-    The audit calls `run` for the baseline, then once per mutant with the mutant in place
-    (then maybe again with a few files, to rule out flaky ones): the n-th whole-suite call
-    after the baseline is the n-th mutant."""
+    The audit calls `run` for the baseline (with `--coverage`, once more to record its test
+    map), then once per mutant with the mutant in place (then maybe again with a few files,
+    to rule out flaky ones): the n-th whole-suite call after the baseline that records
+    nothing is the n-th mutant."""
 
     __test__ = False  # not a pytest class, whatever its name
 
@@ -133,7 +134,7 @@ class TestmonRunner:
     ) -> SuiteRun:
         start = time.perf_counter()
         outcome = self.pytest.run(root, timeout, files, record)
-        if files:
+        if files or record is not None:  # a recheck, or the audit recording its test map
             return outcome
         if not self.built:
             self.suite_seconds = time.perf_counter() - start

@@ -21,6 +21,7 @@ from pitstop.model import Finding, ReviewResult, Severity, Verdict
 
 if TYPE_CHECKING:
     from pitstop.config import Config
+    from pitstop.history.map_read import Reader as MapReader
     from pitstop.history.recording import Recorded
     from pitstop.history.records import HistoryReport, SlowTest
     from pitstop.history.store import Store
@@ -229,32 +230,45 @@ def _selection_run(
     options = {"base": base, "changed": changed, "use_cache": use_cache, "precise": precise}
     if static or not precise or not folder.is_dir():
         return run(folder, **options)  # type: ignore[arg-type]
-    store = _test_map_store(folder, db)
-    if store is None:
+    opened = _test_map_reader(folder, db)
+    if opened is None:
         return run(folder, **options)  # type: ignore[arg-type]
-    from pitstop.history.coverage import read_map, repository_name
+    from pitstop.history.coverage import repository_name
+    from pitstop.history.map_read import read_map
 
+    reader, close = opened
     try:
-        test_map = read_map(store, repository_name(folder))
+        test_map = read_map(reader, repository_name(folder))
         return run(folder, **options, coverage=test_map)  # type: ignore[arg-type]
     finally:
-        store.close()
+        close()
 
 
-def _test_map_store(root: Path, db: str | None) -> Store | None:
-    """The history database holding the test map, when there is one (a missing default
-    SQLite file is not created: no map)."""
+def _test_map_reader(root: Path, db: str | None) -> tuple[MapReader, Callable[[], None]] | None:
+    """A reader of the history database holding the test map, and what closes it; None
+    when there is no such database (a missing SQLite file is not created). SQLite is read
+    with sqlite3: SQLAlchemy is imported only for a server database."""
     import os
 
-    if db is None and not os.environ.get("PITSTOP_DB"):
-        from pitstop.files import STATE_FOLDER
+    from pitstop.files import state_folder
+    from pitstop.history.map_read import SqliteReader
 
-        if not (root / STATE_FOLDER / "history.db").is_file():
-            return None  # SQLAlchemy never loads for a repository without a map
-    from pitstop.history.store import Store, database_url, existing
+    url = db or os.environ.get("PITSTOP_DB")
+    if not url:
+        folder = state_folder(root)
+        path = folder / "history.db" if folder is not None else None
+    elif url.startswith(("sqlite:///", "sqlite+pysqlite:///")):
+        path = Path(url.split(":///", 1)[1])
+    else:
+        from pitstop.history.coverage import EngineReader
+        from pitstop.history.store import Store
 
-    url = database_url(root, db)
-    return Store.open(url) if existing(url) else None
+        engine_reader = EngineReader(Store.open(url))
+        return engine_reader, engine_reader.close
+    if path is None or not path.is_file():
+        return None
+    reader = SqliteReader(path)
+    return reader, reader.close
 
 
 def store_test_map(root: str | Path, recording: TestMapRecording, db: str | None = None) -> None:
@@ -334,15 +348,18 @@ def audit(
 
 def open_test_map(url: str, root: Path) -> tuple[CoverageMap | None, Callable[[], None]]:
     """The test map of `root`'s repository in the database at `url`, and what closes the
-    store (the map reads its hits from it while in use)."""
-    from pitstop.history.coverage import read_map, repository_name
-    from pitstop.history.store import Store
+    database (the map reads its hits from it while in use)."""
+    from pitstop.history.coverage import repository_name
+    from pitstop.history.map_read import read_map
 
-    store = Store.open(url)
+    opened = _test_map_reader(root, url)
+    if opened is None:
+        return None, lambda: None
+    reader, close = opened
     try:
-        return read_map(store, repository_name(root)), store.close
+        return read_map(reader, repository_name(root)), close
     except BaseException:
-        store.close()
+        close()
         raise
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from pitstop.history import schema
-from pitstop.history.coverage import KEEP_COMMITS, read_map, write_recording
+from pitstop.history.coverage import KEEP_COMMITS, EngineReader, write_recording
+from pitstop.history.map_read import SqliteReader, read_map
 from pitstop.history.store import Store
 from pitstop.testmap import FIXTURE, IMPORT, ITEM, FileState, Function, Recording, Unit
 
@@ -17,6 +20,13 @@ H = Function("pkg/b.py", "h", "d3")
 def recording(commit: str, worker: str, units: tuple[Unit, ...], early=()) -> Recording:
     files = {"pkg/a.py": FileState("s" * 64, "k1"), "pkg/b.py": FileState("t" * 64, "k2")}
     return Recording(commit, False, "monitoring", "3.12.1", worker, files, (F, G, H), units, early)
+
+
+def reader(url: str):
+    """What `pitstop affected` reads the map with: sqlite3 for SQLite, else the engine."""
+    if url.startswith("sqlite:///"):
+        return SqliteReader(Path(url.removeprefix("sqlite:///")))
+    return EngineReader(Store.open(url))
 
 
 def test_workers_of_one_commit_merge_into_one_map(database_url):
@@ -32,7 +42,8 @@ def test_workers_of_one_commit_merge_into_one_map(database_url):
         write_recording(
             store, "demo", recording("c1", "gw1", second, ("pkg/b.py",)), recorded_at=2.0
         )
-        found = read_map(store, "demo")
+        reading = reader(database_url)
+        found = read_map(reading, "demo")
         assert found is not None
         assert found.commit == "c1" and found.recorded_at == 2.0
         assert found.test_files == {"tests/test_a.py", "tests/test_b.py"}
@@ -46,7 +57,8 @@ def test_workers_of_one_commit_merge_into_one_map(database_url):
         assert hits == {(FIXTURE, "h", ("tests/test_b.py",))}
         kinds = {h.kind for h in found.hits(["pkg/a.py"])}
         assert kinds == {ITEM, IMPORT}
-        assert read_map(store, "another") is None
+        assert read_map(reading, "another") is None
+        reading.close()
     finally:
         store.close()
 
@@ -59,7 +71,9 @@ def test_the_newest_commit_wins_and_old_commits_are_pruned(database_url):
             write_recording(
                 store, "demo", recording(f"c{number}", "main", unit), recorded_at=number
             )
-        found = read_map(store, "demo")
+        reading = reader(database_url)
+        found = read_map(reading, "demo")
+        reading.close()
         assert found is not None and found.commit == f"c{KEEP_COMMITS + 1}"
         with store.engine.connect() as connection:
             commits = connection.execute(
@@ -72,3 +86,15 @@ def test_the_newest_commit_wins_and_old_commits_are_pruned(database_url):
         assert functions == 2  # f and g, interned once and shared; h, never hit, forgotten
     finally:
         store.close()
+
+
+def test_a_database_older_than_the_map_has_none(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "history.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE pitstop_schema_version (version INTEGER)")
+        connection.execute("INSERT INTO pitstop_schema_version VALUES (1)")
+    reading = SqliteReader(path)
+    assert read_map(reading, "demo") is None
+    reading.close()

@@ -198,7 +198,8 @@ def test_a_new_database_gets_the_current_version_and_opening_again_changes_nothi
 
 
 def test_a_version_1_database_gains_the_test_map_and_keeps_its_runs(database_url, monkeypatch):
-    from pitstop.history.coverage import read_map
+    from pitstop.history.coverage import EngineReader
+    from pitstop.history.map_read import read_map
 
     with monkeypatch.context() as patched:
         patched.setattr(store, "SCHEMA_VERSION", 1)
@@ -210,7 +211,7 @@ def test_a_version_1_database_gains_the_test_map_and_keeps_its_runs(database_url
     upgraded = Store.open(database_url)
     try:
         assert version(database_url) == 2
-        assert read_map(upgraded, "r") is None  # the tables exist, empty
+        assert read_map(EngineReader(Store.open(database_url)), "r") is None  # tables, empty
         with upgraded.engine.connect() as connection:
             assert connection.execute(select(func.count()).select_from(schema.images)).scalar() == 1
     finally:

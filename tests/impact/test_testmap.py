@@ -201,3 +201,18 @@ def test_the_audit_measures_the_selection_with_the_map(tmp_path, capsys):
     assert document["coverage"]["selected_files_share"] <= document["selected_files_share"]
     assert main(args) == 0
     assert "with the test map: safety" in capsys.readouterr().out
+
+
+def test_a_git_ignored_generated_module_is_not_a_change(tmp_path, capsys):
+    files = {
+        **PROJECT,
+        ".gitignore": ".pitstop/\nsrc/demo/_version.py\n",
+        "src/demo/_version.py": "version = '1.0'\n",
+        "tests/test_version.py": (
+            "from demo._version import version\n\n\ndef test_version():\n    assert version\n"
+        ),
+    }
+    root = repository(tmp_path / "demo", files)
+    record(root, BACKENDS[-1])
+    write(root, {"src/demo/_version.py": "version = '1.1'\n"})  # a build tool wrote it anew
+    assert affected(root, capsys)["selected"] == []

@@ -21,7 +21,19 @@ def test_json_is_exactly_the_documented_document():
         "changed": ["src/a.py"],
         "selected": ["tests/test_a.py", "tests/test_b.py"],
         "total": 5,
+        "coverage": None,
     }
+
+
+def test_json_names_the_test_map_used():
+    from dataclasses import replace
+
+    from pitstop.impact.selector import CoverageUse
+
+    used = replace(SOME, coverage=CoverageUse("c0ffee" * 6 + "abcd", 12))
+    document = json.loads(render(used, "json"))
+    assert document["coverage"] == {"recorded_at": "c0ffee" * 6 + "abcd", "tests": 12}
+    assert "with the test map recorded at c0ffeec0ffee (12 test files)" in render(used, "text")
 
 
 def test_pytest_format_is_one_path_a_line_dot_for_everything_nothing_for_nothing():

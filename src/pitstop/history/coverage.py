@@ -1,5 +1,5 @@
-"""The test map in the history database: write a session's recording, read back the map
-the selection uses (every session recorded at the newest recorded commit, merged).
+"""The test map in the history database: write a session's recording (`map_read` reads
+back the map the selection uses).
 
 Several sessions at one commit are one map: the xdist workers of one run, the shards of one
 CI run, a re-run. The map keeps the sessions of the last KEEP_COMMITS commits recorded per
@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, delete, exists, func, select
+from sqlalchemy.exc import DatabaseError
 
+from pitstop.errors import PitstopError
+from pitstop.history.map_read import EARLY
 from pitstop.history.schema import (
     coverage_files,
     coverage_functions,
@@ -26,18 +28,9 @@ from pitstop.history.schema import (
     coverage_units,
 )
 from pitstop.history.store import Store
-from pitstop.testmap import (
-    FIXTURE,
-    ITEM,
-    CoverageMap,
-    FileState,
-    Function,
-    Hit,
-    Recording,
-)
+from pitstop.testmap import Function, Recording
 
 KEEP_COMMITS = 3
-EARLY = "early"
 _CHUNK = 500  # values per IN (...) list
 
 
@@ -174,130 +167,29 @@ def _forget_old(connection: Connection, repository: str) -> None:
     connection.execute(delete(coverage_functions).where(~used))
 
 
-def read_map(store: Store, repository: str) -> CoverageMap | None:
-    """The map of the newest commit recorded for `repository`, or None when there is none.
-    `hits` reads from `store`, which must stay open while the map is used."""
-    with store.engine.connect() as connection:
-        newest = connection.execute(
-            select(coverage_sessions.c.commit_sha, coverage_sessions.c.recorded_at)
-            .where(coverage_sessions.c.repository == repository)
-            .order_by(coverage_sessions.c.recorded_at.desc(), coverage_sessions.c.id.desc())
-            .limit(1)
-        ).first()
-        if newest is None:
-            return None
-        commit, recorded_at = str(newest[0]), float(newest[1])
-        found = connection.execute(
-            select(coverage_sessions.c.id, coverage_sessions.c.backend).where(
-                coverage_sessions.c.repository == repository,
-                coverage_sessions.c.commit_sha == commit,
-            )
-        ).all()
-        sessions = [int(row[0]) for row in found]
-        lambdas = all(row[1] == "monitoring" for row in found)
-        units = _units(connection, sessions)
-        files: dict[str, set[FileState]] = defaultdict(set)
-        rows = connection.execute(
-            select(coverage_files.c.path, coverage_files.c.sha256, coverage_files.c.skeleton).where(
-                coverage_files.c.session.in_(sessions)
-            )
-        )
-        for path, sha256, skeleton in rows:
-            files[path].add(FileState(sha256, skeleton))
-    test_files = frozenset(u["test_file"] for u in units.values() if u["kind"] == ITEM)
-    users = _fixture_users(units)
-    spawned: set[str] = set()
-    for unit in units.values():
-        if unit["spawned"]:
-            spawned |= _test_files_of(unit, users)
-    early = frozenset(u["name"] for u in units.values() if u["kind"] == EARLY)
+class EngineReader:
+    """A `map_read.Reader` over the store's engine (a server database): one connection,
+    held while the map is in use."""
 
-    def hits(paths: Collection[str]) -> list[Hit]:
-        return _hits(store, sessions, units, users, paths)
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.connection = store.engine.connect()
+        self.qmark = store.engine.dialect.paramstyle == "qmark"
 
-    return CoverageMap(
-        commit,
-        recorded_at,
-        test_files,
-        frozenset(spawned),
-        {path: frozenset(states) for path, states in files.items()},
-        early,
-        lambdas,
-        hits,
-    )
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if not self.qmark:
+            sql = sql.replace("?", "%s")
+        try:
+            result = self.connection.exec_driver_sql(sql, tuple(parameters))
+            return [tuple(row) for row in result]
+        except DatabaseError as error:
+            self.connection.rollback()
+            first = str(error.orig or error).strip().splitlines()
+            raise PitstopError(f"history database: {first[0] if first else error}") from None
 
-
-def _units(connection: Connection, sessions: list[int]) -> dict[int, dict[str, Any]]:
-    units: dict[int, dict[str, Any]] = {}
-    query = select(
-        coverage_units.c.id,
-        coverage_units.c.session,
-        coverage_units.c.kind,
-        coverage_units.c.name,
-        coverage_units.c.test_file,
-        coverage_units.c.spawned,
-    ).where(coverage_units.c.session.in_(sessions))
-    for pk, session, kind, name, test_file, spawned in connection.execute(query):
-        units[pk] = {
-            "session": session,
-            "kind": kind,
-            "name": name,
-            "test_file": test_file,
-            "spawned": bool(spawned),
-            "fixtures": [],
-        }
-    query = (
-        select(coverage_unit_fixtures.c.unit, coverage_unit_fixtures.c.fixture)
-        .join(coverage_units, coverage_units.c.id == coverage_unit_fixtures.c.unit)
-        .where(coverage_units.c.session.in_(sessions))
-    )
-    for row in connection.execute(query):
-        units[row[0]]["fixtures"].append(row[1])
-    return units
-
-
-def _fixture_users(units: dict[int, dict[str, Any]]) -> dict[tuple[int, str], set[str]]:
-    """(session, fixture name) -> the test files of the items that used that fixture."""
-    users: dict[tuple[int, str], set[str]] = defaultdict(set)
-    for unit in units.values():
-        for fixture in unit["fixtures"]:
-            users[(unit["session"], fixture)].add(unit["test_file"])
-    return users
-
-
-def _test_files_of(unit: dict[str, Any], users: dict[tuple[int, str], set[str]]) -> set[str]:
-    if unit["kind"] == FIXTURE:
-        return set(users.get((unit["session"], unit["name"]), ()))
-    return {unit["test_file"]} if unit["test_file"] else set()
-
-
-def _hits(
-    store: Store,
-    sessions: list[int],
-    units: dict[int, dict[str, Any]],
-    users: dict[tuple[int, str], set[str]],
-    paths: Collection[str],
-) -> list[Hit]:
-    found: list[Hit] = []
-    with store.engine.connect() as connection:
-        for chunk in _chunks(sorted(paths)):
-            query = (
-                select(
-                    coverage_hits.c.unit,
-                    coverage_functions.c.path,
-                    coverage_functions.c.qualname,
-                    coverage_functions.c.digest,
-                )
-                .join(coverage_functions, coverage_functions.c.id == coverage_hits.c.function)
-                .join(coverage_units, coverage_units.c.id == coverage_hits.c.unit)
-                .where(coverage_functions.c.path.in_(chunk), coverage_units.c.session.in_(sessions))
-            )
-            for unit_id, path, qualname, digest in connection.execute(query):
-                unit = units[unit_id]
-                function = Function(path, qualname, digest)
-                files = frozenset(_test_files_of(unit, users))
-                found.append(Hit(unit["kind"], unit["name"], files, function))
-    return found
+    def close(self) -> None:
+        self.connection.close()
+        self.store.close()
 
 
 def _chunks(values: Iterable[str]) -> Iterable[list[str]]:

@@ -82,8 +82,12 @@ def select_with_map(
         {p: True for p, acts in impact.import_time.items() if acts},
         dict(impact.origins),
     )
-    for test in affected_tests(static, graph, precise=True):
-        why.setdefault(test, _import_time_reason(test, static, graph))
+    chosen = set(affected_tests(static, graph, precise=True))
+    for path in static.import_time:  # each test names the first changed file it loads
+        for test in sorted(chosen & _tests_loading(path, graph)):
+            why.setdefault(test, f"loads {path}, whose change can act at import time (static net)")
+    for test in sorted(chosen - why.keys()):
+        why[test] = "is in the static selection for the import-time changes"
     body_only = sorted(p for p, acts in impact.import_time.items() if not acts)
     _body_changes(body_only, graph, cmap, read, why)
     for path in impact.import_time:
@@ -102,7 +106,9 @@ def _combined(
     paths = dict.fromkeys(change.paths)
     since = dict.fromkeys(drift.paths)
     for path, states in cmap.files.items():
-        if digest(path) not in {s.sha256 for s in states}:
+        current = digest(path)
+        # None: not a file the selection sees (git-ignored, generated): no change counts it
+        if current is not None and current not in {s.sha256 for s in states}:
             since[path] = None
     before = change.previous
     recorded = drift.previous
@@ -144,15 +150,6 @@ def _skeleton(data: bytes | None, lambdas: bool) -> str | None:
     except (SyntaxError, ValueError):
         return None
     return recorded_skeleton(tree, lambdas=lambdas)
-
-
-def _import_time_reason(test: str, impact: Impact, graph: Graph) -> str:
-    closure = graph.load_closure(test)
-    changed = next((p for p in closure if impact.import_time.get(p)), None)
-    if changed is None:  # selected through what it can call (a deleted or named file)
-        changed = next(iter(impact.import_time))
-        return f"can reach {changed}, changed ({impact.origins.get(changed, 'changed')})"
-    return f"loads {changed}, whose change can act at import time (static net)"
 
 
 def _body_changes(

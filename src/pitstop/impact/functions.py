@@ -82,6 +82,10 @@ def blocks_of(source: bytes | str) -> Blocks | None:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
+    return blocks_from_tree(tree)
+
+
+def blocks_from_tree(tree: ast.Module) -> Blocks:
     found: list[Block] = []
     _visit(tree.body, "", found)
     return Blocks(found)

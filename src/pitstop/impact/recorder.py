@@ -3,9 +3,9 @@
 Two backends see the same thing and give the same units:
 
 - `monitoring` (Python 3.12+): `sys.monitoring` tells when a code object starts or a
-  generator resumes; the callback notes the code object and disables the event for it, so a
-  function costs one callback per unit however often it runs. Entering a unit re-enables
-  every event (`restart_events`). This is the default where it exists.
+  generator resumes; the callback notes a repository code object in the current unit's
+  set, and disables the event for good for any other code. This is the default where it
+  exists.
 - `coverage`: coverage.py (its C tracer, or its own sys.monitoring core on 3.12+), one
   dynamic context per unit; the executed lines are mapped to the functions holding them.
 
@@ -19,13 +19,14 @@ and `os.fork` audit events) marks it `spawned`: what the child runs is not seen.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.abc
 import importlib.machinery
 import os
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType, ModuleType
@@ -33,7 +34,7 @@ from typing import Any, Protocol
 
 from pitstop.errors import PitstopError
 from pitstop.files import read_regular_file
-from pitstop.impact.functions import Blocks, blocks_of, recorded_skeleton
+from pitstop.impact.functions import Blocks, blocks_from_tree, recorded_skeleton
 from pitstop.impact.tree import SKIPPED_FOLDERS
 from pitstop.testmap import (
     COLLECTION,
@@ -89,7 +90,8 @@ class Recorder:
     def __init__(self, root: Path, backend: str | None = None) -> None:
         self.root = root.resolve()
         self.backend_name = backend or default_backend()
-        self.backend = _make_backend(self.backend_name, self.root)
+        self._relative: dict[str, str | None] = {}
+        self.backend = _make_backend(self.backend_name, self.root, self._is_repository)
         # code objects name lambdas; executed lines cannot tell one from its statement
         self.lambdas = self.backend_name == "monitoring"
         self.units: list[_Unit] = [_Unit(COLLECTION, "")]
@@ -98,7 +100,6 @@ class Recorder:
         self.active = False
         self._finder: _ImportFinder | None = None
         self.early_files: tuple[str, ...] = ()
-        self._relative: dict[str, str | None] = {}
 
     def start(self) -> None:
         self.early_files = tuple(sorted(self._loaded_files()))
@@ -146,6 +147,9 @@ class Recorder:
         if filename not in self._relative:
             self._relative[filename] = self._resolve(filename)
         return self._relative[filename]
+
+    def _is_repository(self, filename: str) -> bool:
+        return self.relative(filename) is not None
 
     def _resolve(self, filename: str) -> str | None:
         if not filename.endswith(".py") or not os.path.isabs(filename):
@@ -235,34 +239,39 @@ def _read(path: Path, shown: str, *, lambdas: bool) -> _Text | None:
         data = read_regular_file(path, shown)
     except PitstopError:
         return None
-    import ast
-
     try:
         tree = ast.parse(data)
     except (SyntaxError, ValueError):
         return None
-    blocks = blocks_of(data)
-    if blocks is None:
-        return None
+    blocks = blocks_from_tree(tree)
     skeleton = recorded_skeleton(tree, lambdas=lambdas)
     state = FileState(hashlib.sha256(data).hexdigest(), skeleton)
     return _Text(blocks, state)
 
 
-def _make_backend(name: str, root: Path) -> Backend:
+def _make_backend(name: str, root: Path, repository: Callable[[str], bool]) -> Backend:
     if name == "monitoring":
         if sys.version_info < (3, 12):
             raise PitstopError("the monitoring backend needs Python 3.12+ (sys.monitoring)")
-        return _Monitoring()
+        return _Monitoring(repository)
     if name == "coverage":
         return _Coverage(root)
     raise PitstopError(f"unknown recording backend {name!r}: {' or '.join(BACKENDS)}")
 
 
 class _Monitoring:
-    """sys.monitoring: PY_START and PY_RESUME, each disabled per code object once seen."""
+    """sys.monitoring: PY_START and PY_RESUME. A code object of anything but the repository
+    (pytest, the standard library, dependencies: nearly all the code a test session runs)
+    is disabled the first time it runs, for the whole session; one of the repository goes
+    on calling back, and each call costs a set insertion into the current unit's set.
 
-    def __init__(self) -> None:
+    The other way, disabling every code object once seen and re-enabling all of them when
+    a unit starts (`restart_events`), makes every test pay again for all the code it runs,
+    pytest's own included: measured 1.7 to 2.7 times the plain run, against this one's
+    (see benchmarks/bench_record.py)."""
+
+    def __init__(self, repository: Callable[[str], bool]) -> None:
+        self.repository = repository
         self.sets: list[set[CodeType]] = []
         self.sink: list[set[CodeType]] = [set()]
         self.tool: int | None = None
@@ -276,10 +285,17 @@ class _Monitoring:
                 break
         else:
             raise PitstopError("no free sys.monitoring tool id for pitstop's recording")
-        sink, disable = self.sink, monitoring.DISABLE
+        sink, disable, repository = self.sink, monitoring.DISABLE, self.repository
+        known: set[CodeType] = set()
 
         def seen(code: CodeType, offset: int) -> Any:
-            sink[0].add(code)
+            if code in known:
+                sink[0].add(code)
+                return None
+            if repository(code.co_filename):
+                known.add(code)
+                sink[0].add(code)
+                return None
             return disable
 
         events = monitoring.events
@@ -301,7 +317,6 @@ class _Monitoring:
         while len(self.sets) <= unit:
             self.sets.append(set())
         self.sink[0] = self.sets[unit]
-        sys.monitoring.restart_events()  # type: ignore[attr-defined,unused-ignore]
 
     def executions(self, units: Sequence[_Unit]) -> Iterator[tuple[int, str, int, str]]:
         for index, codes in enumerate(self.sets):

@@ -1,0 +1,184 @@
+"""Reading the test map back: every session recorded at the newest commit recorded for a
+repository, merged (see `pitstop.history.coverage`).
+
+`pitstop affected` reads the map on every run, so this module imports no SQLAlchemy: the
+queries are plain SQL, run through a `Reader`. A SQLite history is read with the standard
+library's sqlite3, opened read-only (`SqliteReader`); a server database through the store's
+engine (`pitstop.api` adapts it). Importing SQLAlchemy would cost more than selecting."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from pitstop.errors import PitstopError
+from pitstop.testmap import FIXTURE, ITEM, CoverageMap, FileState, Function, Hit
+
+EARLY = "early"  # the unit kind of a file imported before recording began
+MAP_SCHEMA = 2  # the first schema version with the test map's tables
+_CHUNK = 500  # values per IN (...) list
+
+
+class Reader(Protocol):
+    # The rows of `sql`, whose parameters are written `?`.
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+
+class SqliteReader:
+    """A SQLite history, read-only (a missing file is not created)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        try:
+            # the audit reads from its worker threads, one at a time (the lock)
+            uri = f"{path.absolute().as_uri()}?mode=ro"
+            self.connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self.connection.execute("PRAGMA busy_timeout = 30000")
+        except sqlite3.Error as error:
+            raise PitstopError(
+                f"cannot open the history database: {error}", path=str(path)
+            ) from None
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            with self.lock:
+                return self.connection.execute(sql, tuple(parameters)).fetchall()
+        except sqlite3.Error as error:
+            raise PitstopError(f"history database: {error}", path=str(self.path)) from None
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def read_map(reader: Reader, repository: str) -> CoverageMap | None:
+    """The map of the newest commit recorded for `repository`, or None when there is none
+    (or the database predates the test map). `hits` reads through `reader`, which must stay
+    open while the map is used."""
+    if not _has_map(reader):
+        return None
+    newest = reader.rows(
+        "SELECT commit_sha, recorded_at FROM coverage_sessions WHERE repository = ? "
+        "ORDER BY recorded_at DESC, id DESC LIMIT 1",
+        [repository],
+    )
+    if not newest:
+        return None
+    commit, recorded_at = str(newest[0][0]), float(newest[0][1])
+    found = reader.rows(
+        "SELECT id, backend FROM coverage_sessions WHERE repository = ? AND commit_sha = ?",
+        [repository, commit],
+    )
+    sessions = [int(row[0]) for row in found]
+    lambdas = all(row[1] == "monitoring" for row in found)
+    units = _units(reader, sessions)
+    files: dict[str, set[FileState]] = defaultdict(set)
+    for path, sha256, skeleton in _in(
+        reader, "SELECT path, sha256, skeleton FROM coverage_files WHERE session IN ({})", sessions
+    ):
+        files[path].add(FileState(sha256, skeleton))
+    test_files = frozenset(u["test_file"] for u in units.values() if u["kind"] == ITEM)
+    users = _fixture_users(units)
+    spawned: set[str] = set()
+    for unit in units.values():
+        if unit["spawned"]:
+            spawned |= _test_files_of(unit, users)
+    early = frozenset(u["name"] for u in units.values() if u["kind"] == EARLY)
+
+    def hits(paths: Collection[str]) -> list[Hit]:
+        return _hits(reader, sessions, units, users, paths)
+
+    return CoverageMap(
+        commit,
+        recorded_at,
+        test_files,
+        frozenset(spawned),
+        {path: frozenset(states) for path, states in files.items()},
+        early,
+        lambdas,
+        hits,
+    )
+
+
+def _has_map(reader: Reader) -> bool:
+    try:
+        version = reader.rows("SELECT max(version) FROM pitstop_schema_version")
+    except PitstopError:
+        return False  # not a pitstop history at all: nothing recorded in it
+    return bool(version) and version[0][0] is not None and int(version[0][0]) >= MAP_SCHEMA
+
+
+def _in(reader: Reader, sql: str, values: Sequence[Any]) -> Iterable[tuple[Any, ...]]:
+    """`sql` with its one `IN ({})` list filled from `values`, a chunk at a time."""
+    for start in range(0, len(values), _CHUNK):
+        chunk = list(values[start : start + _CHUNK])
+        yield from reader.rows(sql.format(",".join("?" * len(chunk))), chunk)
+
+
+def _units(reader: Reader, sessions: list[int]) -> dict[int, dict[str, Any]]:
+    units: dict[int, dict[str, Any]] = {}
+    query = (
+        "SELECT id, session, kind, name, test_file, spawned FROM coverage_units "
+        "WHERE session IN ({})"
+    )
+    for pk, session, kind, name, test_file, spawned in _in(reader, query, sessions):
+        units[pk] = {
+            "session": session,
+            "kind": kind,
+            "name": name,
+            "test_file": test_file,
+            "spawned": bool(spawned),
+            "fixtures": [],
+        }
+    query = (
+        "SELECT f.unit, f.fixture FROM coverage_unit_fixtures f "
+        "JOIN coverage_units u ON u.id = f.unit WHERE u.session IN ({})"
+    )
+    for unit, fixture in _in(reader, query, sessions):
+        units[unit]["fixtures"].append(fixture)
+    return units
+
+
+def _fixture_users(units: dict[int, dict[str, Any]]) -> dict[tuple[int, str], set[str]]:
+    """(session, fixture name) -> the test files of the items that used that fixture."""
+    users: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for unit in units.values():
+        for fixture in unit["fixtures"]:
+            users[(unit["session"], fixture)].add(unit["test_file"])
+    return users
+
+
+def _test_files_of(unit: dict[str, Any], users: dict[tuple[int, str], set[str]]) -> set[str]:
+    if unit["kind"] == FIXTURE:
+        return set(users.get((unit["session"], unit["name"]), ()))
+    return {unit["test_file"]} if unit["test_file"] else set()
+
+
+def _hits(
+    reader: Reader,
+    sessions: list[int],
+    units: dict[int, dict[str, Any]],
+    users: dict[tuple[int, str], set[str]],
+    paths: Collection[str],
+) -> list[Hit]:
+    found: list[Hit] = []
+    marks = ",".join("?" * len(sessions))
+    query = (
+        "SELECT h.unit, f.path, f.qualname, f.digest FROM coverage_hits h "
+        "JOIN coverage_functions f ON f.id = h.function "
+        "JOIN coverage_units u ON u.id = h.unit "
+        f"WHERE u.session IN ({marks}) AND f.path IN ({{}})"
+    )
+    ordered = sorted(paths)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        sql = query.format(",".join("?" * len(chunk)))
+        for unit_id, path, qualname, digest in reader.rows(sql, [*sessions, *chunk]):
+            unit = units[unit_id]
+            files = frozenset(_test_files_of(unit, users))
+            found.append(Hit(unit["kind"], unit["name"], files, Function(path, qualname, digest)))
+    return found
