@@ -19,10 +19,14 @@ and bytecode caches allowed (one untimed run of each variant warms them first):
                -p no:cacheprovider, which pytest-testmon needs (.pytest_cache is deleted
                before each run)
 
-Every recording run is a full one: its database (--pitstop-db, in a temporary folder) and
-.testmondata are deleted before it. The variants are interleaved round-robin for --rounds
-rounds (the machine may be shared: a slow spell hits every variant alike); the table gives
-each variant's median and its ratio to the plain run's median of the same session.
+Every recording run is a full one: it records every test and writes the map into the
+history (--pitstop-db, in a temporary folder), which already exists, as on every run after
+a project's first (the warm-up run creates it; each run supersedes the previous one's
+sessions); with --fresh-db it is deleted before each run, so its creation is timed too.
+.testmondata is deleted before each testmon run (testmon's recording run). The variants
+are interleaved round-robin for --rounds rounds (the machine may be shared: a slow spell
+hits every variant alike); the table gives each variant's median and its ratio to the
+plain run's median of the same session.
 
 The tests run with --python (default: this interpreter), which needs pitstop, pytest, the
 projects' test dependencies (freezegun for humanize), coverage and pytest-testmon.
@@ -51,6 +55,7 @@ from pathlib import Path
 from eval_audit import unpacked  # benchmarks/ is on sys.path when run
 
 REPO = Path(__file__).resolve().parent.parent
+FRESH_DB = False  # --fresh-db
 TARGET = 1.3
 PROJECTS = (
     "isodate==0.7.2",
@@ -89,8 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--off", action="store_true", help="also time -p no:pitstop")
+    parser.add_argument(
+        "--fresh-db", action="store_true", help="a new history database for every recording"
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     options = parser.parse_args(argv)
+    global FRESH_DB
+    FRESH_DB = options.fresh_db
     version = _run([options.python, "-c", "import sys; print(sys.version.split()[0])"])
     print(f"python {version.strip()} ({options.python}), {options.rounds} rounds, medians")
     print(f"pitstop from {options.pitstop_src}; wall seconds, and CPU (user + system) seconds")
@@ -195,7 +205,8 @@ def _time(
     pitstop's)."""
     arguments = list(variant.arguments)
     if variant.database:
-        database.unlink(missing_ok=True)
+        if FRESH_DB:
+            database.unlink(missing_ok=True)
         arguments.append(f"--pitstop-db=sqlite:///{database}")
     if variant.testmon:
         for name in TESTMON_FILES:

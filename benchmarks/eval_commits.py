@@ -17,8 +17,8 @@ skipped and noted.
 
 The shares: selected test files over all test files, and their seconds at P over the
 suite's seconds at P (run_all counts as everything). The tests run with `--python`
-(default: this interpreter, which must have pitstop installed), with PYTHONPATH set to the
-clone's src/ if it has one and PYTHONDONTWRITEBYTECODE=1. The repository is only read.
+(default: this interpreter, which must have pitstop installed), with the clone's src/ (if
+it has one) first on PYTHONPATH and PYTHONDONTWRITEBYTECODE=1. The repository is only read.
 
     python benchmarks/eval_commits.py [--commits 30] [--skip N] [--python PY] [--json FILE]
                                       [--budget MINUTES] [--setup CMD]
@@ -156,10 +156,11 @@ class Runner:
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         env.pop("PITSTOP_DB", None)
         src = self.clone / "src"
-        if src.is_dir():
-            env["PYTHONPATH"] = str(src)
-        else:
-            env.pop("PYTHONPATH", None)
+        # the clone's src first; what PYTHONPATH held stays after it (a pitstop under test)
+        given = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        paths = [str(src)] if src.is_dir() else []
+        if paths or given:
+            env["PYTHONPATH"] = os.pathsep.join(paths + given)
         return env
 
     def pytest(

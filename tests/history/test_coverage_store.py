@@ -98,3 +98,39 @@ def test_a_database_older_than_the_map_has_none(tmp_path):
     reading = SqliteReader(path)
     assert read_map(reading, "demo") is None
     reading.close()
+
+
+def items(*names: str) -> tuple[Unit, ...]:
+    return tuple(Unit(ITEM, name, name.partition("::")[0], frozenset({0})) for name in names)
+
+
+def test_a_rerun_at_one_commit_replaces_the_sessions_it_covers(database_url):
+    store = Store.open(database_url)
+    try:
+        write_recording(
+            store, "demo", recording("c1", "gw0", items("a.py::1", "b.py::1")), recorded_at=1
+        )
+        write_recording(
+            store, "demo", recording("c1", "gw1", items("a.py::2", "c.py::1")), recorded_at=2
+        )
+        write_recording(store, "demo", recording("c1", "shard2", items("d.py::1")), recorded_at=3)
+        # an xdist re-run splits the items of the first two sessions differently
+        write_recording(
+            store, "demo", recording("c1", "gw0", items("a.py::1", "a.py::2")), recorded_at=4
+        )
+        write_recording(
+            store, "demo", recording("c1", "gw1", items("b.py::1", "c.py::1")), recorded_at=5
+        )
+        with store.engine.connect() as connection:
+            workers = (
+                connection.execute(
+                    select(schema.coverage_sessions.c.worker).order_by(
+                        schema.coverage_sessions.c.recorded_at
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert workers == ["shard2", "gw0", "gw1"]  # the shard's items were not recorded again
+    finally:
+        store.close()

@@ -216,3 +216,40 @@ def test_a_git_ignored_generated_module_is_not_a_change(tmp_path, capsys):
     record(root, BACKENDS[-1])
     write(root, {"src/demo/_version.py": "version = '1.1'\n"})  # a build tool wrote it anew
     assert affected(root, capsys)["selected"] == []
+
+
+SUBCLASSES = {
+    "pyproject.toml": PYPROJECT,
+    "src/demo/__init__.py": "",
+    "src/demo/base.py": (
+        "REGISTRY = {}\n\n\nclass Plugin:\n    def __init_subclass__(cls, **kw):\n"
+        "        super().__init_subclass__(**kw)\n        REGISTRY[cls.__name__] = cls\n"
+    ),
+    "src/demo/plugins.py": "from demo.base import Plugin\n\n\nclass Csv(Plugin):\n    pass\n",
+    "src/demo/other.py": "def other():\n    return 1\n",
+    "tests/test_registry.py": (
+        "from demo.base import REGISTRY\nimport demo.plugins\n\n\n"
+        "def test_csv():\n    assert 'Csv' in REGISTRY\n"
+    ),
+    "tests/test_other.py": "from demo.other import other\n\n\ndef test_other():\n    assert other()\n",
+}
+
+
+def test_a_hook_run_at_class_creation_selects_the_tests_loading_its_subclasses(tmp_path, capsys):
+    root = repository(tmp_path / "demo", {**SUBCLASSES, ".gitignore": ".pitstop/\n"})
+    record(root, BACKENDS[-1])
+    text = (root / "src/demo/base.py").read_text()
+    write(root, {"src/demo/base.py": text.replace("cls.__name__", "cls.__name__.lower()")})
+    found = affected(root, capsys)
+    assert found["selected"] == ["tests/test_registry.py"]
+
+
+def test_the_plugin_runs_what_the_map_selects(recorded):
+    write(recorded, {"src/demo/a.py": "def f():\n    return 1\n\n\ndef g():\n    return 2 + 0\n"})
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    env = {"PYTHONPATH": str(recorded / "src"), "PATH": "/usr/bin:/bin", "HOME": str(recorded)}
+    done = subprocess.run(
+        [*command, "--pitstop-affected"], cwd=recorded, capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stdout
+    assert "1 passed, 9 deselected" in done.stdout

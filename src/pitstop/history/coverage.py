@@ -28,7 +28,7 @@ from pitstop.history.schema import (
     coverage_units,
 )
 from pitstop.history.store import Store
-from pitstop.testmap import Function, Recording
+from pitstop.testmap import ITEM, Function, Recording
 
 KEEP_COMMITS = 3
 _CHUNK = 500  # values per IN (...) list
@@ -67,8 +67,37 @@ def write_recording(
             connection.execute(coverage_files.insert(), files)
         ids = _intern(store, connection, recording.functions)
         _write_units(connection, session, recording, ids)
+        _forget_superseded(connection, repository, recording.commit, session)
         _forget_old(connection, repository)
     return int(session)
+
+
+def _forget_superseded(connection: Connection, repository: str, commit: str, newest: int) -> None:
+    """Delete the sessions at `commit` whose every test item a later session there recorded
+    again (a re-run, or an xdist re-run whose workers split the items anew): a map recorded
+    over and over at one commit stays the size of one recording. Shards, which record
+    different items, all stay."""
+    rows = connection.execute(
+        select(coverage_sessions.c.id)
+        .where(coverage_sessions.c.repository == repository)
+        .where(coverage_sessions.c.commit_sha == commit)
+        .order_by(coverage_sessions.c.recorded_at.desc(), coverage_sessions.c.id.desc())
+    ).scalars()
+    later: set[str] = set()
+    superseded: list[int] = []
+    for session in [newest, *(s for s in rows if s != newest)]:
+        items = set(
+            connection.execute(
+                select(coverage_units.c.name).where(
+                    coverage_units.c.session == session, coverage_units.c.kind == ITEM
+                )
+            ).scalars()
+        )
+        if session != newest and items <= later:
+            superseded.append(session)
+        later |= items
+    if superseded:
+        _delete_sessions(connection, superseded)
 
 
 def _intern(store: Store, connection: Connection, functions: tuple[Function, ...]) -> list[int]:
@@ -152,9 +181,17 @@ def _forget_old(connection: Connection, repository: str) -> None:
     old = list(commits)[KEEP_COMMITS:]
     if not old:
         return
-    sessions = select(coverage_sessions.c.id).where(
-        coverage_sessions.c.repository == repository, coverage_sessions.c.commit_sha.in_(old)
-    )
+    sessions = connection.execute(
+        select(coverage_sessions.c.id).where(
+            coverage_sessions.c.repository == repository,
+            coverage_sessions.c.commit_sha.in_(old),
+        )
+    ).scalars()
+    _delete_sessions(connection, list(sessions))
+
+
+def _delete_sessions(connection: Connection, sessions: list[int]) -> None:
+    """Delete `sessions` with their rows, then the functions no session refers to."""
     units = select(coverage_units.c.id).where(coverage_units.c.session.in_(sessions))
     connection.execute(delete(coverage_hits).where(coverage_hits.c.unit.in_(units)))
     connection.execute(
