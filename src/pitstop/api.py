@@ -233,8 +233,7 @@ def _selection_run(
     opened = _test_map_reader(folder, db)
     if opened is None:
         return run(folder, **options)  # type: ignore[arg-type]
-    from pitstop.history.coverage import repository_name
-    from pitstop.history.map_read import read_map
+    from pitstop.history.map_read import read_map, repository_name
 
     reader, close = opened
     try:
@@ -273,7 +272,8 @@ def _test_map_reader(root: Path, db: str | None) -> tuple[MapReader, Callable[[]
 
 def store_test_map(root: str | Path, recording: TestMapRecording, db: str | None = None) -> None:
     """Store a session's test map (`pytest --pitstop-record`) in the history database."""
-    from pitstop.history.coverage import repository_name, write_recording
+    from pitstop.history.coverage import write_recording
+    from pitstop.history.map_read import repository_name
     from pitstop.history.store import Store, database_url
 
     store = Store.open(database_url(Path(root), db))
@@ -349,8 +349,7 @@ def audit(
 def open_test_map(url: str, root: Path) -> tuple[CoverageMap | None, Callable[[], None]]:
     """The test map of `root`'s repository in the database at `url`, and what closes the
     database (the map reads its hits from it while in use)."""
-    from pitstop.history.coverage import repository_name
-    from pitstop.history.map_read import read_map
+    from pitstop.history.map_read import read_map, repository_name
 
     opened = _test_map_reader(root, url)
     if opened is None:

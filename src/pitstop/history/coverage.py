@@ -8,10 +8,8 @@ repository; older ones are deleted when a new one is written."""
 from __future__ import annotations
 
 import hashlib
-import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, delete, exists, func, select
@@ -32,13 +30,6 @@ from pitstop.testmap import ITEM, Function, Recording
 
 KEEP_COMMITS = 3
 _CHUNK = 500  # values per IN (...) list
-
-
-def repository_name(root: Path, environment: Mapping[str, str] | None = None) -> str:
-    """What names the repository in a shared database: GITHUB_REPOSITORY in GitHub Actions,
-    else the name of the root folder (the same in every checkout of it)."""
-    environment = os.environ if environment is None else environment
-    return environment.get("GITHUB_REPOSITORY") or root.resolve().name
 
 
 def write_recording(

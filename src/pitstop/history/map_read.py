@@ -8,10 +8,11 @@ engine (`pitstop.api` adapts it). Importing SQLAlchemy would cost more than sele
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -53,6 +54,13 @@ class SqliteReader:
 
     def close(self) -> None:
         self.connection.close()
+
+
+def repository_name(root: Path, environment: Mapping[str, str] | None = None) -> str:
+    """What names the repository in a shared database: GITHUB_REPOSITORY in GitHub Actions,
+    else the name of the root folder (the same in every checkout of it)."""
+    environment = os.environ if environment is None else environment
+    return environment.get("GITHUB_REPOSITORY") or root.resolve().name
 
 
 def read_map(reader: Reader, repository: str) -> CoverageMap | None:

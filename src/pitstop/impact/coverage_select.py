@@ -82,12 +82,10 @@ def select_with_map(
         {p: True for p, acts in impact.import_time.items() if acts},
         dict(impact.origins),
     )
-    chosen = set(affected_tests(static, graph, precise=True))
+    # with every file an import-time change, the precise selection is the load closure
     for path in static.import_time:  # each test names the first changed file it loads
-        for test in sorted(chosen & _tests_loading(path, graph)):
+        for test in sorted(_tests_loading(path, graph)):
             why.setdefault(test, f"loads {path}, whose change can act at import time (static net)")
-    for test in sorted(chosen - why.keys()):
-        why[test] = "is in the static selection for the import-time changes"
     body_only = sorted(p for p, acts in impact.import_time.items() if not acts)
     _body_changes(body_only, graph, cmap, read, why)
     for path in impact.import_time:
