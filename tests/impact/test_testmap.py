@@ -13,7 +13,10 @@ import pytest
 from pitstop.cli import main
 from tests.impact.fakes import commit, git, repository, write
 
-BACKENDS = ["coverage"] + (["monitoring"] if sys.version_info >= (3, 12) else [])
+# coverage.py's C tracer everywhere, its own sys.monitoring core and pitstop's from 3.12
+BACKENDS = ["coverage"] + (
+    ["coverage-sysmon", "monitoring"] if sys.version_info >= (3, 12) else []
+)
 PYPROJECT = '[project]\nname = "demo"\n\n[tool.pytest.ini_options]\npythonpath = ["src"]\n'
 
 # tests/test_f.py runs f, tests/test_g.py runs g; both import the same module.
@@ -63,8 +66,11 @@ PROJECT = {
 
 def record(root: Path, backend: str, *extra: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    command += ["--pitstop-record", f"--pitstop-record-backend={backend}", *extra]
+    name, _, core = backend.partition("-")
+    command += ["--pitstop-record", f"--pitstop-record-backend={name}", *extra]
     env = {"PYTHONPATH": str(root / "src"), "PATH": "/usr/bin:/bin", "HOME": str(root)}
+    if core:
+        env["COVERAGE_CORE"] = core
     done = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     return done
@@ -149,7 +155,7 @@ def test_a_lambda_body_selects_the_tests_that_ran_that_lambda(recorded, capsys, 
     text = (recorded / "src/demo/table.py").read_text()
     write(recorded, {"src/demo/table.py": text.replace("x * 2", "x * 2 + 0")})
     found = affected(recorded, capsys)["selected"]
-    if "monitoring" in request.node.callspec.id:
+    if request.node.callspec.id.endswith("monitoring"):
         assert found == ["tests/test_dbl.py"]
     else:  # executed lines cannot tell the lambda from the statement: import time
         assert found == ["tests/test_dbl.py", "tests/test_table.py"]

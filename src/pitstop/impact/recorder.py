@@ -6,8 +6,9 @@ Two backends see the same thing and give the same units:
   generator resumes; the callback notes a repository code object in the current unit's
   set, and disables the event for good for any other code. This is the default where it
   exists.
-- `coverage`: coverage.py (its C tracer, or its own sys.monitoring core on 3.12+), one
-  dynamic context per unit; the executed lines are mapped to the functions holding them.
+- `coverage`: coverage.py's C tracer (its sys.monitoring core keeps no dynamic contexts),
+  one dynamic context per unit; the executed lines are mapped to the functions holding
+  them.
 
 Units (see `pitstop.testmap`) are entered and left as a stack on the main thread; code run
 by other threads counts for the unit the main thread is in. The import of a repository file
@@ -339,6 +340,9 @@ class _Coverage:
         self.coverage = coverage.Coverage(
             data_file=None, config_file=False, source=[str(root)], branch=False
         )
+        # Its own sys.monitoring core (COVERAGE_CORE=sysmon, the default from 3.14) keeps
+        # no dynamic contexts: every line would count for the first unit that ran it.
+        self.coverage.set_option("run:core", "ctrace")
         self.coverage._warn_no_data = False
 
     def start(self) -> None:
