@@ -134,3 +134,51 @@ def test_a_rerun_at_one_commit_replaces_the_sessions_it_covers(database_url):
         assert workers == ["shard2", "gw0", "gw1"]  # the shard's items were not recorded again
     finally:
         store.close()
+
+
+def test_many_reruns_at_one_commit_leave_one_session(database_url):
+    store = Store.open(database_url)
+    try:
+        for number in range(4):
+            run = recording("c1", "main", items("a.py::1", "b.py::1"))
+            write_recording(store, "demo", run, recorded_at=number)
+        with store.engine.connect() as connection:
+            count = connection.execute(
+                select(func.count()).select_from(schema.coverage_sessions)
+            ).scalar_one()
+        assert count == 1
+    finally:
+        store.close()
+
+
+def test_renamed_parameters_still_supersede_but_a_partial_rerun_does_not(database_url):
+    store = Store.open(database_url)
+    try:
+        # ids of parametrized tests can change from run to run (hash order): counted
+        write_recording(
+            store,
+            "demo",
+            recording("c1", "main", items("a.py::t[x1]", "a.py::t[x2]")),
+            recorded_at=1,
+        )
+        write_recording(
+            store,
+            "demo",
+            recording("c1", "main", items("a.py::t[x2]", "a.py::t[x3]")),
+            recorded_at=2,
+        )
+        # re-running one test of the file keeps the session that ran all of it
+        write_recording(store, "demo", recording("c1", "main", items("a.py::t[x2]")), recorded_at=3)
+        with store.engine.connect() as connection:
+            kept = (
+                connection.execute(
+                    select(schema.coverage_sessions.c.recorded_at).order_by(
+                        schema.coverage_sessions.c.recorded_at
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert kept == [2.0, 3.0]
+    finally:
+        store.close()

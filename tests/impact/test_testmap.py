@@ -14,9 +14,7 @@ from pitstop.cli import main
 from tests.impact.fakes import commit, git, repository, write
 
 # coverage.py's C tracer everywhere, its own sys.monitoring core and pitstop's from 3.12
-BACKENDS = ["coverage"] + (
-    ["coverage-sysmon", "monitoring"] if sys.version_info >= (3, 12) else []
-)
+BACKENDS = ["coverage"] + (["coverage-sysmon", "monitoring"] if sys.version_info >= (3, 12) else [])
 PYPROJECT = '[project]\nname = "demo"\n\n[tool.pytest.ini_options]\npythonpath = ["src"]\n'
 
 # tests/test_f.py runs f, tests/test_g.py runs g; both import the same module.

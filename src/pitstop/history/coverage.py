@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -64,29 +65,35 @@ def write_recording(
 
 
 def _forget_superseded(connection: Connection, repository: str, commit: str, newest: int) -> None:
-    """Delete the sessions at `commit` whose every test item a later session there recorded
-    again (a re-run, or an xdist re-run whose workers split the items anew): a map recorded
-    over and over at one commit stays the size of one recording. Shards, which record
-    different items, all stay."""
-    rows = connection.execute(
-        select(coverage_sessions.c.id)
-        .where(coverage_sessions.c.repository == repository)
-        .where(coverage_sessions.c.commit_sha == commit)
-        .order_by(coverage_sessions.c.recorded_at.desc(), coverage_sessions.c.id.desc())
-    ).scalars()
-    later: set[str] = set()
+    """Delete the sessions at `commit` that later sessions there recorded again: for each of
+    their test files, later sessions recorded at least as many distinct items (a re-run, an
+    xdist re-run whose workers split the items anew; counted, not matched, because the ids
+    of parametrized tests can change from run to run). A map recorded over and over at one
+    commit stays the size of one recording; shards, recording other files, all stay, and so
+    does a session of which a later one re-ran only some tests."""
+    rows = (
+        connection.execute(
+            select(coverage_sessions.c.id)
+            .where(coverage_sessions.c.repository == repository)
+            .where(coverage_sessions.c.commit_sha == commit)
+            .order_by(coverage_sessions.c.recorded_at.desc(), coverage_sessions.c.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    later: dict[str, set[str]] = defaultdict(set)  # test file -> item names recorded later
     superseded: list[int] = []
     for session in [newest, *(s for s in rows if s != newest)]:
-        items = set(
-            connection.execute(
-                select(coverage_units.c.name).where(
-                    coverage_units.c.session == session, coverage_units.c.kind == ITEM
-                )
-            ).scalars()
+        items: dict[str, set[str]] = defaultdict(set)
+        query = select(coverage_units.c.test_file, coverage_units.c.name).where(
+            coverage_units.c.session == session, coverage_units.c.kind == ITEM
         )
-        if session != newest and items <= later:
+        for test_file, name in connection.execute(query):
+            items[test_file].add(name)
+        if session != newest and all(len(later[f]) >= len(n) for f, n in items.items()):
             superseded.append(session)
-        later |= items
+        for test_file, names in items.items():
+            later[test_file] |= names
     if superseded:
         _delete_sessions(connection, superseded)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import copy
 import hashlib
 from dataclasses import dataclass
 
@@ -158,9 +157,10 @@ def recorded_skeleton(tree: ast.Module, *, lambdas: bool) -> str:
     code object names them), and the literal default values of undecorated module-level
     functions (a default is evaluated on import, but only a call of the function sees it;
     a decorator could read it on import, hence undecorated only). Equal values: whatever
-    changed is inside functions the map names, by digest."""
+    changed is inside functions the map names, by digest. `tree` is changed in place (a
+    copy would cost more than parsing again): give a tree nothing else reads."""
     used = _used_on_import(tree)
-    return skeleton_digest(_Blanked(lambdas, used).visit(copy.deepcopy(tree)))
+    return skeleton_digest(_Blanked(lambdas, used).visit(tree))
 
 
 def _used_on_import(tree: ast.Module) -> set[str]:

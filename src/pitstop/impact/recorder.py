@@ -90,6 +90,9 @@ class Recorder:
 
     def __init__(self, root: Path, backend: str | None = None) -> None:
         self.root = root.resolve()
+        self._prefixes = tuple(
+            dict.fromkeys(str(r).rstrip(os.sep) + os.sep for r in (root.absolute(), self.root))
+        )
         self.backend_name = backend or default_backend()
         self._relative: dict[str, str | None] = {}
         self.backend = _make_backend(self.backend_name, self.root, self._is_repository)
@@ -153,16 +156,21 @@ class Recorder:
         return self.relative(filename) is not None
 
     def _resolve(self, filename: str) -> str | None:
-        if not filename.endswith(".py") or not os.path.isabs(filename):
+        """By the path's text, not by resolving it (a file system call for each of the
+        thousands of files a session runs): under the root as given or as resolved."""
+        if not filename.endswith(".py") or filename.startswith("<"):
             return None
-        try:
-            relative = Path(filename).resolve().relative_to(self.root)
-        except (ValueError, OSError):
+        if not os.path.isabs(filename):  # imported through a relative sys.path entry
+            filename = os.path.abspath(filename)
+        relative = next(
+            (filename[len(p) :] for p in self._prefixes if filename.startswith(p)), None
+        )
+        if relative is None:
             return None
-        parts = relative.parts
+        parts = relative.split(os.sep)
         if any(p in SKIPPED_FOLDERS or p == "site-packages" for p in parts[:-1]):
             return None
-        return relative.as_posix()
+        return "/".join(parts)
 
     def _loaded_files(self) -> Iterator[str]:
         for module in list(sys.modules.values()):
@@ -244,7 +252,7 @@ def _read(path: Path, shown: str, *, lambdas: bool) -> _Text | None:
         tree = ast.parse(data)
     except (SyntaxError, ValueError):
         return None
-    blocks = blocks_from_tree(tree)
+    blocks = blocks_from_tree(tree)  # before recorded_skeleton changes the tree
     skeleton = recorded_skeleton(tree, lambdas=lambdas)
     state = FileState(hashlib.sha256(data).hexdigest(), skeleton)
     return _Text(blocks, state)
