@@ -249,16 +249,11 @@ def _test_map_reader(root: Path, db: str | None) -> tuple[MapReader, Callable[[]
     with sqlite3: SQLAlchemy is imported only for a server database."""
     import os
 
-    from pitstop.files import state_folder
     from pitstop.history.map_read import SqliteReader
 
     url = db or os.environ.get("PITSTOP_DB")
-    if not url:
-        folder = state_folder(root)
-        path = folder / "history.db" if folder is not None else None
-    elif url.startswith(("sqlite:///", "sqlite+pysqlite:///")):
-        path = Path(url.split(":///", 1)[1])
-    else:
+    path = _sqlite_path(root, url)
+    if url and path is None:
         from pitstop.history.coverage import EngineReader
         from pitstop.history.store import Store
 
@@ -271,16 +266,39 @@ def _test_map_reader(root: Path, db: str | None) -> tuple[MapReader, Callable[[]
 
 
 def store_test_map(root: str | Path, recording: TestMapRecording, db: str | None = None) -> None:
-    """Store a session's test map (`pytest --pitstop-record`) in the history database."""
-    from pitstop.history.coverage import write_recording
+    """Store a session's test map (`pytest --pitstop-record`) in the history database: a
+    SQLite history already at this pitstop's schema with sqlite3, else through the store
+    (which creates or upgrades it; and for a server database)."""
+    import os
+
     from pitstop.history.map_read import repository_name
+    from pitstop.history.map_write import SqliteWriter
+
+    repository = repository_name(Path(root))
+    path = _sqlite_path(Path(root), db or os.environ.get("PITSTOP_DB"))
+    if path is not None and SqliteWriter.usable(path):
+        SqliteWriter(path).write(repository, recording, None)
+        return
+    from pitstop.history.coverage import write_recording
     from pitstop.history.store import Store, database_url
 
     store = Store.open(database_url(Path(root), db))
     try:
-        write_recording(store, repository_name(Path(root)), recording)
+        write_recording(store, repository, recording)
     finally:
         store.close()
+
+
+def _sqlite_path(root: Path, url: str | None) -> Path | None:
+    """The SQLite file of the history at `url` (None: the default one), if it is SQLite."""
+    from pitstop.files import state_folder
+
+    if not url:
+        folder = state_folder(root)
+        return folder / "history.db" if folder is not None else None
+    if url.startswith(("sqlite:///", "sqlite+pysqlite:///")):
+        return Path(url.split(":///", 1)[1])
+    return None
 
 
 def explain(

@@ -182,3 +182,19 @@ def test_renamed_parameters_still_supersede_but_a_partial_rerun_does_not(databas
         assert kept == [2.0, 3.0]
     finally:
         store.close()
+
+
+def test_an_existing_sqlite_history_is_written_without_the_store(tmp_path):
+    from pitstop.history.map_write import SqliteWriter
+
+    path = tmp_path / "history.db"
+    assert not SqliteWriter.usable(path)  # no file: the store creates it
+    Store.open(f"sqlite:///{path}").close()
+    assert SqliteWriter.usable(path)
+    first = (Unit(ITEM, "tests/test_a.py::t", "tests/test_a.py", frozenset({0}), ("db@",)),)
+    SqliteWriter(path).write("demo", recording("c1", "main", first), 1.0)
+    SqliteWriter(path).write("demo", recording("c2", "main", items("b.py::1")), 2.0)
+    reading = SqliteReader(path)
+    found = read_map(reading, "demo")
+    assert found is not None and found.commit == "c2" and found.test_files == {"b.py"}
+    reading.close()

@@ -51,6 +51,7 @@ from sqlalchemy.exc import (
 from pitstop.errors import PitstopError
 from pitstop.files import prepare_state_folder, state_folder
 from pitstop.history import schema
+from pitstop.history.map_read import SCHEMA_VERSION as MAP_SCHEMA_VERSION
 from pitstop.history.schema import (
     build_steps,
     builds,
@@ -72,8 +73,8 @@ from pitstop.runs import (
     TestResult,
 )
 
-SCHEMA_VERSION = 2
-"""The schema this pitstop writes. Versions:
+SCHEMA_VERSION = MAP_SCHEMA_VERSION
+"""The schema this pitstop writes (defined in map_read, which must not import SQLAlchemy). Versions:
 1: runs, tests, test_results, jobs, steps, builds, build_steps, images.
 2: the test map (coverage_sessions, coverage_files, coverage_functions, coverage_units,
 coverage_unit_fixtures, coverage_hits)."""
