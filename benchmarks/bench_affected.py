@@ -30,7 +30,8 @@ size and shape. In a git copy of the tree (committed, so the map's commit resolv
 test file is given FUNCTIONS functions (default 300) drawn, with a fixed seed, from the
 functions of the files its static import closure loads, written with the store's own
 writer; then `pitstop affected --root COPY --changed django/utils/text.py` runs through
-the CLI with the map found in the copy's `.pitstop/history.db`, warm.
+the CLI with the map found in the copy's `.pitstop/history.db`, warm, as does the same
+with nothing changed (the row to set against the warm CLI row without a map).
 
     pip install grimp
     python benchmarks/bench_affected.py [--runs 5] [--version 5.2.19] [--check] [--map]
@@ -87,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     if options.map:
         copy = _mapped_copy(root, options.functions)
-        command = [*_pitstop_command(), "affected", "--root", str(copy), "--changed", CHANGE]
-        runs["pitstop map (CLI), one change"] = _process(command, env)
+        command = [*_pitstop_command(), "affected", "--root", str(copy), "--changed"]
+        runs["pitstop map (CLI)"] = _process(command, env)
+        runs["pitstop map (CLI), one change"] = _process([*command, CHANGE], env)
         runs["pitstop map (CLI), one change"]()
     runs["grimp warm"]()  # fill both caches first
     runs["pitstop warm, one change"]()
@@ -138,7 +140,8 @@ def _mapped_copy(root: Path, functions: int) -> Path:
     import hashlib
     import random
 
-    from pitstop.history.coverage import repository_name, write_recording
+    from pitstop.history.coverage import write_recording
+    from pitstop.history.map_read import repository_name
     from pitstop.history.store import Store, database_url
     from pitstop.impact.functions import blocks_of
     from pitstop.impact.git import SubprocessGit, head_commit
@@ -221,6 +224,13 @@ def _report(times: dict[str, list[float]], selection: Selection, packages: int) 
         f"warm CLI ratio {cli:.2f} against grimp in process, {cli_process:.2f} against grimp "
         f"in its own process (target <= {WARM_TARGET})"
     )
+    if "pitstop map (CLI)" in median:
+        with_map = median["pitstop map (CLI)"] / median["grimp warm"]
+        with_map_process = median["pitstop map (CLI)"] / median["grimp warm (process)"]
+        print(
+            f"with a test map, CLI, nothing changed: {with_map:.2f} against grimp in process, "
+            f"{with_map_process:.2f} against grimp in its own process (target <= {WARM_TARGET})"
+        )
     return cold <= COLD_TARGET and warm <= WARM_TARGET and cli <= WARM_TARGET
 
 

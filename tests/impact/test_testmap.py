@@ -257,3 +257,14 @@ def test_the_plugin_runs_what_the_map_selects(recorded):
     )
     assert done.returncode == 0, done.stdout
     assert "1 passed, 9 deselected" in done.stdout
+
+
+def test_recording_leaves_the_loaders_as_they_are(tmp_path):
+    checks = (
+        "import importlib.machinery\nimport demo.a\n\n\ndef test_loader():\n"
+        "    loader = demo.a.__spec__.loader\n"
+        "    assert type(loader) is importlib.machinery.SourceFileLoader\n"
+    )
+    root = repository(tmp_path / "demo", {**PROJECT, "tests/test_loader_type.py": checks})
+    for backend in BACKENDS:
+        record(root, backend, "tests/test_loader_type.py")  # asserts the session passed

@@ -21,6 +21,7 @@ and `os.fork` audit events) marks it `spawned`: what the child runs is not seen.
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import importlib.abc
 import importlib.machinery
@@ -372,8 +373,11 @@ class _Coverage:
 
 
 class _ImportFinder(importlib.abc.MetaPathFinder):
-    """Wraps the loader of every repository module imported while recording, so that its
-    execution is a unit of its own."""
+    """Makes the execution of every repository module imported while recording a unit of
+    its own. The loader stays the loader (code checks its type: jinja2's PackageLoader asks
+    for a `zipimporter`): its `exec_module` is wrapped on the instance, once. A loader that
+    takes no attributes, or a module that is not a regular file (one inside a zip archive),
+    is left alone: its import-time code then counts for the unit around it."""
 
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
@@ -388,33 +392,38 @@ class _ImportFinder(importlib.abc.MetaPathFinder):
             if spec is None:
                 continue
             origin = spec.origin or ""
-            relative = self.recorder.relative(origin) if spec.has_location else None
-            loader = spec.loader
-            if relative is not None and loader is not None and hasattr(loader, "exec_module"):
-                spec.loader = _Loader(loader, self.recorder, relative)
+            if spec.has_location and self.recorder.relative(origin) and os.path.isfile(origin):
+                _wrap(spec.loader, self.recorder)
             return spec
         return None
 
 
-class _Loader(importlib.abc.Loader):
-    def __init__(self, inner: Any, recorder: Recorder, path: str) -> None:
-        self._inner = inner
-        self._recorder = recorder
-        self._path = path
+def _wrap(loader: Any, recorder: Recorder) -> None:
+    execute = getattr(loader, "exec_module", None)
+    if execute is None or isinstance(execute, _Execution):
+        return
+    with contextlib.suppress(AttributeError, TypeError):
+        loader.exec_module = _Execution(execute, recorder)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
 
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
-        created: ModuleType | None = self._inner.create_module(spec)
-        return created
+class _Execution:
+    """A loader's `exec_module`, run as the import unit of the module's file."""
 
-    def exec_module(self, module: ModuleType) -> None:
-        unit = self._recorder.enter(IMPORT, self._path)
+    def __init__(self, execute: Callable[[ModuleType], None], recorder: Recorder) -> None:
+        self.execute = execute
+        self.recorder = recorder
+
+    def __call__(self, module: ModuleType) -> None:
+        spec = getattr(module, "__spec__", None)
+        path = self.recorder.relative(getattr(spec, "origin", None) or "")
+        if path is None or not self.recorder.active:
+            self.execute(module)
+            return
+        unit = self.recorder.enter(IMPORT, path)
         try:
-            self._inner.exec_module(module)
+            self.execute(module)
         finally:
-            self._recorder.leave(unit)
+            self.recorder.leave(unit)
 
 
 class _Audit:
