@@ -95,14 +95,15 @@ def _change_since(git: Git, ref: str) -> Change:
 
 
 def difference(git: Git, commit: str) -> tuple[str, ...] | None:
-    """Every path (relative to the current folder) that differs between `commit` itself (not
-    a merge base) and the working tree, untracked files included; None when `commit` is not
-    in this clone or git fails."""
+    """Every tracked path (relative to the current folder) that differs between `commit`
+    itself (not a merge base) and the working tree; None when `commit` is not in this clone
+    or git fails. Untracked files are not listed: a change from git has them already, and
+    listing them walks the whole tree (120 ms on Django's)."""
     try:
         if not _resolves(git, f"{commit}^{{commit}}"):
             return None
         prefix = git.run(["rev-parse", "--show-prefix"]).decode().strip()
-        inside, _ = _relative(_diff(git, commit) + _untracked(git), prefix)
+        inside, _ = _relative(_diff(git, commit), prefix)
     except GitError:
         return None
     return inside
