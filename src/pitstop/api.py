@@ -292,10 +292,11 @@ def store_test_map(root: str | Path, recording: TestMapRecording, db: str | None
 def _sqlite_path(root: Path, url: str | None) -> Path | None:
     """The SQLite file of the history at `url` (None: the default one), if it is SQLite."""
     from pitstop.files import state_folder
+    from pitstop.history.map_read import DATABASE_FILE
 
     if not url:
         folder = state_folder(root)
-        return folder / "history.db" if folder is not None else None
+        return folder / DATABASE_FILE if folder is not None else None
     if url.startswith(("sqlite:///", "sqlite+pysqlite:///")):
         return Path(url.split(":///", 1)[1])
     return None

@@ -27,8 +27,9 @@ def write_recording(
         return write_map(_EngineWriter(connection), repository, recording, recorded_at)
 
 
-class _EngineWriter:
-    """A `map_write.Writer` over a store connection in its write transaction."""
+class _Statements:
+    """The plain SQL of `map_write`/`map_read` (parameters written `?`) on a store
+    connection, in the driver's own parameter style."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -40,6 +41,10 @@ class _EngineWriter:
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         result = self.connection.exec_driver_sql(self._sql(sql), tuple(parameters))
         return [tuple(row) for row in result]
+
+
+class _EngineWriter(_Statements):
+    """A `map_write.Writer` over a store connection in its write transaction."""
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> None:
         self.connection.exec_driver_sql(self._sql(sql), tuple(parameters))
@@ -54,21 +59,17 @@ class _EngineWriter:
         self.connection.exec_driver_sql(self._sql(sql), rows)
 
 
-class EngineReader:
+class EngineReader(_Statements):
     """A `map_read.Reader` over the store's engine (a server database): one connection,
     held while the map is in use."""
 
     def __init__(self, store: Store) -> None:
+        super().__init__(store.engine.connect())
         self.store = store
-        self.connection = store.engine.connect()
-        self.qmark = store.engine.dialect.paramstyle == "qmark"
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        if not self.qmark:
-            sql = sql.replace("?", "%s")
         try:
-            result = self.connection.exec_driver_sql(sql, tuple(parameters))
-            return [tuple(row) for row in result]
+            return super().rows(sql, parameters)
         except DatabaseError as error:
             self.connection.rollback()
             first = str(error.orig or error).strip().splitlines()

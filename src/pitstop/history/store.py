@@ -51,6 +51,7 @@ from sqlalchemy.exc import (
 from pitstop.errors import PitstopError
 from pitstop.files import prepare_state_folder, state_folder
 from pitstop.history import schema
+from pitstop.history.map_read import DATABASE_FILE
 from pitstop.history.map_read import SCHEMA_VERSION as MAP_SCHEMA_VERSION
 from pitstop.history.schema import (
     build_steps,
@@ -79,7 +80,6 @@ SCHEMA_VERSION = MAP_SCHEMA_VERSION
 2: the test map (coverage_sessions, coverage_files, coverage_functions, coverage_units,
 coverage_unit_fixtures, coverage_hits)."""
 
-DATABASE_FILE = "history.db"
 BATCH = 2000  # test results written per executemany: memory stays flat, round trips few
 CACHE_KIB = 64 * 1024  # SQLite's page cache per connection: at most this much memory
 BUSY_SECONDS = 30  # how long a SQLite writer waits for another one before giving up

@@ -78,12 +78,9 @@ def select_with_map(
     for path, origin in impact.origins.items():
         if origin in ("changed", "deleted"):
             impact.import_time[path] = _acts_on_import(path, combined, graph, cmap, read)
-    static = Impact(
-        {p: True for p, acts in impact.import_time.items() if acts},
-        dict(impact.origins),
-    )
+    import_time = [p for p, acts in impact.import_time.items() if acts]
     # with every file an import-time change, the precise selection is the load closure
-    for path in static.import_time:  # each test names the first changed file it loads
+    for path in import_time:  # each test names the first changed file it loads
         for test in sorted(_tests_loading(path, graph)):
             why.setdefault(test, f"loads {path}, whose change can act at import time (static net)")
     body_only = sorted(p for p, acts in impact.import_time.items() if not acts)

@@ -29,7 +29,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any, Protocol
@@ -69,7 +69,6 @@ class _Unit:
     test_file: str = ""
     fixtures: tuple[str, ...] = ()
     spawned: bool = False
-    codes: set[CodeType] = field(default_factory=set)  # monitoring
     parent: int | None = None
 
 
