@@ -249,8 +249,6 @@ def _test_map_reader(root: Path, db: str | None) -> tuple[MapReader, Callable[[]
     with sqlite3: SQLAlchemy is imported only for a server database."""
     import os
 
-    from pitstop.history.map_read import SqliteReader
-
     url = db or os.environ.get("PITSTOP_DB")
     path = _sqlite_path(root, url)
     if url and path is None:
@@ -260,7 +258,9 @@ def _test_map_reader(root: Path, db: str | None) -> tuple[MapReader, Callable[[]
         engine_reader = EngineReader(Store.open(url))
         return engine_reader, engine_reader.close
     if path is None or not path.is_file():
-        return None
+        return None  # sqlite3 is not even imported for a repository without a history
+    from pitstop.history.map_read import SqliteReader
+
     reader = SqliteReader(path)
     return reader, reader.close
 
@@ -291,12 +291,11 @@ def store_test_map(root: str | Path, recording: TestMapRecording, db: str | None
 
 def _sqlite_path(root: Path, url: str | None) -> Path | None:
     """The SQLite file of the history at `url` (None: the default one), if it is SQLite."""
-    from pitstop.files import state_folder
-    from pitstop.history.map_read import DATABASE_FILE
+    from pitstop.files import HISTORY_FILE, state_folder
 
     if not url:
         folder = state_folder(root)
-        return folder / DATABASE_FILE if folder is not None else None
+        return folder / HISTORY_FILE if folder is not None else None
     if url.startswith(("sqlite:///", "sqlite+pysqlite:///")):
         return Path(url.split(":///", 1)[1])
     return None

@@ -21,6 +21,7 @@ from pitstop.errors import PitstopError, last_read
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # pitstop's own folder in a repository: caches, the history database.
 STATE_FOLDER = ".pitstop"
+HISTORY_FILE = "history.db"  # the default history database, in the state folder
 # The journal of a --fix in progress, at the root; it exists only while files are written
 # (or after a kill), so a fix leaves nothing new in a build context.
 JOURNAL = ".pitstop-fix-journal.json"

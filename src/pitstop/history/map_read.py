@@ -21,7 +21,6 @@ from pitstop.testmap import FIXTURE, ITEM, CoverageMap, FileState, Function, Hit
 
 EARLY = "early"  # the unit kind of a file imported before recording began
 MAP_SCHEMA = 2  # the first schema version with the test map's tables
-DATABASE_FILE = "history.db"  # the default history, in the root's .pitstop folder
 # The history schema this pitstop writes (`history.store` creates and upgrades it; here so
 # that the test map is read and written without importing SQLAlchemy).
 SCHEMA_VERSION = 2

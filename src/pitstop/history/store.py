@@ -49,9 +49,8 @@ from sqlalchemy.exc import (
 )
 
 from pitstop.errors import PitstopError
-from pitstop.files import prepare_state_folder, state_folder
+from pitstop.files import HISTORY_FILE, prepare_state_folder, state_folder
 from pitstop.history import schema
-from pitstop.history.map_read import DATABASE_FILE
 from pitstop.history.map_read import SCHEMA_VERSION as MAP_SCHEMA_VERSION
 from pitstop.history.schema import (
     build_steps,
@@ -139,7 +138,7 @@ def database_url(root: Path, option: str | None) -> str:
         prepare_state_folder(folder)
     except OSError as error:
         raise PitstopError(f"cannot create: {error.strerror or error}", path=str(folder)) from None
-    return f"sqlite:///{(folder / DATABASE_FILE).absolute()}"
+    return f"sqlite:///{(folder / HISTORY_FILE).absolute()}"
 
 
 def existing(url: str) -> bool:
