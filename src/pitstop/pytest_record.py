@@ -24,6 +24,9 @@ from pitstop.impact.recorder import Recorder
 from pitstop.testmap import FIXTURE, ITEM
 
 
+_OUTPUT_KEY = "pitstop_test_map"  # in an xdist worker's workeroutput
+
+
 class MapRecorder:
     NAME = "pitstop-map-recorder"
 
@@ -36,7 +39,7 @@ class MapRecorder:
             raise pytest.UsageError(f"pitstop: {error}") from None
         self.fixtures: dict[str, list[str]] = defaultdict(list)  # argname -> unit names
         self.teardowns: dict[int, int] = {}  # id(fixturedef) -> unit being torn down
-        self.message = ""
+        self.messages: list[str] = []
 
     def start(self) -> None:
         from pitstop.impact.git import SubprocessGit, head_commit
@@ -116,23 +119,39 @@ class MapRecorder:
         worker = str(workerinput.get("workerid", "main")) if workerinput else "main"
         from pitstop import api
 
+        prefix = f"pitstop: {worker}: " if workerinput else "pitstop: "
         try:
             recording = recorder.recording(self.commit, self.dirty, worker)
             api.store_test_map(self.root, recording, self.config.getoption("pitstop_db"))
         except PitstopError as error:
-            self.message = f"pitstop: the test map was not stored: {error}"
-            return
-        items = sum(1 for u in recording.units if u.kind == ITEM)
-        files = len({u.test_file for u in recording.units if u.kind == ITEM})
-        self.message = (
-            f"pitstop: recorded the test map of {items} tests in {files} files "
-            f"({len(recording.functions)} functions, {recording.backend}) at "
-            f"{self.commit[:12] or 'no commit'}"
-        )
+            message = f"{prefix}the test map was not stored: {error}"
+        else:
+            items = sum(1 for u in recording.units if u.kind == ITEM)
+            files = len({u.test_file for u in recording.units if u.kind == ITEM})
+            message = (
+                f"{prefix}recorded the test map of {items} tests in {files} files "
+                f"({len(recording.functions)} functions, {recording.backend}) at "
+                f"{self.commit[:12] or 'no commit'}"
+            )
+        if workerinput is not None:
+            # A worker's terminal is not shown: its controller prints what it says.
+            session.config.workeroutput[_OUTPUT_KEY] = message  # type: ignore[attr-defined]
+        else:
+            self.messages.append(message)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        """xdist, on the controller: a worker ended; keep what it said of its recording."""
+        message = getattr(node, "workeroutput", {}).get(_OUTPUT_KEY)
+        if message is None:
+            name = getattr(getattr(node, "gateway", None), "id", "a worker")
+            ended = f" (it ended early: {error})" if error else ""
+            message = f"pitstop: {name}: stored no test map{ended}"
+        self.messages.append(str(message))
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.message:
-            terminalreporter.write_line(self.message)
+        for message in sorted(self.messages):
+            terminalreporter.write_line(message)
 
 
 def _relative(item: pytest.Item, root: Any) -> str:

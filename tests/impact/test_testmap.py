@@ -4,6 +4,8 @@ process, with each backend this Python has), then `pitstop affected` selects wit
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -188,11 +190,27 @@ def test_xdist_workers_merge_into_one_map(tmp_path, capsys):
     root = repository(tmp_path / "demo", PROJECT)
     write(root, {".gitignore": ".pitstop/\n"})
     commit(root, "ignore")
-    record(root, BACKENDS[-1], "-n", "2")
+    said = record(root, BACKENDS[-1], "-n", "2").stdout
+    # each worker's line, printed by the controller
+    workers = re.findall(r"pitstop: (gw\d): recorded the test map of (\d+) tests", said)
+    assert sorted(w for w, _ in workers) == ["gw0", "gw1"], said
+    assert sum(int(n) for _, n in workers) == 10, said
     write(root, {"src/demo/a.py": "def f():\n    return 1\n\n\ndef g():\n    return 2 + 0\n"})
     found = affected(root, capsys)
-    assert found["coverage"]["tests"] == 9  # every file, whichever worker ran it
+    assert found["coverage"]["tests"] == 9, said  # every file, whichever worker ran it
     assert found["selected"] == ["tests/test_g.py"]
+
+
+def test_a_worker_that_cannot_store_its_map_says_so_through_the_controller(tmp_path):
+    root = repository(tmp_path / "demo", PROJECT)
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as connection:
+        connection.execute("CREATE TABLE notes (body TEXT)")
+    connection.close()
+    said = record(root, BACKENDS[-1], "-n", "2", f"--pitstop-db=sqlite:///{foreign}").stdout
+    for worker in ("gw0", "gw1"):
+        assert f"pitstop: {worker}: the test map was not stored: " in said, said
+    assert "is not a pitstop history" in said
 
 
 def test_the_audit_measures_the_selection_with_the_map(tmp_path, capsys):
