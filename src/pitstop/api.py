@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pitstop.impact.explain import Explanation
     from pitstop.impact.selection_run import Run
     from pitstop.impact.selector import Selection
+    from pitstop.impact.shard import Durations, Sharding
     from pitstop.pipeline import PipelineResult
     from pitstop.review.context_usage import ContextResult
     from pitstop.review.fixes import FixPlan
@@ -498,3 +499,95 @@ def render_slow(tests: Sequence[SlowTest], threshold: float, fmt: str) -> str:
     from pitstop.reports.history_report import render_slow as render
 
     return render(tests, threshold, fmt)
+
+
+def shard(
+    root: str | Path,
+    shards: int,
+    *,
+    everything: bool = False,
+    base: str | None = None,
+    changed: Sequence[str] | None = None,
+    durations: Sequence[str] = (),
+    by: str = "file",
+    db: str | None = None,
+    branch: str | None = None,
+    static: bool = False,
+) -> Sharding:
+    """`pitstop shard`: the test files `pitstop affected` selects (all of them with
+    `everything`) split into `shards` groups of near-equal expected time, from the durations
+    of the history (`db`; the last runs of `branch`, default $GITHUB_BASE_REF, else every
+    branch), then of the `durations` files (JUnit XML or pytest-split's .test_durations), then
+    of `.test_durations` at the root when no file is given."""
+    from pitstop.impact.shard import Sharding, shard_selection
+
+    if shards < 1:
+        raise PitstopError(f"--shards must be at least 1, not {shards}")
+    folder = Path(root)
+    if everything:
+        selection = affected(folder, changed=[], static=True)
+        files = selection.tests
+    else:
+        selection = affected(folder, base, changed, static=static, db=db)
+        files = selection.tests if selection.run_all else selection.selected
+    measured = test_durations(folder, durations, db, branch)
+    made, tests = shard_selection(files, measured, shards, by)
+    return Sharding(
+        plan=made,
+        shards=tuple(tests),
+        selected=len(files),
+        test_files=len(selection.tests),
+        everything=everything,
+        run_all=selection.reasons if selection.run_all and not everything else (),
+    )
+
+
+def test_durations(
+    root: str | Path,
+    files: Sequence[str] = (),
+    db: str | None = None,
+    branch: str | None = None,
+) -> Durations:
+    """The measured durations `pitstop shard` plans with (see `shard`), merged: the history
+    wins over the files, the files over one another in the order given."""
+    import os
+
+    from pitstop.impact.durations import read_durations
+    from pitstop.impact.shard import merged
+
+    folder = Path(root)
+    sources = []
+    history = _history_durations(folder, db, branch or os.environ.get("GITHUB_BASE_REF") or None)
+    if history is not None:
+        sources.append(history)
+    for name in files:
+        sources.append(read_durations(Path(name), name))
+    default = folder / ".test_durations"
+    if not files and default.is_file():
+        sources.append(read_durations(default, ".test_durations"))
+    return merged(sources)
+
+
+def _history_durations(root: Path, db: str | None, branch: str | None) -> Durations | None:
+    """The history's durations (median of the last runs), None without a history or when it
+    holds no timed test."""
+    import os
+
+    path = _sqlite_path(root, db or os.environ.get("PITSTOP_DB"))
+    if path is not None and not path.is_file():
+        return None  # nothing recorded: nothing read, nothing created
+    from pitstop.history.analysis import test_durations as find
+    from pitstop.history.store import Store, database_url
+    from pitstop.impact.shard import Durations
+
+    url = database_url(root, db)
+    store = Store.open(url)
+    try:
+        found = find(store.engine, branch)
+    finally:
+        store.close()
+    if not found.seconds:
+        return None
+    of = f" of {branch}" if branch else ""
+    source = f"the history: {len(found.seconds)} tests, median of the last {found.runs} runs{of}"
+    return Durations(found.seconds, found.first, (source,))
