@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from pitstop.impact.explain import Explanation
     from pitstop.impact.selection_run import Run
     from pitstop.impact.selector import Selection
-    from pitstop.impact.shard import Durations, Sharding
+    from pitstop.impact.shard import Durations, Plan, Sharding
     from pitstop.pipeline import PipelineResult
     from pitstop.review.context_usage import ContextResult
     from pitstop.review.fixes import FixPlan
@@ -410,6 +410,14 @@ def run_identity(**options: str | None) -> RunIdentity:
     return identity(os.environ, options)
 
 
+def shard_run(run: RunIdentity, index: int, count: int) -> RunIdentity:
+    """`run` as shard `index` of `count`: its job named with the shard, so each shard is a
+    run of its own and `pitstop report` can measure their balance."""
+    from pitstop.history.queries import shard_job
+
+    return replace(run, job=shard_job(run.job, index, count))
+
+
 def record_junit(store: Store, paths: Sequence[str | Path], run: RunIdentity) -> list[Recorded]:
     """Record JUnit XML files, each in one transaction (see `pitstop.history.recording`)."""
     from pitstop.history.recording import record_junit as record
@@ -591,3 +599,22 @@ def _history_durations(root: Path, db: str | None, branch: str | None) -> Durati
     of = f" of {branch}" if branch else ""
     source = f"the history: {len(found.seconds)} tests, median of the last {found.runs} runs{of}"
     return Durations(found.seconds, found.first, (source,))
+
+
+def shard_items(
+    root: str | Path,
+    items: Sequence[str],
+    shards: int,
+    *,
+    by: str = "file",
+    durations: Sequence[str] = (),
+    db: str | None = None,
+    branch: str | None = None,
+) -> Plan:
+    """`pytest --pitstop-shard`: the plan of the collected tests `items` (node ids), with the
+    durations `shard` uses."""
+    from pitstop.impact.shard import plan_items
+
+    if shards < 1:
+        raise PitstopError(f"shards must be at least 1, not {shards}")
+    return plan_items(items, test_durations(root, durations, db, branch), shards, by)

@@ -562,6 +562,18 @@ def _size(text: str) -> tuple[str, int]:
 _size.__name__ = "IMAGE=BYTES"
 
 
+def _shard_spec(text: str) -> tuple[int, int]:
+    index, slash, count = text.partition("/")
+    if not slash or not index.isdigit() or not count.isdigit():
+        raise ValueError(text)
+    if not 1 <= int(index) <= int(count):
+        raise ValueError(text)
+    return int(index), int(count)
+
+
+_shard_spec.__name__ = "shard (I/N, 1 <= I <= N)"
+
+
 def _add_history(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     record = commands.add_parser(
         "record",
@@ -575,6 +587,12 @@ def _add_history(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     junit = kinds.add_parser("junit", help="JUnit XML (pytest, Surefire, gotestsum, Jest, ...)")
     junit.add_argument("files", nargs="+", metavar="FILE", help="JUnit XML files")
+    junit.add_argument(
+        "--shard",
+        type=_shard_spec,
+        metavar="I/N",
+        help="the results are shard I of N (one run per shard; `report` shows the balance)",
+    )
     github = kinds.add_parser(
         "github", help="a run's jobs: `gh run view RUN --json jobs` or the REST jobs JSON"
     )
@@ -666,6 +684,8 @@ def _record(args: argparse.Namespace) -> int:
         fields = ("repository", "workflow", "run_id", "attempt", "job", "commit", "branch")
         run = api.run_identity(**{f: getattr(args, f"run_{f}") for f in (*fields, "event")})
         if args.kind == "junit":
+            if args.shard:
+                run = api.shard_run(run, *args.shard)
             done = api.record_junit(store, args.files, run)
         elif args.kind == "github":
             done = [api.record_github(store, args.file, run)]

@@ -56,6 +56,9 @@ NOTES = (
     "commit where the same test passed in the same workflow and job; rate = flaky / runs "
     "with a Wilson 95% interval, ranked by its lower bound.",
     "Status: the point estimate against the target; the interval says how sure it is.",
+    "Sharded runs: the runs recorded with `pitstop record junit --shard I/N` of which every "
+    "shard was recorded; each shard's time is the sum of its test durations (not its wall "
+    "time); balance = slowest shard / mean of the shards.",
 )
 
 

@@ -422,3 +422,19 @@ def shard_selection(
         [*items, *wholes], shards, by=BY_ITEM, setup=setup, estimated=estimated, measured=measured
     )
     return made, shard_tests(made)
+
+
+def plan_items(items: Sequence[str], durations: Durations, shards: int, by: str) -> Plan:
+    """Plan collected tests (node ids, as `pytest --pitstop-shard` has them): by file, each
+    file's expected time is the sum of its tests' (measured, else estimated)."""
+    setup = setup_costs(durations)
+    units, estimated = item_units(items, durations, setup)
+    made = plan(
+        units,
+        shards,
+        by=by,
+        setup=setup,
+        estimated=estimated,
+        measured=bool(durations.seconds),
+    )
+    return replace(made, sources=durations.sources)
