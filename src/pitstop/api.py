@@ -538,7 +538,7 @@ def shard(
     else:
         selection = affected(folder, base, changed, static=static, db=db)
         files = selection.tests if selection.run_all else selection.selected
-    measured = test_durations(folder, durations, db, branch)
+    measured = measured_durations(folder, durations, db, branch)
     made, tests = shard_selection(files, measured, shards, by)
     return Sharding(
         plan=made,
@@ -550,7 +550,7 @@ def shard(
     )
 
 
-def test_durations(
+def measured_durations(
     root: str | Path,
     files: Sequence[str] = (),
     db: str | None = None,
@@ -584,7 +584,7 @@ def _history_durations(root: Path, db: str | None, branch: str | None) -> Durati
     path = _sqlite_path(root, db or os.environ.get("PITSTOP_DB"))
     if path is not None and not path.is_file():
         return None  # nothing recorded: nothing read, nothing created
-    from pitstop.history.analysis import test_durations as find
+    from pitstop.history.analysis import recent_durations as find
     from pitstop.history.store import Store, database_url
     from pitstop.impact.shard import Durations
 
@@ -617,4 +617,4 @@ def shard_items(
 
     if shards < 1:
         raise PitstopError(f"shards must be at least 1, not {shards}")
-    return plan_items(items, test_durations(root, durations, db, branch), shards, by)
+    return plan_items(items, measured_durations(root, durations, db, branch), shards, by)

@@ -440,7 +440,7 @@ RECENT_TEST_RUNS = 30  # the runs whose durations `pitstop shard` takes the medi
 
 
 @dataclass(frozen=True)
-class TestDurations:
+class RecentDurations:
     """Each test's median seconds over the last runs (of a branch) that timed it; the first
     test of each file, taken as the one the history met first (lowest id)."""
 
@@ -449,9 +449,9 @@ class TestDurations:
     runs: int
 
 
-def test_durations(
+def recent_durations(
     engine: Engine, branch: str | None, limit: int = RECENT_TEST_RUNS
-) -> TestDurations:
+) -> RecentDurations:
     with engine.connect() as connection:
         ids = queries.recent_test_runs(connection, branch, limit)
         rows = queries.timed_results(connection, ids)
@@ -464,4 +464,4 @@ def test_durations(
     for name in sorted(order, key=order.__getitem__):
         first.setdefault(node_file(name), name)
     medians = {name: statistics.median(values) for name, values in timings.items()}
-    return TestDurations(medians, first, len(ids))
+    return RecentDurations(medians, first, len(ids))
