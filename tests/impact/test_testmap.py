@@ -4,6 +4,7 @@ process, with each backend this Python has), then `pitstop affected` selects wit
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -12,11 +13,14 @@ from pathlib import Path
 
 import pytest
 
+import pitstop
 from pitstop.cli import main
 from tests.impact.fakes import commit, git, repository, write
 
 # coverage.py's C tracer everywhere, its own sys.monitoring core and pitstop's from 3.12
 BACKENDS = ["coverage"] + (["coverage-sysmon", "monitoring"] if sys.version_info >= (3, 12) else [])
+# the child sessions load the pitstop under test, even where another one is installed
+PITSTOP = str(Path(pitstop.__file__).resolve().parent.parent)
 PYPROJECT = '[project]\nname = "demo"\n\n[tool.pytest.ini_options]\npythonpath = ["src"]\n'
 
 # tests/test_f.py runs f, tests/test_g.py runs g; both import the same module.
@@ -68,7 +72,11 @@ def record(root: Path, backend: str, *extra: str) -> subprocess.CompletedProcess
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     name, _, core = backend.partition("-")
     command += ["--pitstop-record", f"--pitstop-record-backend={name}", *extra]
-    env = {"PYTHONPATH": str(root / "src"), "PATH": "/usr/bin:/bin", "HOME": str(root)}
+    env = {
+        "PYTHONPATH": f"{root / 'src'}{os.pathsep}{PITSTOP}",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(root),
+    }
     if core:
         env["COVERAGE_CORE"] = core
     done = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
@@ -269,7 +277,8 @@ def test_a_hook_run_at_class_creation_selects_the_tests_loading_its_subclasses(t
 def test_the_plugin_runs_what_the_map_selects(recorded):
     write(recorded, {"src/demo/a.py": "def f():\n    return 1\n\n\ndef g():\n    return 2 + 0\n"})
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    env = {"PYTHONPATH": str(recorded / "src"), "PATH": "/usr/bin:/bin", "HOME": str(recorded)}
+    path = f"{recorded / 'src'}{os.pathsep}{PITSTOP}"
+    env = {"PYTHONPATH": path, "PATH": "/usr/bin:/bin", "HOME": str(recorded)}
     done = subprocess.run(
         [*command, "--pitstop-affected"], cwd=recorded, capture_output=True, text=True, env=env
     )
@@ -286,3 +295,38 @@ def test_recording_leaves_the_loaders_as_they_are(tmp_path):
     root = repository(tmp_path / "demo", {**PROJECT, "tests/test_loader_type.py": checks})
     for backend in BACKENDS:
         record(root, backend, "tests/test_loader_type.py")  # asserts the session passed
+
+
+# shared() runs twice in a test and again in another; a generator made and resumed in one test is resumed again,
+# at the same `yield`, in a later one.
+TWICE = {
+    "pyproject.toml": PYPROJECT,
+    "src/demo/__init__.py": "",
+    "src/demo/twice.py": (
+        "KEPT = []\n\n\ndef shared():\n    return 1\n\n\n"
+        "def ticks():\n    while True:\n        yield 1\n"
+    ),
+    "tests/test_1.py": (
+        "from demo import twice\n\n\ndef test_makes():\n"
+        "    assert twice.shared() + twice.shared() == 2\n"
+        "    twice.KEPT.append(twice.ticks())\n    assert next(twice.KEPT[0]) == 1\n"
+        "    assert next(twice.KEPT[0]) == 1\n"
+    ),
+    "tests/test_2.py": (
+        "from demo import twice\n\n\ndef test_calls():\n    assert twice.shared() == 1\n"
+    ),
+    "tests/test_3.py": (
+        "from demo import twice\n\n\ndef test_resumes():\n    assert next(twice.KEPT[0]) == 1\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_function_counts_for_every_test_it_runs_in_not_only_the_first(tmp_path, capsys, backend):
+    root = repository(tmp_path / "demo", {**TWICE, ".gitignore": ".pitstop/\n"})
+    record(root, backend)
+    text = (root / "src/demo/twice.py").read_text()
+    write(root, {"src/demo/twice.py": text.replace("return 1", "return 1 + 0")})
+    assert affected(root, capsys)["selected"] == ["tests/test_1.py", "tests/test_2.py"]
+    write(root, {"src/demo/twice.py": text.replace("yield 1", "yield 1 + 0")})
+    assert affected(root, capsys)["selected"] == ["tests/test_1.py", "tests/test_3.py"]
