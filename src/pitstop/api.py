@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pitstop.impact.explain import Explanation
     from pitstop.impact.selection_run import Run
     from pitstop.impact.selector import Selection
+    from pitstop.impact.shard import Durations, Plan, Sharding
     from pitstop.pipeline import PipelineResult
     from pitstop.review.context_usage import ContextResult
     from pitstop.review.fixes import FixPlan
@@ -409,6 +410,14 @@ def run_identity(**options: str | None) -> RunIdentity:
     return identity(os.environ, options)
 
 
+def shard_run(run: RunIdentity, index: int, count: int) -> RunIdentity:
+    """`run` as shard `index` of `count`: its job named with the shard, so each shard is a
+    run of its own and `pitstop report` can measure their balance."""
+    from pitstop.history.queries import shard_job
+
+    return replace(run, job=shard_job(run.job, index, count))
+
+
 def record_junit(store: Store, paths: Sequence[str | Path], run: RunIdentity) -> list[Recorded]:
     """Record JUnit XML files, each in one transaction (see `pitstop.history.recording`)."""
     from pitstop.history.recording import record_junit as record
@@ -498,3 +507,114 @@ def render_slow(tests: Sequence[SlowTest], threshold: float, fmt: str) -> str:
     from pitstop.reports.history_report import render_slow as render
 
     return render(tests, threshold, fmt)
+
+
+def shard(
+    root: str | Path,
+    shards: int,
+    *,
+    everything: bool = False,
+    base: str | None = None,
+    changed: Sequence[str] | None = None,
+    durations: Sequence[str] = (),
+    by: str = "file",
+    db: str | None = None,
+    branch: str | None = None,
+    static: bool = False,
+) -> Sharding:
+    """`pitstop shard`: the test files `pitstop affected` selects (all of them with
+    `everything`) split into `shards` groups of near-equal expected time, from the durations
+    of the history (`db`; the last runs of `branch`, default $GITHUB_BASE_REF, else every
+    branch), then of the `durations` files (JUnit XML or pytest-split's .test_durations), then
+    of `.test_durations` at the root when no file is given."""
+    from pitstop.impact.shard import Sharding, shard_selection
+
+    if shards < 1:
+        raise PitstopError(f"--shards must be at least 1, not {shards}")
+    folder = Path(root)
+    if everything:
+        selection = affected(folder, changed=[], static=True)
+        files = selection.tests
+    else:
+        selection = affected(folder, base, changed, static=static, db=db)
+        files = selection.tests if selection.run_all else selection.selected
+    measured = test_durations(folder, durations, db, branch)
+    made, tests = shard_selection(files, measured, shards, by)
+    return Sharding(
+        plan=made,
+        shards=tuple(tests),
+        selected=len(files),
+        test_files=len(selection.tests),
+        everything=everything,
+        run_all=selection.reasons if selection.run_all and not everything else (),
+    )
+
+
+def test_durations(
+    root: str | Path,
+    files: Sequence[str] = (),
+    db: str | None = None,
+    branch: str | None = None,
+) -> Durations:
+    """The measured durations `pitstop shard` plans with (see `shard`), merged: the history
+    wins over the files, the files over one another in the order given."""
+    import os
+
+    from pitstop.impact.durations import read_durations
+    from pitstop.impact.shard import merged
+
+    folder = Path(root)
+    sources = []
+    history = _history_durations(folder, db, branch or os.environ.get("GITHUB_BASE_REF") or None)
+    if history is not None:
+        sources.append(history)
+    for name in files:
+        sources.append(read_durations(Path(name), name))
+    default = folder / ".test_durations"
+    if not files and default.is_file():
+        sources.append(read_durations(default, ".test_durations"))
+    return merged(sources)
+
+
+def _history_durations(root: Path, db: str | None, branch: str | None) -> Durations | None:
+    """The history's durations (median of the last runs), None without a history or when it
+    holds no timed test."""
+    import os
+
+    path = _sqlite_path(root, db or os.environ.get("PITSTOP_DB"))
+    if path is not None and not path.is_file():
+        return None  # nothing recorded: nothing read, nothing created
+    from pitstop.history.analysis import test_durations as find
+    from pitstop.history.store import Store, database_url
+    from pitstop.impact.shard import Durations
+
+    url = database_url(root, db)
+    store = Store.open(url)
+    try:
+        found = find(store.engine, branch)
+    finally:
+        store.close()
+    if not found.seconds:
+        return None
+    of = f" of {branch}" if branch else ""
+    source = f"the history: {len(found.seconds)} tests, median of the last {found.runs} runs{of}"
+    return Durations(found.seconds, found.first, (source,))
+
+
+def shard_items(
+    root: str | Path,
+    items: Sequence[str],
+    shards: int,
+    *,
+    by: str = "file",
+    durations: Sequence[str] = (),
+    db: str | None = None,
+    branch: str | None = None,
+) -> Plan:
+    """`pytest --pitstop-shard`: the plan of the collected tests `items` (node ids), with the
+    durations `shard` uses."""
+    from pitstop.impact.shard import plan_items
+
+    if shards < 1:
+        raise PitstopError(f"shards must be at least 1, not {shards}")
+    return plan_items(items, test_durations(root, durations, db, branch), shards, by)

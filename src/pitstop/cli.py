@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format (default: text)",
     )
     _add_affected(commands)
+    _add_shard(commands)
     _add_history(commands)
     rules = commands.add_parser("rules", help="list the rules (markdown: the rules reference)")
     rules.add_argument(
@@ -188,6 +189,8 @@ def _run(args: argparse.Namespace) -> int:
         return _context(args)
     if args.command == "affected":
         return _affected(args)
+    if args.command == "shard":
+        return _shard(args)
     if args.command == "pipeline":
         return _pipeline(args)
     if args.command == "record":
@@ -451,6 +454,88 @@ def _audit_progress() -> Iterator[Callable[[int, int], None] | None]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
+def _add_shard(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    shard = commands.add_parser(
+        "shard", help="split the affected tests into CI shards of near-equal expected time"
+    )
+    shard.add_argument("--shards", type=int, required=True, metavar="N", help="how many shards")
+    shard.add_argument(
+        "--index", type=int, metavar="I", help="only shard I (from 1), as --pitstop-shard=I/N"
+    )
+    shard.add_argument(
+        "--all", action="store_true", dest="everything", help="every test, not the affected ones"
+    )
+    change = shard.add_mutually_exclusive_group()
+    change.add_argument(
+        "--base", metavar="REF", help="the working tree against merge-base(REF, HEAD)"
+    )
+    change.add_argument(
+        "--changed", nargs="*", metavar="PATH", help="the changed files, relative to --root"
+    )
+    shard.add_argument(
+        "--durations",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="JUnit XML or pytest-split's .test_durations (repeatable; after the history)",
+    )
+    shard.add_argument(
+        "--by",
+        choices=("file", "item"),
+        default="file",
+        help="the unit: a test file (default), or a test, splitting files where it balances better",
+    )
+    shard.add_argument(
+        "--format",
+        choices=("text", "json", "github-matrix", "pytest"),
+        default="text",
+        help="text, json, github-matrix (strategy.matrix JSON), or pytest: shard --index's "
+        "arguments one a line (default: text)",
+    )
+    shard.add_argument("--root", default=".", metavar="DIR", help="project root (default: .)")
+    shard.add_argument(
+        "--db", metavar="URL", help="the history (default: $PITSTOP_DB, else .pitstop/history.db)"
+    )
+    shard.add_argument(
+        "--branch",
+        metavar="NAME",
+        help="durations from the history's runs of this branch (default: $GITHUB_BASE_REF, "
+        "else every branch)",
+    )
+    shard.add_argument("--static", action="store_true", help="select without the recorded test map")
+
+
+def _shard(args: argparse.Namespace) -> int:
+    from pitstop import api
+    from pitstop.errors import PitstopError
+    from pitstop.reports import shard_report
+
+    if args.index is not None and not 1 <= args.index <= args.shards:
+        raise PitstopError(f"--index must be between 1 and --shards ({args.shards})")
+    if args.format == "pytest" and args.index is None:
+        raise PitstopError("--format pytest gives one shard's arguments: add --index I")
+    sharding = api.shard(
+        args.root,
+        args.shards,
+        everything=args.everything,
+        base=args.base,
+        changed=args.changed,
+        durations=args.durations,
+        by=args.by,
+        db=args.db,
+        branch=args.branch,
+        static=args.static,
+    )
+    _emit(shard_report.render(sharding, args.format, args.index), None)
+    if args.index is not None and not sharding.shards[args.index - 1].tests:
+        print(
+            f"pitstop: shard {args.index}/{args.shards} has nothing to run "
+            "(fewer units than shards); exit 0",
+            file=sys.stderr,
+        )
+    return 0
+
+
 # The CI history: `pitstop record` and `pitstop report`.
 
 
@@ -477,6 +562,18 @@ def _size(text: str) -> tuple[str, int]:
 _size.__name__ = "IMAGE=BYTES"
 
 
+def _shard_spec(text: str) -> tuple[int, int]:
+    index, slash, count = text.partition("/")
+    if not slash or not index.isdigit() or not count.isdigit():
+        raise ValueError(text)
+    if not 1 <= int(index) <= int(count):
+        raise ValueError(text)
+    return int(index), int(count)
+
+
+_shard_spec.__name__ = "shard (I/N, 1 <= I <= N)"
+
+
 def _add_history(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     record = commands.add_parser(
         "record",
@@ -490,6 +587,12 @@ def _add_history(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     junit = kinds.add_parser("junit", help="JUnit XML (pytest, Surefire, gotestsum, Jest, ...)")
     junit.add_argument("files", nargs="+", metavar="FILE", help="JUnit XML files")
+    junit.add_argument(
+        "--shard",
+        type=_shard_spec,
+        metavar="I/N",
+        help="the results are shard I of N (one run per shard; `report` shows the balance)",
+    )
     github = kinds.add_parser(
         "github", help="a run's jobs: `gh run view RUN --json jobs` or the REST jobs JSON"
     )
@@ -581,6 +684,8 @@ def _record(args: argparse.Namespace) -> int:
         fields = ("repository", "workflow", "run_id", "attempt", "job", "commit", "branch")
         run = api.run_identity(**{f: getattr(args, f"run_{f}") for f in (*fields, "event")})
         if args.kind == "junit":
+            if args.shard:
+                run = api.shard_run(run, *args.shard)
             done = api.record_junit(store, args.files, run)
         elif args.kind == "github":
             done = [api.record_github(store, args.file, run)]

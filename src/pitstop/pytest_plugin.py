@@ -19,6 +19,13 @@ $PITSTOP_DB, else `.pitstop/history.db`), where `pitstop affected` and
 `--pitstop-affected` then find it. Under xdist every worker records its own tests and the
 map merges them; the controller records nothing.
 
+`--pitstop-shard=I/N` runs shard I of N (from 1): the collected tests (after
+`--pitstop-affected`'s selection) split by `pitstop shard`'s plan (`--pitstop-shard-by=file`
+or `item`), from the durations of the history, then of `--pitstop-durations=FILE` (JUnit XML
+or pytest-split's .test_durations; repeatable), then of `.test_durations` at the rootdir.
+Every shard collects the same tests and plans alike, so each test runs in exactly one; a
+shard with nothing to run exits 0, not 5. Each shard must see the same durations.
+
 `--pitstop-outcomes=FILE` writes, for each test file of the session, whether any of its
 tests failed (collection, setup, call or teardown) and the seconds its tests took, as JSON:
 `pitstop affected audit` runs the suite with it.
@@ -86,6 +93,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="how to record: sys.monitoring (default on Python 3.12+) or coverage.py",
     )
     group.addoption(
+        "--pitstop-shard",
+        metavar="I/N",
+        default=None,
+        help="run only shard I of N (from 1) of the tests, balanced by measured durations",
+    )
+    group.addoption(
+        "--pitstop-shard-by",
+        choices=("file", "item"),
+        default="file",
+        help="--pitstop-shard's unit: a test file (default) or a test",
+    )
+    group.addoption(
+        "--pitstop-durations",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="durations for --pitstop-shard: JUnit XML or pytest-split's .test_durations",
+    )
+    group.addoption(
         "--pitstop-outcomes",
         metavar="FILE",
         default=None,
@@ -113,6 +139,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line(
             "markers", "slow: p95 above the threshold in pitstop's history (--pitstop-mark-slow)"
         )
+    given = config.getoption("pitstop_shard")
+    if given is not None:
+        config.stash[_SHARD] = _ShardOutcome(*_shard_option(given))
     target = config.getoption("pitstop_outcomes")
     if target:
         config.pluginmanager.register(_Outcomes(Path(target)), "pitstop-outcomes")
@@ -152,6 +181,60 @@ def pytest_collection_modifyitems(
     if config.getoption("pitstop_mark_slow") is not None:
         _mark_slow(config, items)
     _select_affected(config, items)
+    if _SHARD in config.stash:
+        _select_shard(config, items)
+
+
+@dataclass
+class _ShardOutcome:
+    index: int
+    count: int
+    kept: int = 0
+    expected: float = 0.0
+    slowest: float = 0.0
+    estimated: int = 0
+
+
+_SHARD = pytest.StashKey[_ShardOutcome]()
+
+
+def _shard_option(given: str) -> tuple[int, int]:
+    index, slash, count = given.partition("/")
+    if slash and index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count):
+        return int(index), int(count)
+    raise pytest.UsageError(
+        f"pitstop: --pitstop-shard={given}: expected I/N with 1 <= I <= N, e.g. 2/4"
+    )
+
+
+def _select_shard(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from pitstop import api
+    from pitstop.errors import PitstopError
+
+    outcome = config.stash[_SHARD]
+    try:
+        made = api.shard_items(
+            config.rootpath,
+            [item.nodeid for item in items],
+            outcome.count,
+            by=config.getoption("pitstop_shard_by"),
+            durations=config.getoption("pitstop_durations"),
+            db=config.getoption("pitstop_db"),
+        )
+    except PitstopError as error:
+        raise pytest.UsageError(f"pitstop: {error}") from None
+    mine = made.shards[outcome.index - 1]
+    members = {unit.name for unit in mine.units}
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        ours = item.nodeid in members or item.nodeid.split("::", 1)[0] in members
+        (kept if ours else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+    outcome.kept, outcome.expected = len(kept), mine.expected_seconds
+    outcome.slowest, outcome.estimated = made.slowest, made.estimated
 
 
 def _mark_slow(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -234,6 +317,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     slow = terminalreporter.config.stash.get(_SLOW, None)
     if slow is not None:
         terminalreporter.write_line(slow)
+    shard = terminalreporter.config.stash.get(_SHARD, None)
+    if shard is not None:
+        where = f"pitstop: shard {shard.index}/{shard.count}"
+        if not shard.kept:
+            terminalreporter.write_line(f"{where}: nothing to run (fewer units than shards)")
+        else:
+            terminalreporter.write_line(
+                f"{where}: {shard.kept} tests, expected {shard.expected:.1f} s "
+                f"(slowest shard {shard.slowest:.1f} s; {shard.estimated} tests estimated)"
+            )
     outcome = terminalreporter.config.stash.get(_OUTCOME, None)
     if outcome is None:
         return
@@ -248,11 +341,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Nothing affected is a success, not pytest's "no tests collected" (exit 5)."""
+    """Nothing affected, or an empty shard, is a success, not pytest's "no tests collected"
+    (exit 5)."""
+    if exitstatus != pytest.ExitCode.NO_TESTS_COLLECTED:
+        return
     outcome = session.config.stash.get(_OUTCOME, None)
-    if (
-        outcome is not None
-        and not outcome.kept
-        and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED
-    ):
+    shard = session.config.stash.get(_SHARD, None)
+    if (outcome is not None and not outcome.kept) or (shard is not None and not shard.kept):
         session.exitstatus = pytest.ExitCode.OK

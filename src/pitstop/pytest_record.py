@@ -23,7 +23,6 @@ from pitstop.errors import PitstopError
 from pitstop.impact.recorder import Recorder
 from pitstop.testmap import FIXTURE, ITEM
 
-
 _OUTPUT_KEY = "pitstop_test_map"  # in an xdist worker's workeroutput
 
 

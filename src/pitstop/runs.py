@@ -148,3 +148,8 @@ def _between(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None or end < start:
         return None
     return (end - start).total_seconds()
+
+
+def node_file(test: str) -> str:
+    """The file of a pytest node id (`tests/test_a.py::TestA::test_b` -> `tests/test_a.py`)."""
+    return test.split("::", 1)[0]

@@ -8,6 +8,7 @@ from pitstop.history.records import (
     HistoryReport,
     ImageSize,
     Point,
+    ShardedRun,
     SloRow,
     SlowTest,
     Status,
@@ -104,4 +105,8 @@ def sample_report() -> HistoryReport:
         pipeline_trends=pipeline_trends,
         image_trends=image_trends,
         notes=("A note with <angle> brackets.",),
+        sharded=(
+            ShardedRun("CI <tests>", "9001", "test", 4, 312.5, 290.25),
+            ShardedRun("CI <tests>", "9000", "test", 2, 600.0, 600.0),
+        ),
     )

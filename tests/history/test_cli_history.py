@@ -165,3 +165,51 @@ def test_the_jobs_json_names_its_own_run(database_url, tmp_path, capsys, clean_e
         found = set(connection.execute(select(schema.runs.c.run_id)).scalars())
     engine.dispose()
     assert found == {str(REST["jobs"][0]["run_id"])}
+
+
+def test_the_report_measures_the_balance_of_sharded_runs(
+    database_url, tmp_path, capsys, clean_environment
+):
+    def shard_file(name: str, seconds: float) -> Path:
+        case = (
+            f'<testcase classname="tests.{name}" name="t" file="tests/{name}.py" time="{seconds}"/>'
+        )
+        return write(
+            tmp_path, f"{name}.xml", f"<testsuites><testsuite>{case}</testsuite></testsuites>"
+        )
+
+    common = ["--db", database_url, "--workflow", "CI", "--job", "test"]
+    for index, seconds in ((1, 30.0), (2, 10.0), (3, 20.0)):
+        path = shard_file(f"test_{index}", seconds)
+        assert (
+            main(["record", "junit", str(path), *common, "--run-id", "5", "--shard", f"{index}/3"])
+            == 0
+        )
+    # a run with a shard missing is not measured
+    path = shard_file("test_9", 5.0)
+    assert main(["record", "junit", str(path), *common, "--run-id", "6", "--shard", "1/2"]) == 0
+    capsys.readouterr()
+    assert main(["report", "--db", database_url, "--format", "json"]) == 0
+    sharded = json.loads(capsys.readouterr().out)["sharded"]
+    assert sharded == [
+        {
+            "workflow": "CI",
+            "run_id": "5",
+            "job": "test",
+            "shards": 3,
+            "slowest_seconds": 30.0,
+            "mean_seconds": 20.0,
+            "balance": 1.5,
+        }
+    ]
+
+
+@pytest.mark.parametrize("given", ["0/2", "3/2", "x", "1/"])
+def test_a_bad_shard_is_a_usage_error(tmp_path, capsys, given):
+    junit = write(tmp_path, "junit.xml", JUNIT)
+    with pytest.raises(SystemExit) as exit:
+        main(
+            ["record", "junit", str(junit), "--shard", given, "--db", f"sqlite:///{tmp_path}/h.db"]
+        )
+    assert exit.value.code == 2
+    assert "invalid shard (I/N, 1 <= I <= N) value" in capsys.readouterr().err

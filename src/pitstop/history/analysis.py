@@ -7,6 +7,7 @@ How each figure is computed is said once, in NOTES, which every format prints.""
 from __future__ import annotations
 
 import math
+import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pitstop.history.records import (
     HistoryReport,
     ImageSize,
     Point,
+    ShardedRun,
     SloRow,
     SlowTest,
     Status,
@@ -28,6 +30,7 @@ from pitstop.history.records import (
     Unit,
     Window,
 )
+from pitstop.runs import node_file
 
 DEFAULT_BRANCH = "main"
 SLOWEST = 20  # tests in the slowest table
@@ -53,6 +56,9 @@ NOTES = (
     "commit where the same test passed in the same workflow and job; rate = flaky / runs "
     "with a Wilson 95% interval, ranked by its lower bound.",
     "Status: the point estimate against the target; the interval says how sure it is.",
+    "Sharded runs: the runs recorded with `pitstop record junit --shard I/N` of which every "
+    "shard was recorded; each shard's time is the sum of its test durations (not its wall "
+    "time); balance = slowest shard / mean of the shards.",
 )
 
 
@@ -116,6 +122,7 @@ def _report(connection: Connection, window: Window, targets: SloTargets) -> Hist
         pipeline_trends=tuple(_pipeline_trends(pipelines, window)),
         image_trends=tuple(_image_trends(sizes, window)),
         notes=NOTES,
+        sharded=tuple(_sharded(connection, scope)),
     )
 
 
@@ -395,3 +402,66 @@ def _image_trends(sizes: Sequence[tuple[str, float, int]], window: Window) -> li
         )
         for image, weeks in sorted(latest.items())
     ]
+
+
+SHARDED_RUNS = 10  # the latest sharded runs the report lists
+
+
+def _sharded(connection: Connection, scope: queries.RunWindow) -> list[ShardedRun]:
+    """The latest sharded runs of which every shard was recorded, newest first."""
+    groups: dict[tuple[str, str, str, int, str], dict[int, queries.ShardRun]] = defaultdict(dict)
+    counts: dict[tuple[str, str, str, int, str], int] = {}
+    for shard in queries.shard_runs(connection, scope):
+        groups[shard.run][shard.index] = shard
+        counts[shard.run] = shard.count
+    complete = []
+    for key, shards in groups.items():
+        if counts[key] >= 2 and set(shards) == set(range(1, counts[key] + 1)):
+            seconds = [s.seconds for s in shards.values()]
+            _, workflow, run_id, _, job = key
+            complete.append(
+                (
+                    max(s.recorded_at for s in shards.values()),
+                    ShardedRun(
+                        workflow,
+                        run_id,
+                        job,
+                        len(seconds),
+                        max(seconds),
+                        sum(seconds) / len(seconds),
+                    ),
+                )
+            )
+    complete.sort(key=lambda pair: (-pair[0], pair[1].run_id, pair[1].job))
+    return [run for _, run in complete[:SHARDED_RUNS]]
+
+
+RECENT_TEST_RUNS = 30  # the runs whose durations `pitstop shard` takes the median of
+
+
+@dataclass(frozen=True)
+class TestDurations:
+    """Each test's median seconds over the last runs (of a branch) that timed it; the first
+    test of each file, taken as the one the history met first (lowest id)."""
+
+    seconds: dict[str, float]
+    first: dict[str, str]
+    runs: int
+
+
+def test_durations(
+    engine: Engine, branch: str | None, limit: int = RECENT_TEST_RUNS
+) -> TestDurations:
+    with engine.connect() as connection:
+        ids = queries.recent_test_runs(connection, branch, limit)
+        rows = queries.timed_results(connection, ids)
+    timings: dict[str, list[float]] = defaultdict(list)
+    order: dict[str, int] = {}
+    for name, test, seconds in rows:
+        timings[name].append(seconds)
+        order[name] = test
+    first: dict[str, str] = {}
+    for name in sorted(order, key=order.__getitem__):
+        first.setdefault(node_file(name), name)
+    medians = {name: statistics.median(values) for name, values in timings.items()}
+    return TestDurations(medians, first, len(ids))

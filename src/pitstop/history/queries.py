@@ -303,3 +303,92 @@ def p95_candidates(
         .having(and_(timed >= minimum, above >= needed, above > 0))
     )
     return list(connection.execute(query).scalars())
+
+
+def recent_test_runs(connection: Connection, branch: str | None, limit: int) -> list[int]:
+    """The ids of the last `limit` runs (of `branch`, when given) with test results."""
+    query = select(runs.c.id).where(exists().where(test_results.c.run == runs.c.id))
+    if branch:
+        query = query.where(runs.c.branch == branch)
+    query = query.order_by(runs.c.recorded_at.desc(), runs.c.id.desc()).limit(limit)
+    return [int(row[0]) for row in connection.execute(query)]
+
+
+def timed_results(connection: Connection, run_ids: Collection[int]) -> list[tuple[str, int, float]]:
+    """(test name, test id, seconds) of every timed result of `run_ids`."""
+    if not run_ids:
+        return []
+    query = (
+        select(tests.c.name, tests.c.id, test_results.c.seconds)
+        .join(tests, test_results.c.test == tests.c.id)
+        .where(test_results.c.run.in_(list(run_ids)), test_results.c.seconds.is_not(None))
+    )
+    return [
+        (str(name), int(test), float(seconds)) for name, test, seconds in connection.execute(query)
+    ]
+
+
+@dataclass(frozen=True)
+class ShardRun:
+    """One shard of a sharded test run: its run's key without the shard, its index and
+    count (from the job name `pitstop record --shard` gave it), and its tests' seconds."""
+
+    run: tuple[str, str, str, int, str]
+    index: int
+    count: int
+    seconds: float
+    recorded_at: float
+
+
+def shard_runs(connection: Connection, window: RunWindow) -> list[ShardRun]:
+    """The runs in `window` whose job names end in a shard suffix (`shard_job`), with the
+    sum of their tests' seconds."""
+    query = (
+        select(
+            runs.c.repository,
+            runs.c.workflow,
+            runs.c.run_id,
+            runs.c.attempt,
+            runs.c.job,
+            runs.c.recorded_at,
+            func.sum(test_results.c.seconds),
+        )
+        .join(test_results, test_results.c.run == runs.c.id)
+        .where(in_window(window), runs.c.job.like("% [shard %/%]"))
+        .group_by(
+            runs.c.id,
+            runs.c.repository,
+            runs.c.workflow,
+            runs.c.run_id,
+            runs.c.attempt,
+            runs.c.job,
+            runs.c.recorded_at,
+        )
+    )
+    found = []
+    for repository, workflow, run_id, attempt, job, at, seconds in connection.execute(query):
+        parsed = parse_shard_job(str(job))
+        if parsed is None or seconds is None:
+            continue
+        name, index, count = parsed
+        key = (str(repository), str(workflow), str(run_id), int(attempt), name)
+        found.append(ShardRun(key, index, count, float(seconds), float(at)))
+    return found
+
+
+SHARD_SUFFIX = " [shard {index}/{count}]"  # the job name's end, `pitstop record --shard`
+
+
+def shard_job(job: str, index: int, count: int) -> str:
+    return job + SHARD_SUFFIX.format(index=index, count=count)
+
+
+def parse_shard_job(job: str) -> tuple[str, int, int] | None:
+    """(job without the suffix, index, count) of a shard's job name, or None."""
+    head, marker, tail = job.rpartition(" [shard ")
+    if not marker or not tail.endswith("]"):
+        return None
+    index, slash, count = tail[:-1].partition("/")
+    if not slash or not index.isdigit() or not count.isdigit():
+        return None
+    return head, int(index), int(count)

@@ -122,6 +122,23 @@ class ImageSize:
 
 
 @dataclass(frozen=True)
+class ShardedRun:
+    """A sharded test run (`pitstop record junit --shard I/N` for each shard): the sum of
+    each shard's test seconds, measured, and the balance, slowest shard over their mean."""
+
+    workflow: str
+    run_id: str
+    job: str
+    shards: int
+    slowest: float
+    mean: float
+
+    @property
+    def balance(self) -> float:
+        return self.slowest / self.mean if self.mean > 0 else 1.0
+
+
+@dataclass(frozen=True)
 class HistoryReport:
     """Everything `pitstop report` renders. `runs` counts distinct workflow runs
     (repository, workflow, run id, attempt) recorded in the window; `notes` say how the
@@ -136,3 +153,4 @@ class HistoryReport:
     pipeline_trends: tuple[Trend, ...]  # p50 of pipeline time per week
     image_trends: tuple[Trend, ...]  # image size per measurement (weekly latest)
     notes: tuple[str, ...]
+    sharded: tuple[ShardedRun, ...] = ()  # the latest sharded runs with every shard recorded

@@ -27,6 +27,7 @@ from pitstop.history.records import (
     FlakyTest,
     HistoryReport,
     ImageSize,
+    ShardedRun,
     SloRow,
     SlowTest,
     Status,
@@ -160,6 +161,7 @@ SLO_HEADINGS = ("Figure", "Scope", "n", "Value", "95% interval", "Target", "Stat
 SLOW_HEADINGS = ("Test", "Runs", "p50", "p95", "Share of test time")
 FLAKY_HEADINGS = ("Test", "Runs", "Flaky", "Rate", "95% interval", "Commits", "Last seen")
 IMAGE_HEADINGS = ("Image", "n", "First", "Latest", "Change")
+SHARDED_HEADINGS = ("Workflow", "Run", "Job", "Shards", "Slowest", "Mean", "Balance")
 
 
 def slo_cells(row: SloRow) -> tuple[str, ...]:
@@ -196,6 +198,18 @@ def flaky_cells(test: FlakyTest) -> tuple[str, ...]:
     )
 
 
+def sharded_cells(run: ShardedRun) -> tuple[str, ...]:
+    return (
+        run.workflow or "-",
+        run.run_id or "-",
+        run.job or "-",
+        str(run.shards),
+        duration(run.slowest),
+        duration(run.mean),
+        f"{run.balance:.2f}x",
+    )
+
+
 def image_cells(image: ImageSize) -> tuple[str, ...]:
     return (
         image.image,
@@ -212,6 +226,7 @@ def _sections(report: HistoryReport) -> list[tuple[str, Sequence[str], list[tupl
         ("Slowest tests", SLOW_HEADINGS, [slow_cells(t) for t in report.slowest]),
         ("Flaky tests", FLAKY_HEADINGS, [flaky_cells(t) for t in report.flaky]),
         ("Image sizes", IMAGE_HEADINGS, [image_cells(i) for i in report.images]),
+        ("Sharded runs", SHARDED_HEADINGS, [sharded_cells(r) for r in report.sharded]),
     ]
 
 
@@ -302,6 +317,18 @@ def document(report: HistoryReport) -> dict[str, Any]:
             for i in report.images
         ],
         "trends": [_trend_json(t) for t in (*report.pipeline_trends, *report.image_trends)],
+        "sharded": [
+            {
+                "workflow": r.workflow,
+                "run_id": r.run_id,
+                "job": r.job,
+                "shards": r.shards,
+                "slowest_seconds": r.slowest,
+                "mean_seconds": r.mean,
+                "balance": r.balance,
+            }
+            for r in report.sharded
+        ],
         "notes": list(report.notes),
     }
 
@@ -440,6 +467,7 @@ def render_html(report: HistoryReport) -> str:
         slowest=_table(SLOW_HEADINGS, "tnnnn", report.slowest, slow_cells, _slow_keys),
         flaky=_table(FLAKY_HEADINGS, "tnnnnnn", report.flaky, flaky_cells, _flaky_keys),
         images=_table(IMAGE_HEADINGS, "tnnnn", report.images, image_cells, _image_keys),
+        sharded=_table(SHARDED_HEADINGS, "ttnnnnn", report.sharded, sharded_cells, _sharded_keys),
         charts=_charts(report),
         notes=report.notes,
         data=document(report),
@@ -493,6 +521,18 @@ def _flaky_keys(test: FlakyTest) -> tuple[str, ...]:
 def _image_keys(image: ImageSize) -> tuple[str, ...]:
     first, latest = str(image.first), str(image.latest)
     return (image.image, str(image.measurements), first, latest, str(image.change))
+
+
+def _sharded_keys(run: ShardedRun) -> tuple[str, ...]:
+    return (
+        run.workflow,
+        run.run_id,
+        run.job,
+        str(run.shards),
+        repr(run.slowest),
+        repr(run.mean),
+        repr(run.balance),
+    )
 
 
 def _key(value: float | None) -> str:
