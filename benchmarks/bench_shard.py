@@ -80,14 +80,14 @@ NOISE_SIGMA = 0.2
 # What a project's suite needs to run warning-free as its maintainers run it.
 SILENCE = ("-W", "ignore::pytest.PytestRemovedIn10Warning")
 PROJECTS = {
-    "python-dateutil==2.9.0.post0": (*SILENCE, "tests"),
+    "python-dateutil==2.9.0.post0": SILENCE,
     "marshmallow==4.4.0": (),
     "jinja2==3.1.6": (),
     "click==8.1.8": SILENCE,
     # No pytest configuration of its own: keep pytest from taking one from a folder above.
     "networkx==3.4.2": ("-c", "pyproject.toml", "--rootdir=.", "networkx"),
 }
-RUN_SUITE = "python-dateutil==2.9.0.post0"
+RUN_SUITE = "networkx==3.4.2"  # the real suite with the most test time
 
 
 class Item(NamedTuple):
@@ -201,8 +201,10 @@ def real_suite(project: str, python: str, rerun: bool) -> Suite:
     for run in (1, 2):
         report = JUNIT / f"{root.name}.run{run}.xml"
         if rerun or not report.is_file():
+            load = os.getloadavg()[0]
             seconds, summary = run_pytest(root, python, [*arguments, f"--junitxml={report}"])
-            notes.append(f"run {run}: {summary} ({seconds:.1f} s wall)")
+            load = max(load, os.getloadavg()[0])  # the machine may be shared: say how busy
+            notes.append(f"run {run}: {summary} ({seconds:.1f} s wall, load {load:.1f})")
         runs.append(read_junit(report, root))
     first, second = runs
     tests = list(first)
@@ -394,8 +396,6 @@ def _file_ideal(timing: Timing, shards: int) -> float:
 
 def pitstop(suite: Suite, shards: int, by: str) -> dict[str, Any]:
     """pitstop's plan, from its CLI in its own process, as a user runs it."""
-    if os.environ.get("STAND_IN"):
-        return _stand_in(suite, shards, by)
     command = [sys.executable, "-m", "pitstop", "shard", "--root", str(suite.root), "--all"]
     command += ["--shards", str(shards), "--durations", str(suite.durations)]
     command += ["--by", by, "--format", "json"]
@@ -406,77 +406,43 @@ def pitstop(suite: Suite, shards: int, by: str) -> dict[str, Any]:
     return document
 
 
-def _stand_in(suite: Suite, shards: int, by: str) -> dict[str, Any]:
-    import heapq
-
-    units: dict[str, float] = Counter()
-    for test, seconds in suite.recorded.items():
-        units[_file(test) if by == "file" else test] += seconds
-    heap = [(0.0, i) for i in range(shards)]
-    chosen: list[list[str]] = [[] for _ in range(shards)]
-    for unit, seconds in sorted(units.items(), key=lambda u: -u[1]):
-        total, index = heapq.heappop(heap)
-        chosen[index].append(unit)
-        heapq.heappush(heap, (total + seconds, index))
-    documents = []
-    for index, tests in enumerate(chosen):
-        documents.append({"index": index + 1, "tests": tests, "expected_seconds": 1.0})
-    if by == "item":
-        owner: dict[str, int] = {}
-        for index, tests in enumerate(chosen):
-            for t in tests:
-                owner.setdefault(_file(t), index)
-        for path, index in owner.items():
-            mine = [t for t in chosen[index] if _file(t) == path]
-            rest = [t for t in suite.tests if _file(t) == path and t not in mine]
-            documents[index]["tests"] = [t for t in documents[index]["tests"] if t not in mine] + [
-                {"path": path, "deselect": rest}
-            ]
-    return {"version": 1, "shards": documents, "ideal_seconds": 1.0, "estimated": 0}
-
-
 def expand(
     document: dict[str, Any], suite: Suite, by: str, shards: int, problems: list[str]
 ) -> list[list[str]]:
-    """The node ids each of pitstop's shards runs; a test lost or run twice is a problem."""
+    """The node ids each of pitstop's shards runs, from its `args` (what `pytest ARGS` runs:
+    files less their --deselect'ed tests, and node ids); its `tests` must name the same
+    tests. A test lost or run twice is a problem."""
     by_file: dict[str, list[str]] = defaultdict(list)
     for test in suite.tests:
         by_file[_file(test)].append(test)
-    entries = [_entries(shard) for shard in document["shards"]]
-    named = Counter(e for shard in entries for e, _ in shard if "::" in e)
+    label = f"{suite.name} N={shards} by {by}"
     plan = []
-    for shard in entries:
-        tests: list[str] = []
-        for entry, deselect in shard:
-            if "::" in entry:
-                tests.append(entry)
-                continue
-            elsewhere = {t for t in by_file.get(entry, []) if named[t]}
-            if not set(deselect) <= elsewhere or (deselect and set(deselect) != elsewhere):
-                problems.append(
-                    f"{suite.name} N={shards} by {by}: {entry}'s deselect list is not the"
-                    " set of its tests named in other shards"
-                )
-            tests += [t for t in by_file.get(entry, []) if t not in elsewhere]
-        plan.append(tests)
-    _check_once(plan, suite, f"{suite.name} N={shards} by {by}", problems)
+    for shard in document["shards"]:
+        runs = _run_by(shard["args"], by_file)
+        named = _run_by(shard["tests"], by_file)
+        if set(runs) != set(named):
+            problems.append(
+                f"{label}: shard {shard['index']}'s args run {len(runs)} tests, its tests"
+                f" name {len(named)} ({len(set(runs) ^ set(named))} differ)"
+            )
+        plan.append(runs)
+    _check_once(plan, suite, label, problems)
     if len(plan) != shards:
-        problems.append(f"{suite.name} by {by}: {len(plan)} shards, not {shards}")
+        problems.append(f"{label}: {len(plan)} shards, not {shards}")
     return plan
 
 
-def _entries(shard: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    """(test file or node id, deselected node ids) of a shard's `tests`."""
-    found = []
-    for entry in shard["tests"]:
-        if isinstance(entry, str):
-            found.append((entry, []))
-        else:
-            found.append((entry["path"], list(entry.get("deselect", []))))
-    if shard.get("deselect"):  # the owner shard's list, beside its `tests`
-        files = [e for e, _ in found if "::" not in e]
-        found = [(e, list(shard["deselect"]) if e in files else d) for e, d in found]
-    return found
+def _run_by(arguments: Sequence[str], by_file: dict[str, list[str]]) -> list[str]:
+    """The tests `pytest ARGUMENTS` runs, of those known (`by_file`)."""
+    prefix = "--deselect="
+    deselected = {a.removeprefix(prefix) for a in arguments if a.startswith(prefix)}
+    tests: list[str] = []
+    for argument in arguments:
+        if argument.startswith("-"):
+            continue
+        chosen = [argument] if "::" in argument else by_file.get(argument, [])
+        tests += [t for t in chosen if t not in deselected]
+    return tests
 
 
 def _check_once(plan: list[list[str]], suite: Suite, label: str, problems: list[str]) -> None:
@@ -543,24 +509,20 @@ def run_real(suite: Suite, python: str) -> None:
     """Split `suite` 4 ways by pitstop (by file) and run each shard: wall vs expected."""
     document = pitstop(suite, 4, "file")
     print(f"\n{suite.name} split 4 ways by pitstop (by file), each shard run with pytest:")
-    print(
-        "| shard | files | expected s | measured wall s | tests' own s (JUnit) | wall / expected |"
-    )
+    print("| shard | entries | expected s | wall s | wall / expected | tests' own s (JUnit) |")
     print("|---|---|---|---|---|---|")
     for shard in document["shards"]:
-        entries = _entries(shard)
         arguments = [a for a in suite.arguments if not (suite.root / a).is_dir()]
-        arguments += [e for e, _ in entries]
-        arguments += [f"--deselect={d}" for _, deselected in entries for d in deselected]
+        arguments += shard["args"]
         report = JUNIT / f"{suite.root.name}.shard{shard['index']}.xml"
+        load = os.getloadavg()[0]
         seconds, summary = run_pytest(suite.root, python, [*arguments, f"--junitxml={report}"])
+        summary += f"; load {max(load, os.getloadavg()[0]):.1f}"
         own = sum(read_junit(report, suite.root).values())
         expected = float(shard["expected_seconds"])
-        print(
-            f"| {shard['index']} | {len(entries)} | {expected:.2f} | {seconds:.2f} | {own:.2f} |"
-            f" {seconds / expected:.2f} |  ({summary})",
-            flush=True,
-        )
+        cells = [shard["index"], len(shard["tests"]), f"{expected:.2f}", f"{seconds:.2f}"]
+        cells += [f"{seconds / expected:.2f}", f"{own:.2f}"]
+        print("| " + " | ".join(map(str, cells)) + f" |  ({summary})", flush=True)
 
 
 if __name__ == "__main__":
