@@ -527,6 +527,7 @@ def shard(
     of the history (`db`; the last runs of `branch`, default $GITHUB_BASE_REF, else every
     branch), then of the `durations` files (JUnit XML or pytest-split's .test_durations), then
     of `.test_durations` at the root when no file is given."""
+    from pitstop.impact.durations import test_counts
     from pitstop.impact.shard import Sharding, shard_selection
 
     if shards < 1:
@@ -539,7 +540,9 @@ def shard(
         selection = affected(folder, base, changed, static=static, db=db)
         files = selection.tests if selection.run_all else selection.selected
     measured = measured_durations(folder, durations, db, branch)
-    made, tests = shard_selection(files, measured, shards, by)
+    known = measured.by_file()
+    counts = test_counts(folder, [path for path in files if path not in known])
+    made, tests = shard_selection(files, measured, shards, by, counts)
     return Sharding(
         plan=made,
         shards=tuple(tests),

@@ -160,3 +160,45 @@ def test_whole_files_are_listed_by_path():
         ("tests/test_000.py",),
         ("tests/test_001.py", "tests/test_002.py"),
     ]
+
+
+def test_a_file_no_duration_names_is_estimated_by_its_test_functions():
+    durations = Durations({"tests/test_a.py::x": 2.0, "tests/test_a.py::y": 4.0})
+    found, estimated = file_units(
+        ["tests/helpers_test.py", "tests/test_new.py", "tests/test_unread.py"],
+        durations,
+        {"tests/helpers_test.py": 0, "tests/test_new.py": 3},
+    )
+    assert {u.name: u.seconds for u in found} == {
+        "tests/helpers_test.py": 0.0,  # no test in it: no phantom time
+        "tests/test_new.py": 9.0,  # 3 tests at the median test's 3 s
+        "tests/test_unread.py": 6.0,  # no count: the median file
+    }
+    assert estimated == 3
+
+
+def test_by_item_splits_only_the_files_that_must_be_split():
+    # one file as long as all the others together, and small files with a setup each
+    seconds = {f"tests/test_big.py::t{i}": 1.0 for i in range(8)}
+    first = {}
+    for n in range(8):
+        seconds[f"tests/test_{n}.py::a"] = 1.5
+        seconds[f"tests/test_{n}.py::b"] = 0.5
+        seconds[f"tests/test_{n}.py::c"] = 0.5
+        first[f"tests/test_{n}.py"] = f"tests/test_{n}.py::a"  # 1 s of setup in each
+    made = plan_items(list(seconds), Durations(seconds, first), 4, BY_ITEM)
+    assert made.by == BY_ITEM
+    spread = {u.file for s in made.shards for u in s.units if u.file != "tests/test_big.py"}
+    homes = {f: {s.index for s in made.shards for u in s.units if u.file == f} for f in spread}
+    assert all(len(shards) == 1 for shards in homes.values())  # small files stay whole
+    assert made.slowest == pytest.approx(made.ideal_seconds)
+
+
+def test_test_functions_are_counted_from_the_text(tmp_path):
+    from pitstop.impact.durations import test_counts
+
+    (tmp_path / "t.py").write_text(
+        "def helper():\n    pass\n\ndef test_a():\n    pass\n\nclass TestB:\n"
+        "    async def test_c(self):\n        pass\n"
+    )
+    assert test_counts(tmp_path, ["t.py", "missing.py"]) == {"t.py": 2}

@@ -4,9 +4,11 @@ first character. The history database's durations come through `pitstop.api`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from pitstop.errors import PitstopError
 from pitstop.files import read_head, read_regular_file
 from pitstop.impact.shard import Durations
 from pitstop.runs import TestResult, node_file
@@ -14,8 +16,6 @@ from pitstop.runs import TestResult, node_file
 
 def read_durations(path: Path, shown: str) -> Durations:
     """The durations in the file at `path`; PitstopError naming `shown` on bad input."""
-    from pitstop.errors import PitstopError
-
     raw = read_head(path, 512)
     if raw is None:
         read_regular_file(path, shown)  # says why: missing, unreadable, not a regular file
@@ -48,3 +48,20 @@ def from_results(results: Iterable[TestResult], shown: str) -> Durations:
         seconds[result.test] = sum(timed) / len(timed)
         first.setdefault(node_file(result.test), result.test)
     return Durations(seconds, first, (f"{shown}: {len(seconds)} tests",))
+
+
+# A test function or method as pytest's defaults collect them (`def test...`, at any depth).
+_TEST_FUNCTION = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+test", re.MULTILINE)
+
+
+def test_counts(root: Path, paths: Iterable[str]) -> dict[str, int]:
+    """How many test functions each file's text defines (read, never imported): the
+    estimate of a test file no duration names. An unreadable file has no count."""
+    counts: dict[str, int] = {}
+    for path in paths:
+        try:
+            data = read_regular_file(root / path, path)
+        except PitstopError:
+            continue
+        counts[path] = len(_TEST_FUNCTION.findall(data))
+    return counts

@@ -121,19 +121,26 @@ class Plan:
         return max((s.expected_seconds for s in self.shards), default=0.0)
 
 
-def file_units(files: Sequence[str], durations: Durations) -> tuple[list[Unit], int]:
-    """One unit per test file: the sum of its measured tests; the median of the measured
-    files (all files the durations know, not just these) for a file none of whose tests was
-    measured. And how many files were estimated."""
+def file_units(
+    files: Sequence[str], durations: Durations, counts: Mapping[str, int] | None = None
+) -> tuple[list[Unit], int]:
+    """One unit per test file: the sum of its measured tests. A file none of whose tests
+    was measured: its test functions (`counts`, found in its text) times the median measured
+    test, so that a file holding no test (a helper module, one pytest does not collect) adds
+    no phantom time; without a count, the median of the measured files (all the durations
+    know, not just these). And how many files were estimated."""
     known = durations.by_file()
     totals = {path: sum(tests.values()) for path, tests in known.items()}
-    fallback = statistics.median(totals.values()) if totals else UNMEASURED_SECONDS
+    per_file = statistics.median(totals.values()) if totals else UNMEASURED_SECONDS
+    per_test = statistics.median(durations.seconds.values()) if durations.seconds else None
     units = []
     for path in sorted(set(files)):
         if path in totals:
             units.append(Unit(path, path, totals[path]))
-        else:
-            units.append(Unit(path, path, fallback, estimated=True))
+            continue
+        count = (counts or {}).get(path)
+        guess = per_file if count is None or per_test is None else count * per_test
+        units.append(Unit(path, path, guess, estimated=True))
     return units, sum(1 for u in units if u.estimated)
 
 
@@ -177,14 +184,16 @@ def plan(
     total = sum(u.seconds for u in units) + sum(
         costs.get(path, 0.0) for path in {u.file for u in units}
     )
-    made = _improved(_longest_first(_whole_files(units, setup or {}), shards, {}))
+    whole = _whole_files(units, setup or {})
+    made = _improved(_longest_first(whole, shards, {}))
     kept_by, kept_setup = BY_FILE, {}
     if by == BY_ITEM:
         longest = max((u.seconds + costs.get(u.file, 0.0) for u in units), default=0.0)
         if made.slowest() > max(total / shards, longest) * (1 + _CLOSE_ENOUGH):
-            items = _improved(_longest_first(units, shards, costs))
-            if items.slowest() < made.slowest() - _EPSILON:
-                made, kept_by, kept_setup = items, BY_ITEM, costs
+            for split, paying in _splits(units, whole, total / shards, costs):
+                candidate = _improved(_longest_first(split, shards, paying))
+                if candidate.slowest() < made.slowest() - _EPSILON:
+                    made, kept_by, kept_setup = candidate, BY_ITEM, paying
     longest = max((u.seconds + kept_setup.get(u.file, 0.0) for u in made.all()), default=0.0)
     ideal = max(total / shards, longest)
     return Plan(
@@ -199,6 +208,29 @@ def plan(
         measured=measured,
         setup=kept_setup,
     )
+
+
+def _splits(
+    units: Sequence[Unit], whole: Sequence[Unit], fair: float, setup: Mapping[str, float]
+) -> Iterable[tuple[list[Unit], dict[str, float]]]:
+    """The unit sets the item plan tries, with the setups they pay per shard (the split
+    files'; a whole file's is in its unit): only the files longer than a shard's fair share
+    split into their tests, then those longer than half of it, then every file. Splitting
+    only what must be split pays the fewest setups again."""
+    items: dict[str, list[Unit]] = defaultdict(list)
+    for unit in units:
+        items[unit.file].append(unit)
+    seen: set[frozenset[str]] = set()
+    for threshold in (fair, fair / 2, 0.0):
+        split = frozenset(u.file for u in whole if u.seconds > threshold and len(items[u.file]) > 1)
+        if not split or split in seen:
+            continue
+        seen.add(split)
+        units_now = [
+            *(u for path in sorted(split) for u in items[path]),
+            *(u for u in whole if u.file not in split),
+        ]
+        yield units_now, {path: cost for path, cost in setup.items() if path in split}
 
 
 def _load(units: Sequence[Unit], setup: Mapping[str, float]) -> float:
@@ -403,12 +435,14 @@ def shard_selection(
     durations: Durations,
     shards: int,
     by: str,
+    counts: Mapping[str, int] | None = None,
 ) -> tuple[Plan, list[ShardTests]]:
     """Plan `files` (test file paths) into `shards`: by file, or by item where the durations
-    name a file's tests (a file none of whose tests they name stays whole)."""
+    name a file's tests (a file none of whose tests they name stays whole). `counts`: the
+    test functions of each file, for the files the durations do not know."""
     measured = bool(durations.seconds)
     if by == BY_FILE:
-        units, estimated = file_units(files, durations)
+        units, estimated = file_units(files, durations, counts)
         made = plan(units, shards, estimated=estimated, measured=measured)
         made = replace(made, sources=durations.sources)
         return made, shard_tests(made)
@@ -417,10 +451,11 @@ def shard_selection(
     chosen = set(files)
     tests = [t for path in sorted(chosen & set(known)) for t in known[path]]
     items, _ = item_units(tests, durations, setup)
-    wholes, estimated = file_units(sorted(chosen - set(known)), durations)
+    wholes, estimated = file_units(sorted(chosen - set(known)), durations, counts)
     made = plan(
         [*items, *wholes], shards, by=BY_ITEM, setup=setup, estimated=estimated, measured=measured
     )
+    made = replace(made, sources=durations.sources)
     return made, shard_tests(made)
 
 
