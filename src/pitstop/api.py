@@ -550,6 +550,7 @@ def shard(
         test_files=len(selection.tests),
         everything=everything,
         run_all=selection.reasons if selection.run_all and not everything else (),
+        measured_files=sum(1 for path in files if path in known),
     )
 
 

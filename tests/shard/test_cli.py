@@ -268,3 +268,11 @@ def test_nothing_measured_is_said(root, capsys):
     assert main(["shard", "--root", str(root), "--all", "--shards", "2"]) == 0
     assert "none measured: every test file counted as 1 s" in capsys.readouterr().out
     assert not (root / ".pitstop" / "history.db").exists()  # a read creates no history
+
+
+def test_durations_of_another_root_are_pointed_out(root, capsys):
+    durations = {f"python/tests/test_{n}.py::test_x": 1.0 for n in "abcdef"}
+    (root / ".test_durations").write_text(json.dumps(durations))
+    capsys.readouterr()
+    assert main(["shard", "--root", str(root), "--all", "--shards", "2"]) == 0
+    assert "no duration names any of these test files" in capsys.readouterr().out

@@ -428,6 +428,7 @@ class Sharding:
     test_files: int
     everything: bool
     run_all: tuple[str, ...] = ()
+    measured_files: int = 0  # of the `selected`, those some duration names
 
 
 def shard_selection(

@@ -55,6 +55,7 @@ def document(sharding: Sharding, index: int | None = None) -> dict[str, object]:
         "by": made.by,
         "durations": list(made.sources),
         "selected": sharding.selected,
+        "measured_files": sharding.measured_files,
         "test_files": sharding.test_files,
     }
 
@@ -90,6 +91,11 @@ def render_text(sharding: Sharding, index: int | None = None) -> str:
     lines = [f"pitstop shard: {scope} in {count} shards, by {unit}"]
     if made.measured:
         lines += [f"durations: {source}" for source in made.sources]
+        if sharding.selected and not sharding.measured_files:
+            lines.append(
+                "warning: no duration names any of these test files: are the durations' node "
+                "ids relative to another folder (pytest's rootdir)? Give that folder as --root"
+            )
         if made.estimated:
             lines.append(
                 f"estimated: {made.estimated} {'test files' if made.by == 'file' else 'tests'}"
