@@ -636,8 +636,8 @@ def bench_compare(
     from pitstop.parsers.benchmarks import read_benchmarks
     from pitstop.perf.compare import Settings, compare
 
-    if not 0 <= min_effect < 1:
-        raise PitstopError(f"--min-effect must be at least 0 and below 1, not {min_effect:g}")
+    if not 0 <= min_effect < float("inf"):
+        raise PitstopError(f"--min-effect must be a finite number at least 0, not {min_effect:g}")
     if not 0 < fdr < 1:
         raise PitstopError(f"--fdr must be between 0 and 1, not {fdr:g}")
     before = read_benchmarks(Path(base), str(base))

@@ -205,12 +205,22 @@ def _run(args: argparse.Namespace) -> int:
 
 def _fraction(text: str) -> float:
     value = float(text)
-    if not 0 <= value < 1:
+    if not 0 < value < 1:
         raise ValueError(text)
     return value
 
 
-_fraction.__name__ = "fraction (e.g. 0.05)"
+_fraction.__name__ = "fraction (between 0 and 1, e.g. 0.05)"
+
+
+def _effect(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < float("inf"):
+        raise ValueError(text)
+    return value
+
+
+_effect.__name__ = "relative change (e.g. 0.05 for 5%)"
 
 
 def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -235,7 +245,7 @@ def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     compare.add_argument(
         "--min-effect",
-        type=_fraction,
+        type=_effect,
         default=0.05,
         metavar="FRACTION",
         help="the smallest change reported as a regression or improvement (default: 0.05)",

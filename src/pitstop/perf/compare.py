@@ -7,9 +7,11 @@ How a verdict is reached (the README says the same to users):
   Mann-Whitney U p-value; the p-values of all the compared benchmarks are adjusted together
   (Benjamini-Hochberg), so 40 benchmarks do not give 2 false alarms at 5% on an A/A run;
 - "regression": adjusted p at most `fdr`, ratio at least 1 + `min_effect` and the interval
-  entirely above 1; "improvement": the mirror image (ratio at most 1 - `min_effect`,
-  interval entirely below 1); else "no change". A significant 1% change is no change: on
-  shared runners it is noise of the machine more often than of the code.
+  entirely above 1; "improvement": the mirror image, base/head at least 1 + `min_effect`
+  (ratio at most 1 / (1 + `min_effect`)) and the interval entirely below 1; else "no
+  change". Mirrored on the ratio's log scale, so any effect size works both ways. A
+  significant 1% change is no change: on shared runners it is noise of the machine more
+  often than of the code.
 A benchmark in one file only is listed as added or removed, with no verdict."""
 
 from __future__ import annotations
@@ -182,6 +184,6 @@ def _verdict(found: Measured, q_value: float, settings: Settings) -> Verdict:
     low, high = found.interval
     if found.ratio >= 1 + settings.min_effect and low > 1:
         return Verdict.REGRESSION
-    if found.ratio <= 1 - settings.min_effect and high < 1:
+    if found.ratio <= 1 / (1 + settings.min_effect) and high < 1:
         return Verdict.IMPROVEMENT
     return Verdict.NO_CHANGE

@@ -247,6 +247,6 @@ def _how(comparison: Comparison) -> str:
         f"among the flagged ones is at most {_percent(s.fdr)}. A regression is a benchmark "
         f"whose adjusted p-value is at most {_percent(s.fdr)}, whose ratio is at least "
         f"1 + {effect} and whose interval lies above 1; an improvement is the mirror image "
-        f"(ratio at most 1 - {effect}, interval below 1); anything else is no change. A "
+        f"(base/head at least 1 + {effect}, interval below 1); anything else is no change. A "
         f"benchmark with fewer than {s.min_samples} timings on a side gets no verdict."
     )
