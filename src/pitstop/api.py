@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pitstop.impact.selection_run import Run
     from pitstop.impact.selector import Selection
     from pitstop.impact.shard import Durations, Plan, Sharding
+    from pitstop.perf.compare import Comparison as BenchComparison
     from pitstop.pipeline import PipelineResult
     from pitstop.review.context_usage import ContextResult
     from pitstop.review.fixes import FixPlan
@@ -622,3 +623,44 @@ def shard_items(
     if shards < 1:
         raise PitstopError(f"shards must be at least 1, not {shards}")
     return plan_items(items, measured_durations(root, durations, db, branch), shards, by)
+
+
+# `pitstop bench compare`: benchmark results, compared with statistics.
+
+
+def bench_compare(
+    base: str | Path,
+    head: str | Path,
+    *,
+    min_effect: float = 0.05,
+    fdr: float = 0.05,
+) -> BenchComparison:
+    """The benchmarks of two results files (pytest-benchmark, pyperf or asv JSON) matched by
+    name, each with its ratio of medians, interval, p-value and verdict."""
+    from pitstop.parsers.benchmarks import read_benchmarks
+    from pitstop.perf.compare import Settings, compare
+
+    if not 0 <= min_effect < float("inf"):
+        raise PitstopError(f"--min-effect must be a finite number at least 0, not {min_effect:g}")
+    if not 0 < fdr < 1:
+        raise PitstopError(f"--fdr must be between 0 and 1, not {fdr:g}")
+    before = read_benchmarks(Path(base), str(base))
+    after = read_benchmarks(Path(head), str(head))
+    return compare(before, after, Settings(min_effect=min_effect, fdr=fdr))
+
+
+def render_bench(comparison: BenchComparison, fmt: str) -> str:
+    """The comparison as text, json or markdown."""
+    from pitstop.reports.bench_report import render
+
+    return render(comparison, fmt)
+
+
+def bench_exit_code(comparison: BenchComparison, fail_on: str = "regression") -> int:
+    """1 when `fail_on` is "regression" and a benchmark regressed (significant, and at least
+    the minimum effect); else 0."""
+    from pitstop.perf.compare import Verdict
+
+    if fail_on == "never":
+        return EXIT_OK
+    return EXIT_FINDINGS if comparison.with_verdict(Verdict.REGRESSION) else EXIT_OK

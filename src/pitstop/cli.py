@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_affected(commands)
     _add_shard(commands)
     _add_history(commands)
+    _add_bench(commands)
     rules = commands.add_parser("rules", help="list the rules (markdown: the rules reference)")
     rules.add_argument(
         "--format",
@@ -197,7 +198,80 @@ def _run(args: argparse.Namespace) -> int:
         return _record(args)
     if args.command == "report":
         return _report(args)
+    if args.command == "bench":
+        return _bench(args)
     return _review(args)
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise ValueError(text)
+    return value
+
+
+_fraction.__name__ = "fraction (between 0 and 1, e.g. 0.05)"
+
+
+def _effect(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < float("inf"):
+        raise ValueError(text)
+    return value
+
+
+_effect.__name__ = "relative change (e.g. 0.05 for 5%)"
+
+
+def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bench = commands.add_parser("bench", help="compare benchmark results with statistics")
+    actions = bench.add_subparsers(dest="action", metavar="ACTION", required=True, help="compare")
+    compare = actions.add_parser(
+        "compare",
+        help="the benchmarks of two results files: ratio, interval, p-value and verdict",
+        description="Compare the benchmarks of BASE and HEAD (pytest-benchmark JSON with raw "
+        "timings, pyperf JSON, or asv results recorded with --record-samples; recognised from "
+        "the content). Exit 1 on a significant regression of at least --min-effect (see "
+        "--fail-on), 0 otherwise, 2 on bad input.",
+    )
+    compare.add_argument("base", metavar="BASE", help="the results of the base (e.g. main)")
+    compare.add_argument("head", metavar="HEAD", help="the results of the change")
+    compare.add_argument(
+        "--format",
+        "-f",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="output format; markdown is a pull-request comment (default: text)",
+    )
+    compare.add_argument(
+        "--min-effect",
+        type=_effect,
+        default=0.05,
+        metavar="FRACTION",
+        help="the smallest change reported as a regression or improvement (default: 0.05)",
+    )
+    compare.add_argument(
+        "--fdr",
+        type=_fraction,
+        default=0.05,
+        metavar="FRACTION",
+        help="false discovery rate across the benchmarks, Benjamini-Hochberg (default: 0.05)",
+    )
+    compare.add_argument(
+        "--fail-on",
+        choices=("regression", "never"),
+        default="regression",
+        help="exit 1 on a regression (default), or never",
+    )
+    compare.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from pitstop import api
+
+    comparison = api.bench_compare(args.base, args.head, min_effect=args.min_effect, fdr=args.fdr)
+    _emit(api.render_bench(comparison, args.format), args.output)
+    return api.bench_exit_code(comparison, args.fail_on)
 
 
 def _split(values: list[str]) -> tuple[str, ...]:

@@ -1,0 +1,252 @@
+"""`pitstop bench compare`: the comparison as text, JSON or Markdown (a pull-request comment).
+
+JSON: `{"version": 1, "benchmarks": [{"name", "verdict", "ratio", "interval": [low, high],
+"p_value", "base_n", "head_n"}]}`, a contract (keys may be added, never renamed); also each
+benchmark's `q_value` (Benjamini-Hochberg), medians and `reason` (why no verdict), and the
+comparison's `added`, `removed`, `settings`, `base` and `head`. `ratio`, `interval`,
+`p_value` and `q_value` are null for "insufficient data".
+
+Benchmark names are hostile input (a test id may hold anything): the text report shows
+control characters escaped, the Markdown report puts names in escaped code spans."""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from collections.abc import Callable, Iterable
+
+from pitstop.perf.compare import BenchmarkComparison, Comparison, Verdict
+from pitstop.reports.markdown import code, table_cell
+
+FORMAT_VERSION = 1
+FORMATS = ("text", "json", "markdown")
+
+# Regressions first: they are what a reviewer has to act on.
+_ORDER = (Verdict.REGRESSION, Verdict.IMPROVEMENT, Verdict.NO_CHANGE, Verdict.INSUFFICIENT)
+
+
+def render(comparison: Comparison, fmt: str) -> str:
+    renderers: dict[str, Callable[[Comparison], str]] = {
+        "text": render_text,
+        "json": render_json,
+        "markdown": render_markdown,
+    }
+    if fmt not in renderers:
+        raise ValueError(f"unknown format {fmt!r} (expected one of: {', '.join(FORMATS)})")
+    return renderers[fmt](comparison)
+
+
+def document(comparison: Comparison) -> dict[str, object]:
+    settings = comparison.settings
+    return {
+        "version": FORMAT_VERSION,
+        "benchmarks": [_entry(b) for b in comparison.benchmarks],
+        "added": list(comparison.added),
+        "removed": list(comparison.removed),
+        "settings": {
+            "min_effect": settings.min_effect,
+            "fdr": settings.fdr,
+            "min_samples": settings.min_samples,
+        },
+        "base": {"path": comparison.base, "tool": comparison.base_tool},
+        "head": {"path": comparison.head, "tool": comparison.head_tool},
+    }
+
+
+def _entry(benchmark: BenchmarkComparison) -> dict[str, object]:
+    found = benchmark.measured
+    return {
+        "name": benchmark.name,
+        "verdict": str(benchmark.verdict),
+        "ratio": _number(found.ratio) if found else None,
+        "interval": [_number(v) for v in found.interval] if found else None,
+        "p_value": found.p_value if found else None,
+        "q_value": benchmark.q_value,
+        "base_n": benchmark.base_n,
+        "head_n": benchmark.head_n,
+        "base_median": found.base_median if found else None,
+        "head_median": found.head_median if found else None,
+        "reason": benchmark.reason,
+    }
+
+
+def _number(value: float) -> float | None:
+    """JSON has no Infinity: a ratio over a zero median is null."""
+    return value if math.isfinite(value) else None
+
+
+def render_json(comparison: Comparison) -> str:
+    return json.dumps(document(comparison), indent=2) + "\n"
+
+
+def headline(comparison: Comparison) -> str:
+    counts = [
+        _count(len(comparison.with_verdict(v)), str(v))
+        for v in _ORDER
+        if comparison.with_verdict(v)
+    ]
+    settings = comparison.settings
+    return (
+        f"{', '.join(counts) or 'no benchmark in both files'} "
+        f"(false discovery rate {_percent(settings.fdr)}, "
+        f"minimum effect {_percent(settings.min_effect)})"
+    )
+
+
+def _count(count: int, verdict: str) -> str:
+    if verdict in ("no change", "insufficient data"):
+        return f"{count} {verdict}"
+    return f"{count} {verdict}{'' if count == 1 else 's'}"
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:g}%"
+
+
+def ranked(comparison: Comparison) -> list[BenchmarkComparison]:
+    """Regressions first (largest first), then improvements, no change, insufficient data."""
+    rank = {verdict: position for position, verdict in enumerate(_ORDER)}
+
+    def key(b: BenchmarkComparison) -> tuple[int, float]:
+        ratio = b.measured.ratio if b.measured else 1.0
+        return rank[b.verdict], -ratio if b.verdict is Verdict.REGRESSION else ratio
+
+    return sorted(comparison.benchmarks, key=key)
+
+
+def _cells(b: BenchmarkComparison) -> tuple[str, str, str, str, str]:
+    """verdict, ratio, interval, p (adjusted p), n base/head."""
+    n = f"{b.base_n}/{b.head_n}"
+    found = b.measured
+    if found is None or b.q_value is None:
+        return str(b.verdict), "-", "-", "-", n
+    low, high = found.interval
+    return (
+        str(b.verdict),
+        f"{_ratio(found.ratio)} ({_change(found.ratio)})",
+        f"{_ratio(low)}-{_ratio(high)}",
+        f"{_p(found.p_value)} ({_p(b.q_value)})",
+        n,
+    )
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.3f}" if math.isfinite(value) else "inf"
+
+
+def _change(ratio: float) -> str:
+    return f"{(ratio - 1) * 100:+.1f}%" if math.isfinite(ratio) else "from 0"
+
+
+def _p(value: float) -> str:
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+# Text -------------------------------------------------------------------------------------
+
+_HEADINGS = ("verdict", "ratio (change)", "95% interval", "p (adjusted)", "n base/head")
+
+
+def render_text(comparison: Comparison) -> str:
+    lines = [
+        f"pitstop bench compare: {_printable(comparison.base)} ({comparison.base_tool}) -> "
+        f"{_printable(comparison.head)} ({comparison.head_tool})",
+        headline(comparison),
+    ]
+    rows = [(*_cells(b), _printable(b.name)) for b in ranked(comparison)]
+    if rows:
+        lines.append("")
+        lines += _table([(*_HEADINGS, "benchmark"), *rows])
+    lines += _reasons(comparison)
+    lines += _one_sided("added (no verdict)", comparison.added)
+    lines += _one_sided("removed (no verdict)", comparison.removed)
+    return "\n".join(lines) + "\n"
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def _reasons(comparison: Comparison) -> list[str]:
+    short = comparison.with_verdict(Verdict.INSUFFICIENT)
+    if not short:
+        return []
+    return ["", "insufficient data:"] + [
+        f"  {_printable(b.name)}: {_printable(b.reason or '')}" for b in short
+    ]
+
+
+def _one_sided(title: str, names: Iterable[str]) -> list[str]:
+    listed = [f"  {_printable(n)}" for n in names]
+    return ["", f"{title}:", *listed] if listed else []
+
+
+def _printable(text: str) -> str:
+    """Control characters (a terminal would act on them) shown as escapes."""
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" else c
+        for c in text
+    )
+
+
+# Markdown ---------------------------------------------------------------------------------
+
+
+def render_markdown(comparison: Comparison) -> str:
+    regressions = len(comparison.with_verdict(Verdict.REGRESSION))
+    title = (
+        f"{regressions} regression{'' if regressions == 1 else 's'}"
+        if regressions
+        else "no regression"
+    )
+    lines = [f"## Benchmarks: {title}", "", table_cell(headline(comparison))]
+    if comparison.benchmarks:
+        lines += ["", "| benchmark | " + " | ".join(_HEADINGS) + " |", "|---" * 6 + "|"]
+        lines += [_markdown_row(b) for b in ranked(comparison)]
+    lines += _markdown_reasons(comparison)
+    for title_, names in (("Added", comparison.added), ("Removed", comparison.removed)):
+        if names:
+            listed = ", ".join(table_cell(code(n)) for n in names)
+            lines += ["", f"{title_} (in one file only, no verdict): {listed}"]
+    lines += ["", "<details><summary>How it was decided</summary>", "", _how(comparison)]
+    lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_row(b: BenchmarkComparison) -> str:
+    verdict, *rest = _cells(b)
+    shown = f"**{verdict}**" if b.verdict is Verdict.REGRESSION else verdict
+    cells = [table_cell(code(b.name)), shown, *(table_cell(c) for c in rest)]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _markdown_reasons(comparison: Comparison) -> list[str]:
+    short = comparison.with_verdict(Verdict.INSUFFICIENT)
+    if not short:
+        return []
+    return ["", "Insufficient data:", ""] + [
+        f"- {table_cell(code(b.name))}: {table_cell(b.reason or '')}" for b in short
+    ]
+
+
+def _how(comparison: Comparison) -> str:
+    s = comparison.settings
+    effect = _percent(s.min_effect)
+    return (
+        "Each benchmark's raw timings in the base and head files are compared. The ratio is "
+        "median(head) / median(base), with a 95% percentile-bootstrap interval (2,000 "
+        "resamples of each side, fixed seed). The p-value is the two-sided Mann-Whitney U "
+        "test's (exact for small samples without ties, else the normal approximation with tie "
+        "and continuity corrections); the adjusted p-values in parentheses are "
+        "Benjamini-Hochberg's across the benchmarks compared, so the share of false alarms "
+        f"among the flagged ones is at most {_percent(s.fdr)}. A regression is a benchmark "
+        f"whose adjusted p-value is at most {_percent(s.fdr)}, whose ratio is at least "
+        f"1 + {effect} and whose interval lies above 1; an improvement is the mirror image "
+        f"(base/head at least 1 + {effect}, interval below 1); anything else is no change. A "
+        f"benchmark with fewer than {s.min_samples} timings on a side gets no verdict."
+    )

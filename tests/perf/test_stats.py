@@ -1,0 +1,114 @@
+"""pitstop.perf.stats against scipy, the reference it replaces at run time."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as scipy_stats
+
+from pitstop.perf.stats import (
+    benjamini_hochberg,
+    mann_whitney,
+    median,
+    ratio,
+    ratio_interval,
+)
+
+
+def sample(seed: int, n: int, shift: float = 0.0) -> list[float]:
+    generator = random.Random(seed)
+    return [generator.lognormvariate(0, 0.2) + shift for _ in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("n1", "n2", "shift", "method"),
+    [
+        (5, 5, 0.3, "exact"),
+        (3, 8, 0.0, "exact"),
+        (8, 20, 0.5, "exact"),  # one side at most 8: exact, however large the other
+        (5, 200, 0.2, "exact"),
+        (9, 9, 0.3, "asymptotic"),
+        (30, 40, 0.1, "asymptotic"),
+        (500, 700, 0.02, "asymptotic"),
+    ],
+)
+def test_mann_whitney_matches_scipy(n1, n2, shift, method):
+    x, y = sample(1, n1), sample(2, n2, shift)
+    ours, theirs = mann_whitney(x, y), scipy_stats.mannwhitneyu(x, y)
+    assert ours.method == method
+    assert ours.u == theirs.statistic
+    assert ours.p_value == pytest.approx(theirs.pvalue, rel=1e-9, abs=1e-300)
+
+
+def test_mann_whitney_ties_use_the_corrected_normal_approximation():
+    x, y = [1, 1, 2, 2, 3, 3, 4], [2, 3, 3, 4, 5, 5, 5]  # small, but tied: not exact
+    ours, theirs = mann_whitney(x, y), scipy_stats.mannwhitneyu(x, y)
+    assert ours.method == "asymptotic"
+    assert ours.p_value == pytest.approx(theirs.pvalue, rel=1e-12)
+
+
+def test_mann_whitney_of_identical_constant_samples_is_no_evidence():
+    assert mann_whitney([2.0] * 6, [2.0] * 6).p_value == 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=12),
+    st.lists(st.integers(0, 6), min_size=1, max_size=12),
+)
+def test_mann_whitney_matches_scipy_on_any_small_sample(x, y):
+    """Ties, exact and asymptotic, unequal sizes: whatever scipy's default computes."""
+    expected = scipy_stats.mannwhitneyu(x, y).pvalue
+    assert mann_whitney(x, y).p_value == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "p_values",
+    [[0.01, 0.04, 0.03, 0.2, 0.001], [0.5], [0.04, 0.04, 0.04], [0.9, 0.01, 0.02, 0.8, 0.03]],
+)
+def test_benjamini_hochberg_matches_scipy(p_values):
+    expected = scipy_stats.false_discovery_control(p_values, method="bh")
+    assert benjamini_hochberg(p_values) == pytest.approx(list(expected), rel=1e-12)
+
+
+def test_median_of_odd_and_even_counts():
+    assert (median([3, 1, 2]), median([4, 1, 3, 2])) == (2, 2.5)
+
+
+def test_ratio_interval_agrees_with_scipy_bootstrap():
+    """Same estimator, different random streams: the percentile intervals agree to Monte
+    Carlo error (about 1% here), for an odd and an even sample size."""
+    for n in (301, 300):
+        base, head = sample(3, n), [v * 1.1 for v in sample(4, n)]
+        ours = ratio_interval(base, head, resamples=4000)
+        theirs = scipy_stats.bootstrap(
+            (base, head),
+            lambda b, h, axis: _median(h, axis) / _median(b, axis),
+            n_resamples=4000,
+            method="percentile",
+            paired=False,
+            vectorized=True,
+            rng=0,
+        ).confidence_interval
+        assert ours[0] == pytest.approx(theirs.low, rel=0.015)
+        assert ours[1] == pytest.approx(theirs.high, rel=0.015)
+
+
+def _median(values, axis):
+    import numpy
+
+    return numpy.median(values, axis=axis)
+
+
+def test_ratio_interval_is_deterministic_and_holds_the_ratio():
+    base, head = sample(5, 50), sample(6, 50, 0.3)
+    low, high = ratio_interval(base, head)
+    assert ratio_interval(base, head) == (low, high)
+    assert low < median(head) / median(base) < high
+
+
+def test_ratio_of_zero_medians():
+    assert (ratio(0.0, 0.0), ratio(1.0, 0.0), ratio(3.0, 2.0)) == (1.0, float("inf"), 1.5)
