@@ -1,0 +1,1 @@
+"""Performance comparisons: benchmark results and profiles."""
