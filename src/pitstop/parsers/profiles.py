@@ -98,7 +98,7 @@ def _utf8_prefix(data: bytes) -> bool:
 
 
 def _bounded_read(stream: IO[bytes], head: bytes, shown: str) -> bytes:
-    data = head + stream.read(JSON_BYTES + 1 - len(head))
+    data = head + stream.read(max(JSON_BYTES + 1 - len(head), 0))
     if len(data) > JSON_BYTES:
         raise PitstopError(f"larger than {JSON_BYTES // 2**20} MiB; not read", path=shown)
     return data
