@@ -21,7 +21,7 @@ PROGRAM = '''"""Three steps of equal work; HEAD makes render slower."""
 import random
 
 SLOW = {slow}
-ROUNDS = 4000
+ROUNDS = 2500
 
 
 def parse(n):
