@@ -107,10 +107,10 @@ def bad_marshal() -> bytes:
         (b"main;f 1\n\xff\xfe 2\n" + b"x" * 5000, "p: not a profile (pstats/marshal"),
     ],
 )  # fmt: skip
-def test_bad_input_is_one_line_exit_2(tmp_path, capsys, content, message):
-    path = write(tmp_path, "p", content)
+def test_bad_input_is_one_line_exit_2(tmp_path, capsys, monkeypatch, content, message):
+    write(tmp_path, "p", content)
     good = write(tmp_path, "good.txt", "main;f 3\n")
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)  # the file is named `p` in the message
     assert main(["profile", "diff", "p", str(good)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err

@@ -52,7 +52,9 @@ def test_markdown_is_a_pr_comment_with_the_names_escaped():
     row = next(line for line in lines if line.startswith("| 1 |"))
     cells = row.split(" | ")
     assert len(cells) == 5  # the name's `|` did not open a cell
-    assert "<img" in cells[1] and "`" not in cells[1].strip("`")  # in a code span, backtick replaced
+    assert "<img" in cells[1] and "`" not in cells[1].strip(
+        "`"
+    )  # in a code span, backtick replaced
     assert "evil&lt;b&gt;.py" in cells[2] and "\x1b" not in comment
     assert "20.0% → 30.0%" in cells[3]
     assert "<details><summary>How this was decided</summary>" in comment
