@@ -104,7 +104,8 @@ def bad_marshal() -> bytes:
         (marshal.dumps({"a": 1}), "p: not a cProfile/pstats file"),
         (bad_marshal(), "p: not a cProfile/pstats file"),
         (marshal.dumps({("f", 1, "g"): (1, 1, 0.5, 0.5, {})})[:-3], "p: not a profile"),
-        (b"main;f 1\n\xff\xfe 2\n" + b"x" * 5000, "p: not a profile (pstats/marshal"),
+        (b"main;f 1\n\xff\xfe 2\n" + b"x" * 5000, "p:2: not UTF-8"),
+        (b"\xfb\x01garbage", "p: not a profile (pstats/marshal"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys, monkeypatch, content, message):

@@ -6,9 +6,9 @@
 - pyinstrument's JSON (`pyinstrument -r json`): a tree of frames with inclusive times;
 - cProfile/pstats files (`python -m cProfile -o FILE`), read with `pstats.Stats`.
 
-The format is told from the content: binary data (a NUL byte or not UTF-8) is a pstats
-file, text starting with `{` is JSON (speedscope or pyinstrument by its keys), any other
-text is collapsed stacks.
+The format is told from the content: binary data (a NUL byte, or marshal's dict code
+first) is a pstats file, text starting with `{` is JSON (speedscope or pyinstrument by its
+keys), any other text is collapsed stacks.
 
 What a weight is, per format (the analysis compares shares, weight / total weight):
 - collapsed stacks and speedscope: samples, counted; `observations` = the samples.
@@ -79,22 +79,16 @@ def read_profile(path: Path, shown: str) -> Profile:
     for text and JSON) on anything else."""
     with open_regular(path, shown) as stream:
         head = stream.read(4096)
-        binary = b"\0" in head or not _utf8_prefix(head)
+        # marshal writes a pstats dict as 0xfb ("{" with its reference flag) and small ints
+        # with NUL bytes; text profiles hold neither (a non-UTF-8 text file is then text,
+        # and its error names the line).
+        binary = b"\0" in head or head.startswith(b"\xfb")
         if not binary and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
             return _json_profile(_bounded_read(stream, head, shown), shown)
         if not binary:
             return _collapsed(_lines(stream, shown), shown)
         data = _bounded_read(stream, head, shown)
     return read_pstats(data, shown)
-
-
-def _utf8_prefix(data: bytes) -> bool:
-    """Whether `data` is UTF-8 but for a character cut at its end."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return error.start >= len(data) - 3 and error.reason == "unexpected end of data"
-    return True
 
 
 def _bounded_read(stream: IO[bytes], head: bytes, shown: str) -> bytes:
