@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pitstop.impact.selector import Selection
     from pitstop.impact.shard import Durations, Plan, Sharding
     from pitstop.perf.compare import Comparison as BenchComparison
+    from pitstop.perf.profile_records import ProfileDiff
     from pitstop.pipeline import PipelineResult
     from pitstop.review.context_usage import ContextResult
     from pitstop.review.fixes import FixPlan
@@ -664,3 +665,36 @@ def bench_exit_code(comparison: BenchComparison, fail_on: str = "regression") ->
     if fail_on == "never":
         return EXIT_OK
     return EXIT_FINDINGS if comparison.with_verdict(Verdict.REGRESSION) else EXIT_OK
+def profile_diff(
+    base: str | Path, head: str | Path, z: float = 3.0, *, flamegraph: bool = False
+) -> ProfileDiff:
+    """`pitstop profile diff`: the functions whose self share of the profile grew (or
+    shrank) from `base` to `head` with |z| >= `z`, most significant first; with
+    `flamegraph`, HEAD's call tree too. Each file is a collapsed-stack, speedscope,
+    pyinstrument JSON or cProfile file, told from its content (each read once)."""
+    from pitstop.parsers.profiles import read_profile
+    from pitstop.perf.profile import diff_profiles
+
+    if not z > 0:
+        raise PitstopError(f"--z must be above 0, not {z}")
+    before = read_profile(Path(base), str(base))
+    after = read_profile(Path(head), str(head))
+    return diff_profiles(before, after, z, flame=flamegraph)
+
+
+def render_profile_diff(diff: ProfileDiff, fmt: str, top: int | None = None) -> str:
+    """`diff` as text, json or markdown (a PR comment); `top` keeps the first N of each
+    list (markdown: 3 when None)."""
+    from pitstop.reports.profile_report import render_profile_diff as render
+
+    return render(diff, fmt, top)
+
+
+def render_flamegraph(diff: ProfileDiff) -> str:
+    """The differential flame graph of a `profile_diff(..., flamegraph=True)`: one
+    self-contained HTML file."""
+    from pitstop.reports.profile_report import render_flamegraph as render
+
+    if diff.flame is None:
+        raise PitstopError("no flame graph: compute the difference with flamegraph=True")
+    return render(diff, diff.flame)

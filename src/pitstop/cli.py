@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_shard(commands)
     _add_history(commands)
     _add_bench(commands)
+    _add_profile(commands)
     rules = commands.add_parser("rules", help="list the rules (markdown: the rules reference)")
     rules.add_argument(
         "--format",
@@ -200,6 +201,8 @@ def _run(args: argparse.Namespace) -> int:
         return _report(args)
     if args.command == "bench":
         return _bench(args)
+    if args.command == "profile":
+        return _profile_diff(args)
     return _review(args)
 
 
@@ -813,3 +816,76 @@ def _report_slow(args: argparse.Namespace) -> int:
     tests = api.slow_tests(args.root, threshold, args.since, args.db) or []
     _emit(api.render_slow(tests, threshold, args.format), args.output)
     return 0
+
+
+def _add_profile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    profile = commands.add_parser(
+        "profile", help="rank the functions a profile says got slower (profile diff)"
+    )
+    actions = profile.add_subparsers(
+        dest="action", metavar="ACTION", required=True, help="what to do with profiles"
+    )
+    diff = actions.add_parser(
+        "diff",
+        help="the functions whose share of the profile grew from BASE to HEAD",
+        description="Compare two profiles (collapsed stacks as py-spy --format raw writes "
+        "them, speedscope JSON, pyinstrument -r json, or cProfile -o files; told from the "
+        "content): each function's self share in BASE and HEAD and a two-proportion z. "
+        "Exit 0 (a regression is reported, not failed, unless --fail-on regression), "
+        "2 on bad input.",
+    )
+    diff.add_argument("base", metavar="BASE", help="the profile of the base")
+    diff.add_argument("head", metavar="HEAD", help="the profile of the change")
+    diff.add_argument(
+        "--format",
+        "-f",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="output format; markdown is a PR comment (default: text)",
+    )
+    diff.add_argument(
+        "--top",
+        type=_positive,
+        metavar="N",
+        help="list the first N of each (default: 3 for markdown, all otherwise)",
+    )
+    diff.add_argument(
+        "--z",
+        type=float,
+        default=3.0,
+        metavar="Z",
+        help="the |z| a change needs to be listed (default: 3)",
+    )
+    diff.add_argument(
+        "--flamegraph",
+        metavar="FILE",
+        help="also write a differential flame graph (one self-contained HTML file)",
+    )
+    diff.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    diff.add_argument(
+        "--fail-on",
+        choices=("regression", "never"),
+        default="never",
+        help="exit 1 when a regression is listed (default: never)",
+    )
+
+
+def _positive(text: str) -> int:
+    """A whole number of at least 1; argparse turns a ValueError into a usage error."""
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+_positive.__name__ = "count (1 or more)"  # what argparse names in its error
+
+
+def _profile_diff(args: argparse.Namespace) -> int:
+    from pitstop import api
+
+    diff = api.profile_diff(args.base, args.head, args.z, flamegraph=bool(args.flamegraph))
+    if args.flamegraph:
+        _emit(api.render_flamegraph(diff), args.flamegraph)
+    _emit(api.render_profile_diff(diff, args.format, args.top), args.output)
+    return 1 if args.fail_on == "regression" and diff.regressions else 0
