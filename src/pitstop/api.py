@@ -665,6 +665,8 @@ def bench_exit_code(comparison: BenchComparison, fail_on: str = "regression") ->
     if fail_on == "never":
         return EXIT_OK
     return EXIT_FINDINGS if comparison.with_verdict(Verdict.REGRESSION) else EXIT_OK
+
+
 def profile_diff(
     base: str | Path, head: str | Path, z: float = 3.0, *, flamegraph: bool = False
 ) -> ProfileDiff:
