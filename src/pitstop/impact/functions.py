@@ -18,7 +18,9 @@ from __future__ import annotations
 import ast
 import bisect
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pitstop.impact.importtime import skeleton_digest
 from pitstop.testmap import MODULE
@@ -111,7 +113,9 @@ def _visit(statements: list[ast.stmt], prefix: str, digests: _Digests, found: li
         _visit(node.body, inner, digests, found)
 
 
-def _lambdas(statements: list[ast.stmt], prefix: str, digests: _Digests, found: list[Block]) -> None:
+def _lambdas(
+    statements: list[ast.stmt], prefix: str, digests: _Digests, found: list[Block]
+) -> None:
     """The lambdas of one scope (not those inside its functions or classes), numbered in
     source order. The ones in a nested definition's decorators and defaults belong here.
     Only the nodes holding a lambda are looked into (`_Digests.holding`)."""
@@ -182,7 +186,7 @@ def _write(node: ast.AST, parts: list[str], of: dict[ast.AST, str], holding: set
     add(type(node).__name__ + "(")
     lambdas = type(node) is ast.Lambda
     for name in node._fields:
-        value = getattr(node, name, None)
+        value: Any = getattr(node, name, None)
         kind = type(value)
         if kind in _LEAVES:  # Load, Add, Eq...: a call for each would be a third of them
             add(kind.__name__)
@@ -257,7 +261,7 @@ def _used_on_import(tree: ast.Module) -> set[str]:
 
 
 def _blank_skeleton(
-    statements: list[ast.AST], used: set[str], *, lambdas: bool, depth: int
+    statements: Sequence[ast.AST], used: set[str], *, lambdas: bool, depth: int
 ) -> None:
     """Blank what `recorded_skeleton` leaves out, in the parts of `statements` the skeleton
     covers: `depth` counts the classes around (a module-level function is at depth 0)."""
@@ -266,7 +270,9 @@ def _blank_skeleton(
             arguments = statement.args
             if depth == 0 and not statement.decorator_list and statement.name not in used:
                 arguments.defaults = [_blank(d) for d in arguments.defaults]
-                arguments.kw_defaults = [d if d is None else _blank(d) for d in arguments.kw_defaults]
+                arguments.kw_defaults = [
+                    d if d is None else _blank(d) for d in arguments.kw_defaults
+                ]
             if lambdas:
                 _blank_lambdas(statement, skip=("body",))
             continue

@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from pitstop.errors import PitstopError
 from pitstop.files import read_regular_file
 from pitstop.impact.functions import Blocks, blocks_from_tree, recorded_skeleton
+from pitstop.impact.record_cache import RecordCache
 from pitstop.impact.tree import SKIPPED_FOLDERS
 from pitstop.testmap import (
     COLLECTION,
@@ -181,6 +182,7 @@ class Recorder:
     def recording(self, commit: str, dirty: bool, worker: str) -> Recording:
         """What was recorded, named by the files' current text (read once each)."""
         texts: dict[str, _Text | None] = {}
+        cache = RecordCache.of(self.root, lambdas=self.lambdas)
         functions: dict[tuple[str, str], int] = {}
         table: list[Function] = []
         hits: list[set[int]] = [set() for _ in self.units]
@@ -189,7 +191,7 @@ class Recorder:
             if path is None:
                 continue
             if path not in texts:
-                texts[path] = _read(self.root / path, path, lambdas=self.lambdas)
+                texts[path] = _read(self.root / path, path, cache, lambdas=self.lambdas)
             text = texts[path]
             if text is None:
                 continue
@@ -199,6 +201,7 @@ class Recorder:
                     functions[key] = len(table)
                     table.append(Function(path, qualname, text.blocks.digests.get(qualname, "")))
                 hits[unit].add(functions[key])
+        cache.save()
         units = tuple(self._unit(u, frozenset(h)) for u, h in zip(self.units, hits, strict=True))
         files = {path: text.state for path, text in texts.items() if text is not None}
         python = ".".join(map(str, sys.version_info[:3]))
@@ -243,19 +246,23 @@ class _Text:
     state: FileState
 
 
-def _read(path: Path, shown: str, *, lambdas: bool) -> _Text | None:
+def _read(path: Path, shown: str, cache: RecordCache, *, lambdas: bool) -> _Text | None:
     try:
         data = read_regular_file(path, shown)
     except PitstopError:
         return None
+    sha256 = hashlib.sha256(data).hexdigest()
+    kept = cache.get(sha256)
+    if kept is not None:
+        return _Text(kept[0], FileState(sha256, kept[1]))
     try:
         tree = ast.parse(data)
     except (SyntaxError, ValueError):
         return None
     blocks = blocks_from_tree(tree)  # before recorded_skeleton changes the tree
     skeleton = recorded_skeleton(tree, lambdas=lambdas)
-    state = FileState(hashlib.sha256(data).hexdigest(), skeleton)
-    return _Text(blocks, state)
+    cache.put(sha256, blocks, skeleton)
+    return _Text(blocks, FileState(sha256, skeleton))
 
 
 def _make_backend(name: str, root: Path, repository: Callable[[str], bool]) -> Backend:
