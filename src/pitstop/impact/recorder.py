@@ -186,21 +186,14 @@ class Recorder:
         functions: dict[tuple[str, str], int] = {}
         table: list[Function] = []
         hits: list[set[int]] = [set() for _ in self.units]
+        # a code object runs in many units: each is named once
+        named: dict[tuple[str, int, str], list[int]] = {}
         for unit, filename, line, how in self.backend.executions(self.units):
-            path = self.relative(filename)
-            if path is None:
-                continue
-            if path not in texts:
-                texts[path] = _read(self.root / path, path, cache, lambdas=self.lambdas)
-            text = texts[path]
-            if text is None:
-                continue
-            for qualname in _qualnames(text.blocks, line, how):
-                key = (path, qualname)
-                if key not in functions:
-                    functions[key] = len(table)
-                    table.append(Function(path, qualname, text.blocks.digests.get(qualname, "")))
-                hits[unit].add(functions[key])
+            execution = (filename, line, how)
+            indices = named.get(execution)
+            if indices is None:
+                indices = named[execution] = self._named(execution, texts, cache, functions, table)
+            hits[unit].update(indices)
         cache.save()
         units = tuple(self._unit(u, frozenset(h)) for u, h in zip(self.units, hits, strict=True))
         files = {path: text.state for path, text in texts.items() if text is not None}
@@ -216,6 +209,33 @@ class Recorder:
             units,
             self.early_files,
         )
+
+    def _named(
+        self,
+        execution: tuple[str, int, str],
+        texts: dict[str, _Text | None],
+        cache: RecordCache,
+        functions: dict[tuple[str, str], int],
+        table: list[Function],
+    ) -> list[int]:
+        """The indices in `table` of the functions an execution names, added if new."""
+        filename, line, how = execution
+        path = self.relative(filename)
+        if path is None:
+            return []
+        if path not in texts:
+            texts[path] = _read(self.root / path, path, cache, lambdas=self.lambdas)
+        text = texts[path]
+        if text is None:
+            return []
+        indices = []
+        for qualname in _qualnames(text.blocks, line, how):
+            key = (path, qualname)
+            if key not in functions:
+                functions[key] = len(table)
+                table.append(Function(path, qualname, text.blocks.digests.get(qualname, "")))
+            indices.append(functions[key])
+        return indices
 
     def _unit(self, unit: _Unit, hits: frozenset[int]) -> Unit:
         test_file = unit.test_file
