@@ -158,3 +158,136 @@ def test_lambdas_are_named_by_scope_and_order():
     assert changed is not None
     assert changed.digests["<lambda>#2"] != blocks.digests["<lambda>#2"]
     assert changed.digests["<lambda>#1"] == blocks.digests["<lambda>#1"]
+
+
+NESTED = """\
+import functools
+
+
+@functools.lru_cache(maxsize=8)
+def top(x, key=lambda v: v + 1):
+    return key(x)
+
+
+class Box:
+    size = 1
+
+    def grow(self, n):
+        def inner(m):
+            return m * 2
+
+        scale = lambda k: (lambda j: j + 3)(k) + 4
+        return inner(n) + scale(n)
+
+    def other(self):
+        return self.size
+"""
+
+NESTED_REFORMATTED = """\
+import functools
+# a comment, blank lines and parentheses, other line breaks: no change to any digest
+
+
+
+@functools.lru_cache(
+    maxsize=8,
+)
+def top(x,
+        key=lambda v: (v + 1)):
+    return (key(x))  # the same call
+
+
+class Box:
+
+    size = (1)
+    def grow(self, n):
+        def inner(m): return m * 2
+        scale = lambda k: (
+            (lambda j: j + 3)(k) + 4
+        )
+        return inner(n) + scale(n)
+    def other(self):
+        return self.size
+"""
+
+
+def every_digest(text: str) -> dict[str, str]:
+    blocks = blocks_of(text)
+    assert blocks is not None
+    return {b.qualname: b.digest for b in blocks.blocks}
+
+
+def changed_digests(text: str, old: str, new: str) -> set[str]:
+    before, after = every_digest(text), every_digest(text.replace(old, new))
+    assert before.keys() == after.keys()
+    return {name for name in before if before[name] != after[name]}
+
+
+def test_reformatting_and_comments_keep_every_digest():
+    assert every_digest(NESTED_REFORMATTED) == every_digest(NESTED)
+    assert len(every_digest(NESTED)) == 8  # top, its lambda, Box, 2 methods, inner, 2 lambdas
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "changed"),
+    [
+        # a definition's digest covers what it holds, and only that
+        ("m * 2", "m * 5", {"Box", "Box.grow", "Box.grow.<locals>.inner"}),
+        ("k) + 4", "k) + 5", {"Box", "Box.grow", "Box.grow.<locals>.<lambda>#1"}),
+        (
+            "j + 3",  # a lambda in a lambda: both are the scope's, in order
+            "j + 6",
+            {"Box", "Box.grow", "Box.grow.<locals>.<lambda>#1", "Box.grow.<locals>.<lambda>#2"},
+        ),
+        ("v + 1", "v + 2", {"top", "<lambda>#1"}),  # a default: the function's too
+        ("maxsize=8", "maxsize=9", {"top"}),  # the decorators are the function's
+        ("size = 1", "size = 2", {"Box"}),
+        ("self.size", "self.size + 0", {"Box", "Box.other"}),
+    ],
+)
+def test_a_change_changes_the_digests_of_the_definitions_holding_it(old, new, changed):
+    assert changed_digests(NESTED, old, new) == changed
+
+
+def test_equal_definitions_have_equal_digests_wherever_they_are():
+    text = "def a():\n    return 1\n\n\nclass C:\n    def a():\n        return 1\n"
+    digests = every_digest(text)
+    assert digests["a"] == digests["C.a"]
+    assert digests["a"] != every_digest(text.replace("return 1\n\n", "return 2\n\n"))["a"]
+
+
+# A lambda in each place the import-time skeleton covers: its body is the lambda's own.
+SKELETON_PLACES = """\
+import contextlib
+if True:
+    A = lambda v: v + 11
+try:
+    pass
+except (lambda: ValueError)() as error:
+    B = lambda v: v + 12
+with contextlib.suppress((lambda v: v + 13)(0)):
+    pass
+match 1:
+    case 1 if (lambda v: v + 14)(1):
+        C = lambda v: v + 15
+
+
+@(lambda f: f)
+def decorated(x=lambda v: v + 16):
+    return x
+
+
+class Box((lambda v: v + 17)(object) and object):
+    key = lambda v: v + 18
+
+    def method(self, k=lambda v: v + 19):
+        return k
+"""
+
+
+@pytest.mark.parametrize("marker", [f"v + {n}" for n in range(11, 20)])
+def test_every_lambda_body_in_the_skeleton_is_the_lambdas(marker):
+    changed = SKELETON_PLACES.replace(marker, marker.replace("+", "-"))
+    assert changed != SKELETON_PLACES
+    assert skeleton(changed) == skeleton(SKELETON_PLACES)
+    assert skeleton(changed, lambdas=False) != skeleton(SKELETON_PLACES, lambdas=False)

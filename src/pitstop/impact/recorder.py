@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from pitstop.errors import PitstopError
 from pitstop.files import read_regular_file
 from pitstop.impact.functions import Blocks, blocks_from_tree, recorded_skeleton
+from pitstop.impact.record_cache import RecordCache
 from pitstop.impact.tree import SKIPPED_FOLDERS
 from pitstop.testmap import (
     COLLECTION,
@@ -181,24 +182,19 @@ class Recorder:
     def recording(self, commit: str, dirty: bool, worker: str) -> Recording:
         """What was recorded, named by the files' current text (read once each)."""
         texts: dict[str, _Text | None] = {}
+        cache = RecordCache.of(self.root, lambdas=self.lambdas)
         functions: dict[tuple[str, str], int] = {}
         table: list[Function] = []
         hits: list[set[int]] = [set() for _ in self.units]
+        # a code object runs in many units: each is named once
+        named: dict[tuple[str, int, str], list[int]] = {}
         for unit, filename, line, how in self.backend.executions(self.units):
-            path = self.relative(filename)
-            if path is None:
-                continue
-            if path not in texts:
-                texts[path] = _read(self.root / path, path, lambdas=self.lambdas)
-            text = texts[path]
-            if text is None:
-                continue
-            for qualname in _qualnames(text.blocks, line, how):
-                key = (path, qualname)
-                if key not in functions:
-                    functions[key] = len(table)
-                    table.append(Function(path, qualname, text.blocks.digests.get(qualname, "")))
-                hits[unit].add(functions[key])
+            execution = (filename, line, how)
+            indices = named.get(execution)
+            if indices is None:
+                indices = named[execution] = self._named(execution, texts, cache, functions, table)
+            hits[unit].update(indices)
+        cache.save()
         units = tuple(self._unit(u, frozenset(h)) for u, h in zip(self.units, hits, strict=True))
         files = {path: text.state for path, text in texts.items() if text is not None}
         python = ".".join(map(str, sys.version_info[:3]))
@@ -213,6 +209,33 @@ class Recorder:
             units,
             self.early_files,
         )
+
+    def _named(
+        self,
+        execution: tuple[str, int, str],
+        texts: dict[str, _Text | None],
+        cache: RecordCache,
+        functions: dict[tuple[str, str], int],
+        table: list[Function],
+    ) -> list[int]:
+        """The indices in `table` of the functions an execution names, added if new."""
+        filename, line, how = execution
+        path = self.relative(filename)
+        if path is None:
+            return []
+        if path not in texts:
+            texts[path] = _read(self.root / path, path, cache, lambdas=self.lambdas)
+        text = texts[path]
+        if text is None:
+            return []
+        indices = []
+        for qualname in _qualnames(text.blocks, line, how):
+            key = (path, qualname)
+            if key not in functions:
+                functions[key] = len(table)
+                table.append(Function(path, qualname, text.blocks.digests.get(qualname, "")))
+            indices.append(functions[key])
+        return indices
 
     def _unit(self, unit: _Unit, hits: frozenset[int]) -> Unit:
         test_file = unit.test_file
@@ -243,19 +266,23 @@ class _Text:
     state: FileState
 
 
-def _read(path: Path, shown: str, *, lambdas: bool) -> _Text | None:
+def _read(path: Path, shown: str, cache: RecordCache, *, lambdas: bool) -> _Text | None:
     try:
         data = read_regular_file(path, shown)
     except PitstopError:
         return None
+    sha256 = hashlib.sha256(data).hexdigest()
+    kept = cache.get(sha256)
+    if kept is not None:
+        return _Text(kept[0], FileState(sha256, kept[1]))
     try:
         tree = ast.parse(data)
     except (SyntaxError, ValueError):
         return None
     blocks = blocks_from_tree(tree)  # before recorded_skeleton changes the tree
     skeleton = recorded_skeleton(tree, lambdas=lambdas)
-    state = FileState(hashlib.sha256(data).hexdigest(), skeleton)
-    return _Text(blocks, state)
+    cache.put(sha256, blocks, skeleton)
+    return _Text(blocks, FileState(sha256, skeleton))
 
 
 def _make_backend(name: str, root: Path, repository: Callable[[str], bool]) -> Backend:
@@ -285,7 +312,10 @@ class _Monitoring:
     once more in the next unit it starts or resumes in. On jinja2 3.1.6's suite 1.42
     million callbacks became 115,000 and as many re-armings: 1.67 times the plain run
     against 2.15 (Python 3.12.1; marshmallow and click, about 88,000 callbacks each
-    before, measured the same as before: see README). Re-arming every code object
+    before, measured the same as before: see README). With the end of the session made
+    cheaper (digests from one pass over each file, and a cache of them by content), 1.37,
+    and marshmallow 1.14, click 1.22 (Python 3.12.1, 5 rounds, CPU time; the map's write,
+    105,000 rows on jinja2, is most of what is left). Re-arming every code object
     (`restart_events`) made every test pay again for all the code it ran, pytest's
     included: 1.7 to 2.7 times the plain run (see benchmarks/bench_record.py)."""
 
