@@ -8,9 +8,10 @@ One long sequence of suite runs, base and head interleaved (ABAB: base, head, ba
   an improvement) is a false alarm. Goal: at most 1% of the comparisons.
 - Power: k consecutive base/head pairs; the share of comparisons found as a regression.
   Goal: at least 95%.
-- "windows" are disjoint, so the comparisons are independent (but few); "draws" are 200
-  random choices of k runs a side from the whole sequence (many, overlapping, and spanning
-  the machine's drift over the whole sequence, so harsher than interleaved windows).
+- "windows" are disjoint, so the comparisons are independent (but few); "draws" are random
+  choices of k runs a side from the whole sequence (400 for A/A, 50 for power: many,
+  overlapping, and spanning the machine's drift over the whole sequence, so harsher than
+  interleaved windows).
 - Beside them, on the same runs (all rounds of the k runs a side pooled, as a tool reading
   one file a side would see them concatenated): pytest-benchmark's
   `--benchmark-compare-fail=mean:10%` (the head's mean more than 10% above the base's) and a
@@ -19,7 +20,7 @@ One long sequence of suite runs, base and head interleaved (ABAB: base, head, ba
 The suite: a fast benchmark (a call of about 0.1 ms: thousands of rounds a second) and a
 slow one (about 20 ms: some 25 to 50 rounds), two of each, so each comparison gives 4.
 
-    python benchmarks/bench_gate.py [--runs 160] [--max-time 1.0] [--pool DIR]
+    python benchmarks/bench_gate.py [--runs 50] [--max-time 1.0] [--pool DIR]
 
 The runs are kept in DIR (`run-NNN-base.json`, `run-NNN-head.json`) when --pool is given; a
 second call with the same DIR analyses them again without running anything.
@@ -38,6 +39,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pitstop.parsers.benchmarks import BenchmarkResults, read_benchmarks
+from pitstop.perf import compare as compare_module
 from pitstop.perf.compare import Settings, Verdict, compare
 
 SUITE = """
@@ -69,9 +71,25 @@ def test_slow_b(benchmark):
 FAST, SLOW = 2_000, 400_000
 SLOWDOWN = 1.10
 RUNS_A_SIDE = (1, 3, 4, 5, 6, 8, 10)
-DRAWS = 200
+DRAWS = {"A/A": 400, "+10%": 50}  # a regression's interval is computed: power draws cost more
 
 Runs = list[BenchmarkResults]
+
+
+class LazyInterval:
+    """The CLI's bootstrap interval, computed only when a verdict reads it: it can only veto
+    a flag (q-value and ratio decide first), and computing it for every benchmark of
+    thousands of comparisons would take hours. The verdicts are exactly the CLI's."""
+
+    def __init__(self, base: object, head: object) -> None:
+        self.arguments = (base, head)
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(_interval(*self.arguments))
+
+
+_interval = compare_module.ratio_interval
+compare_module.ratio_interval = LazyInterval  # type: ignore[assignment]
 
 
 def run_suite(folder: Path, report: Path, scale: float, max_time: float) -> None:
@@ -182,7 +200,7 @@ def share(outcomes: list[tuple[bool, bool, bool]], column: int) -> str:
     return f"{sum(o[column] for o in outcomes) / len(outcomes):.1%}"
 
 
-def print_table(base: Runs, head: Runs, draws: int) -> None:
+def print_table(base: Runs, head: Runs, draws: dict[str, int]) -> None:
     print(
         "| experiment | runs a side | benchmark | windows: comparisons | pitstop | mean:10% "
         "| 200% | draws: comparisons | pitstop | mean:10% | 200% |"
@@ -196,7 +214,7 @@ def print_table(base: Runs, head: Runs, draws: int) -> None:
             if 2 * k > len(base):
                 continue
             disjoint = tally(windows(base, head, k), regression)
-            many = tally(drawn(base, head, k, draws), regression)
+            many = tally(drawn(base, head, k, draws[experiment]), regression)
             for which in ("fast", "slow"):
                 cells = [str(len(disjoint[which]))]
                 cells += [share(disjoint[which], c) for c in range(3)]
@@ -217,10 +235,9 @@ def describe(base: Runs) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=160, help="base/head pairs (ABAB)")
+    parser.add_argument("--runs", type=int, default=50, help="base/head pairs (ABAB)")
     parser.add_argument("--max-time", type=float, default=1.0, help="--benchmark-max-time")
     parser.add_argument("--pool", type=Path, help="keep the runs here (and reuse them)")
-    parser.add_argument("--draws", type=int, default=DRAWS, help="random draws per k")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         pool = args.pool or Path(scratch)
@@ -228,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         base, head = load(pool, args.runs)
     print(f"load average at the end: {os.getloadavg()}")
     describe(base)
-    print_table(base, head, args.draws)
+    print_table(base, head, DRAWS)
 
 
 if __name__ == "__main__":

@@ -260,7 +260,7 @@ def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=int,
         default=None,
         metavar="N",
-        help="runs a side needed for a verdict, at least 2 (default: 5)",
+        help="runs a side needed for a verdict, at least 2 (default: 6)",
     )
     compare.add_argument(
         "--format",

@@ -13,13 +13,13 @@ from pitstop.cli import main
 from tests.perf import tools
 from tests.test_cli import loaded_modules
 
-RUNS = 5  # the default minimum a side
+RUNS = 6  # the default minimum a side
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """pytest-benchmark runs, interleaved as the README's workflow runs them: the base code
-    (`base`), the same code again (`again`) and twice the work (`slower`), 5 of each."""
+    (`base`), the same code again (`again`) and twice the work (`slower`), 6 of each."""
     folder = tmp_path_factory.mktemp("bench")
     made = {"base": [], "again": [], "slower": []}
     for i in range(RUNS):
@@ -69,7 +69,7 @@ def test_the_same_runs_on_both_sides_are_no_change(runs, capsys):
 def test_a_a_runs_of_the_same_code_interleaved_are_no_change(runs, tmp_path, capsys):
     """Real runs of the same code, base and head interleaved: the machine's noise is real
     (benchmarks/bench_gate.py measures the false-alarm rate itself: under 1% of the
-    comparisons with 5 runs a side), so one fresh set of head runs is tried on a flag."""
+    comparisons with 6 runs a side), so one fresh set of head runs is tried on a flag."""
     head = runs["again"]
     for attempt in range(2):
         code, found = verdicts(capsys, *sides(runs["base"], head))
@@ -103,15 +103,15 @@ def test_one_run_a_side_is_insufficient_data_with_how_to_fix(runs, capsys):
         assert (entry["ratio"], entry["interval"], entry["p_value"]) == (None, None, None)
         assert entry["reason"] == (
             "one run a side: a shift of the whole run cannot be told from a change of the "
-            "code; give at least 5 runs a side, base and head interleaved"
+            "code; give at least 6 runs a side, base and head interleaved"
         )
-    assert (document["base"]["runs"], document["settings"]["min_runs"]) == (1, 5)
+    assert (document["base"]["runs"], document["settings"]["min_runs"]) == (1, 6)
 
 
 def test_min_runs_lowers_the_runs_needed(runs, capsys):
     args = sides(runs["base"][:3], runs["slower"][:3])
     code, out, _ = compare(capsys, *args)
-    assert code == 0 and "3 base and 3 head runs (at least 5 a side" in out
+    assert code == 0 and "3 base and 3 head runs (at least 6 a side" in out
     # 3 runs a side: the smallest exact p-value is 0.1, so a verdict exists but cannot flag
     code, found = verdicts(capsys, *args, "--min-runs", "3")
     assert (code, found) == (0, {WORK: "no change", PEDANTIC: "no change"})
@@ -127,7 +127,7 @@ def test_saved_without_data_is_insufficient_data_with_how_to_fix(runs, tmp_path,
 
 
 def test_json_contract(runs, capsys):
-    base = [*runs["base"], *runs["again"]]  # 10 base runs against 5 head runs
+    base = [*runs["base"], *runs["again"]]  # 12 base runs against 6 head runs
     _, out, _ = compare(capsys, *sides(base, runs["slower"]), "--format", "json")
     document = json.loads(out)
     assert document["version"] == 1
@@ -138,10 +138,10 @@ def test_json_contract(runs, capsys):
     low, high = entry["interval"]
     assert 1 < low <= entry["ratio"] <= high
     assert 0 <= entry["p_value"] < 0.05
-    assert (entry["base_n"], entry["head_n"]) == (10, 5)  # runs, the unit of evidence
+    assert (entry["base_n"], entry["head_n"]) == (12, 6)  # runs, the unit of evidence
     assert entry["base_rounds"] > entry["base_n"] and isinstance(entry["head_rounds"], int)
     assert document["base"]["paths"] == list(map(str, base))
-    assert document["base"]["runs"] == 10 and document["head"]["tool"] == "pytest-benchmark"
+    assert document["base"]["runs"] == 12 and document["head"]["tool"] == "pytest-benchmark"
 
 
 def test_markdown_lists_regressions_first_and_says_how(runs, capsys):
@@ -150,7 +150,7 @@ def test_markdown_lists_regressions_first_and_says_how(runs, capsys):
     assert code == 1
     assert out.startswith("## Benchmarks: 2 regressions\n")
     rows = [line for line in out.splitlines() if line.startswith("| `")]
-    assert all(" | **regression** | " in row and row.endswith(" | 5/5 |") for row in rows)
+    assert all(" | **regression** | " in row and row.endswith(" | 6/6 |") for row in rows)
     code, out, _ = compare(capsys, runs["base"][0], runs["slower"][0], "--format", "markdown")
     assert out.startswith("## Benchmarks: no regression\n")
     assert "Insufficient data:" in out and "one run a side" in out

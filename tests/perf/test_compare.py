@@ -33,20 +33,20 @@ def only(base, head, settings=None):
 
 
 def test_run_shifts_of_the_same_code_are_no_change():
-    found = only(side("a", SHIFTS[:5], 1), side("b", SHIFTS[2:7], 20))
+    found = only(side("a", SHIFTS[:6], 1), side("b", SHIFTS[1:7], 20))
     assert found.verdict is Verdict.NO_CHANGE
-    assert (found.base_n, found.head_n, found.base_rounds, found.head_rounds) == (5, 5, 155, 155)
+    assert (found.base_n, found.head_n, found.base_rounds, found.head_rounds) == (6, 6, 186, 186)
 
 
 def test_ratio_is_of_the_medians_of_run_medians():
-    base, head = side("a", SHIFTS[:5], 1), side("b", [1.2 * s for s in SHIFTS[:5]], 20)
+    base, head = side("a", SHIFTS[:6], 1), side("b", [1.2 * s for s in SHIFTS[:6]], 20)
     found = only(base, head)
     assert found.measured is not None
     medians = [median(r.benchmarks[0].timings) for r in base]
     assert found.measured.base_median == median(medians)
     assert found.measured.ratio == found.measured.head_median / found.measured.base_median
     assert found.measured.ratio == pytest.approx(1.2, rel=0.02)
-    assert found.measured.p_value == pytest.approx(2 / 252)  # exact, on 5 run medians a side
+    assert found.measured.p_value == pytest.approx(2 / 924)  # exact, on 6 run medians a side
     assert found.verdict is Verdict.REGRESSION
 
 
@@ -55,7 +55,7 @@ def test_one_run_a_side_is_insufficient_data_however_far_apart():
     assert found.verdict is Verdict.INSUFFICIENT and found.measured is None
     assert found.reason == (
         "one run a side: a shift of the whole run cannot be told from a change of the code; "
-        "give at least 5 runs a side, base and head interleaved"
+        "give at least 6 runs a side, base and head interleaved"
     )
 
 
@@ -64,15 +64,15 @@ def test_fewer_runs_than_the_minimum_is_insufficient_unless_lowered():
     found = only(base, head)
     assert (found.verdict, found.reason) == (
         Verdict.INSUFFICIENT,
-        "4 base and 4 head runs (at least 5 a side, base and head interleaved)",
+        "4 base and 4 head runs (at least 6 a side, base and head interleaved)",
     )
     assert only(base, head, Settings(min_runs=4)).verdict is Verdict.REGRESSION
 
 
 def test_a_file_without_timings_names_the_file():
-    base = side("a", SHIFTS[:5], 1)
+    base = side("a", SHIFTS[:6], 1)
     saved = BenchmarkResults("a-5.json", "pytest-benchmark", (Benchmark("work", (), "no raw"),))
-    found = only([*base, saved], side("b", SHIFTS[:5], 9))
+    found = only([*base, saved], side("b", SHIFTS[:6], 9))
     assert (found.verdict, found.reason) == (Verdict.INSUFFICIENT, "base: a-5.json: no raw")
 
 
