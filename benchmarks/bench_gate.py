@@ -1,36 +1,46 @@
-"""Calibration of `pitstop bench compare` on real pytest-benchmark runs of this machine,
-beside the usual threshold gates judged on the same runs.
+"""Calibration of `pitstop bench compare` on real pytest-benchmark runs of this machine, with
+k runs a side, beside the usual threshold gates judged on the same runs.
 
-- A/A: the same code benchmarked twice, `--pairs` times; every benchmark flagged (a
-  regression or an improvement) is a false alarm. Goal: at most 1% of the comparisons.
-- Power: the head does 10% more real work (a loop 10% longer), `--pairs` times; the share
-  of comparisons found as a regression. Goal: at least 95%, at pytest-benchmark's default
-  sample sizes (`benchmark(fn)`: at least 5 rounds, up to `--benchmark-max-time`, 1 s).
-- Beside them, on the same runs: pytest-benchmark's `--benchmark-compare-fail=mean:10%`
-  (the head's mean more than 10% above the base's) and a 200% alert (github-action-benchmark's
-  default: the head's mean more than twice the base's).
-- Where the defaults fall short: the share detected when each side keeps only its first n
-  rounds, to say the sample size needed (an approximation of a run of n rounds).
+One long sequence of suite runs, base and head interleaved (ABAB: base, head, base, head,
+...), the head doing 10% more real work (a loop 10% longer). From it:
+- A/A: 2k consecutive runs of the same code (the base runs, and separately the head runs),
+  given alternately to a "base" and a "head" side; every benchmark flagged (a regression or
+  an improvement) is a false alarm. Goal: at most 1% of the comparisons.
+- Power: k consecutive base/head pairs; the share of comparisons found as a regression.
+  Goal: at least 95%.
+- "windows" are disjoint, so the comparisons are independent (but few); "draws" are random
+  choices of k runs a side from the whole sequence (400 for A/A, 50 for power: many,
+  overlapping, and spanning the machine's drift over the whole sequence, so harsher than
+  interleaved windows).
+- Beside them, on the same runs (all rounds of the k runs a side pooled, as a tool reading
+  one file a side would see them concatenated): pytest-benchmark's
+  `--benchmark-compare-fail=mean:10%` (the head's mean more than 10% above the base's) and a
+  200% alert (github-action-benchmark's default: the head's mean more than twice the base's).
 
 The suite: a fast benchmark (a call of about 0.1 ms: thousands of rounds a second) and a
-slow one (about 20 ms: some 50 rounds), two of each, so each run gives 4 comparisons.
+slow one (about 20 ms: some 25 to 50 rounds), two of each, so each comparison gives 4.
 
-    python benchmarks/bench_gate.py [--pairs 20] [--max-time 1.0]
+    python benchmarks/bench_gate.py [--runs 50] [--max-time 1.0] [--pool DIR]
+
+The runs are kept in DIR (`run-NNN-base.json`, `run-NNN-head.json`) when --pool is given; a
+second call with the same DIR analyses them again without running anything.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pitstop.parsers.benchmarks import BenchmarkResults, read_benchmarks
-from pitstop.perf.compare import Comparison, Settings, Verdict, compare
+from pitstop.perf import compare as compare_module
+from pitstop.perf.compare import Settings, Verdict, compare
 
 SUITE = """
 FAST, SLOW = {fast}, {slow}
@@ -60,107 +70,182 @@ def test_slow_b(benchmark):
 """
 FAST, SLOW = 2_000, 400_000
 SLOWDOWN = 1.10
+RUNS_A_SIDE = (1, 3, 4, 5, 6, 8, 10)
+DRAWS = {"A/A": 400, "+10%": 50}  # a regression's interval is computed: power draws cost more
+
+Runs = list[BenchmarkResults]
 
 
-def run_suite(folder: Path, scale: float, max_time: float) -> BenchmarkResults:
+class LazyInterval:
+    """The CLI's bootstrap interval, computed only when a verdict reads it: it can only veto
+    a flag (q-value and ratio decide first), and computing it for every benchmark of
+    thousands of comparisons would take hours. The verdicts are exactly the CLI's."""
+
+    def __init__(self, base: object, head: object) -> None:
+        self.arguments = (base, head)
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(_interval(*self.arguments))
+
+
+_interval = compare_module.ratio_interval
+compare_module.ratio_interval = LazyInterval  # type: ignore[assignment]
+
+
+def run_suite(folder: Path, report: Path, scale: float, max_time: float) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     fast, slow = round(FAST * scale), round(SLOW * scale)
     (folder / "test_suite.py").write_text(SUITE.format(fast=fast, slow=slow))
-    report = folder / "bench.json"
+    partial = report.with_suffix(".partial")
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
     command += ["-p", "no:pitstop", f"--benchmark-max-time={max_time}"]
-    command += [f"--benchmark-json={report}", "--rootdir", str(folder), "test_suite.py"]
+    command += [f"--benchmark-json={partial}", "--rootdir", str(folder), "test_suite.py"]
     environment = {**os.environ, "PYTEST_ADDOPTS": ""}
     done = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=environment)
     if done.returncode != 0:
         raise SystemExit(done.stdout + done.stderr)
-    return read_benchmarks(report, str(report))
+    partial.replace(report)
 
 
-def flagged(comparison: Comparison) -> dict[str, Verdict]:
-    return {b.name: b.verdict for b in comparison.benchmarks}
+def collect(pool: Path, runs: int, max_time: float) -> None:
+    """Run the suite until `pool` holds `runs` base/head pairs, interleaved."""
+    pool.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        for pair in range(runs):
+            for side, scale in (("base", 1.0), ("head", SLOWDOWN)):
+                report = pool / f"run-{pair:03d}-{side}.json"
+                if not report.exists():
+                    run_suite(Path(scratch, side), report, scale, max_time)
+            print(f"pair {pair + 1}/{runs}, load {os.getloadavg()[0]:.1f}", file=sys.stderr)
 
 
-def mean_ratios(base: BenchmarkResults, head: BenchmarkResults) -> dict[str, float]:
-    before = {b.name: statistics.fmean(b.timings) for b in base.benchmarks}
-    return {b.name: statistics.fmean(b.timings) / before[b.name] for b in head.benchmarks}
+def load(pool: Path, runs: int) -> tuple[Runs, Runs]:
+    def side(name: str) -> Runs:
+        files = [pool / f"run-{pair:03d}-{name}.json" for pair in range(runs)]
+        return [read_benchmarks(f, str(f)) for f in files]
 
-
-def truncated(results: BenchmarkResults, rounds: int) -> BenchmarkResults:
-    from dataclasses import replace
-
-    cut = tuple(replace(b, timings=b.timings[:rounds]) for b in results.benchmarks)
-    return replace(results, benchmarks=cut)
+    return side("base"), side("head")
 
 
 def kind(name: str) -> str:
     return "fast" if "fast" in name else "slow"
 
 
+def mean(runs: Runs, name: str) -> float:
+    return statistics.fmean(
+        t for r in runs for b in r.benchmarks if b.name == name for t in b.timings
+    )
+
+
+def judge(base: Runs, head: Runs, regression: bool) -> Iterator[tuple[str, bool, bool, bool]]:
+    """Per benchmark: its kind, and whether pitstop, mean:10% and the 200% alert flag it
+    (pitstop: a regression for the power experiment, any verdict but no change for A/A)."""
+    compared = compare(base, head, Settings()) if len(base) > 1 else None
+    for b in head[0].benchmarks:
+        ratio = mean(head, b.name) / mean(base, b.name)
+        flagged = False
+        if compared is not None:
+            verdict = next(c.verdict for c in compared.benchmarks if c.name == b.name)
+            flagged = (
+                verdict is Verdict.REGRESSION
+                if regression
+                else verdict
+                in (
+                    Verdict.REGRESSION,
+                    Verdict.IMPROVEMENT,
+                )
+            )
+        yield kind(b.name), flagged, ratio > 1.10, ratio > 2.0
+
+
+def aa_windows(base: Runs, head: Runs, k: int) -> Iterator[tuple[Runs, Runs]]:
+    for same in (base, head):
+        for start in range(0, len(same) - 2 * k + 1, 2 * k):
+            window = same[start : start + 2 * k]
+            yield window[0::2], window[1::2]
+
+
+def power_windows(base: Runs, head: Runs, k: int) -> Iterator[tuple[Runs, Runs]]:
+    for start in range(0, len(base) - k + 1, k):
+        yield base[start : start + k], head[start : start + k]
+
+
+def aa_draws(base: Runs, head: Runs, k: int, draws: int) -> Iterator[tuple[Runs, Runs]]:
+    generator = random.Random(k)
+    for draw in range(draws):
+        chosen = generator.sample(base if draw % 2 else head, 2 * k)
+        yield chosen[:k], chosen[k:]
+
+
+def power_draws(base: Runs, head: Runs, k: int, draws: int) -> Iterator[tuple[Runs, Runs]]:
+    generator = random.Random(-k)
+    for _ in range(draws):
+        yield generator.sample(base, k), generator.sample(head, k)
+
+
+Cell = dict[str, list[tuple[bool, bool, bool]]]
+
+
+def tally(pairs: Iterator[tuple[Runs, Runs]], regression: bool) -> Cell:
+    outcomes: Cell = {"fast": [], "slow": []}
+    for base, head in pairs:
+        for which, *flags in judge(base, head, regression):
+            outcomes[which].append((flags[0], flags[1], flags[2]))
+    return outcomes
+
+
+def share(outcomes: list[tuple[bool, bool, bool]], column: int) -> str:
+    if not outcomes:
+        return "-"
+    return f"{sum(o[column] for o in outcomes) / len(outcomes):.1%}"
+
+
+def print_table(base: Runs, head: Runs, draws: dict[str, int]) -> None:
+    print(
+        "| experiment | runs a side | benchmark | windows: comparisons | pitstop | mean:10% "
+        "| 200% | draws: comparisons | pitstop | mean:10% | 200% |"
+    )
+    print("|---" * 11 + "|")
+    for experiment, windows, drawn, regression in (
+        ("A/A", aa_windows, aa_draws, False),
+        ("+10%", power_windows, power_draws, True),
+    ):
+        for k in RUNS_A_SIDE:
+            if 2 * k > len(base):
+                continue
+            disjoint = tally(windows(base, head, k), regression)
+            many = tally(drawn(base, head, k, draws[experiment]), regression)
+            for which in ("fast", "slow"):
+                cells = [str(len(disjoint[which]))]
+                cells += [share(disjoint[which], c) for c in range(3)]
+                cells += [str(len(many[which]))] + [share(many[which], c) for c in range(3)]
+                print(f"| {experiment} | {k} | {which} | " + " | ".join(cells) + " |")
+    print("A/A: share flagged (pitstop: regression or improvement; thresholds: head slower).")
+    print("+10%: share found as a regression. pitstop gives no verdict with one run a side.")
+
+
+def describe(base: Runs) -> None:
+    rounds: dict[str, list[int]] = {"fast": [], "slow": []}
+    for run in base:
+        for b in run.benchmarks:
+            rounds[kind(b.name)].append(len(b.timings))
+    typical = {which: statistics.median(counts) for which, counts in rounds.items()}
+    print(f"{len(base)} base and {len(base)} head runs; median rounds a run: {typical}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=20, help="base/head pairs of each kind")
+    parser.add_argument("--runs", type=int, default=50, help="base/head pairs (ABAB)")
     parser.add_argument("--max-time", type=float, default=1.0, help="--benchmark-max-time")
+    parser.add_argument("--pool", type=Path, help="keep the runs here (and reuse them)")
     args = parser.parse_args(argv)
-    settings = Settings()
-    rows: dict[tuple[str, str], list[tuple[bool, bool, bool]]] = {}
-    rounds: dict[str, list[int]] = {"fast": [], "slow": []}
-    power_pairs: list[tuple[BenchmarkResults, BenchmarkResults]] = []
     with tempfile.TemporaryDirectory() as scratch:
-        for pair in range(args.pairs):
-            for experiment, scale in (("A/A", 1.0), ("+10%", SLOWDOWN)):
-                # the order alternates, so a drift of the machine favours neither side
-                sides = [("base", 1.0), ("head", scale)]
-                done = {
-                    side: run_suite(Path(scratch, f"{pair}-{experiment}-{side}"), s, args.max_time)
-                    for side, s in (sides if pair % 2 == 0 else sides[::-1])
-                }
-                base, head = done["base"], done["head"]
-                verdicts = flagged(compare(base, head, settings))
-                ratios = mean_ratios(base, head)
-                for b in head.benchmarks:
-                    rounds[kind(b.name)].append(len(b.timings))
-                    pitstop = verdicts[b.name] is not Verdict.NO_CHANGE
-                    if experiment == "+10%":
-                        pitstop = verdicts[b.name] is Verdict.REGRESSION
-                    outcome = (pitstop, ratios[b.name] > 1.10, ratios[b.name] > 2.0)
-                    rows.setdefault((experiment, kind(b.name)), []).append(outcome)
-                if experiment == "+10%":
-                    power_pairs.append((base, head))
-            print(f"pair {pair + 1}/{args.pairs} done", file=sys.stderr)
-    print_table(rows, rounds)
-    print_sample_sizes(power_pairs, settings)
-
-
-def print_table(
-    rows: dict[tuple[str, str], list[tuple[bool, bool, bool]]], rounds: dict[str, list[int]]
-) -> None:
-    print("| experiment | benchmark (median rounds) | comparisons | pitstop | mean:10% | 200% |")
-    print("|---|---|---|---|---|---|")
-    for (experiment, which), outcomes in sorted(rows.items()):
-        n = len(outcomes)
-        shares = [sum(o[i] for o in outcomes) / n for i in range(3)]
-        cells = " | ".join(f"{share:.1%}" for share in shares)
-        typical = statistics.median(rounds[which])
-        print(f"| {experiment} | {which} ({typical:g}) | {n} | {cells} |")
-    print("A/A: share flagged (pitstop: regression or improvement; thresholds: head slower).")
-    print("+10%: share found as a regression.")
-
-
-def print_sample_sizes(
-    pairs: list[tuple[BenchmarkResults, BenchmarkResults]], settings: Settings
-) -> None:
-    print()
-    print("| rounds a side (first n kept) | fast: detected | slow: detected |")
-    print("|---|---|---|")
-    for n in (5, 10, 15, 20, 30, 50):
-        found: dict[str, list[bool]] = {"fast": [], "slow": []}
-        for base, head in pairs:
-            verdicts = flagged(compare(truncated(base, n), truncated(head, n), settings))
-            for name, verdict in verdicts.items():
-                found[kind(name)].append(verdict is Verdict.REGRESSION)
-        cells = " | ".join(f"{sum(v) / len(v):.1%}" for v in found.values())
-        print(f"| {n} | {cells} |")
+        pool = args.pool or Path(scratch)
+        collect(pool, args.runs, args.max_time)
+        base, head = load(pool, args.runs)
+    print(f"load average at the end: {os.getloadavg()}")
+    describe(base)
+    print_table(base, head, DRAWS)
 
 
 if __name__ == "__main__":

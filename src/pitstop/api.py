@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pitstop.impact.selection_run import Run
     from pitstop.impact.selector import Selection
     from pitstop.impact.shard import Durations, Plan, Sharding
+    from pitstop.parsers.benchmarks import BenchmarkResults
     from pitstop.perf.compare import Comparison as BenchComparison
     from pitstop.perf.profile_records import ProfileDiff
     from pitstop.pipeline import PipelineResult
@@ -630,24 +631,50 @@ def shard_items(
 
 
 def bench_compare(
-    base: str | Path,
-    head: str | Path,
+    base: str | Path | Sequence[str | Path],
+    head: str | Path | Sequence[str | Path],
     *,
     min_effect: float = 0.05,
     fdr: float = 0.05,
+    min_runs: int | None = None,
 ) -> BenchComparison:
-    """The benchmarks of two results files (pytest-benchmark, pyperf or asv JSON) matched by
-    name, each with its ratio of medians, interval, p-value and verdict."""
-    from pitstop.parsers.benchmarks import read_benchmarks
+    """The benchmarks of the base's and the head's results files (pytest-benchmark, pyperf or
+    asv JSON; each file one run of the suite, a directory standing for its *.json files)
+    matched by name, each with its ratio of medians of run medians, interval, p-value and
+    verdict. Fewer than `min_runs` runs a side (default pitstop.perf.stats.MIN_RUNS) is
+    insufficient data."""
     from pitstop.perf.compare import Settings, compare
+    from pitstop.perf.stats import MIN_RUNS
 
     if not 0 <= min_effect < float("inf"):
         raise PitstopError(f"--min-effect must be a finite number at least 0, not {min_effect:g}")
     if not 0 < fdr < 1:
         raise PitstopError(f"--fdr must be between 0 and 1, not {fdr:g}")
-    before = read_benchmarks(Path(base), str(base))
-    after = read_benchmarks(Path(head), str(head))
-    return compare(before, after, Settings(min_effect=min_effect, fdr=fdr))
+    runs = MIN_RUNS if min_runs is None else min_runs
+    if runs < 2:
+        raise PitstopError(f"--min-runs must be at least 2, not {runs}")
+    settings = Settings(min_effect=min_effect, fdr=fdr, min_runs=runs)
+    return compare(_bench_runs(base), _bench_runs(head), settings)
+
+
+def _bench_runs(given: str | Path | Sequence[str | Path]) -> list[BenchmarkResults]:
+    """The results files named (a directory: its *.json files, by name), each read once."""
+    from pitstop.parsers.benchmarks import read_benchmarks
+
+    named = [given] if isinstance(given, str | Path) else list(given)
+    if not named:
+        raise PitstopError("no benchmark results file given")
+    files: list[tuple[Path, str]] = []
+    for entry in named:
+        path = Path(entry)
+        if not path.is_dir():
+            files.append((path, str(entry)))
+            continue
+        found = sorted(path.glob("*.json"))
+        if not found:
+            raise PitstopError("no *.json results file in this directory", path=str(entry))
+        files += [(f, str(f)) for f in found]
+    return [read_benchmarks(path, shown) for path, shown in files]
 
 
 def render_bench(comparison: BenchComparison, fmt: str) -> str:

@@ -231,14 +231,40 @@ def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = bench.add_subparsers(dest="action", metavar="ACTION", required=True, help="compare")
     compare = actions.add_parser(
         "compare",
-        help="the benchmarks of two results files: ratio, interval, p-value and verdict",
-        description="Compare the benchmarks of BASE and HEAD (pytest-benchmark JSON with raw "
-        "timings, pyperf JSON, or asv results recorded with --record-samples; recognised from "
-        "the content). Exit 1 on a significant regression of at least --min-effect (see "
-        "--fail-on), 0 otherwise, 2 on bad input.",
+        help="the benchmarks of base and head runs: ratio, interval, p-value and verdict",
+        description="Compare the benchmarks of the base's and the head's results files "
+        "(pytest-benchmark JSON with raw timings, pyperf JSON, or asv results recorded with "
+        "--record-samples; recognised from the content). Each file is one run of the suite, "
+        "a directory stands for its *.json files; the run is the unit of evidence, so give "
+        "several runs a side (--base A1 A2 ... --head B1 B2 ..., base and head run "
+        "interleaved): one run a side gets no verdict. Exit 1 on a significant regression of "
+        "at least --min-effect (see --fail-on), 0 otherwise, 2 on bad input.",
     )
-    compare.add_argument("base", metavar="BASE", help="the results of the base (e.g. main)")
-    compare.add_argument("head", metavar="HEAD", help="the results of the change")
+    compare.add_argument(
+        "base_file", nargs="?", metavar="BASE", help="the base's results (a file or directory)"
+    )
+    compare.add_argument(
+        "head_file", nargs="?", metavar="HEAD", help="the head's results (a file or directory)"
+    )
+    compare.add_argument(
+        "--base",
+        nargs="+",
+        metavar="RUN",
+        help="the base's runs: results files or directories (instead of BASE)",
+    )
+    compare.add_argument(
+        "--head",
+        nargs="+",
+        metavar="RUN",
+        help="the head's runs: results files or directories (instead of HEAD)",
+    )
+    compare.add_argument(
+        "--min-runs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="runs a side needed for a verdict, at least 2 (default: 6)",
+    )
     compare.add_argument(
         "--format",
         "-f",
@@ -272,9 +298,26 @@ def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _bench(args: argparse.Namespace) -> int:
     from pitstop import api
 
-    comparison = api.bench_compare(args.base, args.head, min_effect=args.min_effect, fdr=args.fdr)
+    base, head = _bench_sides(args)
+    comparison = api.bench_compare(
+        base, head, min_effect=args.min_effect, fdr=args.fdr, min_runs=args.min_runs
+    )
     _emit(api.render_bench(comparison, args.format), args.output)
     return api.bench_exit_code(comparison, args.fail_on)
+
+
+def _bench_sides(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """BASE HEAD, or --base ... --head ...: one form or the other, never a mix."""
+    positional = [p for p in (args.base_file, args.head_file) if p is not None]
+    if args.base is None and args.head is None and len(positional) == 2:
+        return [args.base_file], [args.head_file]
+    if args.base is not None and args.head is not None and not positional:
+        return list(args.base), list(args.head)
+    from pitstop.errors import PitstopError
+
+    raise PitstopError(
+        "give BASE HEAD (one file or directory each), or --base RUN... --head RUN..., not a mix"
+    )
 
 
 def _split(values: list[str]) -> tuple[str, ...]:

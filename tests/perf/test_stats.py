@@ -83,7 +83,7 @@ def test_ratio_interval_agrees_with_scipy_bootstrap():
     Carlo error (about 1% here), for an odd and an even sample size."""
     for n in (301, 300):
         base, head = sample(3, n), [v * 1.1 for v in sample(4, n)]
-        ours = ratio_interval(base, head, resamples=4000)
+        ours = ratio_interval([base], [head], resamples=4000)  # one run a side
         theirs = scipy_stats.bootstrap(
             (base, head),
             lambda b, h, axis: _median(h, axis) / _median(b, axis),
@@ -104,10 +104,60 @@ def _median(values, axis):
 
 
 def test_ratio_interval_is_deterministic_and_holds_the_ratio():
-    base, head = sample(5, 50), sample(6, 50, 0.3)
+    base, head = [sample(5, 50), sample(7, 30)], [sample(6, 50, 0.3), sample(8, 40, 0.3)]
     low, high = ratio_interval(base, head)
     assert ratio_interval(base, head) == (low, high)
-    assert low < median(head) / median(base) < high
+    assert low < median(sample(6, 50, 0.3)) / median(sample(5, 50)) < high
+
+
+def runs(seed: int, shifts: list[float], rounds: int = 41, spread: float = 0.01):
+    """Runs whose rounds are tightly grouped around a level that moves from run to run."""
+    generator = random.Random(seed)
+    return [[s * generator.lognormvariate(0, spread) for _ in range(rounds)] for s in shifts]
+
+
+def naive_hierarchical(base, head, resamples, seed):
+    """The hierarchical bootstrap drawn value by value: runs with replacement, then the
+    rounds of each drawn run with replacement; the ratio of medians of run medians."""
+    generator = random.Random(seed)
+
+    def side(sample_runs):
+        drawn = generator.choices(sample_runs, k=len(sample_runs))
+        return median([median(generator.choices(run, k=len(run))) for run in drawn])
+
+    ratios = sorted(side(head) / side(base) for _ in range(resamples))
+    return ratios[round(0.025 * (resamples - 1))], ratios[round(0.975 * (resamples - 1))]
+
+
+@pytest.mark.parametrize("rounds", [41, 40])  # a run median of one or of two order statistics
+def test_hierarchical_interval_agrees_with_drawing_value_by_value(rounds):
+    base = runs(9, [1.0, 1.07, 0.95, 1.02, 0.99, 1.1], rounds, 0.05)
+    head = runs(10, [1.12, 1.05, 1.18, 1.09, 1.1, 1.03], rounds, 0.05)
+    ours = ratio_interval(base, head, resamples=4000)
+    reference = naive_hierarchical(base, head, 4000, seed=1)
+    assert ours[0] == pytest.approx(reference[0], rel=0.01)
+    assert ours[1] == pytest.approx(reference[1], rel=0.01)
+
+
+def test_run_shifts_widen_the_interval_beyond_the_rounds_alone():
+    """The same code run 5 times a side, each run shifted by up to 8% with its rounds tight:
+    the runs' interval holds 1, while one run a side's rounds alone would exclude it."""
+    base = runs(11, [1.0, 1.08, 0.94, 1.03, 0.97])
+    head = runs(12, [1.06, 0.95, 1.01, 0.93, 1.07])
+    low, high = ratio_interval(base, head)
+    assert low < 1 < high
+    one_low, one_high = ratio_interval(base[:1], head[:1])
+    assert one_low > 1.03 and one_high - one_low < (high - low) / 3
+
+
+def test_mann_whitney_of_five_separated_run_medians_is_exact():
+    """Five run medians a side, every head one above every base one: 2 / C(10, 5)."""
+    found = mann_whitney([1.0, 1.01, 0.99, 1.02, 0.98], [1.1, 1.12, 1.09, 1.11, 1.13])
+    expected = scipy_stats.mannwhitneyu(
+        [1.0, 1.01, 0.99, 1.02, 0.98], [1.1, 1.12, 1.09, 1.11, 1.13], method="exact"
+    ).pvalue
+    assert (found.method, found.p_value) == ("exact", pytest.approx(expected))
+    assert found.p_value == pytest.approx(2 / 252)
 
 
 def test_ratio_of_zero_medians():

@@ -1,10 +1,17 @@
-"""`pitstop bench compare`: the benchmarks of two results files matched by name, and each
-one's verdict from the statistics of `pitstop.perf.stats`.
+"""`pitstop bench compare`: the benchmarks of the base's and the head's results files (each
+file one run of the suite) matched by name, and each one's verdict from the statistics of
+`pitstop.perf.stats`.
 
 How a verdict is reached (the README says the same to users):
-- fewer than `min_samples` timings on either side: "insufficient data", never a verdict;
-- else the ratio of medians head/base, its bootstrap 95% interval, and the two-sided
-  Mann-Whitney U p-value; the p-values of all the compared benchmarks are adjusted together
+- the run is the unit of evidence: each run's median timing, then the median of the run
+  medians on each side. Two runs of the same code on a shared machine differ by more than
+  the changes worth finding while each run's rounds are tightly grouped, so rounds alone
+  cannot tell a shift of the whole run from a change of the code;
+- fewer than `min_runs` runs on either side: "insufficient data", never a verdict (one run a
+  side cannot be judged at all: its only evidence is the rounds);
+- else the ratio head/base of the medians of run medians, its hierarchical bootstrap 95%
+  interval (runs, then rounds within them), and the two-sided Mann-Whitney U p-value of the
+  run medians; the p-values of all the compared benchmarks are adjusted together
   (Benjamini-Hochberg), so 40 benchmarks do not give 2 false alarms at 5% on an A/A run;
 - "regression": adjusted p at most `fdr`, ratio at least 1 + `min_effect` and the interval
   entirely above 1; "improvement": the mirror image, base/head at least 1 + `min_effect`
@@ -12,7 +19,7 @@ How a verdict is reached (the README says the same to users):
   change". Mirrored on the ratio's log scale, so any effect size works both ways. A
   significant 1% change is no change: on shared runners it is noise of the machine more
   often than of the code.
-A benchmark in one file only is listed as added or removed, with no verdict."""
+A benchmark in no file of one side is listed as added or removed, with no verdict."""
 
 from __future__ import annotations
 
@@ -22,7 +29,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from pitstop.perf.stats import (
-    MIN_SAMPLES,
+    MIN_RUNS,
     benjamini_hochberg,
     mann_whitney,
     median,
@@ -36,7 +43,7 @@ class Benchmark(Protocol):
     reports that read these records never import a parser)."""
 
     @property
-    def name(self) -> str: ...  # matched across the two files
+    def name(self) -> str: ...  # matched across the files
     @property
     def timings(self) -> tuple[float, ...]: ...  # seconds
     @property
@@ -61,34 +68,37 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class Settings:
-    """What counts: the smallest relative change reported, and the false discovery rate."""
+    """What counts: the smallest relative change reported, the false discovery rate, and the
+    runs a side needed for a verdict."""
 
     min_effect: float = 0.05
     fdr: float = 0.05
-    min_samples: int = MIN_SAMPLES
+    min_runs: int = MIN_RUNS
 
 
 @dataclass(frozen=True)
 class Measured:
-    """The statistics of one benchmark with enough timings on both sides."""
+    """The statistics of one benchmark with enough runs on both sides."""
 
-    ratio: float  # median(head) / median(base)
-    interval: tuple[float, float]  # the ratio's bootstrap 95% interval
-    p_value: float  # two-sided Mann-Whitney U
-    base_median: float  # seconds
+    ratio: float  # head_median / base_median
+    interval: tuple[float, float]  # the ratio's hierarchical bootstrap 95% interval
+    p_value: float  # two-sided Mann-Whitney U of the run medians
+    base_median: float  # seconds: the median of the base's run medians
     head_median: float
     test: str  # "exact" | "asymptotic"
 
 
 @dataclass(frozen=True)
 class BenchmarkComparison:
-    """One benchmark present in both files. `measured` and `q_value` are None exactly when
+    """One benchmark present on both sides. `measured` and `q_value` are None exactly when
     the verdict is "insufficient data", and `reason` then says why."""
 
     name: str
     verdict: Verdict
-    base_n: int
+    base_n: int  # runs (files holding the benchmark)
     head_n: int
+    base_rounds: int  # timings, all runs together
+    head_rounds: int
     measured: Measured | None = None
     q_value: float | None = None  # the Benjamini-Hochberg adjusted p-value
     reason: str | None = None
@@ -96,81 +106,117 @@ class BenchmarkComparison:
 
 @dataclass(frozen=True)
 class Comparison:
-    base: str  # the files, as named on the command line
-    head: str
-    base_tool: str
+    base: tuple[str, ...]  # the files, as named on the command line: one a run
+    head: tuple[str, ...]
+    base_tool: str  # the tools that wrote them (", "-joined if several)
     head_tool: str
     settings: Settings
-    benchmarks: tuple[BenchmarkComparison, ...]  # in the head file's order
-    added: tuple[str, ...]  # in the head file only
-    removed: tuple[str, ...]  # in the base file only
+    benchmarks: tuple[BenchmarkComparison, ...]  # in the head files' order
+    added: tuple[str, ...]  # in head files only
+    removed: tuple[str, ...]  # in base files only
 
     def with_verdict(self, verdict: Verdict) -> tuple[BenchmarkComparison, ...]:
         return tuple(b for b in self.benchmarks if b.verdict is verdict)
 
 
-def compare(base: BenchmarkResults, head: BenchmarkResults, settings: Settings) -> Comparison:
-    """Match the benchmarks by name and judge each one present on both sides."""
-    before = {b.name: b for b in base.benchmarks}
-    after = {b.name: b for b in head.benchmarks}
-    pairs = [(before[b.name], b) for b in head.benchmarks if b.name in before]
+@dataclass(frozen=True)
+class _Side:
+    """One benchmark's runs on one side: each file's timings, or why a file holds none."""
+
+    runs: tuple[tuple[float, ...], ...]
+    missing: tuple[str, ...]  # "FILE: why", for each file without timings
+
+    @property
+    def rounds(self) -> int:
+        return sum(len(run) for run in self.runs)
+
+
+def compare(
+    base: Sequence[BenchmarkResults], head: Sequence[BenchmarkResults], settings: Settings
+) -> Comparison:
+    """Match the benchmarks by name across the runs of each side and judge each one present
+    on both sides."""
+    before, after = _sides(base), _sides(head)
+    pairs = [(name, before[name], after[name]) for name in after if name in before]
     return Comparison(
-        base=base.path,
-        head=head.path,
-        base_tool=base.tool,
-        head_tool=head.tool,
+        base=tuple(r.path for r in base),
+        head=tuple(r.path for r in head),
+        base_tool=_tools(base),
+        head_tool=_tools(head),
         settings=settings,
         benchmarks=_judge(pairs, settings),
-        added=tuple(b.name for b in head.benchmarks if b.name not in before),
-        removed=tuple(b.name for b in base.benchmarks if b.name not in after),
+        added=tuple(name for name in after if name not in before),
+        removed=tuple(name for name in before if name not in after),
     )
 
 
+def _sides(results: Sequence[BenchmarkResults]) -> dict[str, _Side]:
+    """Each benchmark's runs across the files of one side, in the order first met."""
+    runs: dict[str, list[tuple[float, ...]]] = {}
+    missing: dict[str, list[str]] = {}
+    for run in results:
+        for b in run.benchmarks:
+            runs.setdefault(b.name, [])
+            missing.setdefault(b.name, [])
+            if b.missing:
+                missing[b.name].append(f"{run.path}: {b.missing}")
+            elif b.timings:
+                runs[b.name].append(b.timings)
+    return {name: _Side(tuple(runs[name]), tuple(missing[name])) for name in runs}
+
+
+def _tools(results: Sequence[BenchmarkResults]) -> str:
+    return ", ".join(dict.fromkeys(r.tool for r in results))
+
+
 def _judge(
-    pairs: list[tuple[Benchmark, Benchmark]], settings: Settings
+    pairs: list[tuple[str, _Side, _Side]], settings: Settings
 ) -> tuple[BenchmarkComparison, ...]:
-    measured = {h.name: _measure(b, h) for b, h in pairs if _short(b, h, settings) is None}
+    measured = {n: _measure(b, h) for n, b, h in pairs if _short(b, h, settings) is None}
     names = list(measured)
     adjusted = dict(
         zip(names, benjamini_hochberg([measured[n].p_value for n in names]), strict=True)
     )
     judged = []
-    for b, h in pairs:
+    for name, b, h in pairs:
+        counts = (len(b.runs), len(h.runs), b.rounds, h.rounds)
         reason = _short(b, h, settings)
         if reason is not None:
-            judged.append(
-                BenchmarkComparison(
-                    h.name, Verdict.INSUFFICIENT, len(b.timings), len(h.timings), reason=reason
-                )
-            )
+            judged.append(BenchmarkComparison(name, Verdict.INSUFFICIENT, *counts, reason=reason))
             continue
-        found, q = measured[h.name], adjusted[h.name]
+        found, q = measured[name], adjusted[name]
         verdict = _verdict(found, q, settings)
-        judged.append(
-            BenchmarkComparison(h.name, verdict, len(b.timings), len(h.timings), found, q)
-        )
+        judged.append(BenchmarkComparison(name, verdict, *counts, found, q))
     return tuple(judged)
 
 
-def _short(base: Benchmark, head: Benchmark, settings: Settings) -> str | None:
-    """Why the pair gets no verdict, or None when both sides have enough timings."""
-    for side, benchmark in (("base", base), ("head", head)):
-        if benchmark.missing:
-            return f"{side}: {benchmark.missing}"
-    if min(len(base.timings), len(head.timings)) < settings.min_samples:
+def _short(base: _Side, head: _Side, settings: Settings) -> str | None:
+    """Why the pair gets no verdict, or None when both sides have enough runs."""
+    for side, found in (("base", base), ("head", head)):
+        if found.missing:
+            return f"{side}: {found.missing[0]}"
+    least = settings.min_runs
+    if len(base.runs) == 1 and len(head.runs) == 1:
         return (
-            f"{len(base.timings)} base and {len(head.timings)} head timings "
-            f"(at least {settings.min_samples} a side)"
+            "one run a side: a shift of the whole run cannot be told from a change of the "
+            f"code; give at least {least} runs a side, base and head interleaved"
+        )
+    if min(len(base.runs), len(head.runs)) < least:
+        return (
+            f"{len(base.runs)} base and {len(head.runs)} head runs "
+            f"(at least {least} a side, base and head interleaved)"
         )
     return None
 
 
-def _measure(base: Benchmark, head: Benchmark) -> Measured:
-    base_median, head_median = median(base.timings), median(head.timings)
-    test = mann_whitney(base.timings, head.timings)
+def _measure(base: _Side, head: _Side) -> Measured:
+    base_medians = [median(run) for run in base.runs]
+    head_medians = [median(run) for run in head.runs]
+    base_median, head_median = median(base_medians), median(head_medians)
+    test = mann_whitney(base_medians, head_medians)
     return Measured(
         ratio=ratio(head_median, base_median),
-        interval=ratio_interval(base.timings, head.timings),
+        interval=ratio_interval(base.runs, head.runs),
         p_value=test.p_value,
         base_median=base_median,
         head_median=head_median,

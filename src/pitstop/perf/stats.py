@@ -1,17 +1,26 @@
-"""The statistics of `pitstop bench compare`: the ratio of medians with a bootstrap interval,
-the Mann-Whitney U test, and the Benjamini-Hochberg adjustment across benchmarks.
+"""The statistics of `pitstop bench compare`, with the run (one execution of the suite) as
+the unit of evidence: each run's median, the ratio of the medians of the run medians with a
+hierarchical bootstrap interval, the Mann-Whitney U test on the run medians, and the
+Benjamini-Hochberg adjustment across benchmarks.
+
+Why runs and not rounds: two runs of the same code on a shared machine differ by more than
+5% while each run's rounds are tightly grouped, so a test treating rounds as independent
+reads a whole-run shift as a change of the code (benchmarks/bench_gate.py measured 15% and
+50% false alarms that way). Only several runs a side show how far runs move on their own.
 
 Own implementations, standard library only, each tested against scipy (tests/perf): importing
 `scipy.stats` takes about 0.8 s on the machine this was written on (`python -X importtime -c
 "import scipy.stats"`, scipy 1.17: 0.81 to 0.83 s cumulative, against 0.01 s for a bare
 interpreter), several times what the whole comparison costs, and numpy would come with it
-into a CLI that runs on every pull request. The three formulas are short; scipy stays in the
-test extra as the reference.
+into a CLI that runs on every pull request. The formulas are short; scipy stays in the test
+extra as the reference.
 
-Minimum sample: a side with fewer than MIN_SAMPLES timings gets no verdict. With 4 values a
-side, the smallest two-sided exact Mann-Whitney p-value is 2/70 = 0.029, so a
-Benjamini-Hochberg family of two benchmarks already could never find anything; a median of
-fewer than 5 values moves with any one of them."""
+Minimum runs: a side with fewer than MIN_RUNS runs gets no verdict. The exact two-sided
+Mann-Whitney p-value of n runs a side is at least 2 / C(2n, n): 0.1 for 3 runs (never
+significant at 5%), 0.029 for 4 (not significant in a Benjamini-Hochberg family of two
+when one benchmark changes), 0.0079 for 5, 1.1e-5 for 10. A lone regression among m
+benchmarks needs 2 / C(2n, n) <= fdr / m: 5 runs a side for up to 6 benchmarks, 6 runs for
+up to 23, 7 for up to 85, 8 for up to 321."""
 
 from __future__ import annotations
 
@@ -20,9 +29,12 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-MIN_SAMPLES = 5
+# The smallest number of runs a side that met both goals for the fast benchmark of
+# benchmarks/bench_gate.py (at most 1% false alarms, at least 95% of a 10% slowdown found;
+# 5 runs found 93%), and the first that can flag a lone regression among 23 benchmarks.
+MIN_RUNS = 6
 BOOTSTRAP_RESAMPLES = 2000
-BOOTSTRAP_SEED = 15  # fixed: the same two files give the same interval, run after run
+BOOTSTRAP_SEED = 15  # fixed: the same files give the same interval, run after run
 EXACT_LIMIT = 8  # scipy's rule: the exact U distribution when a side has at most 8 values
 
 
@@ -38,32 +50,43 @@ def median(values: Sequence[float]) -> float:
 
 
 def ratio_interval(
-    base: Sequence[float],
-    head: Sequence[float],
+    base: Sequence[Sequence[float]],
+    head: Sequence[Sequence[float]],
     *,
     resamples: int = BOOTSTRAP_RESAMPLES,
     confidence: float = 0.95,
     seed: int = BOOTSTRAP_SEED,
 ) -> tuple[float, float]:
-    """The percentile-bootstrap interval of median(head) / median(base): each side resampled
-    with replacement on its own, `resamples` times, and the middle `confidence` of the ratios.
+    """The hierarchical percentile-bootstrap interval of the ratio median of the head's run
+    medians / median of the base's run medians. `base` and `head` are runs, each a run's
+    timings. A resample of a side draws as many runs as it has, with replacement, then the
+    rounds of each drawn run with replacement, and takes the median of those runs' medians;
+    the interval is the middle `confidence` of `resamples` such ratios. Resampling the runs
+    carries the spread between runs into the interval, resampling the rounds the spread
+    within each (with one run a side, this is the plain bootstrap of the rounds).
 
-    A resample is not drawn value by value (pytest-benchmark saves up to tens of thousands
-    of rounds a benchmark): a median reads one or two order statistics of the resample, and
-    the k-th smallest of n uniform draws is Beta(k, n-k+1) distributed, the next one above it
-    that plus (1 - it) times Beta(1, n-k). Taking the sorted values' element floor(u * n) for
-    a uniform u is one draw with replacement, so this is exactly the bootstrap distribution,
-    at a cost independent of n."""
-    if not base or not head:
+    A run's resample is not drawn value by value (pytest-benchmark saves up to tens of
+    thousands of rounds a benchmark): a median reads one or two order statistics of the
+    resample, and the k-th smallest of n uniform draws is Beta(k, n-k+1) distributed, the next
+    one above it that plus (1 - it) times Beta(1, n-k). Taking the sorted values' element
+    floor(u * n) for a uniform u is one draw with replacement, so this is exactly the
+    bootstrap distribution, at a cost independent of n."""
+    if not base or not head or not all(base) or not all(head):
         raise ValueError("bootstrap of no values")
-    base_sorted, head_sorted = sorted(base), sorted(head)
+    base_runs, head_runs = [sorted(r) for r in base], [sorted(r) for r in head]
     generator = random.Random(seed)
     ratios = sorted(
-        ratio(_resampled_median(head_sorted, generator), _resampled_median(base_sorted, generator))
+        ratio(_resampled_side(head_runs, generator), _resampled_side(base_runs, generator))
         for _ in range(resamples)
     )
     tail = (1 - confidence) / 2
     return _quantile(ratios, tail), _quantile(ratios, 1 - tail)
+
+
+def _resampled_side(runs: Sequence[Sequence[float]], generator: random.Random) -> float:
+    """One hierarchical resample's median of run medians (the runs sorted)."""
+    count = len(runs)
+    return median([_resampled_median(runs[generator.randrange(count)], generator) for _ in runs])
 
 
 def ratio(head: float, base: float) -> float:

@@ -1,10 +1,13 @@
 """`pitstop bench compare`: the comparison as text, JSON or Markdown (a pull-request comment).
 
 JSON: `{"version": 1, "benchmarks": [{"name", "verdict", "ratio", "interval": [low, high],
-"p_value", "base_n", "head_n"}]}`, a contract (keys may be added, never renamed); also each
-benchmark's `q_value` (Benjamini-Hochberg), medians and `reason` (why no verdict), and the
-comparison's `added`, `removed`, `settings`, `base` and `head`. `ratio`, `interval`,
-`p_value` and `q_value` are null for "insufficient data".
+"p_value", "base_n", "head_n"}]}`, a contract (keys may be added, never renamed); `base_n`
+and `head_n` count runs (results files), the unit of evidence. Also each benchmark's
+`base_rounds` and `head_rounds` (timings, all runs together), `q_value`
+(Benjamini-Hochberg), medians (of run medians) and `reason` (why no verdict), and the
+comparison's `added`, `removed`, `settings`, `base` and `head` (`path`: the files as one
+label, `paths`: each file, `runs`, `tool`). `ratio`, `interval`, `p_value` and `q_value`
+are null for "insufficient data".
 
 Benchmark names are hostile input (a test id may hold anything): the text report shows
 control characters escaped, the Markdown report puts names in escaped code spans."""
@@ -47,11 +50,22 @@ def document(comparison: Comparison) -> dict[str, object]:
         "settings": {
             "min_effect": settings.min_effect,
             "fdr": settings.fdr,
-            "min_samples": settings.min_samples,
+            "min_runs": settings.min_runs,
         },
-        "base": {"path": comparison.base, "tool": comparison.base_tool},
-        "head": {"path": comparison.head, "tool": comparison.head_tool},
+        "base": _source(comparison.base, comparison.base_tool),
+        "head": _source(comparison.head, comparison.head_tool),
     }
+
+
+def _source(paths: tuple[str, ...], tool: str) -> dict[str, object]:
+    return {"path": label(paths), "paths": list(paths), "runs": len(paths), "tool": tool}
+
+
+def label(paths: tuple[str, ...]) -> str:
+    """The files of one side, short: one path, or the first and last of several."""
+    if len(paths) <= 2:
+        return ", ".join(paths)
+    return f"{paths[0]} ... {paths[-1]} ({len(paths)} files)"
 
 
 def _entry(benchmark: BenchmarkComparison) -> dict[str, object]:
@@ -65,6 +79,8 @@ def _entry(benchmark: BenchmarkComparison) -> dict[str, object]:
         "q_value": benchmark.q_value,
         "base_n": benchmark.base_n,
         "head_n": benchmark.head_n,
+        "base_rounds": benchmark.base_rounds,
+        "head_rounds": benchmark.head_rounds,
         "base_median": found.base_median if found else None,
         "head_median": found.head_median if found else None,
         "reason": benchmark.reason,
@@ -88,7 +104,7 @@ def headline(comparison: Comparison) -> str:
     ]
     settings = comparison.settings
     return (
-        f"{', '.join(counts) or 'no benchmark in both files'} "
+        f"{', '.join(counts) or 'no benchmark on both sides'} "
         f"(false discovery rate {_percent(settings.fdr)}, "
         f"minimum effect {_percent(settings.min_effect)})"
     )
@@ -116,7 +132,7 @@ def ranked(comparison: Comparison) -> list[BenchmarkComparison]:
 
 
 def _cells(b: BenchmarkComparison) -> tuple[str, str, str, str, str]:
-    """verdict, ratio, interval, p (adjusted p), n base/head."""
+    """verdict, ratio, interval, p (adjusted p), runs base/head."""
     n = f"{b.base_n}/{b.head_n}"
     found = b.measured
     if found is None or b.q_value is None:
@@ -145,13 +161,14 @@ def _p(value: float) -> str:
 
 # Text -------------------------------------------------------------------------------------
 
-_HEADINGS = ("verdict", "ratio (change)", "95% interval", "p (adjusted)", "n base/head")
+_HEADINGS = ("verdict", "ratio (change)", "95% interval", "p (adjusted)", "runs base/head")
 
 
 def render_text(comparison: Comparison) -> str:
     lines = [
-        f"pitstop bench compare: {_printable(comparison.base)} ({comparison.base_tool}) -> "
-        f"{_printable(comparison.head)} ({comparison.head_tool})",
+        f"pitstop bench compare: {_printable(label(comparison.base))} "
+        f"({comparison.base_tool}) -> {_printable(label(comparison.head))} "
+        f"({comparison.head_tool})",
         headline(comparison),
     ]
     rows = [(*_cells(b), _printable(b.name)) for b in ranked(comparison)]
@@ -238,15 +255,19 @@ def _how(comparison: Comparison) -> str:
     s = comparison.settings
     effect = _percent(s.min_effect)
     return (
-        "Each benchmark's raw timings in the base and head files are compared. The ratio is "
-        "median(head) / median(base), with a 95% percentile-bootstrap interval (2,000 "
-        "resamples of each side, fixed seed). The p-value is the two-sided Mann-Whitney U "
-        "test's (exact for small samples without ties, else the normal approximation with tie "
-        "and continuity corrections); the adjusted p-values in parentheses are "
+        "Each results file is one run of the suite, and the run is the unit of evidence: a "
+        "benchmark's median in each run, then the median of those run medians on each side. "
+        "The ratio is head/base of these, with a 95% hierarchical-bootstrap interval (2,000 "
+        "resamples: the runs of each side with replacement, then the rounds within each "
+        "drawn run; fixed seed). The p-value is the two-sided Mann-Whitney U test's on the "
+        "run medians (exact for small samples without ties, else the normal approximation "
+        "with tie and continuity corrections); the adjusted p-values in parentheses are "
         "Benjamini-Hochberg's across the benchmarks compared, so the share of false alarms "
         f"among the flagged ones is at most {_percent(s.fdr)}. A regression is a benchmark "
         f"whose adjusted p-value is at most {_percent(s.fdr)}, whose ratio is at least "
         f"1 + {effect} and whose interval lies above 1; an improvement is the mirror image "
         f"(base/head at least 1 + {effect}, interval below 1); anything else is no change. A "
-        f"benchmark with fewer than {s.min_samples} timings on a side gets no verdict."
+        f"benchmark with fewer than {s.min_runs} runs on a side gets no verdict: a shift of "
+        "a whole run, common on shared machines, cannot be told from a change of the code "
+        "without several runs of each, base and head interleaved."
     )
