@@ -648,9 +648,9 @@ def _shard(args: argparse.Namespace) -> int:
     )
     _emit(shard_report.render(sharding, args.format, args.index), None)
     if args.index is not None and not sharding.shards[args.index - 1].tests:
+        why = "fewer units than shards" if sharding.selected else "no test file is selected"
         print(
-            f"pitstop: shard {args.index}/{args.shards} has nothing to run "
-            "(fewer units than shards); exit 0",
+            f"pitstop: shard {args.index}/{args.shards} has nothing to run ({why}); exit 0",
             file=sys.stderr,
         )
     return 0

@@ -276,3 +276,31 @@ def test_durations_of_another_root_are_pointed_out(root, capsys):
     capsys.readouterr()
     assert main(["shard", "--root", str(root), "--all", "--shards", "2"]) == 0
     assert "no duration names any of these test files" in capsys.readouterr().out
+
+
+def test_nothing_selected_says_so_once(root, capsys):
+    capsys.readouterr()
+    assert main(["shard", "--root", str(root), "--shards", "3", "--base", "HEAD"]) == 0
+    out = capsys.readouterr().out
+    assert "no test file is selected: every shard has nothing to run" in out
+    assert "shard 1/3" not in out
+    assert (
+        main(
+            [
+                "shard",
+                "--root",
+                str(root),
+                "--shards",
+                "3",
+                "--base",
+                "HEAD",
+                "--index",
+                "2",
+                "--format",
+                "pytest",
+            ]
+        )
+        == 0
+    )
+    captured = capsys.readouterr()
+    assert captured.out == "" and "(no test file is selected)" in captured.err

@@ -104,6 +104,9 @@ def render_text(sharding: Sharding, index: int | None = None) -> str:
             )
     else:
         lines.append("durations: none measured: every test file counted as 1 s (split by count)")
+    if not sharding.selected:
+        lines.append("no test file is selected: every shard has nothing to run")
+        return "\n".join(lines) + "\n"
     for shard in _chosen(sharding, index):
         if not shard.tests:
             lines.append(f"shard {shard.index}/{count}: nothing to run (fewer units than shards)")
