@@ -1,7 +1,11 @@
-"""What several reports share: severity order, score wording, counts and places."""
+"""What several reports share: severity order, score wording, counts and places, and the
+plain-text and Markdown forms of text that comes from the input (names, messages)."""
 
 from __future__ import annotations
 
+import html
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from pitstop.model import Area, AreaScore, Finding, Location, ReviewResult, Severity
@@ -77,3 +81,31 @@ def files_breakdown(result: ReviewResult) -> str:
 def score_of(result: ReviewResult, area: Area) -> AreaScore | None:
     """The score `result` holds for `area`, if any."""
     return next((score for score in result.scores if score.area is area), None)
+
+
+def printable(text: str) -> str:
+    """Control characters (a terminal would act on them) shown as escapes."""
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" else c
+        for c in text
+    )
+
+
+def aligned(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    """Rows of cells as text columns, indented two spaces, trailing blanks cut."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+# What makes inline Markdown of a table cell: emphasis, code, links, the cell separator,
+# strikethrough; `<` and `&` are HTML-escaped (GitHub renders inline HTML).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def markdown_text(text: str) -> str:
+    """Text that Markdown (GitHub's, with its inline HTML) shows as it is, on one line."""
+    flat = " ".join(printable(text).splitlines())
+    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", flat), quote=False)

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
 from collections.abc import Callable, Iterable
 
 from pitstop.perf.compare import BenchmarkComparison, Comparison, Verdict
+from pitstop.reports._common import aligned, printable
 from pitstop.reports.markdown import code, table_cell
 
 FORMAT_VERSION = 1
@@ -166,27 +166,19 @@ _HEADINGS = ("verdict", "ratio (change)", "95% interval", "p (adjusted)", "runs 
 
 def render_text(comparison: Comparison) -> str:
     lines = [
-        f"pitstop bench compare: {_printable(label(comparison.base))} "
-        f"({comparison.base_tool}) -> {_printable(label(comparison.head))} "
+        f"pitstop bench compare: {printable(label(comparison.base))} "
+        f"({comparison.base_tool}) -> {printable(label(comparison.head))} "
         f"({comparison.head_tool})",
         headline(comparison),
     ]
-    rows = [(*_cells(b), _printable(b.name)) for b in ranked(comparison)]
+    rows = [(*_cells(b), printable(b.name)) for b in ranked(comparison)]
     if rows:
         lines.append("")
-        lines += _table([(*_HEADINGS, "benchmark"), *rows])
+        lines += aligned([(*_HEADINGS, "benchmark"), *rows])
     lines += _reasons(comparison)
     lines += _one_sided("added (no verdict)", comparison.added)
     lines += _one_sided("removed (no verdict)", comparison.removed)
     return "\n".join(lines) + "\n"
-
-
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
 
 
 def _reasons(comparison: Comparison) -> list[str]:
@@ -194,21 +186,13 @@ def _reasons(comparison: Comparison) -> list[str]:
     if not short:
         return []
     return ["", "insufficient data:"] + [
-        f"  {_printable(b.name)}: {_printable(b.reason or '')}" for b in short
+        f"  {printable(b.name)}: {printable(b.reason or '')}" for b in short
     ]
 
 
 def _one_sided(title: str, names: Iterable[str]) -> list[str]:
-    listed = [f"  {_printable(n)}" for n in names]
+    listed = [f"  {printable(n)}" for n in names]
     return ["", f"{title}:", *listed] if listed else []
-
-
-def _printable(text: str) -> str:
-    """Control characters (a terminal would act on them) shown as escapes."""
-    return "".join(
-        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" else c
-        for c in text
-    )
 
 
 # Markdown ---------------------------------------------------------------------------------

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +31,7 @@ from pitstop.history.records import (
     Trend,
     Unit,
 )
+from pitstop.reports._common import aligned, markdown_text, printable
 from pitstop.units import format_size
 
 T = TypeVar("T")
@@ -67,7 +65,7 @@ def render_slow(tests: Sequence[SlowTest], threshold: float, fmt: str) -> str:
     if fmt == "markdown":
         lines = [f"### {heading}", "", "| test | runs | p50 | p95 |", "|---|---:|---:|---:|"]
         lines += [
-            f"| {_md(t.test)} | {t.runs} | {optional_duration(t.p50, t.runs)} | "
+            f"| {markdown_text(t.test)} | {t.runs} | {optional_duration(t.p50, t.runs)} | "
             f"{optional_duration(t.p95, t.runs)} |"
             for t in tests
         ]
@@ -75,7 +73,7 @@ def render_slow(tests: Sequence[SlowTest], threshold: float, fmt: str) -> str:
         lines = [heading]
         lines += [
             f"  {optional_duration(t.p95, t.runs):>10}  p95  ({t.runs} runs, p50 "
-            f"{optional_duration(t.p50, t.runs)})  {_printable(t.test)}"
+            f"{optional_duration(t.p50, t.runs)})  {printable(t.test)}"
             for t in tests
         ]
     return "\n".join(lines) + "\n"
@@ -240,36 +238,16 @@ def render_text(report: HistoryReport) -> str:
         if not rows:
             lines.append("  none in this window")
             continue
-        lines += _aligned([tuple(headings), *[tuple(map(_printable, r)) for r in rows]])
+        lines += aligned([tuple(headings), *[tuple(map(printable, r)) for r in rows]])
     lines += ["", "How these figures are computed:", *(f"  - {note}" for note in report.notes)]
     return "\n".join(lines) + "\n"
 
 
-def _aligned(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-
-
-def _printable(text: str) -> str:
-    """Control characters (a terminal would act on them) shown as escapes."""
-    return "".join(
-        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" else c
-        for c in text
-    )
-
-
 # Markdown ---------------------------------------------------------------------------------
-
-# What makes inline Markdown of a table cell: emphasis, code, links, the cell separator,
-# strikethrough; `<` and `&` are HTML-escaped (GitHub renders inline HTML).
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def render_markdown(report: HistoryReport) -> str:
-    lines = ["## pitstop report", "", _md(headline(report))]
+    lines = ["## pitstop report", "", markdown_text(headline(report))]
     for title, headings, rows in _sections(report):
         lines += ["", f"### {title}", ""]
         if not rows:
@@ -277,17 +255,11 @@ def render_markdown(report: HistoryReport) -> str:
             continue
         lines.append("| " + " | ".join(headings) + " |")
         lines.append("|" + "|".join("---" for _ in headings) + "|")
-        lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
+        lines += ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in rows]
     lines += ["", "<details><summary>How these figures are computed</summary>", ""]
-    lines += [f"- {_md(note)}" for note in report.notes]
+    lines += [f"- {markdown_text(note)}" for note in report.notes]
     lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
-
-
-def _md(text: str) -> str:
-    """Text that Markdown (GitHub's, with its inline HTML) shows as it is, on one line."""
-    flat = " ".join(_printable(text).splitlines())
-    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", flat), quote=False)
 
 
 # JSON -------------------------------------------------------------------------------------

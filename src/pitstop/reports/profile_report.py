@@ -9,16 +9,14 @@ script and loads nothing."""
 
 from __future__ import annotations
 
-import html
 import json
-import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from pitstop.perf.profile_records import FlameNode, FunctionChange, ProfileDiff, Side
+from pitstop.reports._common import aligned, markdown_text, printable
 
 FORMAT_VERSION = 1
 FORMATS = ("text", "json", "markdown")
@@ -102,8 +100,8 @@ def method(diff: ProfileDiff) -> list[str]:
 def render_text(diff: ProfileDiff, top: int | None = None) -> str:
     lines = [
         "pitstop profile diff",
-        f"  base: {_printable(describe(diff.base))}",
-        f"  head: {_printable(describe(diff.head))}",
+        f"  base: {printable(describe(diff.base))}",
+        f"  head: {printable(describe(diff.head))}",
     ]
     for title, changes in (("Regressions", diff.regressions), ("Improvements", diff.improvements)):
         lines += ["", f"{title} ({len(changes)}):"]
@@ -112,7 +110,7 @@ def render_text(diff: ProfileDiff, top: int | None = None) -> str:
             lines.append("  none")
             continue
         heading = ("z", "self base -> head", "cumulative base -> head", "function", "file:line")
-        lines += _aligned([heading, *[_text_row(c) for c in shown]])
+        lines += aligned([heading, *[_text_row(c) for c in shown]])
         if len(shown) < len(changes):
             lines.append(f"  ... and {len(changes) - len(shown)} more")
     lines += ["", "How this was decided:", *(f"  - {note}" for note in method(diff))]
@@ -124,24 +122,8 @@ def _text_row(change: FunctionChange) -> tuple[str, ...]:
         f"{change.z:+.1f}",
         f"{percent(change.base_self)} -> {percent(change.head_self)}",
         f"{percent(change.base_cumulative)} -> {percent(change.head_cumulative)}",
-        _printable(change.function),
-        _printable(where(change)),
-    )
-
-
-def _aligned(rows: Sequence[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-
-
-def _printable(text: str) -> str:
-    """Control characters (a terminal would act on them) shown as escapes."""
-    return "".join(
-        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" else c
-        for c in text
+        printable(change.function),
+        printable(where(change)),
     )
 
 
@@ -176,8 +158,6 @@ def render_json(diff: ProfileDiff, top: int | None = None) -> str:
 
 # Markdown ---------------------------------------------------------------------------------
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-
 
 def render_markdown(diff: ProfileDiff, top: int = MARKDOWN_TOP) -> str:
     slower = _top(diff.regressions, top)
@@ -193,8 +173,11 @@ def render_markdown(diff: ProfileDiff, top: int = MARKDOWN_TOP) -> str:
     faster = len(diff.improvements)
     lines += ["", f"{len(diff.regressions)} regression(s), {faster} improvement(s) in all."]
     lines += ["", "<details><summary>How this was decided</summary>", ""]
-    lines += [f"- base: {_md(describe(diff.base))}", f"- head: {_md(describe(diff.head))}"]
-    lines += [f"- {_md(note)}" for note in method(diff)]
+    lines += [
+        f"- base: {markdown_text(describe(diff.base))}",
+        f"- head: {markdown_text(describe(diff.head))}",
+    ]
+    lines += [f"- {markdown_text(note)}" for note in method(diff)]
     lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 
@@ -203,23 +186,17 @@ def _markdown_row(rank: int, change: FunctionChange) -> str:
     cells = (
         str(rank),
         f"`{_code(change.function)}`",
-        _md(where(change)),
+        markdown_text(where(change)),
         f"{percent(change.base_self)} → {percent(change.head_self)}",
         f"{change.z:.1f}",
     )
     return "| " + " | ".join(cells) + " |"
 
 
-def _md(text: str) -> str:
-    """Text that Markdown (GitHub's, with its inline HTML) shows as it is, on one line."""
-    flat = " ".join(_printable(text).splitlines())
-    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", flat), quote=False)
-
-
 def _code(text: str) -> str:
     """Text for a one-backtick code span in a table cell: a backtick would end the span and
     a `|` the cell, so both are replaced by look-alikes; `<` and `&` are literal in code."""
-    flat = " ".join(_printable(text).splitlines())
+    flat = " ".join(printable(text).splitlines())
     return flat.replace("`", "\u02cb").replace("|", "\u2223")
 
 
