@@ -6,60 +6,25 @@ Skipped when /usr/bin/chromium is missing, except under CI=true, where it fails.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from pitstop.reports.history_report import render_history
+from tests.browser import artifacts, launched_browser, opened_page
 from tests.history.sample_report import HOSTILE, HOSTILE_IMAGE, HOSTILE_SCRIPT, sample_report
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def artifacts() -> Path:
-    folder = Path(os.environ.get("PITSTOP_ARTIFACTS") or Path(__file__).parent / "artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} not found; .ci/run should have installed chromium")
-        pytest.skip(f"{CHROMIUM} not found")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
+    yield from launched_browser()
 
 
 @pytest.fixture
 def page(browser, tmp_path):
     path = tmp_path / "report.html"
     path.write_text(render_history(sample_report(), "html"), encoding="utf-8")
-    opened = browser.new_page()
-    problems: list[str] = []
-    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    opened.on("pageerror", lambda error: problems.append(str(error)))
-    requests: list[str] = []
-    opened.on("request", lambda request: requests.append(request.url))
-    opened.goto(path.as_uri())
-    opened.wait_for_load_state("load")
-    yield opened, problems, requests, path.as_uri()
-    opened.close()
+    yield from opened_page(browser, path)
 
 
 def test_the_page_loads_cleanly_and_draws_its_charts(page):

@@ -7,13 +7,12 @@ Skipped when /usr/bin/chromium is missing, except under CI=true, where it fails.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from pitstop import api
-from tests.history.test_html_browser import ARGS, CHROMIUM, artifacts
+from tests.browser import artifacts, launched_browser, opened_page
 
 HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
 BASE = "main (app.py:1);parse (app.py:5) 50\nmain (app.py:1);render (app.py:9) 50\n"
@@ -26,16 +25,7 @@ HEAD = (
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} not found; .ci/run should have installed chromium")
-        pytest.skip(f"{CHROMIUM} not found")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
+    yield from launched_browser()
 
 
 @pytest.fixture
@@ -45,16 +35,7 @@ def page(browser, tmp_path):
     diff = api.profile_diff(tmp_path / "base.txt", tmp_path / "head.txt", flamegraph=True)
     path = tmp_path / "flame.html"
     path.write_text(api.render_flamegraph(diff), encoding="utf-8")
-    opened = browser.new_page()
-    problems: list[str] = []
-    opened.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    opened.on("pageerror", lambda error: problems.append(str(error)))
-    requests: list[str] = []
-    opened.on("request", lambda request: requests.append(request.url))
-    opened.goto(path.as_uri())
-    opened.wait_for_load_state("load")
-    yield opened, problems, requests, path.as_uri()
-    opened.close()
+    yield from opened_page(browser, path)
 
 
 def frame_fill(opened, name: str) -> str:
