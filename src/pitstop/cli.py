@@ -683,12 +683,9 @@ _size.__name__ = "IMAGE=BYTES"
 
 
 def _shard_spec(text: str) -> tuple[int, int]:
-    index, slash, count = text.partition("/")
-    if not slash or not index.isdigit() or not count.isdigit():
-        raise ValueError(text)
-    if not 1 <= int(index) <= int(count):
-        raise ValueError(text)
-    return int(index), int(count)
+    from pitstop.runs import parse_shard
+
+    return parse_shard(text)
 
 
 _shard_spec.__name__ = "shard (I/N, 1 <= I <= N)"

@@ -199,12 +199,14 @@ _SHARD = pytest.StashKey[_ShardOutcome]()
 
 
 def _shard_option(given: str) -> tuple[int, int]:
-    index, slash, count = given.partition("/")
-    if slash and index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count):
-        return int(index), int(count)
-    raise pytest.UsageError(
-        f"pitstop: --pitstop-shard={given}: expected I/N with 1 <= I <= N, e.g. 2/4"
-    )
+    from pitstop.runs import parse_shard
+
+    try:
+        return parse_shard(given)
+    except ValueError:
+        raise pytest.UsageError(
+            f"pitstop: --pitstop-shard={given}: expected I/N with 1 <= I <= N, e.g. 2/4"
+        ) from None
 
 
 def _select_shard(config: pytest.Config, items: list[pytest.Item]) -> None:

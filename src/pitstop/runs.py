@@ -153,3 +153,17 @@ def _between(start: datetime | None, end: datetime | None) -> float | None:
 def node_file(test: str) -> str:
     """The file of a pytest node id (`tests/test_a.py::TestA::test_b` -> `tests/test_a.py`)."""
     return test.split("::", 1)[0]
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`I/N` (1 <= I <= N, ASCII digits) as (I, N): a shard of a sharded test run, as
+    `pitstop record junit --shard`, `pytest --pitstop-shard` and the job names of shards
+    write it; ValueError otherwise."""
+    index, slash, count = text.partition("/")
+    if slash and _decimal(index) and _decimal(count) and 1 <= int(index) <= int(count):
+        return int(index), int(count)
+    raise ValueError(text)
+
+
+def _decimal(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # str.isdigit alone takes "²", which int refuses

@@ -204,7 +204,7 @@ def test_the_report_measures_the_balance_of_sharded_runs(
     ]
 
 
-@pytest.mark.parametrize("given", ["0/2", "3/2", "x", "1/"])
+@pytest.mark.parametrize("given", ["0/2", "3/2", "x", "1/", "\u00b2/4"])
 def test_a_bad_shard_is_a_usage_error(tmp_path, capsys, given):
     junit = write(tmp_path, "junit.xml", JUNIT)
     with pytest.raises(SystemExit) as exit:

@@ -61,7 +61,7 @@ def test_the_shard_splits_what_the_affected_selection_kept(suite: pytest.Pyteste
     assert first.ret == second.ret == 0
 
 
-@pytest.mark.parametrize("given", ["3/2", "0/2", "a/b", "2"])
+@pytest.mark.parametrize("given", ["3/2", "0/2", "a/b", "2", "\u00b2/4"])
 def test_a_bad_shard_option_is_a_usage_error(suite: pytest.Pytester, given: str):
     result = suite.runpytest(f"--pitstop-shard={given}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

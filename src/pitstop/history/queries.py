@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 from pitstop.history.schema import builds, images, jobs, runs, test_results, tests
+from pitstop.runs import parse_shard
 
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 FAILING = ("failed", "error")
@@ -388,7 +389,8 @@ def parse_shard_job(job: str) -> tuple[str, int, int] | None:
     head, marker, tail = job.rpartition(" [shard ")
     if not marker or not tail.endswith("]"):
         return None
-    index, slash, count = tail[:-1].partition("/")
-    if not slash or not index.isdigit() or not count.isdigit():
+    try:
+        index, count = parse_shard(tail[:-1])
+    except ValueError:
         return None
-    return head, int(index), int(count)
+    return head, index, count
