@@ -543,7 +543,7 @@ def shard(
         selection = affected(folder, base, changed, static=static, db=db)
         files = selection.tests if selection.run_all else selection.selected
     measured = measured_durations(folder, durations, db, branch)
-    known = measured.by_file()
+    known = measured.by_file
     counts = test_counts(folder, [path for path in files if path not in known])
     made, tests = shard_selection(files, measured, shards, by, counts)
     return Sharding(

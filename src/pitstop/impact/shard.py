@@ -29,6 +29,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from pitstop.runs import node_file as file_of
 
@@ -52,7 +53,10 @@ class Durations:
     first: Mapping[str, str] = field(default_factory=dict)  # file -> its first test
     sources: tuple[str, ...] = ()  # what each source gave, for the report
 
+    @cached_property
     def by_file(self) -> dict[str, dict[str, float]]:
+        """Measured seconds by file, then node id (computed once: every step of a plan
+        reads it)."""
         files: dict[str, dict[str, float]] = defaultdict(dict)
         for test, seconds in self.seconds.items():
             files[file_of(test)][test] = seconds
@@ -77,7 +81,7 @@ def setup_costs(durations: Durations) -> dict[str, float]:
     """Per file, the seconds its first test took beyond the file's median: the module and
     class fixtures a shard pays once for each file it runs tests of. Only where the first
     test is known and the file has at least two measured tests."""
-    files = durations.by_file()
+    files = durations.by_file
     costs: dict[str, float] = {}
     for path, first in durations.first.items():
         tests = files.get(path, {})
@@ -129,7 +133,7 @@ def file_units(
     test, so that a file holding no test (a helper module, one pytest does not collect) adds
     no phantom time; without a count, the median of the measured files (all the durations
     know, not just these). And how many files were estimated."""
-    known = durations.by_file()
+    known = durations.by_file
     totals = {path: sum(tests.values()) for path, tests in known.items()}
     per_file = statistics.median(totals.values()) if totals else UNMEASURED_SECONDS
     per_test = statistics.median(durations.seconds.values()) if durations.seconds else None
@@ -149,7 +153,7 @@ def item_units(
 ) -> tuple[list[Unit], int]:
     """One unit per test (node id): its measured seconds (the first test's without the
     file's setup), else the median of its file's measured tests, else of the suite's."""
-    known = durations.by_file()
+    known = durations.by_file
     medians = {path: statistics.median(t.values()) for path, t in known.items() if t}
     suite = statistics.median(durations.seconds.values()) if durations.seconds else None
     units = []
@@ -448,7 +452,7 @@ def shard_selection(
         made = replace(made, sources=durations.sources)
         return made, shard_tests(made)
     setup = setup_costs(durations)
-    known = durations.by_file()
+    known = durations.by_file
     chosen = set(files)
     tests = [t for path in sorted(chosen & set(known)) for t in known[path]]
     items, _ = item_units(tests, durations, setup)
