@@ -567,6 +567,7 @@ def measured_durations(
     wins over the files, the files over one another in the order given."""
     import os
 
+    from pitstop.files import inside_root
     from pitstop.impact.durations import read_durations
     from pitstop.impact.shard import merged
 
@@ -579,6 +580,10 @@ def measured_durations(
         sources.append(read_durations(Path(name), name))
     default = folder / ".test_durations"
     if not files and default.is_file():
+        if not inside_root(default, folder):
+            raise PitstopError(
+                "lies outside the repository (a symlink); not read", path=".test_durations"
+            )
         sources.append(read_durations(default, ".test_durations"))
     return merged(sources)
 

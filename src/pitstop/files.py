@@ -232,10 +232,14 @@ def _target(path: Path, root: Path | None) -> Path:
 
 
 def _inside(path: Path, root: Path, shown: str) -> Path:
-    real = Path(os.path.realpath(path))
-    if not real.is_relative_to(os.path.realpath(root)):
+    if not inside_root(path, root):
         raise PitstopError(f"{path.name} lies outside the repository; not written", path=shown)
     return path
+
+
+def inside_root(path: Path, root: Path) -> bool:
+    """Whether `path`, symlinks followed, lies under `root`."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
 
 
 def _journal_temporary(target: Path, token: str) -> Path:

@@ -304,3 +304,18 @@ def test_nothing_selected_says_so_once(root, capsys):
     )
     captured = capsys.readouterr()
     assert captured.out == "" and "(no test file is selected)" in captured.err
+
+
+def test_nothing_outside_the_repository_is_read_through_a_symlink(root, tmp_path, capsys):
+    from pitstop.impact.durations import test_counts
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "d.json").write_text('{"tests/test_a.py::test_x": 1.0}')
+    (outside / "test_far.py").write_text("def test_a():\n    pass\n" * 50)
+    (root / "tests" / "test_link.py").symlink_to(outside / "test_far.py")
+    assert test_counts(root, ["tests/test_link.py", "tests/test_a.py"]) == {"tests/test_a.py": 1}
+    (root / ".test_durations").symlink_to(outside / "d.json")
+    capsys.readouterr()
+    assert main(["shard", "--root", str(root), "--all", "--shards", "2"]) == 2
+    assert ".test_durations: lies outside the repository" in capsys.readouterr().err

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pitstop.errors import PitstopError
-from pitstop.files import read_head, read_regular_file
+from pitstop.files import inside_root, read_head, read_regular_file
 from pitstop.impact.shard import Durations
 from pitstop.runs import TestResult, node_file
 
@@ -56,9 +56,12 @@ _TEST_FUNCTION = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+test", re.MULTILI
 
 def test_counts(root: Path, paths: Iterable[str]) -> dict[str, int]:
     """How many test functions each file's text defines (read, never imported): the
-    estimate of a test file no duration names. An unreadable file has no count."""
+    estimate of a test file no duration names. An unreadable file, or one whose symlink
+    leads out of `root`, has no count."""
     counts: dict[str, int] = {}
     for path in paths:
+        if not inside_root(root / path, root):
+            continue  # a symlink out of the repository is not read
         try:
             data = read_regular_file(root / path, path)
         except PitstopError:
