@@ -200,7 +200,9 @@ def share(outcomes: list[tuple[bool, bool, bool]], column: int) -> str:
     return f"{sum(o[column] for o in outcomes) / len(outcomes):.1%}"
 
 
-def print_table(base: Runs, head: Runs, draws: dict[str, int]) -> None:
+def print_table(
+    base: Runs, head: Runs, draws: dict[str, int], sides: Sequence[int] = RUNS_A_SIDE
+) -> None:
     print(
         "| experiment | runs a side | benchmark | windows: comparisons | pitstop | mean:10% "
         "| 200% | draws: comparisons | pitstop | mean:10% | 200% |"
@@ -210,7 +212,7 @@ def print_table(base: Runs, head: Runs, draws: dict[str, int]) -> None:
         ("A/A", aa_windows, aa_draws, False),
         ("+10%", power_windows, power_draws, True),
     ):
-        for k in RUNS_A_SIDE:
+        for k in sides:
             if 2 * k > len(base):
                 continue
             disjoint = tally(windows(base, head, k), regression)
@@ -238,6 +240,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=50, help="base/head pairs (ABAB)")
     parser.add_argument("--max-time", type=float, default=1.0, help="--benchmark-max-time")
     parser.add_argument("--pool", type=Path, help="keep the runs here (and reuse them)")
+    parser.add_argument(
+        "--runs-a-side",
+        type=lambda text: tuple(int(k) for k in text.split(",")),
+        default=RUNS_A_SIDE,
+        metavar="K,K,...",
+        help="the runs a side judged (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         pool = args.pool or Path(scratch)
@@ -245,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         base, head = load(pool, args.runs)
     print(f"load average at the end: {os.getloadavg()}")
     describe(base)
-    print_table(base, head, DRAWS)
+    print_table(base, head, DRAWS, args.runs_a_side)
 
 
 if __name__ == "__main__":

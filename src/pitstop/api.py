@@ -458,6 +458,13 @@ def record_images(
     return record(store, Path(inspect) if inspect else None, given, run)
 
 
+def record_bench(store: Store, paths: Sequence[str | Path], run: RunIdentity) -> list[Recorded]:
+    """Record benchmark results files (pytest-benchmark, pyperf, asv), each one run."""
+    from pitstop.history.recording import record_bench as record
+
+    return record(store, [Path(p) for p in paths], run)
+
+
 def history_report(
     store: Store,
     *,
@@ -635,9 +642,28 @@ def shard_items(
 # `pitstop bench compare`: benchmark results, compared with statistics.
 
 
+def recorded_bench_runs(
+    store: Store, branch: str | None, limit: int | None = None
+) -> list[BenchmarkResults]:
+    """The last `limit` benchmark runs `pitstop record bench` stored (of `branch`), oldest
+    first: a base for `bench_compare` that is longer than one job can afford to run."""
+    from pitstop.history.analysis import RECENT_BENCH_FILES, recorded_bench_runs
+
+    count = RECENT_BENCH_FILES if limit is None else limit
+    if count < 1:
+        raise PitstopError(f"--base-runs must be at least 1, not {count}")
+    found = recorded_bench_runs(store.engine, branch, count)
+    if not found:
+        where = f" of branch {branch!r}" if branch else ""
+        raise PitstopError(
+            f"no benchmark run{where} is recorded in the history (pitstop record bench FILE)"
+        )
+    return found
+
+
 def bench_compare(
-    base: str | Path | Sequence[str | Path],
-    head: str | Path | Sequence[str | Path],
+    base: str | Path | Sequence[str | Path] | Sequence[BenchmarkResults],
+    head: str | Path | Sequence[str | Path] | Sequence[BenchmarkResults],
     *,
     min_effect: float = 0.05,
     fdr: float = 0.05,
@@ -662,24 +688,30 @@ def bench_compare(
     return compare(_bench_runs(base), _bench_runs(head), settings)
 
 
-def _bench_runs(given: str | Path | Sequence[str | Path]) -> list[BenchmarkResults]:
-    """The results files named (a directory: its *.json files, by name), each read once."""
-    from pitstop.parsers.benchmarks import read_benchmarks
+def _bench_runs(
+    given: str | Path | Sequence[str | Path] | Sequence[BenchmarkResults],
+) -> list[BenchmarkResults]:
+    """The results files named (a directory: its *.json files, by name), each read once; runs
+    already read (from the history) as they are."""
+    from pitstop.parsers.benchmarks import BenchmarkResults, read_benchmarks
 
     named = [given] if isinstance(given, str | Path) else list(given)
     if not named:
         raise PitstopError("no benchmark results file given")
-    files: list[tuple[Path, str]] = []
+    runs: list[BenchmarkResults] = []
     for entry in named:
+        if isinstance(entry, BenchmarkResults):
+            runs.append(entry)
+            continue
         path = Path(entry)
         if not path.is_dir():
-            files.append((path, str(entry)))
+            runs.append(read_benchmarks(path, str(entry)))
             continue
         found = sorted(path.glob("*.json"))
         if not found:
             raise PitstopError("no *.json results file in this directory", path=str(entry))
-        files += [(f, str(f)) for f in found]
-    return [read_benchmarks(path, shown) for path, shown in files]
+        runs += [read_benchmarks(f, str(f)) for f in found]
+    return runs
 
 
 def render_bench(comparison: BenchComparison, fmt: str) -> str:

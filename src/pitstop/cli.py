@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pitstop import __version__
 
@@ -259,6 +259,19 @@ def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the head's runs: results files or directories (instead of HEAD)",
     )
     compare.add_argument(
+        "--base-branch",
+        metavar="BRANCH",
+        help="the base's runs are the last --base-runs benchmark runs of BRANCH recorded in "
+        "the history (pitstop record bench); give the head as HEAD or --head RUN...",
+    )
+    compare.add_argument(
+        "--base-runs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --base-branch: the recorded runs taken, newest first (default: 20)",
+    )
+    compare.add_argument(
         "--min-runs",
         type=int,
         default=None,
@@ -293,12 +306,21 @@ def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="exit 1 on a regression (default), or never",
     )
     compare.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    _history_options(compare)
 
 
 def _bench(args: argparse.Namespace) -> int:
     from pitstop import api
 
     base, head = _bench_sides(args)
+    if args.base_branch is not None:
+        store = api.history_store(args.db, args.root)
+        try:
+            base = api.recorded_bench_runs(store, args.base_branch, args.base_runs)
+        finally:
+            store.close()
+    elif args.base_runs is not None:
+        raise _usage("--base-runs goes with --base-branch")
     comparison = api.bench_compare(
         base, head, min_effect=args.min_effect, fdr=args.fdr, min_runs=args.min_runs
     )
@@ -306,9 +328,16 @@ def _bench(args: argparse.Namespace) -> int:
     return api.bench_exit_code(comparison, args.fail_on)
 
 
-def _bench_sides(args: argparse.Namespace) -> tuple[list[str], list[str]]:
-    """BASE HEAD, or --base ... --head ...: one form or the other, never a mix."""
+def _bench_sides(args: argparse.Namespace) -> tuple[list[Any], list[str]]:
+    """BASE HEAD, or --base ... --head ...: one form or the other, never a mix; with
+    --base-branch, only the head: HEAD or --head ... (the base comes from the history)."""
     positional = [p for p in (args.base_file, args.head_file) if p is not None]
+    if args.base_branch is not None:
+        if args.base is None and args.head is None and len(positional) == 1:
+            return [], positional
+        if args.base is None and args.head is not None and not positional:
+            return [], list(args.head)
+        raise _usage("with --base-branch give only the head: HEAD, or --head RUN...")
     if args.base is None and args.head is None and len(positional) == 2:
         return [args.base_file], [args.head_file]
     if args.base is not None and args.head is not None and not positional:
@@ -727,11 +756,16 @@ def _add_history(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="IMAGE=BYTES",
         help="an image's size in bytes (repeatable)",
     )
+    bench = kinds.add_parser(
+        "bench",
+        help="benchmark results (pytest-benchmark, pyperf, asv JSON): each file one run",
+    )
+    bench.add_argument("files", nargs="+", metavar="FILE", help="results files")
     prune = kinds.add_parser("prune", help="delete runs recorded before a given age")
     prune.add_argument("--older-than", type=_age, required=True, metavar="AGE", help="e.g. 180d")
-    for sub in (junit, github, build, image, prune):
+    for sub in (junit, github, build, image, bench, prune):
         _history_options(sub)
-    for sub in (junit, github, build, image):
+    for sub in (junit, github, build, image, bench):
         _identity_options(sub)
     report = commands.add_parser(
         "report",
@@ -808,6 +842,8 @@ def _record(args: argparse.Namespace) -> int:
             done = [api.record_github(store, args.file, run)]
         elif args.kind == "build":
             done = [api.record_build(store, args.file, run, args.metadata)]
+        elif args.kind == "bench":
+            done = api.record_bench(store, args.files, run)
         else:
             if not args.inspect and not args.size:
                 raise _usage("record image needs --inspect FILE or --size IMAGE=BYTES")

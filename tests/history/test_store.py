@@ -192,9 +192,9 @@ def test_a_new_database_gets_the_current_version_and_opening_again_changes_nothi
     database_url,
 ):
     Store.open(database_url).close()
-    assert version(database_url) == store.SCHEMA_VERSION == 2
+    assert version(database_url) == store.SCHEMA_VERSION == 3
     Store.open(database_url).close()
-    assert version(database_url) == 2
+    assert version(database_url) == 3
 
 
 def test_a_version_1_database_gains_the_test_map_and_keeps_its_runs(database_url, monkeypatch):
@@ -210,7 +210,7 @@ def test_a_version_1_database_gains_the_test_map_and_keeps_its_runs(database_url
     assert version(database_url) == 1
     upgraded = Store.open(database_url)
     try:
-        assert version(database_url) == 2
+        assert version(database_url) == store.SCHEMA_VERSION
         assert read_map(EngineReader(Store.open(database_url)), "r") is None  # tables, empty
         with upgraded.engine.connect() as connection:
             assert connection.execute(select(func.count()).select_from(schema.images)).scalar() == 1

@@ -35,7 +35,9 @@ def pytest_benchmark(folder: Path, size: int = 2000, rounds: int = 7, *args: str
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
     command += ["--benchmark-max-time=0.1", "--rootdir", str(folder), *args]
     command += [] if "--benchmark-save" in " ".join(args) else [f"--benchmark-json={report}"]
-    environment = {**os.environ, "PYTEST_ADDOPTS": ""}
+    # The outer session's PYTEST_* variables stay out: under xdist, PYTEST_XDIST_WORKER makes
+    # pytest-benchmark skip writing its JSON, exit 0 and all.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     done = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=environment)
     assert done.returncode == 0, done.stdout + done.stderr
     return report

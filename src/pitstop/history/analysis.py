@@ -11,6 +11,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine
 
@@ -31,6 +32,9 @@ from pitstop.history.records import (
     Window,
 )
 from pitstop.runs import node_file
+
+if TYPE_CHECKING:
+    from pitstop.parsers.benchmarks import BenchmarkResults
 
 DEFAULT_BRANCH = "main"
 SLOWEST = 20  # tests in the slowest table
@@ -465,3 +469,31 @@ def recent_durations(
         first.setdefault(node_file(name), name)
     medians = {name: statistics.median(values) for name, values in timings.items()}
     return RecentDurations(medians, first, len(ids))
+
+
+RECENT_BENCH_FILES = 20  # the recorded benchmark runs `bench compare --base-branch` judges by
+
+
+def recorded_bench_runs(
+    engine: Engine, branch: str | None, limit: int = RECENT_BENCH_FILES
+) -> list[BenchmarkResults]:
+    """The last `limit` recorded benchmark results files (of `branch`, when given), oldest
+    first, each one run of the suite as `bench compare` takes it; a file is named by its run
+    ("history: run R, job J, commit C (n)")."""
+    import json
+
+    from pitstop.parsers.benchmarks import Benchmark, BenchmarkResults
+
+    with engine.connect() as connection:
+        files = queries.recent_bench_files(connection, branch, limit)
+        rows = queries.bench_timings_of(connection, [f.id for f in files])
+    by_file: dict[int, list[Benchmark]] = defaultdict(list)
+    for file_id, name, timings in rows:
+        by_file[file_id].append(Benchmark(name, tuple(float(t) for t in json.loads(timings))))
+    found = []
+    for number, f in enumerate(reversed(files), start=1):
+        label = f"history: run {f.run_id or '-'}{', job ' + f.job if f.job else ''}"
+        label += f", commit {f.commit_sha[:12] or '-'} ({number})"
+        benchmarks = tuple(sorted(by_file[f.id], key=lambda b: b.name))
+        found.append(BenchmarkResults(label, f.tool, benchmarks))
+    return found

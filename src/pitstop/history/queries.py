@@ -25,7 +25,16 @@ from sqlalchemy import (
     select,
 )
 
-from pitstop.history.schema import builds, images, jobs, runs, test_results, tests
+from pitstop.history.schema import (
+    bench_files,
+    bench_timings,
+    builds,
+    images,
+    jobs,
+    runs,
+    test_results,
+    tests,
+)
 from pitstop.runs import parse_shard
 
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
@@ -394,3 +403,46 @@ def parse_shard_job(job: str) -> tuple[str, int, int] | None:
     except ValueError:
         return None
     return head, index, count
+
+
+@dataclass(frozen=True)
+class BenchFile:
+    """A recorded benchmark results file: one run of a suite, with its run's identity."""
+
+    id: int
+    tool: str
+    run_id: str
+    job: str
+    commit_sha: str
+    branch: str
+    recorded_at: float
+
+
+def recent_bench_files(connection: Connection, branch: str | None, limit: int) -> list[BenchFile]:
+    """The last `limit` benchmark files recorded (in runs of `branch`, when given), newest
+    first."""
+    query = select(
+        bench_files.c.id,
+        bench_files.c.tool,
+        runs.c.run_id,
+        runs.c.job,
+        runs.c.commit_sha,
+        runs.c.branch,
+        runs.c.recorded_at,
+    ).join(runs, bench_files.c.run == runs.c.id)
+    if branch:
+        query = query.where(runs.c.branch == branch)
+    query = query.order_by(runs.c.recorded_at.desc(), bench_files.c.id.desc()).limit(limit)
+    return [BenchFile(*row) for row in connection.execute(query)]
+
+
+def bench_timings_of(
+    connection: Connection, file_ids: Collection[int]
+) -> list[tuple[int, str, str]]:
+    """(file id, benchmark name, timings JSON) of the benchmarks of `file_ids`."""
+    if not file_ids:
+        return []
+    query = select(bench_timings.c.file, bench_timings.c.name, bench_timings.c.timings).where(
+        bench_timings.c.file.in_(list(file_ids))
+    )
+    return [(int(f), str(n), str(t)) for f, n, t in connection.execute(query)]

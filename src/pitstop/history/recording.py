@@ -69,6 +69,21 @@ def record_images(
     return [Recorded(shown, "image sizes", store.record_image(run, size), run) for size in found]
 
 
+def record_bench(store: Store, paths: Sequence[Path], run: RunIdentity) -> list[Recorded]:
+    """Each benchmark results file is one run of the suite: recorded with its raw timings, so
+    `bench compare --base-branch` can judge a head's runs against the branch's recent ones."""
+    from pitstop.parsers.benchmarks import read_benchmarks
+
+    done = []
+    for path in paths:
+        results = read_benchmarks(path, str(path))
+        digest = _digest(path)
+        keyed = _keyed(run, path, digest)
+        counts = store.record_bench(keyed, results, digest)
+        done.append(Recorded(str(path), "benchmarks", counts, keyed))
+    return done
+
+
 def _keyed(run: RunIdentity, path: Path, digest: str | None = None) -> RunIdentity:
     """`run`, or, outside CI with no --run-id, a run named by the file's content: recording
     the same file twice is then still one run, and two different files two runs."""

@@ -225,3 +225,27 @@ coverage_hits = Table(
     Column("function", Integer, ForeignKey("coverage_functions.id"), primary_key=True),
 )
 Index("coverage_hits_function", coverage_hits.c.function)
+
+# Version 3: benchmark runs (`pitstop record bench`): each results file is one run of a
+# benchmark suite, the unit of evidence `pitstop bench compare` judges by.
+bench_metadata = MetaData()
+
+bench_files = Table(
+    "bench_files",
+    bench_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run", Integer, ForeignKey(runs.c.id, ondelete="CASCADE"), nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("tool", String(50), nullable=False),
+    UniqueConstraint("run", "source_sha256", name="bench_files_key"),
+)
+
+# A benchmark's raw timings in one file: a JSON list of seconds (read whole, never queried).
+bench_timings = Table(
+    "bench_timings",
+    bench_metadata,
+    Column("file", Integer, ForeignKey("bench_files.id", ondelete="CASCADE"), primary_key=True),
+    Column("name_hash", String(64), primary_key=True),  # sha256 of the name: names are long
+    Column("name", Text, nullable=False),
+    Column("timings", Text, nullable=False),
+)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -53,6 +54,8 @@ from pitstop.files import HISTORY_FILE, prepare_state_folder, state_folder
 from pitstop.history import schema
 from pitstop.history.map_read import SCHEMA_VERSION as MAP_SCHEMA_VERSION
 from pitstop.history.schema import (
+    bench_files,
+    bench_timings,
     build_steps,
     builds,
     images,
@@ -62,6 +65,7 @@ from pitstop.history.schema import (
     test_results,
     tests,
 )
+from pitstop.parsers.benchmarks import BenchmarkResults
 from pitstop.runs import (
     Build,
     BuildStep,
@@ -77,7 +81,8 @@ SCHEMA_VERSION = MAP_SCHEMA_VERSION
 """The schema this pitstop writes (defined in map_read, which must not import SQLAlchemy). Versions:
 1: runs, tests, test_results, jobs, steps, builds, build_steps, images.
 2: the test map (coverage_sessions, coverage_files, coverage_functions, coverage_units,
-coverage_unit_fixtures, coverage_hits)."""
+coverage_unit_fixtures, coverage_hits).
+3: benchmark runs (bench_files, bench_timings)."""
 
 BATCH = 2000  # test results written per executemany: memory stays flat, round trips few
 CACHE_KIB = 64 * 1024  # SQLite's page cache per connection: at most this much memory
@@ -106,10 +111,15 @@ def _create_version_2(connection: Connection) -> None:
     schema.coverage_metadata.create_all(connection)
 
 
+def _create_version_3(connection: Connection) -> None:
+    schema.bench_metadata.create_all(connection)
+
+
 # Applied in order, all in one transaction, from the database's version to SCHEMA_VERSION.
 UPGRADES: list[Upgrade] = [
     Upgrade(1, "the first schema", _create_version_1),
     Upgrade(2, "the test map of pytest --pitstop-record", _create_version_2),
+    Upgrade(3, "benchmark runs of pitstop record bench", _create_version_3),
 ]
 
 
@@ -270,16 +280,52 @@ class Store:
             new = self._insert_new(connection, images, row)
         return Counts(1, 0) if new else Counts(0, 1)
 
+    def record_bench(
+        self,
+        run: RunIdentity,
+        results: BenchmarkResults,
+        source_sha256: str,
+        *,
+        recorded_at: float | None = None,
+    ) -> Counts:
+        """Record one benchmark results file (one run of the suite) with its raw timings,
+        keyed by the run and the file's digest; benchmarks without timings are left out."""
+        timed = [b for b in results.benchmarks if b.timings and not b.missing]
+        with self._writing() as connection:
+            run_pk, _ = self._run_row(connection, run, recorded_at)
+            row = {"run": run_pk, "source_sha256": source_sha256, "tool": results.tool}
+            if not self._insert_new(connection, bench_files, row):
+                return Counts(0, len(timed))
+            file_pk = connection.execute(
+                select(bench_files.c.id).where(
+                    bench_files.c.run == run_pk, bench_files.c.source_sha256 == source_sha256
+                )
+            ).scalar_one()
+            rows = [
+                {
+                    "file": file_pk,
+                    "name_hash": _name_hash(b.name),
+                    "name": b.name,
+                    "timings": json.dumps(b.timings),
+                }
+                for b in timed
+            ]
+            if rows:
+                connection.execute(bench_timings.insert(), rows)
+        return Counts(len(timed), 0)
+
     def prune(self, before: float) -> int:
         """Delete the runs first recorded before `before` (epoch seconds) with all their
         rows, then the test names no run refers to any more; the number of runs deleted."""
         old = select(runs.c.id).where(runs.c.recorded_at < before)
         old_jobs = select(jobs.c.id).where(jobs.c.run.in_(old))
         old_builds = select(builds.c.id).where(builds.c.run.in_(old))
+        old_bench = select(bench_files.c.id).where(bench_files.c.run.in_(old))
         with self._writing() as connection:
             connection.execute(delete(steps).where(steps.c.job.in_(old_jobs)))
             connection.execute(delete(build_steps).where(build_steps.c.build.in_(old_builds)))
-            for table in (jobs, builds, test_results, images):
+            connection.execute(delete(bench_timings).where(bench_timings.c.file.in_(old_bench)))
+            for table in (jobs, builds, test_results, images, bench_files):
                 connection.execute(delete(table).where(table.c.run.in_(old)))
             deleted = connection.execute(delete(runs).where(runs.c.recorded_at < before))
             used = exists().where(test_results.c.test == tests.c.id)
