@@ -88,8 +88,15 @@ class LazyInterval:
         return iter(_interval(*self.arguments))
 
 
+class LazyPairedInterval(LazyInterval):
+    def __iter__(self) -> Iterator[float]:
+        return iter(_paired_interval(*self.arguments))
+
+
 _interval = compare_module.ratio_interval
 compare_module.ratio_interval = LazyInterval  # type: ignore[assignment]
+_paired_interval = compare_module.paired_ratio_interval
+compare_module.paired_ratio_interval = LazyPairedInterval  # type: ignore[assignment]
 
 
 def run_suite(folder: Path, report: Path, scale: float, max_time: float) -> None:
@@ -137,10 +144,13 @@ def mean(runs: Runs, name: str) -> float:
     )
 
 
-def judge(base: Runs, head: Runs, regression: bool) -> Iterator[tuple[str, bool, bool, bool]]:
-    """Per benchmark: its kind, and whether pitstop, mean:10% and the 200% alert flag it
-    (pitstop: a regression for the power experiment, any verdict but no change for A/A)."""
-    compared = compare(base, head, Settings()) if len(base) > 1 else None
+def judge(
+    base: Runs, head: Runs, regression: bool, paired: bool
+) -> Iterator[tuple[str, bool, bool, bool]]:
+    """Per benchmark: its kind, and whether pitstop (`--paired` or not), mean:10% and the
+    200% alert flag it (pitstop: a regression for the power experiment, any verdict but no
+    change for A/A)."""
+    compared = compare(base, head, Settings(paired=paired)) if len(base) > 1 else None
     for b in head[0].benchmarks:
         ratio = mean(head, b.name) / mean(base, b.name)
         flagged = False
@@ -183,13 +193,31 @@ def power_draws(base: Runs, head: Runs, k: int, draws: int) -> Iterator[tuple[Ru
         yield generator.sample(base, k), generator.sample(head, k)
 
 
+def aa_pair_draws(base: Runs, head: Runs, k: int, draws: int) -> Iterator[tuple[Runs, Runs]]:
+    """k of the adjacent pairs of runs of the same code (runs 2j and 2j+1 of one side, as a
+    paired job runs them), at random: one given to each side."""
+    generator = random.Random(k)
+    for draw in range(draws):
+        same = base if draw % 2 else head
+        chosen = generator.sample(range(len(same) // 2), k)
+        yield [same[2 * j] for j in chosen], [same[2 * j + 1] for j in chosen]
+
+
+def power_pair_draws(base: Runs, head: Runs, k: int, draws: int) -> Iterator[tuple[Runs, Runs]]:
+    """k of the base/head pairs (run i of each side, run one after the other), at random."""
+    generator = random.Random(-k)
+    for _ in range(draws):
+        chosen = generator.sample(range(len(base)), k)
+        yield [base[i] for i in chosen], [head[i] for i in chosen]
+
+
 Cell = dict[str, list[tuple[bool, bool, bool]]]
 
 
-def tally(pairs: Iterator[tuple[Runs, Runs]], regression: bool) -> Cell:
+def tally(pairs: Iterator[tuple[Runs, Runs]], regression: bool, paired: bool = False) -> Cell:
     outcomes: Cell = {"fast": [], "slow": []}
     for base, head in pairs:
-        for which, *flags in judge(base, head, regression):
+        for which, *flags in judge(base, head, regression, paired):
             outcomes[which].append((flags[0], flags[1], flags[2]))
     return outcomes
 
@@ -204,26 +232,34 @@ def print_table(
     base: Runs, head: Runs, draws: dict[str, int], sides: Sequence[int] = RUNS_A_SIDE
 ) -> None:
     print(
-        "| experiment | runs a side | benchmark | windows: comparisons | pitstop | mean:10% "
-        "| 200% | draws: comparisons | pitstop | mean:10% | 200% |"
+        "| experiment | runs a side | benchmark | windows: comparisons | pitstop "
+        "| pitstop --paired | mean:10% | 200% | draws: comparisons | pitstop "
+        "| pitstop --paired | mean:10% | 200% |"
     )
-    print("|---" * 11 + "|")
-    for experiment, windows, drawn, regression in (
-        ("A/A", aa_windows, aa_draws, False),
-        ("+10%", power_windows, power_draws, True),
+    print("|---" * 13 + "|")
+    for experiment, windows, drawn, drawn_pairs, regression in (
+        ("A/A", aa_windows, aa_draws, aa_pair_draws, False),
+        ("+10%", power_windows, power_draws, power_pair_draws, True),
     ):
         for k in sides:
             if 2 * k > len(base):
                 continue
+            count = draws[experiment]
             disjoint = tally(windows(base, head, k), regression)
-            many = tally(drawn(base, head, k, draws[experiment]), regression)
+            disjoint_paired = tally(windows(base, head, k), regression, paired=True)
+            many = tally(drawn(base, head, k, count), regression)
+            many_paired = tally(drawn_pairs(base, head, k, count), regression, paired=True)
             for which in ("fast", "slow"):
-                cells = [str(len(disjoint[which]))]
-                cells += [share(disjoint[which], c) for c in range(3)]
-                cells += [str(len(many[which]))] + [share(many[which], c) for c in range(3)]
+                cells = [str(len(disjoint[which])), share(disjoint[which], 0)]
+                cells += [share(disjoint_paired[which], 0)]
+                cells += [share(disjoint[which], c) for c in (1, 2)]
+                cells += [str(len(many[which])), share(many[which], 0)]
+                cells += [share(many_paired[which], 0)]
+                cells += [share(many[which], c) for c in (1, 2)]
                 print(f"| {experiment} | {k} | {which} | " + " | ".join(cells) + " |")
     print("A/A: share flagged (pitstop: regression or improvement; thresholds: head slower).")
     print("+10%: share found as a regression. pitstop gives no verdict with one run a side.")
+    print("--paired draws: k of the adjacent base/head pairs (A/A: adjacent runs of one side).")
 
 
 def describe(base: Runs) -> None:

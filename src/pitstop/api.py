@@ -668,12 +668,14 @@ def bench_compare(
     min_effect: float = 0.05,
     fdr: float = 0.05,
     min_runs: int | None = None,
+    paired: bool = False,
 ) -> BenchComparison:
     """The benchmarks of the base's and the head's results files (pytest-benchmark, pyperf or
     asv JSON; each file one run of the suite, a directory standing for its *.json files)
     matched by name, each with its ratio of medians of run medians, interval, p-value and
     verdict. Fewer than `min_runs` runs a side (default pitstop.perf.stats.MIN_RUNS) is
-    insufficient data."""
+    insufficient data. `paired`: the i-th base and head files were run next to each other
+    (interleaved), and each pair's ratio is the evidence (Wilcoxon signed-rank)."""
     from pitstop.perf.compare import Settings, compare
     from pitstop.perf.stats import MIN_RUNS
 
@@ -684,8 +686,14 @@ def bench_compare(
     runs = MIN_RUNS if min_runs is None else min_runs
     if runs < 2:
         raise PitstopError(f"--min-runs must be at least 2, not {runs}")
-    settings = Settings(min_effect=min_effect, fdr=fdr, min_runs=runs)
-    return compare(_bench_runs(base), _bench_runs(head), settings)
+    settings = Settings(min_effect=min_effect, fdr=fdr, min_runs=runs, paired=paired)
+    base_runs, head_runs = _bench_runs(base), _bench_runs(head)
+    if paired and len(base_runs) != len(head_runs):
+        raise PitstopError(
+            f"--paired needs as many base runs as head runs, run interleaved (given "
+            f"{len(base_runs)} base and {len(head_runs)} head results files)"
+        )
+    return compare(base_runs, head_runs, settings)
 
 
 def _bench_runs(

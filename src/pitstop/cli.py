@@ -272,6 +272,13 @@ def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="with --base-branch: the recorded runs taken, newest first (default: 20)",
     )
     compare.add_argument(
+        "--paired",
+        action="store_true",
+        help="the i-th base and i-th head runs ran next to each other (base, head, base, "
+        "head, ...): judge each pair's ratio, which cancels the machine's drift (files are "
+        "paired in the order given; a directory's files by name)",
+    )
+    compare.add_argument(
         "--min-runs",
         type=int,
         default=None,
@@ -314,6 +321,8 @@ def _bench(args: argparse.Namespace) -> int:
 
     base, head = _bench_sides(args)
     if args.base_branch is not None:
+        if args.paired:
+            raise _usage("--paired needs base runs made beside the head's, not --base-branch")
         store = api.history_store(args.db, args.root)
         try:
             base = api.recorded_bench_runs(store, args.base_branch, args.base_runs)
@@ -322,7 +331,12 @@ def _bench(args: argparse.Namespace) -> int:
     elif args.base_runs is not None:
         raise _usage("--base-runs goes with --base-branch")
     comparison = api.bench_compare(
-        base, head, min_effect=args.min_effect, fdr=args.fdr, min_runs=args.min_runs
+        base,
+        head,
+        min_effect=args.min_effect,
+        fdr=args.fdr,
+        min_runs=args.min_runs,
+        paired=args.paired,
     )
     _emit(api.render_bench(comparison, args.format), args.output)
     return api.bench_exit_code(comparison, args.fail_on)

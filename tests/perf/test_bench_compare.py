@@ -199,9 +199,28 @@ def test_missing_file_and_bad_options_exit_2(runs, tmp_path, capsys):
     assert compare(capsys, base, base, "--min-runs", "1")[2] == (
         "pitstop: error: --min-runs must be at least 2, not 1\n"
     )
+    assert compare(capsys, *sides([base, base], [base]), "--paired")[2] == (
+        "pitstop: error: --paired needs as many base runs as head runs, run interleaved "
+        "(given 2 base and 1 head results files)\n"
+    )
+    assert compare(capsys, "--base-branch", "main", base, "--paired")[2] == (
+        "pitstop: error: --paired needs base runs made beside the head's, not --base-branch\n"
+    )
     with pytest.raises(SystemExit) as usage:
         main(["bench", "compare", str(base), str(base), "--fdr", "2"])
     assert usage.value.code == 2
+
+
+def test_paired_interleaved_runs_judge_each_pair(runs, capsys):
+    args = [*sides(runs["base"], runs["slower"]), "--paired"]
+    code, found = verdicts(capsys, *args)
+    assert (code, found) == (1, {WORK: "regression", PEDANTIC: "regression"})
+    code, found = verdicts(capsys, *sides(runs["base"], runs["again"]), "--paired")
+    assert (code, found) == (0, {WORK: "no change", PEDANTIC: "no change"})
+    code, out, _ = compare(capsys, *args, "--format", "json")
+    assert json.loads(out)["settings"]["paired"] is True
+    code, out, _ = compare(capsys, *args, "--format", "markdown")
+    assert "Wilcoxon signed-rank" in out and "Mann-Whitney" not in out
 
 
 def test_bench_compare_loads_no_review_engine_and_review_no_perf(runs, tmp_path):

@@ -90,3 +90,36 @@ def test_benchmarks_on_one_side_only_are_added_or_removed():
         ("b.json",),
         "pyperf",
     )
+
+
+# A machine whose level swings 3x between moments: each pair of runs shares its moment.
+SWINGS = [1.0, 3.0, 1.5, 1.0, 2.0, 3.0, 1.2, 1.7, 2.6, 1.1]
+
+
+def test_paired_runs_find_a_slowdown_that_swings_of_the_machine_hide_unpaired():
+    base = side("a", SWINGS, 1)
+    head = side("b", [1.1 * s for s in SWINGS], 40)
+    assert only(base, head).verdict is Verdict.NO_CHANGE
+    found = only(base, head, Settings(paired=True))
+    assert found.verdict is Verdict.REGRESSION
+    assert found.measured is not None and found.measured.method == "Wilcoxon signed-rank"
+    assert found.measured.ratio == pytest.approx(1.1, rel=0.01)
+    assert found.measured.p_value == pytest.approx(2 / 2**10)  # exact: all 10 pairs slower
+
+
+def test_paired_runs_of_the_same_code_are_no_change():
+    base = side("a", SWINGS, 1)
+    head = side("b", [s * (1.01 if i % 2 else 0.99) for i, s in enumerate(SWINGS)], 40)
+    assert only(base, head, Settings(paired=True)).verdict is Verdict.NO_CHANGE
+
+
+def test_pairing_follows_the_files_and_drops_a_partner_without_the_benchmark():
+    base = side("a", SWINGS[:7], 1)
+    head = side("b", [1.1 * s for s in SWINGS[:7]], 40)
+    empty = BenchmarkResults("b-gap.json", "pytest-benchmark", ())
+    head[2] = empty
+    found = only(base, head, Settings(paired=True))
+    assert (found.base_n, found.head_n, found.verdict) == (6, 6, Verdict.REGRESSION)
+    head[3] = empty
+    found = only(base, head, Settings(paired=True))
+    assert (found.base_n, found.verdict) == (5, Verdict.INSUFFICIENT)

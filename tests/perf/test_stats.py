@@ -13,8 +13,11 @@ from pitstop.perf.stats import (
     benjamini_hochberg,
     mann_whitney,
     median,
+    paired_ratio,
+    paired_ratio_interval,
     ratio,
     ratio_interval,
+    wilcoxon,
 )
 
 
@@ -162,3 +165,45 @@ def test_mann_whitney_of_five_separated_run_medians_is_exact():
 
 def test_ratio_of_zero_medians():
     assert (ratio(0.0, 0.0), ratio(1.0, 0.0), ratio(3.0, 2.0)) == (1.0, float("inf"), 1.5)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(-6, 6), min_size=1, max_size=20))
+def test_wilcoxon_matches_scipy_with_ties_and_zeros(differences):
+    """Zeros dropped, ties: the sign-flip enumeration up to 13 pairs, else asymptotic."""
+    if not any(differences):
+        return  # scipy gives nan: nothing to test; pitstop says p = 1 (tested below)
+    expected = scipy_stats.wilcoxon(differences)
+    found = wilcoxon(differences)
+    assert found.p_value == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-12)
+    assert found.statistic == expected.statistic
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 6, 10, 30, 50, 51, 80])
+@pytest.mark.parametrize("shift", [0.0, 0.4, 1.5])
+def test_wilcoxon_matches_scipy_exact_and_asymptotic(n, shift):
+    generator = random.Random(n)
+    differences = [generator.gauss(shift, 1) for _ in range(n)]
+    found, expected = wilcoxon(differences), scipy_stats.wilcoxon(differences)
+    assert found.p_value == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-12)
+    assert found.method == ("exact" if n <= 50 else "asymptotic")
+
+
+def test_wilcoxon_of_no_difference_is_no_evidence():
+    assert wilcoxon([0.0, 0.0]).p_value == 1.0
+
+
+def test_paired_interval_cancels_what_pairs_share_and_unpaired_does_not():
+    """Runs whose level swings 3x from pair to pair, the head 10% slower in each pair: the
+    paired interval is tight around 1.1, the unpaired one spans 1."""
+    generator = random.Random(3)
+    levels = [0.03, 0.09, 0.045, 0.03, 0.06, 0.09, 0.035, 0.05]
+    base = [[lv * generator.lognormvariate(0, 0.01) for _ in range(20)] for lv in levels]
+    head = [[1.1 * lv * generator.lognormvariate(0, 0.01) for _ in range(20)] for lv in levels]
+    low, high = paired_ratio_interval(base, head)
+    assert 1.05 < low < 1.1 < high < 1.15
+    assert paired_ratio([median(r) for r in base], [median(r) for r in head]) == pytest.approx(
+        1.1, rel=0.01
+    )
+    low, high = ratio_interval(base, head)
+    assert low < 1 < high

@@ -23,6 +23,8 @@ A benchmark in no file of one side is listed as added or removed, with no verdic
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,8 +35,11 @@ from pitstop.perf.stats import (
     benjamini_hochberg,
     mann_whitney,
     median,
+    paired_ratio,
+    paired_ratio_interval,
     ratio,
     ratio_interval,
+    wilcoxon,
 )
 
 
@@ -74,6 +79,7 @@ class Settings:
     min_effect: float = 0.05
     fdr: float = 0.05
     min_runs: int = MIN_RUNS
+    paired: bool = False  # the i-th base and head runs ran next to each other
 
 
 @dataclass(frozen=True)
@@ -82,10 +88,11 @@ class Measured:
 
     ratio: float  # head_median / base_median
     interval: tuple[float, float]  # the ratio's hierarchical bootstrap 95% interval
-    p_value: float  # two-sided Mann-Whitney U of the run medians
+    p_value: float  # two-sided Mann-Whitney U of the run medians (paired: Wilcoxon)
     base_median: float  # seconds: the median of the base's run medians
     head_median: float
     test: str  # "exact" | "asymptotic"
+    method: str = "Mann-Whitney U"  # or "Wilcoxon signed-rank" (paired runs)
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,7 @@ class _Side:
 
     runs: tuple[tuple[float, ...], ...]
     missing: tuple[str, ...]  # "FILE: why", for each file without timings
+    files: tuple[int, ...] = ()  # the position of each run's file among the side's files
 
     @property
     def rounds(self) -> int:
@@ -154,15 +162,20 @@ def _sides(results: Sequence[BenchmarkResults]) -> dict[str, _Side]:
     """Each benchmark's runs across the files of one side, in the order first met."""
     runs: dict[str, list[tuple[float, ...]]] = {}
     missing: dict[str, list[str]] = {}
-    for run in results:
+    files: dict[str, list[int]] = {}
+    for position, run in enumerate(results):
         for b in run.benchmarks:
             runs.setdefault(b.name, [])
             missing.setdefault(b.name, [])
+            files.setdefault(b.name, [])
             if b.missing:
                 missing[b.name].append(f"{run.path}: {b.missing}")
             elif b.timings:
                 runs[b.name].append(b.timings)
-    return {name: _Side(tuple(runs[name]), tuple(missing[name])) for name in runs}
+                files[b.name].append(position)
+    return {
+        name: _Side(tuple(runs[name]), tuple(missing[name]), tuple(files[name])) for name in runs
+    }
 
 
 def _tools(results: Sequence[BenchmarkResults]) -> str:
@@ -172,7 +185,10 @@ def _tools(results: Sequence[BenchmarkResults]) -> str:
 def _judge(
     pairs: list[tuple[str, _Side, _Side]], settings: Settings
 ) -> tuple[BenchmarkComparison, ...]:
-    measured = {n: _measure(b, h) for n, b, h in pairs if _short(b, h, settings) is None}
+    if settings.paired:
+        pairs = [(name, *_paired(b, h)) for name, b, h in pairs]
+    measure = _measure_paired if settings.paired else _measure
+    measured = {n: measure(b, h) for n, b, h in pairs if _short(b, h, settings) is None}
     names = list(measured)
     adjusted = dict(
         zip(names, benjamini_hochberg([measured[n].p_value for n in names]), strict=True)
@@ -207,6 +223,40 @@ def _short(base: _Side, head: _Side, settings: Settings) -> str | None:
             f"(at least {least} a side, base and head interleaved)"
         )
     return None
+
+
+def _paired(base: _Side, head: _Side) -> tuple[_Side, _Side]:
+    """The runs of the files present on both sides, the i-th base file with the i-th head
+    file: a file without the benchmark drops its partner."""
+    head_runs = dict(zip(head.files, head.runs, strict=True))
+    kept = [(f, run) for f, run in zip(base.files, base.runs, strict=True) if f in head_runs]
+    return (
+        _Side(tuple(run for _, run in kept), base.missing, tuple(f for f, _ in kept)),
+        _Side(tuple(head_runs[f] for f, _ in kept), head.missing, tuple(f for f, _ in kept)),
+    )
+
+
+def _measure_paired(base: _Side, head: _Side) -> Measured:
+    """Each pair's log ratio of run medians: their median and a bootstrap over pairs; the
+    Wilcoxon signed-rank test of the differences of log run medians."""
+    base_medians = [median(run) for run in base.runs]
+    head_medians = [median(run) for run in head.runs]
+    test = wilcoxon([_log(h) - _log(b) for b, h in zip(base_medians, head_medians, strict=True)])
+    return Measured(
+        ratio=paired_ratio(base_medians, head_medians),
+        interval=paired_ratio_interval(base.runs, head.runs),
+        p_value=test.p_value,
+        base_median=median(base_medians),
+        head_median=median(head_medians),
+        test=test.method,
+        method="Wilcoxon signed-rank",
+    )
+
+
+def _log(seconds: float) -> float:
+    """log of a run median; a coarse timer's 0 is taken as the smallest positive float, so
+    a pair of zeros differs by nothing."""
+    return math.log(max(seconds, sys.float_info.min))
 
 
 def _measure(base: _Side, head: _Side) -> Measured:

@@ -196,3 +196,114 @@ def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
         smallest = min(smallest, p_values[index] * count / rank)
         adjusted[index] = smallest
     return adjusted
+
+
+@dataclass(frozen=True)
+class SignedRank:
+    """The two-sided Wilcoxon signed-rank test: the smaller of the two rank sums, its
+    p-value, how it was computed, and the pairs that counted (a zero difference does not)."""
+
+    statistic: float
+    p_value: float
+    method: str  # "exact" | "asymptotic"
+    pairs: int
+
+
+SIGNED_RANK_EXACT_LIMIT = 50  # scipy's rule: exact up to 50 pairs without ties or zeros
+SIGNED_RANK_PERMUTATION_LIMIT = 13  # with ties or zeros: all 2^13 sign flips at most
+
+
+def wilcoxon(differences: Sequence[float]) -> SignedRank:
+    """The two-sided Wilcoxon signed-rank test of paired differences, as
+    scipy.stats.wilcoxon(d) computes it by default: zero differences dropped ("wilcox"); up
+    to 50 pairs with no zero and no tied absolute differences, the exact null distribution;
+    with ties or zeros and at most 13 pairs, every sign flip of the ranks enumerated (scipy's
+    permutation test, deterministic at that size); else the normal approximation with the
+    tie correction of the variance and no continuity correction."""
+    kept = [d for d in differences if d != 0]
+    n = len(kept)
+    if n == 0:
+        return SignedRank(0.0, 1.0, "exact", 0)
+    ranks, tie_sizes = _ranks([abs(d) for d in kept])
+    plus = sum(r for r, d in zip(ranks, kept, strict=True) if d > 0)
+    statistic = min(plus, n * (n + 1) / 2 - plus)
+    clean = not tie_sizes and n == len(differences)
+    if clean and n <= SIGNED_RANK_EXACT_LIMIT:
+        p = 2 * _signed_rank_cdf(round(statistic), n)
+        return SignedRank(statistic, min(1.0, p), "exact", n)
+    if not clean and len(differences) <= SIGNED_RANK_PERMUTATION_LIMIT:
+        return SignedRank(statistic, _sign_flips(ranks, plus), "exact", n)
+    mean = n * (n + 1) / 4
+    variance = n * (n + 1) * (2 * n + 1) / 24 - sum(t**3 - t for t in tie_sizes) / 48
+    if variance <= 0:
+        return SignedRank(statistic, 1.0, "asymptotic", n)
+    z = (statistic - mean) / math.sqrt(variance)
+    return SignedRank(statistic, min(1.0, math.erfc(abs(z) / math.sqrt(2))), "asymptotic", n)
+
+
+def _sign_flips(ranks: Sequence[float], plus: float) -> float:
+    """The two-sided p-value of the rank sum `plus` over every assignment of signs to
+    `ranks`: twice the smaller tail, at most 1."""
+    sums = [0.0]
+    for rank in ranks:
+        sums = [s + added for s in sums for added in (0.0, rank)]
+    tolerance = 1e-9 * max(1.0, plus)
+    low = sum(s <= plus + tolerance for s in sums) / len(sums)
+    high = sum(s >= plus - tolerance for s in sums) / len(sums)
+    return min(1.0, 2 * min(low, high))
+
+
+def _signed_rank_cdf(t: int, n: int) -> float:
+    """P(T+ <= t) under the null: the number of subsets of {1..n} with sum s, for each s
+    (exact integers), over 2^n."""
+    top = n * (n + 1) // 2
+    counts = [1] + [0] * top
+    for rank in range(1, n + 1):
+        for total in range(top, rank - 1, -1):
+            counts[total] += counts[total - rank]
+    return sum(counts[: t + 1]) / float(2**n)
+
+
+def paired_ratio(base: Sequence[float], head: Sequence[float]) -> float:
+    """The typical head / base ratio of paired run medians: exp of the median log ratio."""
+    return math.exp(median([_log_ratio(h, b) for b, h in zip(base, head, strict=True)]))
+
+
+def paired_ratio_interval(
+    base: Sequence[Sequence[float]],
+    head: Sequence[Sequence[float]],
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    confidence: float = 0.95,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[float, float]:
+    """The hierarchical percentile-bootstrap interval of `paired_ratio`: `base[i]` and
+    `head[i]` are the timings of the i-th pair of runs (run next to each other). A resample
+    draws as many pairs as there are, with replacement, then the rounds of each drawn run
+    with replacement (see `ratio_interval`), and takes exp of the median of the pairs' log
+    ratios. Drawing pairs, not runs, keeps what the pairing cancels (the machine's level at
+    the time of the pair) out of the interval."""
+    if len(base) != len(head) or not base or not all(base) or not all(head):
+        raise ValueError("a paired bootstrap needs as many non-empty base as head runs")
+    pairs = [(sorted(b), sorted(h)) for b, h in zip(base, head, strict=True)]
+    generator = random.Random(seed)
+    ratios = []
+    for _ in range(resamples):
+        logs = []
+        for _ in pairs:
+            b, h = pairs[generator.randrange(len(pairs))]
+            logs.append(
+                _log_ratio(_resampled_median(h, generator), _resampled_median(b, generator))
+            )
+        ratios.append(math.exp(median(logs)))
+    ratios.sort()
+    tail = (1 - confidence) / 2
+    return _quantile(ratios, tail), _quantile(ratios, 1 - tail)
+
+
+def _log_ratio(head: float, base: float) -> float:
+    """log(head / base), with `ratio`'s reading of a zero timing (a coarse timer)."""
+    found = ratio(head, base)
+    if found == 0:
+        return -math.inf
+    return math.log(found) if math.isfinite(found) else math.inf

@@ -51,6 +51,7 @@ def document(comparison: Comparison) -> dict[str, object]:
             "min_effect": settings.min_effect,
             "fdr": settings.fdr,
             "min_runs": settings.min_runs,
+            "paired": settings.paired,
         },
         "base": _source(comparison.base, comparison.base_tool),
         "head": _source(comparison.head, comparison.head_tool),
@@ -240,12 +241,9 @@ def _how(comparison: Comparison) -> str:
     effect = _percent(s.min_effect)
     return (
         "Each results file is one run of the suite, and the run is the unit of evidence: a "
-        "benchmark's median in each run, then the median of those run medians on each side. "
-        "The ratio is head/base of these, with a 95% hierarchical-bootstrap interval (2,000 "
-        "resamples: the runs of each side with replacement, then the rounds within each "
-        "drawn run; fixed seed). The p-value is the two-sided Mann-Whitney U test's on the "
-        "run medians (exact for small samples without ties, else the normal approximation "
-        "with tie and continuity corrections); the adjusted p-values in parentheses are "
+        "benchmark's median in each run"
+        + (_HOW_PAIRED if s.paired else _HOW_UNPAIRED)
+        + "the adjusted p-values in parentheses are "
         "Benjamini-Hochberg's across the benchmarks compared, so the share of false alarms "
         f"among the flagged ones is at most {_percent(s.fdr)}. A regression is a benchmark "
         f"whose adjusted p-value is at most {_percent(s.fdr)}, whose ratio is at least "
@@ -255,3 +253,22 @@ def _how(comparison: Comparison) -> str:
         "a whole run, common on shared machines, cannot be told from a change of the code "
         "without several runs of each, base and head interleaved."
     )
+
+
+_HOW_UNPAIRED = (
+    ", then the median of those run medians on each side. "
+    "The ratio is head/base of these, with a 95% hierarchical-bootstrap interval (2,000 "
+    "resamples: the runs of each side with replacement, then the rounds within each "
+    "drawn run; fixed seed). The p-value is the two-sided Mann-Whitney U test's on the "
+    "run medians (exact for small samples without ties, else the normal approximation "
+    "with tie and continuity corrections); "
+)
+_HOW_PAIRED = (
+    ". The runs are paired (--paired): the i-th base run ran next to the i-th head run, so "
+    "each pair's ratio of run medians cancels what the machine did at that time. The ratio "
+    "is the median of the pairs' ratios (on the log scale), with a 95% hierarchical-"
+    "bootstrap interval (2,000 resamples: the pairs with replacement, then the rounds "
+    "within each drawn run; fixed seed). The p-value is the two-sided Wilcoxon "
+    "signed-rank test's on the pairs' log ratios (exact for up to 50 pairs without ties, "
+    "else the normal approximation with the tie correction); "
+)
