@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TypeVar
 
 from pitstop.image.observer import Visible
 from pitstop.parsers.image_model import Entry, Kind, Layer
@@ -56,11 +57,17 @@ _TOOLCHAIN = re.compile(
 )
 # The compiler proper, whichever package (or `make install`) put it there.
 _COMPILER_FILES = ("/cc1", "/cc1plus", "/cc1obj", "/lto1", "/f951")
-_TEST_FOLDERS = frozenset({"tests", "test"})
-_DOC_FOLDERS = frozenset({"docs", "doc"})
-# Importable modules that other code calls at run time (numpy.testing, pandas._testing,
-# torch.testing): reported apart and never as removable.
-_TESTING_FOLDERS = frozenset({"testing", "_testing"})
+# Folders inside site-packages reported by name. `testing` and `_testing` are importable
+# modules that other code calls at run time (numpy.testing, pandas._testing, torch.testing):
+# reported apart and never as removable.
+_FOLDER_KIND = {
+    "tests": "tests",
+    "test": "tests",
+    "docs": "docs",
+    "doc": "docs",
+    "testing": "testing",
+    "_testing": "testing",
+}
 
 
 def is_toolchain_package(name: str) -> bool:
@@ -150,6 +157,11 @@ class PythonWeight:
     notes: tuple[str, ...] = ()  # assumptions a reader should know (a RECORD unreadable...)
 
 
+_K = TypeVar("_K")
+_FILE = Kind.FILE  # module globals: read once per visible file
+_HARDLINK = Kind.HARDLINK
+
+
 class _Tally:
     """Bytes and files of one category, by layer, while the visible files are walked."""
 
@@ -168,6 +180,14 @@ class _Tally:
     def weight(self) -> Weight:
         layers = tuple(sorted(self.by_layer.items(), key=lambda kv: (-kv[1], kv[0])))
         return Weight(self.bytes, self.files, layers[0][0] if layers else None, layers)
+
+
+def _add(tallies: dict[_K, _Tally], key: _K, size: int, layer: int) -> None:
+    """Adds a file to the tally under `key`, made on first use (no tally built per call)."""
+    tally = tallies.get(key)
+    if tally is None:
+        tally = tallies[key] = _Tally()
+    tally.add(size, layer)
 
 
 def _folders(tallies: Mapping[str, _Tally]) -> tuple[Folder, ...]:
@@ -221,15 +241,12 @@ def cache_of(path: str) -> tuple[str, str] | None:
     return None
 
 
-def _is_bytecode(path: str) -> bool:
-    return path.endswith(".pyc") or "__pycache__/" in path
-
-
 def _source_of(pyc: str) -> str:
     """The `.py` a `.pyc` was compiled from (`d/__pycache__/m.cpython-311.pyc` -> `d/m.py`)."""
-    folder, name = posixpath.split(pyc)
-    if posixpath.basename(folder) == "__pycache__":
-        return posixpath.join(posixpath.dirname(folder), name.split(".", 1)[0] + ".py")
+    folder, _, name = pyc.rpartition("/")
+    if folder == "__pycache__" or folder.endswith("/__pycache__"):
+        parent = folder[: -len("__pycache__")]  # `d/`, or `` at the root
+        return parent + name.split(".", 1)[0] + ".py"
     return pyc[:-1]
 
 
@@ -566,54 +583,53 @@ class _Walk:
         self.unread_records: list[str] = []
 
     def visit(self, path: str, shown: Visible) -> None:
-        if shown.kind is not Kind.FILE and shown.kind is not Kind.HARDLINK:
+        kind = shown.kind
+        if kind is _FILE:
+            size = shown.size
+        elif kind is _HARDLINK:
+            size = self.run.size(path, shown)
+        else:
             return
-        size = self.run.size(path, shown)
         layer = shown.layer
         owner = self.owned.get(path)
         if owner is not None:
-            self.dist_tallies.setdefault(owner, _Tally()).add(size, layer)
+            _add(self.dist_tallies, owner, size, layer)
         elif path.endswith(".dist-info/RECORD"):
             self.unread_records.append(path)  # over the reader's bound, or not a CSV
         package = self.toolchain.get(path)
         if package is not None:
-            self.package_tallies.setdefault(package, _Tally()).add(size, layer)
+            _add(self.package_tallies, package, size, layer)
         elif path.endswith(_COMPILER_FILES):
-            self.loose_compilers.setdefault(posixpath.dirname(path), _Tally()).add(size, layer)
+            _add(self.loose_compilers, path.rpartition("/")[0], size, layer)
         cache = cache_of(path)
         if cache is not None and path not in self.run.shared:
-            self.caches.setdefault(cache[0], {}).setdefault(cache[1], _Tally()).add(size, layer)
+            _add(self.caches.setdefault(cache[0], {}), cache[1], size, layer)
         site = site_packages_of(path)
-        if _is_bytecode(path):
+        if path.endswith(".pyc") or "__pycache__/" in path:
             self._bytecode(path, site is not None, size, layer)
         if site is not None:
             self._in_site_packages(path, site, owner is None, size, layer)
 
     def _bytecode(self, path: str, in_site: bool, size: int, layer: int) -> None:
-        self.bytecode.setdefault(posixpath.dirname(path), _Tally()).add(size, layer)
+        _add(self.bytecode, path.rpartition("/")[0], size, layer)
         if in_site:
             self.bytecode_site.add(size, layer)
         if path.endswith(".pyc") and _source_of(path) in self.run.visible:
             self.bytecode_sourced.add(size, layer)
 
     def _in_site_packages(self, path: str, site: str, unowned: bool, size: int, layer: int) -> None:
-        self.site.setdefault(site, _Tally()).add(size, layer)
-        parts = path[len(site) + 1 :].split("/")
+        _add(self.site, site, size, layer)
+        relative = path[len(site) + 1 :]
         if unowned:
-            self.unowned.setdefault((site, parts[0]), _Tally()).add(size, layer)
+            _add(self.unowned, (site, relative.partition("/")[0]), size, layer)
+        if "test" not in relative and "doc" not in relative:
+            return  # the common case: no folder of interest, no split
+        parts = relative.split("/")
         for depth, part in enumerate(parts[:-1]):
-            kind = (
-                "tests"
-                if part in _TEST_FOLDERS
-                else "docs"
-                if part in _DOC_FOLDERS
-                else "testing"
-                if part in _TESTING_FOLDERS
-                else None
-            )
+            kind = _FOLDER_KIND.get(part)
             if kind is not None:
                 folder = site + "/" + "/".join(parts[: depth + 1])
-                self.folders[kind].setdefault(folder, _Tally()).add(size, layer)
+                _add(self.folders[kind], folder, size, layer)
                 return
 
     def result(
