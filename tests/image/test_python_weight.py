@@ -336,6 +336,20 @@ def test_uv_cache_files_hard_linked_into_the_environment_are_the_environment_byt
     assert dist(result, "pkg") == (Ownership.RECORD, 400 + len(record), 0)
 
 
+def test_environment_files_hard_linked_into_the_uv_cache_are_not_cache_bytes() -> None:
+    # the tar stored the environment's path first: the cache's is the hard link
+    result = weigh(
+        [
+            [
+                f(f"{SITE}/pkg/m.py", 400),
+                hardlink("root/.cache/uv/archive-v0/abc/pkg/m.py", f"{SITE}/pkg/m.py"),
+                f("root/.cache/uv/archive-v0/abc/pkg/n.py", 30),
+            ]
+        ]
+    )
+    assert cache(result, "uv-cache").weight == Weight(30, 1, 0, ((0, 30),))
+
+
 GCC_STATUS = """\
 Package: gcc-12
 Status: install ok installed
@@ -405,6 +419,22 @@ def test_dpkg_toolchain_packages_measured_from_their_file_lists() -> None:
     assert toolchain.rules == ("PS101", "PS102")
     assert toolchain.weight.layer == 1
     assert BASE_TOOLCHAIN_RULE == "PS143"
+
+
+def test_toolchain_found_from_file_lists_when_dpkg_status_is_too_large_to_keep() -> None:
+    result = weigh(
+        [
+            [
+                f("usr/bin/gcc-12", 1000),
+                f("var/lib/dpkg/info/gcc-12:amd64.list", content="/usr/bin/gcc-12\n"),
+                f("var/lib/dpkg/status", 50_000_000),  # no content: over the reader's bound
+            ]
+        ]
+    )
+    assert [(p.name, p.version, p.bytes) for p in result.toolchain_packages] == [
+        ("gcc-12", None, 1000)
+    ]
+    assert "var/lib/dpkg/status could not be read" in result.notes[0]
 
 
 def test_distroless_status_d_declares_sizes_in_the_layer_that_installed_them() -> None:

@@ -135,7 +135,8 @@ class ToolchainPackage:
     manager: str  # "dpkg" or "apk"
     bytes: int  # measured from its visible files when `measured`, else as declared
     measured: bool
-    weight: Weight | None  # its visible files and their layers, when measured
+    weight: Weight | None  # its visible files and their layers, when measured; unmeasured,
+    # the declared bytes in the layer of its distroless `status.d` file, or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,7 +364,7 @@ class PythonWeightObserver:
                 self._contents[entry.path] = (layer.index, entry.content)
         elif entry.link is not None:
             if entry.kind is Kind.HARDLINK:
-                self._links[entry.path] = (layer.index, entry.link.lstrip("/"))
+                self._links[entry.path] = (layer.index, posixpath.normpath(entry.link.lstrip("/")))
             elif entry.kind is Kind.SYMLINK and "/" not in entry.path:
                 self._top_symlinks[entry.path] = (layer.index, entry.link)
 
@@ -429,16 +430,17 @@ class _Computation:
         return 0
 
     def _hard_link_targets(self) -> set[str]:
-        """Cache files some visible path outside that cache links to: deleting the cache
-        would not free their bytes, so the cache does not count them."""
+        """Cache paths whose bytes a path outside that cache shares through a hard link
+        (uv links its cache into the environment): deleting the cache would not free them,
+        so the cache does not count them, whichever of the two the tar stored first."""
         shared: set[str] = set()
         for path, layer, target in self.seen.hard_links():
             shown = self.visible.get(path)
             if shown is None or shown.kind is not Kind.HARDLINK or shown.layer != layer:
                 continue
-            cache = cache_of(target)
-            if cache is not None and cache != cache_of(path):
-                shared.add(target)
+            target_cache, link_cache = cache_of(target), cache_of(path)
+            if target_cache != link_cache:
+                shared.update(p for p, c in ((target, target_cache), (path, link_cache)) if c)
         return shared
 
     def resolve(self, path: str) -> str | None:
@@ -517,15 +519,35 @@ class _Computation:
                 for package in dpkg_status(text):
                     if is_toolchain_package(package.name):
                         yield package, "dpkg", self._dpkg_files(package.name), own
+        if DPKG_STATUS in self.visible and self.seen.content(DPKG_STATUS, self.visible) is None:
+            yield from self._toolchain_from_lists()
 
-    def _dpkg_files(self, name: str) -> list[str] | None:
-        """The files of a package's `info/NAME.list` (or `NAME:ARCH.list`), when kept."""
+    def _toolchain_from_lists(
+        self,
+    ) -> Iterable[tuple[SystemPackage, str, Iterable[str] | None, int | None]]:
+        """dpkg's status was too large to keep: the toolchain packages whose file list was
+        kept are still found (dpkg removes a package's list when it removes the package)."""
+        self.notes.append(
+            f"{DPKG_STATUS} could not be read: toolchain packages are found from their file "
+            "lists only, without versions"
+        )
+        for name in sorted(self._list_index()):
+            files = self._dpkg_files(name)
+            if files is not None:
+                yield SystemPackage(name, None, None), "dpkg", files, None
+
+    def _list_index(self) -> dict[str, list[str]]:
+        """Package name -> the kept `info/*.list` paths of that name (one per architecture)."""
         if self._lists is None:
             self._lists = {}
             for path in self.seen.kept_paths():
                 if path.startswith(DPKG_INFO):
                     self._lists.setdefault(_package_of_list(path), []).append(path)
-        for path in self._lists.get(name, ()):
+        return self._lists
+
+    def _dpkg_files(self, name: str) -> list[str] | None:
+        """The files of a package's `info/NAME.list` (or `NAME:ARCH.list`), when kept."""
+        for path in self._list_index().get(name, ()):
             text = self.seen.content(path, self.visible)
             if text is not None:
                 return dpkg_list_paths(text)
