@@ -130,6 +130,28 @@ def test_record_paths_up_from_dist_packages(script: str, written: str) -> None:
     assert dist(result, "PyYAML") == (Ownership.RECORD, 15 + len(record), 0)
 
 
+def test_bytecode_compiled_after_the_install_belongs_to_the_source_distribution() -> None:
+    # Debian's py3compile (or compileall in a RUN) writes .pyc files no RECORD lists
+    record = "pip/__init__.py,,\n"
+    result = weigh(
+        [
+            [
+                f(f"{DIST}/pip/__init__.py", 10),
+                f(f"{DIST}/pip-23.0.1.dist-info/RECORD", content=record),
+            ],
+            [
+                f(f"{DIST}/pip/__pycache__/__init__.cpython-311.pyc", 20),
+                f(f"{DIST}/pip/__pycache__/orphan.cpython-311.pyc", 5),  # no owned source
+            ],
+        ]
+    )
+    assert [(d.name, d.ownership, d.weight.bytes) for d in result.distributions] == [
+        ("pip", Ownership.RECORD, 30 + len(record)),
+        ("pip", Ownership.FOLDER, 5),
+    ]
+    assert result.unowned == Weight(5, 1, 1, ((1, 5),))
+
+
 def test_files_no_record_lists_are_grouped_by_top_level_name() -> None:
     result = weigh(
         [

@@ -613,7 +613,12 @@ class _Walk:
         else:
             return
         layer = shown.layer
+        bytecode = path.endswith(".pyc") or "__pycache__/" in path
         owner = self.owned.get(path)
+        if owner is None and bytecode and path.endswith(".pyc"):
+            # compiled after the install (Debian's py3compile, compileall, or at import):
+            # the distribution whose source it compiles owns it
+            owner = self.owned.get(_source_of(path))
         if owner is not None:
             _add(self.dist_tallies, owner, size, layer)
         elif path.endswith(".dist-info/RECORD"):
@@ -627,7 +632,7 @@ class _Walk:
         if cache is not None and path not in self.run.shared:
             _add(self.caches.setdefault(cache[0], {}), cache[1], size, layer)
         site = site_packages_of(path)
-        if path.endswith(".pyc") or "__pycache__/" in path:
+        if bytecode:
             self._bytecode(path, site is not None, size, layer)
         if site is not None:
             self._in_site_packages(path, site, owner is None, size, layer)
