@@ -124,9 +124,11 @@ def _created_by(index: int, layers: int) -> str:
         return "COPY static/ /app/static/ # buildkit"
     if index == opaque_at:
         return "RUN /bin/sh -c rm -rf /app/static && cp -r /build/static /app/static # buildkit"
-    kind = ("RUN /bin/sh -c pip install --no-cache-dir -r requirements-{}.txt # buildkit",
-            "COPY src/ /app/src/ # buildkit",
-            "RUN /bin/sh -c apt-get update && apt-get install -y libpkg{} # buildkit")[index % 3]
+    kind = (
+        "RUN /bin/sh -c pip install --no-cache-dir -r requirements-{}.txt # buildkit",
+        "COPY src/ /app/src/ # buildkit",
+        "RUN /bin/sh -c apt-get update && apt-get install -y libpkg{} # buildkit",
+    )[index % 3]
     return kind.format(index)
 
 
@@ -167,8 +169,13 @@ def _new_paths(
 
 
 def _change_and_delete(
-    rng: random.Random, layer: LayerPlan, visible: dict[str, int], touched: set[str], index: int,
-    files: int, layers: int,
+    rng: random.Random,
+    layer: LayerPlan,
+    visible: dict[str, int],
+    touched: set[str],
+    index: int,
+    files: int,
+    layers: int,
 ) -> None:
     """About 1% of the files changed and 0.5% deleted over the layers; a few "hot" files
     (the first of the base layer) changed in every third layer: the case dive counts twice."""
@@ -187,7 +194,9 @@ def _change_and_delete(
         layer.whiteouts.append(path)
         del visible[path]
         touched.add(path)
-    if index == _special_layers(layers)[0] + 1:  # change a few of the files the opaque directory hides later
+    if (
+        index == _special_layers(layers)[0] + 1
+    ):  # change a few of the files the opaque directory hides later
         for path in sorted(p for p in visible if p.startswith(OPAQUE_DIR + "/"))[:10]:
             layer.writes.append(File(path, 0))
             visible[path] = index
@@ -201,7 +210,7 @@ def _size(rng: random.Random, plans: list[LayerPlan], total_bytes: int) -> None:
     for f in writes:
         f.offset = rng.randrange(POOL_BYTES - CHUNK)
     budget = total_bytes
-    for _ in range(2):  # the second pass corrects for the headers and padding the first made
+    for _ in range(3):  # later passes correct for the headers and padding the first made
         scale = max(budget, len(writes)) / sum(weights)
         for f, weight in zip(writes, weights, strict=True):
             f.size = int(weight * scale)
@@ -261,8 +270,10 @@ def _urlsafe(raw: bytes) -> str:
 def make_pool() -> bytes:
     """Text-like bytes: words of random letters, so gzip halves them, no more."""
     rng = random.Random(SEED)
-    words = [bytes(rng.choices(b"abcdefghijklmnopqrstuvwxyz_(): =\n", k=rng.randint(2, 12)))
-             for _ in range(20_000)]
+    words = [
+        bytes(rng.choices(b"abcdefghijklmnopqrstuvwxyz_(): =\n", k=rng.randint(2, 12)))
+        for _ in range(20_000)
+    ]
     text = bytearray()
     while len(text) < POOL_BYTES:
         text += b" ".join(rng.choices(words, k=10_000))
@@ -313,13 +324,15 @@ def expected(plans: list[LayerPlan]) -> dict[str, object]:
             else:
                 added += 1
             visible[f.path] = (f.size, index)
-        layers.append({
-            "created_by": layer.created_by,
-            "files_added": added,
-            "files_changed": changed,
-            "files_deleted": deleted,
-            "content_bytes": sum(f.size for f in layer.writes),
-        })
+        layers.append(
+            {
+                "created_by": layer.created_by,
+                "files_added": added,
+                "files_changed": changed,
+                "files_deleted": deleted,
+                "content_bytes": sum(f.size for f in layer.writes),
+            }
+        )
     return {
         "layers": layers,
         "files": len(visible),
@@ -471,7 +484,11 @@ class OuterTar:
 
 
 def write_image(
-    path: Path, total_bytes: int, layers: int, files: int, layout: str = "docker",
+    path: Path,
+    total_bytes: int,
+    layers: int,
+    files: int,
+    layout: str = "docker",
     seed: int = SEED,
 ) -> dict[str, object]:
     """Write the archive and `<path>.expected.json`; returns the expected figures."""
@@ -519,21 +536,28 @@ def write_image(
             _oci_index(outer, written, config_data, config_digest)
         else:
             outer.add(f"{config_digest}.json", config_data)
-            outer.add_json("manifest.json", [{
-                "Config": f"{config_digest}.json",
-                "RepoTags": ["pitstop-bench:latest"],
-                "Layers": [f"{v1}/layer.tar" for v1 in v1_ids],
-            }])
+            outer.add_json(
+                "manifest.json",
+                [
+                    {
+                        "Config": f"{config_digest}.json",
+                        "RepoTags": ["pitstop-bench:latest"],
+                        "Layers": [f"{v1}/layer.tar" for v1 in v1_ids],
+                    }
+                ],
+            )
             outer.add_json("repositories", {"pitstop-bench": {"latest": parent}})
         outer.close()
     for entry, writer in zip(figures["layers"], written, strict=True):  # type: ignore[call-overload]
         blob = writer.blob.hexdigest() if gzip else writer.diff.hexdigest()
-        entry.update({
-            "digest": f"sha256:{blob}",
-            "diff_id": f"sha256:{writer.diff.hexdigest()}",
-            "bytes": writer.tar_bytes,
-            "compressed_bytes": writer.blob_bytes,
-        })
+        entry.update(
+            {
+                "digest": f"sha256:{blob}",
+                "diff_id": f"sha256:{writer.diff.hexdigest()}",
+                "bytes": writer.tar_bytes,
+                "compressed_bytes": writer.blob_bytes,
+            }
+        )
     figures = {
         "version": 1,
         "layout": layout,
@@ -571,7 +595,10 @@ def _architecture() -> str:
 def _config(diff_ids: list[str], steps: list[Step]) -> dict[str, object]:
     history: list[dict[str, object]] = []
     for step in steps:
-        entry: dict[str, object] = {"created": "2023-11-14T22:13:20Z", "created_by": step.created_by}
+        entry: dict[str, object] = {
+            "created": "2023-11-14T22:13:20Z",
+            "created_by": step.created_by,
+        }
         if step.layer is None:
             entry["empty_layer"] = True
         history.append(entry)
@@ -579,8 +606,11 @@ def _config(diff_ids: list[str], steps: list[Step]) -> dict[str, object]:
         "architecture": _architecture(),
         "os": "linux",
         "created": "2023-11-14T22:13:20Z",
-        "config": {"Env": ["PYTHONUNBUFFERED=1"], "WorkingDir": "/app",
-                   "Cmd": ["python", "-m", "app"]},
+        "config": {
+            "Env": ["PYTHONUNBUFFERED=1"],
+            "WorkingDir": "/app",
+            "Cmd": ["python", "-m", "app"],
+        },
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": history,
     }
@@ -598,26 +628,34 @@ def _oci_index(
             "digest": f"sha256:{config_digest}",
             "size": len(config_data),
         },
-        "layers": [{
-            "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-            "digest": f"sha256:{w.blob.hexdigest()}",
-            "size": w.blob_bytes,
-        } for w in written],
+        "layers": [
+            {
+                "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                "digest": f"sha256:{w.blob.hexdigest()}",
+                "size": w.blob_bytes,
+            }
+            for w in written
+        ],
     }
     data = json.dumps(manifest, separators=(",", ":")).encode()
     digest = hashlib.sha256(data).hexdigest()
     outer.add(f"blobs/sha256/{digest}", data)
-    outer.add_json("index.json", {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [{
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "digest": f"sha256:{digest}",
-            "size": len(data),
-            "annotations": {"org.opencontainers.image.ref.name": "latest"},
-            "platform": {"architecture": _architecture(), "os": "linux"},
-        }],
-    })
+    outer.add_json(
+        "index.json",
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": [
+                {
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "digest": f"sha256:{digest}",
+                    "size": len(data),
+                    "annotations": {"org.opencontainers.image.ref.name": "latest"},
+                    "platform": {"architecture": _architecture(), "os": "linux"},
+                }
+            ],
+        },
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -633,8 +671,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     figures = write_image(args.archive, parse_size(args.size), args.layers, args.files, args.layout)
-    print(f"{args.archive}: {figures['archive_bytes']:,} bytes in "
-          f"{time.perf_counter() - started:.1f}s; expected figures in {sidecar(args.archive)}")
+    print(
+        f"{args.archive}: {figures['archive_bytes']:,} bytes in "
+        f"{time.perf_counter() - started:.1f}s; expected figures in {sidecar(args.archive)}"
+    )
     return 0
 
 
