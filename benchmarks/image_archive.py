@@ -25,6 +25,10 @@ Counting conventions (the figures count regular files only, never directories):
            (`.wh..wh..opq`; the files it hides are counted, the new files of the same layer
            in that directory are added, under names not used below).
 
+--size is the docker layout's archive size (SI units: 2GB = 2e9 bytes), which an OCI tar of
+the same image undercuts by its compression; the plan, and so every figure but the
+compressed bytes and the digests of the layers, is the same in both layouts.
+
     python benchmarks/image_archive.py OUT.tar [--size 2GB] [--layers 40] [--files 200000]
                                        [--layout docker|oci]
 """
