@@ -1,0 +1,937 @@
+"""Reads a built image from a `docker save` archive or an OCI image layout, streaming.
+
+Three containers are told apart by content, never by name: a tar holding `index.json`
+(an OCI layout as `docker buildx build --output type=oci`, `skopeo copy ... oci-archive:`
+and Docker 25+'s `docker save` write it), a tar holding only `manifest.json` (the legacy
+`docker save` and `skopeo copy ... docker-archive:` form), and the same two as a directory
+(`skopeo copy ... oci:DIR`).
+
+Nothing is extracted. An outer tar is indexed once (its members' headers, found by seeking)
+and each blob is read through `os.pread` on the archive's descriptor; a layer is decompressed
+in 1 MiB steps and its tar read by `tarfile` over a forward-only reader, so the memory used
+does not grow with the image. Every stored blob's digest is checked while it is read
+(sha256 of the bytes as stored; for an uncompressed layer that is also its diff_id). The
+diff_id of a compressed layer is not recomputed: that would be a second hash over the
+uncompressed bytes, and the blob's own digest already proves the bytes are the ones the
+manifest names.
+
+The bounds below stop a decompression bomb or a hostile tar before it fills the memory or
+runs for hours; each is a module constant so tests can lower it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import platform as host
+import posixpath
+import re
+import stat
+import tarfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Protocol, cast
+
+from pitstop.errors import PitstopError, last_read
+from pitstop.parsers.image_model import Entry, Image, Kind, Layer, Step
+from pitstop.parsers.jsonfile import load_json
+from pitstop.parsers.streams import open_regular
+
+READ_BYTES = 1 << 20  # one read of a blob, and one step of decompression
+CONTENT_BYTES = 8 << 20  # a wanted file larger than this is reported without content
+JSON_BYTES = 16 << 20  # an index, manifest or config larger than this is not an image's
+MAX_UNCOMPRESSED_BYTES = 64 << 30  # per image: the sum of its layers' tars
+MAX_RATIO = 1000  # a layer may expand this many times its stored size ...
+RATIO_FLOOR_BYTES = 64 << 20  # ... once it is past this many bytes (small layers compress well)
+MAX_ENTRIES = 10_000_000  # per image: the sum of its layers' tar members
+MAX_HEADER_READ = 16 << 20  # one read by tarfile (a pax or GNU long-name header's data)
+MAX_INDEX_DEPTH = 4  # an index of indexes (buildx writes two levels)
+
+_GZIP = "gzip"
+_ZSTD = "zstd"
+_PLAIN = "tar"
+LAYER_COMPRESSION: Mapping[str, str] = {
+    "application/vnd.oci.image.layer.v1.tar": _PLAIN,
+    "application/vnd.oci.image.layer.v1.tar+gzip": _GZIP,
+    "application/vnd.oci.image.layer.v1.tar+zstd": _ZSTD,
+    "application/vnd.oci.image.layer.nondistributable.v1.tar": _PLAIN,
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip": _GZIP,
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd": _ZSTD,
+    "application/vnd.docker.image.rootfs.diff.tar": _PLAIN,
+    "application/vnd.docker.image.rootfs.diff.tar.gzip": _GZIP,
+    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip": _GZIP,
+}
+INDEX_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    }
+)
+MANIFEST_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+    }
+)
+_DIGEST = re.compile(r"(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})\Z")
+_GO_ARCH = {
+    "x86_64": "amd64",
+    "amd64": "amd64",
+    "aarch64": "arm64",
+    "arm64": "arm64",
+    "armv7l": "arm/v7",
+    "armv6l": "arm/v6",
+    "i386": "386",
+    "i686": "386",
+    "ppc64le": "ppc64le",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
+}
+
+
+def host_platform() -> str:
+    """The host as an image platform (`linux/amd64`): images are Linux ones wherever read."""
+    machine = host.machine().lower()
+    return f"linux/{_GO_ARCH.get(machine, machine)}"
+
+
+def read_image(path: Path, *, platform: str | None = None, verify_digests: bool = True) -> Image:
+    """The image stored at `path` (an archive or a layout directory) for `platform`
+    (`os/arch[/variant]`; default: the host's when the index holds several).
+
+    `verify_digests=False` skips the sha256 of each layer blob as it is streamed (and, for
+    uncompressed layers, reads only the tar headers): faster, but a corrupted blob is then
+    noticed only if its tar or compression is broken. Raises PitstopError on bad input.
+    """
+    shown = str(path)
+    last_read.set(shown)
+    try:
+        is_dir = path.is_dir()
+    except OSError as error:
+        raise PitstopError(f"cannot read: {error.strerror or error}", path=shown) from None
+    blobs: _Blobs = _DirBlobs(path, shown) if is_dir else _TarBlobs.index(path, shown)
+    if blobs.exists("index.json"):
+        return _read_oci(blobs, platform, verify_digests)
+    if blobs.exists("manifest.json"):
+        return _read_docker(blobs, platform, verify_digests)
+    raise PitstopError(
+        "not an image: no index.json (OCI layout) or manifest.json (docker save)", path=shown
+    )
+
+
+# -- where the blobs are ----------------------------------------------------------------
+
+
+class _Blobs(Protocol):
+    """The files of an archive or layout, by their path inside it."""
+
+    shown: str
+
+    def exists(self, name: str) -> bool: ...  # whether `name` is a regular file in it
+
+    def size(self, name: str) -> int: ...  # its bytes; PitstopError when it is missing
+
+    def chunks(self, name: str, *, skip: bool = False) -> Iterator[bytes]: ...  # its bytes
+
+    def read_small(self, name: str, limit: int) -> bytes: ...  # all of it, up to `limit`
+
+
+def _inside(name: str) -> str | None:
+    """`name` as a normalised path inside the archive, or None when it leaves it."""
+    clean = posixpath.normpath(name.replace("\\", "/")) if name else "."
+    if clean.startswith("/") or clean == ".." or clean.startswith("../"):
+        return None
+    return clean
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    offset: int
+    size: int
+
+
+class _TarBlobs:
+    """An outer tar, indexed once: member name -> where its bytes are in the file."""
+
+    def __init__(self, path: Path, shown: str, members: dict[str, _Member]) -> None:
+        self.path = path
+        self.shown = shown
+        self.members = members
+
+    @classmethod
+    def index(cls, path: Path, shown: str) -> _TarBlobs:
+        with open_regular(path, shown) as stream:
+            magic = stream.read(4)
+            if magic[:2] == b"\x1f\x8b" or magic == b"\x28\xb5\x2f\xfd":
+                raise PitstopError(
+                    "a compressed archive: decompress it first (gunzip or zstd -d)", path=shown
+                )
+            stream.seek(0)
+            file_bytes = os.fstat(stream.fileno()).st_size
+            regular, links = _tar_headers(stream, shown, file_bytes)
+        for name, target in links.items():
+            regular[name] = _resolve_link(name, target, regular, links, shown)
+        return cls(path, shown, regular)
+
+    def exists(self, name: str) -> bool:
+        return name in self.members
+
+    def size(self, name: str) -> int:
+        return self._member(name).size
+
+    def _member(self, name: str) -> _Member:
+        member = self.members.get(name)
+        if member is None:
+            raise PitstopError(f"{name}: missing from the archive", path=self.shown)
+        return member
+
+    def chunks(self, name: str, *, skip: bool = False) -> Iterator[bytes]:
+        member = self._member(name)
+        with open_regular(self.path, self.shown) as stream:
+            descriptor = stream.fileno()
+            position, end = member.offset, member.offset + member.size
+            while position < end:
+                data = os.pread(descriptor, min(READ_BYTES, end - position), position)
+                if not data:
+                    raise PitstopError(f"{name}: truncated archive", path=self.shown)
+                position += len(data)
+                yield data
+
+    def read_small(self, name: str, limit: int) -> bytes:
+        if self.size(name) > limit:
+            raise PitstopError(f"{name}: over {limit} bytes; not an image's", path=self.shown)
+        return b"".join(self.chunks(name))
+
+
+def _tar_headers(
+    stream: IO[bytes], shown: str, file_bytes: int
+) -> tuple[dict[str, _Member], dict[str, str]]:
+    """The outer tar's regular files (name -> offset and size) and links (name -> target,
+    relative to the archive's root), read by seeking from header to header."""
+    regular: dict[str, _Member] = {}
+    links: dict[str, str] = {}
+    try:
+        with tarfile.open(fileobj=stream, mode="r:") as archive:
+            while (info := archive.next()) is not None:
+                name = _inside(info.name)
+                if name is None:
+                    raise PitstopError(f"{info.name}: a member outside the archive", path=shown)
+                if info.isreg():
+                    if info.offset_data + info.size > file_bytes:
+                        raise PitstopError(f"{info.name}: truncated archive", path=shown)
+                    regular[name] = _Member(info.offset_data, info.size)
+                elif info.issym():
+                    links[name] = posixpath.join(posixpath.dirname(name), info.linkname)
+                elif info.islnk():
+                    links[name] = info.linkname
+                _forget_members(archive)  # the index above is all that is kept
+    except (tarfile.TarError, EOFError) as error:
+        raise PitstopError(f"not a tar archive, or truncated: {error}", path=shown) from None
+    if not regular and not links:
+        raise PitstopError("not a tar archive, or empty", path=shown)
+    return regular, links
+
+
+def _resolve_link(
+    name: str, target: str, regular: dict[str, _Member], links: dict[str, str], shown: str
+) -> _Member:
+    """Where the link `name` leads, inside the archive only (buildah's docker-archive has
+    `ID/layer.tar -> ../DIGEST.tar`); PitstopError when it leads out, nowhere or in a loop."""
+    for _ in range(16):
+        inside = _inside(target)
+        if inside is None or target.startswith("/"):
+            raise PitstopError(f"{name}: a link to {target!r}, outside the archive", path=shown)
+        if inside in regular:
+            return regular[inside]
+        if inside not in links:
+            raise PitstopError(f"{name}: a link to {target!r}, missing", path=shown)
+        name, target = inside, links[inside]
+    raise PitstopError(f"{name}: links in a loop", path=shown)
+
+
+class _DirBlobs:
+    """A layout directory; a blob that is a symlink leading out of it is refused."""
+
+    def __init__(self, root: Path, shown: str) -> None:
+        self.root = root
+        self.real_root = os.path.realpath(root)
+        self.shown = shown
+
+    def _path(self, name: str) -> Path:
+        inside = _inside(name)
+        if inside is None:
+            raise PitstopError(f"{name}: outside the layout", path=self.shown)
+        path = self.root / inside
+        real = os.path.realpath(path)
+        if os.path.commonpath([real, self.real_root]) != self.real_root:
+            raise PitstopError(f"{name}: a link outside the layout", path=self.shown)
+        return path
+
+    def exists(self, name: str) -> bool:
+        try:
+            return stat.S_ISREG(os.stat(self._path(name)).st_mode)
+        except OSError:
+            return False
+
+    def size(self, name: str) -> int:
+        try:
+            return os.stat(self._path(name)).st_size
+        except OSError:
+            raise PitstopError(f"{name}: missing from the layout", path=self.shown) from None
+
+    def chunks(self, name: str, *, skip: bool = False) -> Iterator[bytes]:
+        self.size(name)
+        with open_regular(self._path(name), f"{self.shown}/{name}") as stream:
+            while data := stream.read(READ_BYTES):
+                yield data
+
+    def read_small(self, name: str, limit: int) -> bytes:
+        if self.size(name) > limit:
+            raise PitstopError(f"{name}: over {limit} bytes; not an image's", path=self.shown)
+        return b"".join(self.chunks(name))
+
+
+# -- JSON documents -----------------------------------------------------------------------
+
+
+def _json(blobs: _Blobs, name: str, digest: str | None = None) -> dict[str, object]:
+    data = blobs.read_small(name, JSON_BYTES)
+    if digest is not None and _hash_of(digest, data) != digest:
+        raise PitstopError(f"{name}: its content does not match its digest", path=blobs.shown)
+    value = load_json(data, f"{blobs.shown}: {name}")
+    if not isinstance(value, dict):
+        raise PitstopError(f"{name}: a JSON object expected", path=blobs.shown)
+    return value
+
+
+def _hash_of(digest: str, data: bytes) -> str:
+    algorithm = digest.partition(":")[0]
+    return f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}"
+
+
+def _field(document: Mapping[str, object], key: str, kind: type, where: str, shown: str) -> object:
+    value = document.get(key)
+    if not isinstance(value, kind):
+        raise PitstopError(f"{where}: {key!r} missing or not a {kind.__name__}", path=shown)
+    return value
+
+
+def _strings(value: object) -> dict[str, str]:
+    """A JSON object of strings (annotations, labels); anything else reads as none."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(key): item for key, item in value.items() if isinstance(item, str)}
+
+
+def _checked_digest(value: object, where: str, shown: str) -> str:
+    if not isinstance(value, str) or not _DIGEST.match(value):
+        raise PitstopError(f"{where}: not a sha256 or sha512 digest: {value!r}", path=shown)
+    return value
+
+
+def _blob_name(digest: str) -> str:
+    algorithm, _, encoded = digest.partition(":")
+    return f"blobs/{algorithm}/{encoded}"
+
+
+# -- OCI layouts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A manifest an index lists, with the platform it is for (None: read from its config)."""
+
+    descriptor: dict[str, object]
+    platform: str | None
+    annotations: dict[str, str]
+
+
+def _read_oci(blobs: _Blobs, platform: str | None, verify: bool) -> Image:
+    index = _json(blobs, "index.json")
+    candidates = _manifests(blobs, index, _strings(index.get("annotations")), 0)
+    chosen, others = _choose(blobs, candidates, platform)
+    descriptor = chosen.descriptor
+    digest = _checked_digest(descriptor.get("digest"), "index.json", blobs.shown)
+    manifest = _json(blobs, _blob_name(digest), digest)
+    media_type = manifest.get("mediaType", descriptor.get("mediaType"))
+    if media_type not in MANIFEST_TYPES:
+        raise PitstopError(
+            f"{_blob_name(digest)}: unknown media type {media_type!r}", path=blobs.shown
+        )
+    where = _blob_name(digest)
+    config_descriptor = _field(manifest, "config", dict, where, blobs.shown)
+    assert isinstance(config_descriptor, dict)
+    config_digest = _checked_digest(config_descriptor.get("digest"), where, blobs.shown)
+    config = _json(blobs, _blob_name(config_digest), config_digest)
+    layer_list = _field(manifest, "layers", list, where, blobs.shown)
+    assert isinstance(layer_list, list)
+    diff_ids = _diff_ids(config, len(layer_list), _blob_name(config_digest), blobs.shown)
+    layers = tuple(
+        _oci_layer(blobs, position, item, diff_ids[position], where)
+        for position, item in enumerate(layer_list)
+    )
+    annotations = {**chosen.annotations, **_strings(manifest.get("annotations"))}
+    names = {layer.index: _blob_name(layer.digest) for layer in layers}
+    return _image(
+        blobs,
+        config,
+        platform=chosen.platform or _config_platform(config),
+        others=others,
+        manifest_digest=digest,
+        config_digest=config_digest,
+        layers=layers,
+        annotations=annotations,
+        opener=_Opener(blobs, names, verify),
+    )
+
+
+def _manifests(
+    blobs: _Blobs, index: dict[str, object], inherited: dict[str, str], depth: int
+) -> list[_Candidate]:
+    """The image manifests an index lists, through nested indexes; attestations skipped."""
+    if depth > MAX_INDEX_DEPTH:
+        raise PitstopError("indexes nested too deeply", path=blobs.shown)
+    entries = index.get("manifests")
+    if not isinstance(entries, list):
+        raise PitstopError("an index without 'manifests'", path=blobs.shown)
+    found: list[_Candidate] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise PitstopError("an index entry that is not an object", path=blobs.shown)
+        annotations = {**inherited, **_strings(entry.get("annotations"))}
+        media_type = entry.get("mediaType")
+        if media_type in INDEX_TYPES:
+            digest = _checked_digest(entry.get("digest"), "index", blobs.shown)
+            inner = _json(blobs, _blob_name(digest), digest)
+            nested = {**annotations, **_strings(inner.get("annotations"))}
+            found.extend(_manifests(blobs, inner, nested, depth + 1))
+        elif _is_attestation(entry, annotations):
+            continue
+        elif media_type in MANIFEST_TYPES or media_type is None:
+            found.append(_Candidate(entry, _descriptor_platform(entry), annotations))
+        else:
+            raise PitstopError(f"index entry: unknown media type {media_type!r}", path=blobs.shown)
+    return found
+
+
+def _is_attestation(entry: dict[str, object], annotations: dict[str, str]) -> bool:
+    """BuildKit's provenance and SBOM manifests (platform `unknown/unknown`) are not images."""
+    return annotations.get("vnd.docker.reference.type") == "attestation-manifest" or (
+        _descriptor_platform(entry) == "unknown/unknown"
+    )
+
+
+def _descriptor_platform(entry: Mapping[str, object]) -> str | None:
+    described = entry.get("platform")
+    if not isinstance(described, dict):
+        return None
+    return _platform_string(
+        described.get("os"), described.get("architecture"), described.get("variant")
+    )
+
+
+def _config_platform(config: Mapping[str, object]) -> str:
+    return (
+        _platform_string(config.get("os"), config.get("architecture"), config.get("variant"))
+        or "unknown"
+    )
+
+
+def _platform_string(os_name: object, arch: object, variant: object) -> str | None:
+    if not isinstance(os_name, str) or not isinstance(arch, str):
+        return None
+    return (
+        f"{os_name}/{arch}/{variant}"
+        if isinstance(variant, str) and variant
+        else f"{os_name}/{arch}"
+    )
+
+
+def _choose(
+    blobs: _Blobs, candidates: list[_Candidate], wanted: str | None
+) -> tuple[_Candidate, tuple[str, ...]]:
+    """The manifest for `wanted` (default: the only one, else the host's), and the others'
+    platforms."""
+    if not candidates:
+        raise PitstopError("the index lists no image manifest", path=blobs.shown)
+    platforms = [_candidate_platform(blobs, candidate) for candidate in candidates]
+    if wanted is None and len(set(platforms)) == 1:
+        wanted = platforms[0]
+    target = wanted or host_platform()
+    matching = [i for i, found in enumerate(platforms) if _matches(target, found)]
+    if not matching:
+        present = ", ".join(sorted(set(platforms)))
+        raise PitstopError(f"no image for {target}; the index holds: {present}", path=blobs.shown)
+    chosen = matching[0]
+    if len({_digest_of(candidates[i]) for i in matching}) > 1:
+        raise PitstopError(
+            f"holds {len(matching)} different images for {platforms[chosen]}; "
+            "save or copy one image per archive",
+            path=blobs.shown,
+        )
+    others = tuple(sorted({found for found in platforms if found != platforms[chosen]}))
+    return _Candidate(
+        candidates[chosen].descriptor, platforms[chosen], candidates[chosen].annotations
+    ), others
+
+
+def _digest_of(candidate: _Candidate) -> object:
+    return candidate.descriptor.get("digest")
+
+
+def _candidate_platform(blobs: _Blobs, candidate: _Candidate) -> str:
+    """The descriptor's platform, or its config's (a one-image layout names none)."""
+    if candidate.platform is not None:
+        return candidate.platform
+    digest = _checked_digest(candidate.descriptor.get("digest"), "index.json", blobs.shown)
+    manifest = _json(blobs, _blob_name(digest), digest)
+    config = manifest.get("config")
+    if not isinstance(config, dict):
+        return "unknown"
+    config_digest = _checked_digest(config.get("digest"), _blob_name(digest), blobs.shown)
+    return _config_platform(_json(blobs, _blob_name(config_digest), config_digest))
+
+
+def _matches(wanted: str, found: str) -> bool:
+    """`linux/arm64` matches `linux/arm64/v8`: a variant is compared only when asked for."""
+    wanted_parts, found_parts = wanted.split("/"), found.split("/")
+    return found_parts[:2] == wanted_parts[:2] and (
+        len(wanted_parts) < 3 or found_parts[2:3] == wanted_parts[2:3]
+    )
+
+
+def _diff_ids(config: Mapping[str, object], count: int, where: str, shown: str) -> list[str | None]:
+    rootfs = config.get("rootfs")
+    diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+    if not isinstance(diff_ids, list):
+        raise PitstopError(f"{where}: no rootfs.diff_ids", path=shown)
+    if len(diff_ids) != count:
+        raise PitstopError(
+            f"{where}: {len(diff_ids)} diff_ids for {count} layers in the manifest", path=shown
+        )
+    return [_checked_digest(value, where, shown) for value in diff_ids]
+
+
+def _oci_layer(
+    blobs: _Blobs, position: int, item: object, diff_id: str | None, where: str
+) -> Layer:
+    if not isinstance(item, dict):
+        raise PitstopError(f"{where}: a layer that is not an object", path=blobs.shown)
+    media_type = item.get("mediaType")
+    if not isinstance(media_type, str) or media_type not in LAYER_COMPRESSION:
+        raise PitstopError(
+            f"{where}: layer {position}: unknown media type {media_type!r}", path=blobs.shown
+        )
+    digest = _checked_digest(item.get("digest"), f"{where}: layer {position}", blobs.shown)
+    stored = blobs.size(_blob_name(digest))
+    if item.get("size") != stored:
+        raise PitstopError(
+            f"{_blob_name(digest)}: {stored} bytes, the manifest says {item.get('size')}",
+            path=blobs.shown,
+        )
+    compression = LAYER_COMPRESSION[media_type]
+    if compression == _PLAIN and diff_id is not None and diff_id != digest:
+        raise PitstopError(
+            f"{where}: layer {position}: an uncompressed layer whose diff_id is not its digest",
+            path=blobs.shown,
+        )
+    return Layer(position, digest, diff_id, media_type, stored, compression != _PLAIN)
+
+
+# -- legacy docker save -------------------------------------------------------------------------
+
+
+def _read_docker(blobs: _Blobs, platform: str | None, verify: bool) -> Image:
+    """`manifest.json` lists one image: its config file and its layers' tars (uncompressed;
+    their digests are the config's diff_ids)."""
+    data = blobs.read_small("manifest.json", JSON_BYTES)
+    listed = load_json(data, f"{blobs.shown}: manifest.json")
+    if not isinstance(listed, list) or not listed or not isinstance(listed[0], dict):
+        raise PitstopError("manifest.json: a list of images expected", path=blobs.shown)
+    if len(listed) > 1:
+        raise PitstopError(
+            f"manifest.json: holds {len(listed)} images; save one image per archive",
+            path=blobs.shown,
+        )
+    entry = listed[0]
+    config_name = _field(entry, "Config", str, "manifest.json", blobs.shown)
+    assert isinstance(config_name, str)
+    config_name = _archive_path(config_name, blobs)
+    config_bytes = blobs.read_small(config_name, JSON_BYTES)
+    config_digest = f"sha256:{hashlib.sha256(config_bytes).hexdigest()}"
+    config = _json(blobs, config_name)
+    found = _config_platform(config)
+    if platform is not None and not _matches(platform, found):
+        raise PitstopError(f"no image for {platform}; the archive holds: {found}", path=blobs.shown)
+    names = _field(entry, "Layers", list, "manifest.json", blobs.shown)
+    assert isinstance(names, list)
+    diff_ids = _diff_ids(config, len(names), config_name, blobs.shown)
+    layers, paths = [], {}
+    for position, name in enumerate(names):
+        if not isinstance(name, str):
+            raise PitstopError("manifest.json: a layer path that is not a string", path=blobs.shown)
+        paths[position] = _archive_path(name, blobs)
+        digest = diff_ids[position]
+        assert digest is not None
+        media_type = "application/vnd.docker.image.rootfs.diff.tar"
+        layers.append(
+            Layer(position, digest, digest, media_type, blobs.size(paths[position]), False)
+        )
+    return _image(
+        blobs,
+        config,
+        platform=found,
+        others=(),
+        manifest_digest=None,
+        config_digest=config_digest,
+        layers=tuple(layers),
+        annotations={},
+        opener=_Opener(blobs, paths, verify),
+    )
+
+
+def _archive_path(name: str, blobs: _Blobs) -> str:
+    inside = _inside(name)
+    if inside is None:
+        raise PitstopError(f"manifest.json: {name!r} is outside the archive", path=blobs.shown)
+    if not blobs.exists(inside):
+        raise PitstopError(f"{name}: missing from the archive", path=blobs.shown)
+    return inside
+
+
+# -- the image record -------------------------------------------------------------------
+
+
+def _image(
+    blobs: _Blobs,
+    config: Mapping[str, object],
+    *,
+    platform: str,
+    others: tuple[str, ...],
+    manifest_digest: str | None,
+    config_digest: str,
+    layers: tuple[Layer, ...],
+    annotations: dict[str, str],
+    opener: _Opener,
+) -> Image:
+    settings = config.get("config")
+    labels = _strings(settings.get("Labels")) if isinstance(settings, dict) else {}
+    return Image(
+        source=blobs.shown,
+        platform=platform,
+        other_platforms=others,
+        manifest_digest=manifest_digest,
+        config_digest=config_digest,
+        layers=layers,
+        history=_history(config),
+        annotations=annotations,
+        labels=labels,
+        open_layer=opener,
+    )
+
+
+def _history(config: Mapping[str, object]) -> tuple[Step, ...]:
+    entries = config.get("history")
+    if not isinstance(entries, list):
+        return ()
+    return tuple(
+        Step(
+            created_by=str(entry.get("created_by") or ""),
+            empty_layer=entry.get("empty_layer") is True,
+            comment=entry.get("comment") if isinstance(entry.get("comment"), str) else None,
+            created=entry.get("created") if isinstance(entry.get("created"), str) else None,
+        )
+        for entry in entries
+        if isinstance(entry, dict)
+    )
+
+
+# -- streaming a layer ------------------------------------------------------------------------
+
+
+@dataclass
+class _Totals:
+    """What the image's layers have expanded to so far, for the bounds (a layer read twice
+    counts once: its largest reading)."""
+
+    uncompressed: dict[int, int]
+    entries: dict[int, int]
+
+
+class _Opener:
+    """`Image.open_layer`: a LayerStream for a layer of this image."""
+
+    def __init__(self, blobs: _Blobs, names: dict[int, str], verify: bool) -> None:
+        self.blobs = blobs
+        self.names = names
+        self.verify = verify
+        self.totals = _Totals({}, {})
+
+    def __call__(self, layer: Layer, wanted: Callable[[str], bool]) -> _LayerStream:
+        return _LayerStream(self, layer, self.names[layer.index], wanted)
+
+
+class _LayerStream:
+    """One layer's entries, in the order of its tar; sizes and digest checked as it goes."""
+
+    def __init__(
+        self, opener: _Opener, layer: Layer, name: str, wanted: Callable[[str], bool]
+    ) -> None:
+        self.opener = opener
+        self.layer = layer
+        self.name = name
+        self.wanted = wanted
+        self._uncompressed = 0
+
+    @property
+    def uncompressed_bytes(self) -> int:
+        return self._uncompressed
+
+    def where(self) -> str:
+        return f"{self.name} (layer {self.layer.index})"
+
+    def fail(self, message: str) -> PitstopError:
+        return PitstopError(f"{self.where()}: {message}", path=self.opener.blobs.shown)
+
+    def __iter__(self) -> Iterator[Entry]:
+        layer = self.layer
+        verify = self.opener.verify
+        hasher = hashlib.new(layer.digest.partition(":")[0]) if verify else None
+        stored = self._stored(hasher)
+        plain = self._decompressed(stored)
+        reader = _ForwardReader(plain, self)
+        yield from self._entries(reader)
+        reader.drain()
+        self._uncompressed = reader.position
+        if (
+            hasher is not None
+            and f"{layer.digest.partition(':')[0]}:{hasher.hexdigest()}" != layer.digest
+        ):
+            raise self.fail("its content does not match its digest (corrupted or truncated)")
+
+    def _stored(self, hasher: hashlib._Hash | None) -> Iterator[bytes]:
+        count = 0
+        for chunk in self.opener.blobs.chunks(self.name):
+            count += len(chunk)
+            if hasher is not None:
+                hasher.update(chunk)
+            yield chunk
+        if count != self.layer.compressed_bytes:
+            raise self.fail(f"{count} bytes read, {self.layer.compressed_bytes} expected")
+
+    def _decompressed(self, stored: Iterator[bytes]) -> Iterator[bytes]:
+        compression = LAYER_COMPRESSION[self.layer.media_type]
+        if compression == _GZIP:
+            return _gunzip(stored, self)
+        if compression == _ZSTD:
+            return _unzstd(stored, self)
+        return stored
+
+    def count(self, produced: int) -> None:
+        """Called as decompressed bytes arrive: the bomb bounds."""
+        totals = self.opener.totals
+        totals.uncompressed[self.layer.index] = max(
+            produced, totals.uncompressed.get(self.layer.index, 0)
+        )
+        if sum(totals.uncompressed.values()) > MAX_UNCOMPRESSED_BYTES:
+            raise self.fail(f"the image expands past {MAX_UNCOMPRESSED_BYTES} bytes; not read on")
+        if produced > RATIO_FLOOR_BYTES and produced > MAX_RATIO * max(
+            1, self.layer.compressed_bytes
+        ):
+            raise self.fail(
+                f"expands more than {MAX_RATIO} times its {self.layer.compressed_bytes} "
+                "stored bytes (a decompression bomb?); not read on"
+            )
+
+    def _entries(self, reader: _ForwardReader) -> Iterator[Entry]:
+        totals = self.opener.totals
+        index = self.layer.index
+        count = 0
+        others = sum(value for key, value in totals.entries.items() if key != index)
+        try:
+            with tarfile.open(fileobj=reader, mode="r:") as archive:  # type: ignore[call-overload]
+                while (info := archive.next()) is not None:
+                    _forget_members(archive)
+                    count += 1
+                    if others + count > MAX_ENTRIES:
+                        raise self.fail(f"the image holds over {MAX_ENTRIES} entries; not read on")
+                    entry = self._entry(info, archive)
+                    if entry is not None:
+                        yield entry
+        except tarfile.ReadError as error:
+            if "empty file" in str(error):
+                return  # a layer with no files (buildah writes `LABEL` steps as one)
+            raise self.fail(f"not a tar, or truncated: {error}") from None
+        except (tarfile.TarError, EOFError) as error:
+            raise self.fail(f"not a tar, or truncated: {error}") from None
+        finally:
+            totals.entries[index] = max(count, totals.entries.get(index, 0))
+
+    def _entry(self, info: tarfile.TarInfo, archive: tarfile.TarFile) -> Entry | None:
+        path = self._path(info.name)
+        if not path:
+            return None  # the root directory itself
+        directory, base = posixpath.split(path)
+        if base.startswith(".wh."):
+            if base == ".wh..wh..opq":
+                return Entry(directory, Kind.OPAQUE)
+            if base.startswith(".wh..wh."):
+                return None  # AUFS's own bookkeeping (`.wh..wh.plnk`), not a deletion
+            return Entry(posixpath.join(directory, base[4:]), Kind.WHITEOUT)
+        if info.isreg():
+            content = None
+            if info.size <= CONTENT_BYTES and self.wanted(path):
+                extracted = archive.extractfile(info)
+                content = extracted.read() if extracted is not None else None
+            return Entry(path, Kind.FILE, info.size, None, content)
+        if info.isdir():
+            return Entry(path, Kind.DIRECTORY)
+        if info.issym():
+            return Entry(path, Kind.SYMLINK, 0, info.linkname)
+        if info.islnk():
+            return Entry(path, Kind.HARDLINK, 0, info.linkname)
+        return Entry(path, Kind.OTHER)
+
+    def _path(self, name: str) -> str:
+        """The member's path relative to the image root: `/etc/x` and `./etc/x` are `etc/x`
+        (Docker roots absolute names); a path that climbs out of the root is malformed."""
+        clean = posixpath.normpath(name).lstrip("/")
+        if clean == ".." or clean.startswith("../"):
+            raise self.fail(f"{name!r}: a path outside the image root")
+        return "" if clean == "." else clean
+
+
+def _forget_members(archive: tarfile.TarFile) -> None:
+    """tarfile keeps every header it reads (for getmembers); a layer of 200,000 files would
+    keep them all, and nothing here asks for them again."""
+    archive.members = []  # type: ignore[attr-defined]
+
+
+def _gunzip(stored: Iterator[bytes], stream: _LayerStream) -> Iterator[bytes]:
+    """gzip members one after another (pigz and Go may write several), each step's output
+    bounded to READ_BYTES so one small chunk cannot expand without limit."""
+    decompressor = zlib.decompressobj(wbits=31)
+    fed = False  # whether the current member has begun
+    produced = 0
+    try:
+        for chunk in stored:
+            data = chunk
+            while data:
+                fed = True
+                out = decompressor.decompress(data, READ_BYTES)
+                if out:
+                    produced += len(out)
+                    stream.count(produced)
+                    yield out
+                data = decompressor.unconsumed_tail
+                if decompressor.eof:
+                    data = decompressor.unused_data + data
+                    decompressor, fed = zlib.decompressobj(wbits=31), False
+    except zlib.error as error:
+        raise stream.fail(f"corrupt gzip: {error}") from None
+    if fed or produced == 0:
+        raise stream.fail("truncated gzip data")
+
+
+def _unzstd(stored: Iterator[bytes], stream: _LayerStream) -> Iterator[bytes]:
+    import zstandard  # only an image with zstd layers needs it
+
+    source = _ChunkFile(stored)
+    reader = zstandard.ZstdDecompressor().stream_reader(
+        cast(IO[bytes], source), read_size=READ_BYTES, read_across_frames=True
+    )
+    produced = 0
+    try:
+        while out := reader.read(READ_BYTES):
+            produced += len(out)
+            stream.count(produced)
+            yield out
+    except zstandard.ZstdError as error:
+        raise stream.fail(f"corrupt zstd: {error}") from None
+    for _ in source:
+        pass
+
+
+class _ChunkFile(io.RawIOBase):
+    """A file-like reader over a chunk iterator (what zstandard's stream_reader reads)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
+        self.pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.pending:
+            self.pending = next(self.chunks, b"")
+        data = self.pending if size < 0 else self.pending[:size]
+        self.pending = self.pending[len(data) :]
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.chunks
+
+
+class _ForwardReader:
+    """The file tarfile reads a layer through: read and forward seek only, over the
+    decompressed chunks, counting the bytes. tarfile's own stream mode (`r|`) copies its
+    buffer at every header and skips data in 10 KiB reads; here a skip drops whole chunks."""
+
+    def __init__(self, chunks: Iterator[bytes], stream: _LayerStream) -> None:
+        self.chunks = chunks
+        self.stream = stream
+        self.buffer = b""
+        self.start = 0  # of the unread part of `buffer`
+        self.position = 0  # bytes consumed from the stream
+        self.mode = "rb"
+
+    def tell(self) -> int:
+        return self.position
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0 or size > MAX_HEADER_READ:
+            raise self.stream.fail(f"a tar member header of over {MAX_HEADER_READ} bytes")
+        available = len(self.buffer) - self.start
+        if available >= size:
+            data = self.buffer[self.start : self.start + size]
+            self.start += size
+        else:
+            parts = [self.buffer[self.start :]]
+            while available < size:
+                chunk = next(self.chunks, b"")
+                if not chunk:
+                    break
+                parts.append(chunk)
+                available += len(chunk)
+            joined = b"".join(parts)
+            data, self.buffer, self.start = joined[:size], joined, min(size, len(joined))
+        self.position += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence != 0 or offset < self.position:
+            raise self.stream.fail("tar members out of order")
+        remaining = offset - self.position
+        while remaining:
+            available = len(self.buffer) - self.start
+            if available == 0:
+                self.buffer, self.start = next(self.chunks, b""), 0
+                if not self.buffer:
+                    break  # past the end: the next read finds no data
+                continue
+            step = min(available, remaining)
+            self.start += step
+            self.position += step
+            remaining -= step
+        return self.position
+
+    def drain(self) -> None:
+        """Read to the end of the blob (the tar's padding), so the digest and size are whole."""
+        self.position += len(self.buffer) - self.start
+        self.buffer, self.start = b"", 0
+        for chunk in self.chunks:
+            self.position += len(chunk)
