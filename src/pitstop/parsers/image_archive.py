@@ -28,6 +28,7 @@ import platform as host
 import posixpath
 import re
 import stat
+import struct
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -134,9 +135,57 @@ class _Blobs(Protocol):
 
     def size(self, name: str) -> int: ...  # its bytes; PitstopError when it is missing
 
-    def chunks(self, name: str, *, skip: bool = False) -> Iterator[bytes]: ...  # its bytes
+    def region(self, name: str) -> _Region: ...  # where its bytes are; PitstopError if missing
 
-    def read_small(self, name: str, limit: int) -> bytes: ...  # all of it, up to `limit`
+
+@dataclass(frozen=True, slots=True)
+class _Region:
+    """A blob's bytes: `size` bytes at `offset` in the regular file `path`."""
+
+    path: Path
+    offset: int
+    size: int
+    shown: str  # the file, and the member when it is inside an archive
+
+
+class _BlobFile:
+    """A blob read with `os.pread` in READ_BYTES steps; `skip` moves on without reading."""
+
+    def __init__(self, region: _Region, archive: str) -> None:
+        self.region = region
+        self.archive = archive
+        self.stream = open_regular(region.path, archive)
+        self.position = 0  # bytes of the blob consumed
+
+    def chunk(self) -> bytes:
+        want = min(READ_BYTES, self.region.size - self.position)
+        if want <= 0:
+            return b""
+        data = os.pread(self.stream.fileno(), want, self.region.offset + self.position)
+        if not data:
+            raise PitstopError(f"{self.region.shown}: truncated", path=self.archive)
+        self.position += len(data)
+        return data
+
+    def skip(self, count: int) -> int:
+        count = max(0, min(count, self.region.size - self.position))
+        self.position += count
+        return count
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def _read_small(blobs: _Blobs, name: str, limit: int) -> bytes:
+    """A whole JSON document of the image, bounded."""
+    region = blobs.region(name)
+    if region.size > limit:
+        raise PitstopError(f"{name}: over {limit} bytes; not an image's", path=blobs.shown)
+    blob = _BlobFile(region, blobs.shown)
+    try:
+        return b"".join(iter(blob.chunk, b""))
+    finally:
+        blob.close()
 
 
 def _inside(name: str) -> str | None:
@@ -188,22 +237,9 @@ class _TarBlobs:
             raise PitstopError(f"{name}: missing from the archive", path=self.shown)
         return member
 
-    def chunks(self, name: str, *, skip: bool = False) -> Iterator[bytes]:
+    def region(self, name: str) -> _Region:
         member = self._member(name)
-        with open_regular(self.path, self.shown) as stream:
-            descriptor = stream.fileno()
-            position, end = member.offset, member.offset + member.size
-            while position < end:
-                data = os.pread(descriptor, min(READ_BYTES, end - position), position)
-                if not data:
-                    raise PitstopError(f"{name}: truncated archive", path=self.shown)
-                position += len(data)
-                yield data
-
-    def read_small(self, name: str, limit: int) -> bytes:
-        if self.size(name) > limit:
-            raise PitstopError(f"{name}: over {limit} bytes; not an image's", path=self.shown)
-        return b"".join(self.chunks(name))
+        return _Region(self.path, member.offset, member.size, name)
 
 
 def _tar_headers(
@@ -233,6 +269,11 @@ def _tar_headers(
     if not regular and not links:
         raise PitstopError("not a tar archive, or empty", path=shown)
     return regular, links
+
+
+def _forget_members(archive: tarfile.TarFile) -> None:
+    """tarfile keeps every header it reads (for getmembers); nothing here asks for them again."""
+    archive.members = []  # type: ignore[attr-defined]
 
 
 def _resolve_link(
@@ -282,23 +323,15 @@ class _DirBlobs:
         except OSError:
             raise PitstopError(f"{name}: missing from the layout", path=self.shown) from None
 
-    def chunks(self, name: str, *, skip: bool = False) -> Iterator[bytes]:
-        self.size(name)
-        with open_regular(self._path(name), f"{self.shown}/{name}") as stream:
-            while data := stream.read(READ_BYTES):
-                yield data
-
-    def read_small(self, name: str, limit: int) -> bytes:
-        if self.size(name) > limit:
-            raise PitstopError(f"{name}: over {limit} bytes; not an image's", path=self.shown)
-        return b"".join(self.chunks(name))
+    def region(self, name: str) -> _Region:
+        return _Region(self._path(name), 0, self.size(name), name)
 
 
 # -- JSON documents -----------------------------------------------------------------------
 
 
 def _json(blobs: _Blobs, name: str, digest: str | None = None) -> dict[str, object]:
-    data = blobs.read_small(name, JSON_BYTES)
+    data = _read_small(blobs, name, JSON_BYTES)
     if digest is not None and _hash_of(digest, data) != digest:
         raise PitstopError(f"{name}: its content does not match its digest", path=blobs.shown)
     value = load_json(data, f"{blobs.shown}: {name}")
@@ -547,7 +580,7 @@ def _oci_layer(
 def _read_docker(blobs: _Blobs, platform: str | None, verify: bool) -> Image:
     """`manifest.json` lists one image: its config file and its layers' tars (uncompressed;
     their digests are the config's diff_ids)."""
-    data = blobs.read_small("manifest.json", JSON_BYTES)
+    data = _read_small(blobs, "manifest.json", JSON_BYTES)
     listed = load_json(data, f"{blobs.shown}: manifest.json")
     if not isinstance(listed, list) or not listed or not isinstance(listed[0], dict):
         raise PitstopError("manifest.json: a list of images expected", path=blobs.shown)
@@ -560,7 +593,7 @@ def _read_docker(blobs: _Blobs, platform: str | None, verify: bool) -> Image:
     config_name = _field(entry, "Config", str, "manifest.json", blobs.shown)
     assert isinstance(config_name, str)
     config_name = _archive_path(config_name, blobs)
-    config_bytes = blobs.read_small(config_name, JSON_BYTES)
+    config_bytes = _read_small(blobs, config_name, JSON_BYTES)
     config_digest = f"sha256:{hashlib.sha256(config_bytes).hexdigest()}"
     config = _json(blobs, config_name)
     found = _config_platform(config)
@@ -690,110 +723,94 @@ class _LayerStream:
     def uncompressed_bytes(self) -> int:
         return self._uncompressed
 
-    def where(self) -> str:
-        return f"{self.name} (layer {self.layer.index})"
-
     def fail(self, message: str) -> PitstopError:
-        return PitstopError(f"{self.where()}: {message}", path=self.opener.blobs.shown)
+        where = f"{self.name} (layer {self.layer.index})"
+        return PitstopError(f"{where}: {message}", path=self.opener.blobs.shown)
 
     def __iter__(self) -> Iterator[Entry]:
         layer = self.layer
-        verify = self.opener.verify
-        hasher = hashlib.new(layer.digest.partition(":")[0]) if verify else None
-        stored = self._stored(hasher)
-        plain = self._decompressed(stored)
-        reader = _ForwardReader(plain, self)
-        yield from self._entries(reader)
-        reader.drain()
+        algorithm = layer.digest.partition(":")[0]
+        hasher = hashlib.new(algorithm) if self.opener.verify else None
+        blob = _BlobFile(self.opener.blobs.region(self.name), self.opener.blobs.shown)
+        try:
+            reader = self._reader(blob, hasher)
+            yield from self._entries(reader)
+            reader.drain()
+        finally:
+            blob.close()
         self._uncompressed = reader.position
-        if (
-            hasher is not None
-            and f"{layer.digest.partition(':')[0]}:{hasher.hexdigest()}" != layer.digest
-        ):
+        if blob.position != layer.compressed_bytes:
+            raise self.fail(f"{blob.position} bytes read, {layer.compressed_bytes} expected")
+        if hasher is not None and f"{algorithm}:{hasher.hexdigest()}" != layer.digest:
             raise self.fail("its content does not match its digest (corrupted or truncated)")
 
-    def _stored(self, hasher: hashlib._Hash | None) -> Iterator[bytes]:
-        count = 0
-        for chunk in self.opener.blobs.chunks(self.name):
-            count += len(chunk)
-            if hasher is not None:
-                hasher.update(chunk)
-            yield chunk
-        if count != self.layer.compressed_bytes:
-            raise self.fail(f"{count} bytes read, {self.layer.compressed_bytes} expected")
-
-    def _decompressed(self, stored: Iterator[bytes]) -> Iterator[bytes]:
+    def _reader(self, blob: _BlobFile, hasher: hashlib._Hash | None) -> _ForwardReader:
+        """The layer's tar as a forward reader: a plain layer not being hashed skips file
+        content without reading it; otherwise every stored byte passes through."""
         compression = LAYER_COMPRESSION[self.layer.media_type]
+        if compression == _PLAIN and hasher is None:
+            return _ForwardReader(blob.chunk, self, blob.skip)
+        stored = _hashed(blob, hasher)
         if compression == _GZIP:
-            return _gunzip(stored, self)
+            return _ForwardReader(_gunzip(stored, self).__next__, self)
         if compression == _ZSTD:
-            return _unzstd(stored, self)
-        return stored
+            return _ForwardReader(_unzstd(stored, self).__next__, self)
+        return _ForwardReader(stored.__next__, self)
 
     def count(self, produced: int) -> None:
         """Called as decompressed bytes arrive: the bomb bounds."""
         totals = self.opener.totals
-        totals.uncompressed[self.layer.index] = max(
-            produced, totals.uncompressed.get(self.layer.index, 0)
-        )
+        index = self.layer.index
+        totals.uncompressed[index] = max(produced, totals.uncompressed.get(index, 0))
         if sum(totals.uncompressed.values()) > MAX_UNCOMPRESSED_BYTES:
             raise self.fail(f"the image expands past {MAX_UNCOMPRESSED_BYTES} bytes; not read on")
-        if produced > RATIO_FLOOR_BYTES and produced > MAX_RATIO * max(
-            1, self.layer.compressed_bytes
-        ):
+        stored = max(1, self.layer.compressed_bytes)
+        if produced > RATIO_FLOOR_BYTES and produced > MAX_RATIO * stored:
             raise self.fail(
                 f"expands more than {MAX_RATIO} times its {self.layer.compressed_bytes} "
                 "stored bytes (a decompression bomb?); not read on"
             )
 
     def _entries(self, reader: _ForwardReader) -> Iterator[Entry]:
+        # The loop runs once per file of the image (200,000 and more): the common case (a
+        # plain path, no whiteout, content not wanted) stays inline, with no further call.
         totals = self.opener.totals
         index = self.layer.index
+        limit = MAX_ENTRIES - sum(value for key, value in totals.entries.items() if key != index)
         count = 0
-        others = sum(value for key, value in totals.entries.items() if key != index)
+        wanted, file_kind = self.wanted, Kind.FILE
         try:
-            with tarfile.open(fileobj=reader, mode="r:") as archive:  # type: ignore[call-overload]
-                while (info := archive.next()) is not None:
-                    _forget_members(archive)
-                    count += 1
-                    if others + count > MAX_ENTRIES:
-                        raise self.fail(f"the image holds over {MAX_ENTRIES} entries; not read on")
-                    entry = self._entry(info, archive)
-                    if entry is not None:
-                        yield entry
-        except tarfile.ReadError as error:
-            if "empty file" in str(error):
-                return  # a layer with no files (buildah writes `LABEL` steps as one)
-            raise self.fail(f"not a tar, or truncated: {error}") from None
-        except (tarfile.TarError, EOFError) as error:
-            raise self.fail(f"not a tar, or truncated: {error}") from None
+            for name, kind, size, link in _tar_members(reader, self):
+                count += 1
+                if count > limit:
+                    raise self.fail(f"the image holds over {MAX_ENTRIES} entries; not read on")
+                if not name or name[0] in "./" or name[-1] == "/" or "/." in name or "//" in name:
+                    path = self._path(name)
+                    if not path:
+                        continue  # the root directory itself
+                    if ".wh." in path:
+                        special = _whiteout(path)
+                        if special is not None:
+                            if special.path or special.kind is Kind.OPAQUE:
+                                yield special
+                            continue
+                else:
+                    path = name
+                if kind is file_kind:
+                    if size <= CONTENT_BYTES and wanted(path):
+                        yield Entry(path, kind, size, None, self._content(reader, name, size))
+                    else:
+                        yield Entry(path, kind, size)
+                else:
+                    yield Entry(path, kind, 0, link)
         finally:
             totals.entries[index] = max(count, totals.entries.get(index, 0))
 
-    def _entry(self, info: tarfile.TarInfo, archive: tarfile.TarFile) -> Entry | None:
-        path = self._path(info.name)
-        if not path:
-            return None  # the root directory itself
-        directory, base = posixpath.split(path)
-        if base.startswith(".wh."):
-            if base == ".wh..wh..opq":
-                return Entry(directory, Kind.OPAQUE)
-            if base.startswith(".wh..wh."):
-                return None  # AUFS's own bookkeeping (`.wh..wh.plnk`), not a deletion
-            return Entry(posixpath.join(directory, base[4:]), Kind.WHITEOUT)
-        if info.isreg():
-            content = None
-            if info.size <= CONTENT_BYTES and self.wanted(path):
-                extracted = archive.extractfile(info)
-                content = extracted.read() if extracted is not None else None
-            return Entry(path, Kind.FILE, info.size, None, content)
-        if info.isdir():
-            return Entry(path, Kind.DIRECTORY)
-        if info.issym():
-            return Entry(path, Kind.SYMLINK, 0, info.linkname)
-        if info.islnk():
-            return Entry(path, Kind.HARDLINK, 0, info.linkname)
-        return Entry(path, Kind.OTHER)
+    def _content(self, reader: _ForwardReader, name: str, size: int) -> bytes:
+        content = reader.read(size)
+        if len(content) < size:
+            raise self.fail(f"{name!r}: not a tar, or truncated: unexpected end of data")
+        return content
 
     def _path(self, name: str) -> str:
         """The member's path relative to the image root: `/etc/x` and `./etc/x` are `etc/x`
@@ -804,10 +821,168 @@ class _LayerStream:
         return "" if clean == "." else clean
 
 
-def _forget_members(archive: tarfile.TarFile) -> None:
-    """tarfile keeps every header it reads (for getmembers); a layer of 200,000 files would
-    keep them all, and nothing here asks for them again."""
-    archive.members = []  # type: ignore[attr-defined]
+def _whiteout(path: str) -> Entry | None:
+    """The deletion a `.wh.` name records, or None when `path` is an ordinary file; an
+    Entry with an empty path for AUFS's own bookkeeping (`.wh..wh.plnk`), to be dropped."""
+    directory, base = posixpath.split(path)
+    if not base.startswith(".wh."):
+        return None
+    if base == ".wh..wh..opq":
+        return Entry(directory, Kind.OPAQUE)
+    if base.startswith(".wh..wh."):
+        return Entry("", Kind.WHITEOUT)
+    return Entry(posixpath.join(directory, base[4:]), Kind.WHITEOUT)
+
+
+def _hashed(blob: _BlobFile, hasher: hashlib._Hash | None) -> Iterator[bytes]:
+    while chunk := blob.chunk():
+        if hasher is not None:
+            hasher.update(chunk)
+        yield chunk
+
+
+# -- tar headers --------------------------------------------------------------------------
+# tarfile parses a header in about 50 µs of Python; a 200,000-file image would spend seconds
+# there alone. This reads the same formats (ustar, GNU long names, pax) with a few slices.
+
+_BLOCK = 512
+_ZERO_BLOCK = bytes(_BLOCK)
+_KINDS = {
+    b"0": Kind.FILE,
+    b"\0": Kind.FILE,
+    b"7": Kind.FILE,  # contiguous file
+    b"1": Kind.HARDLINK,
+    b"2": Kind.SYMLINK,
+    b"5": Kind.DIRECTORY,
+    b"3": Kind.OTHER,
+    b"4": Kind.OTHER,
+    b"6": Kind.OTHER,
+}
+_CONTENT_KINDS = frozenset({Kind.FILE})  # the members whose size is followed by data
+
+
+_HEADER = struct.Struct("100s24x12s12x8sc100s6s2x80x155s12x")
+"""name, size, checksum, type, link name, magic, prefix: the ustar fields read, in one call."""
+_SPACES = b" " * 8
+
+
+def _tar_members(
+    reader: _ForwardReader, stream: _LayerStream
+) -> Iterator[tuple[str, Kind, int, str | None]]:
+    """(name, kind, size, link target) of each member, its data skipped unless the caller
+    reads it (as `reader.read(size)`) before asking for the next one."""
+    pax: dict[str, str] = {}
+    long_name: str | None = None
+    long_link: str | None = None
+    unpack, kinds = _HEADER.unpack, _KINDS
+    while True:
+        header = reader.read(_BLOCK)
+        if len(header) < _BLOCK:
+            if not header and reader.position == 0:
+                return  # an empty layer: no tar at all (no end-of-archive blocks either)
+            raise stream.fail("not a tar, or truncated: unexpected end of data")
+        if header == _ZERO_BLOCK:
+            return  # end of archive (the rest is drained by the caller)
+        raw_name, raw_size, raw_checksum, flag, raw_link, magic, prefix = unpack(header)
+        size = _number(raw_size, stream)
+        if not _checksum_matches(header, _number(raw_checksum, stream)):
+            raise stream.fail(f"not a tar: bad header checksum at byte {reader.position - _BLOCK}")
+        if flag in b"xgLK":
+            data = _extension_data(reader, size, stream)
+            if flag == b"x":
+                pax = _pax_records(data, stream)
+            elif flag == b"L":
+                long_name = _text(data)
+            elif flag == b"K":
+                long_link = _text(data)
+            continue  # a global pax header (`g`) changes nothing pitstop reports
+        kind = kinds.get(flag, Kind.FILE)  # POSIX: an unknown type reads as a regular file
+        if long_name or pax:
+            name = long_name or pax.get("path") or _ustar_name(raw_name, magic, prefix)
+        else:
+            name = _ustar_name(raw_name, magic, prefix)
+        link = None
+        if kind is Kind.FILE:
+            if "size" in pax:
+                size = _pax_size(pax["size"], stream)
+            data_end = reader.position + (size + 511) // 512 * 512
+        else:
+            data_end, size = reader.position, 0
+            if kind is Kind.SYMLINK or kind is Kind.HARDLINK:
+                link = long_link or pax.get("linkpath") or _text(raw_link)
+        yield name, kind, size, link
+        reader.skip_to(data_end)
+        if pax or long_name or long_link:
+            pax, long_name, long_link = {}, None, None
+
+
+def _checksum_matches(header: bytes, stored: int) -> bool:
+    """The header's bytes summed, its checksum field counted as spaces, is `stored`. Summed
+    with adler32 (in C): its low half is 1 + the sum modulo 65521, exact enough for a check
+    against reading a data block as a header."""
+    running = zlib.adler32(header[:148])
+    running = zlib.adler32(_SPACES, running)
+    running = zlib.adler32(header[156:], running)
+    return running & 0xFFFF == (1 + stored) % 65521
+
+
+def _number(field: bytes, stream: _LayerStream) -> int:
+    """An octal header field (NUL or space terminated), or GNU base-256 for large sizes."""
+    if field[0] & 0x80:
+        return int.from_bytes(field[1:], "big")
+    digits = field.partition(b"\0")[0]
+    try:
+        return int(digits, 8) if digits.strip() else 0
+    except ValueError:
+        raise stream.fail(f"not a tar: a header field of {field!r}") from None
+
+
+def _text(data: bytes) -> str:
+    return data.partition(b"\0")[0].decode("utf-8", "surrogateescape")
+
+
+def _ustar_name(raw_name: bytes, magic: bytes, prefix: bytes) -> str:
+    name = raw_name.partition(b"\0")[0].decode("utf-8", "surrogateescape")
+    if magic == b"ustar\x00" and prefix[0]:  # POSIX ustar's prefix field (GNU puts times there)
+        return f"{_text(prefix)}/{name}"
+    return name
+
+
+def _extension_data(reader: _ForwardReader, size: int, stream: _LayerStream) -> bytes:
+    if size > MAX_HEADER_READ:
+        raise stream.fail(f"a tar extended header of {size} bytes; not read")
+    data = reader.read(size)
+    if len(data) < size:
+        raise stream.fail("not a tar, or truncated: unexpected end of data")
+    reader.skip_to(reader.position + (-size) % _BLOCK)
+    return data
+
+
+def _pax_records(data: bytes, stream: _LayerStream) -> dict[str, str]:
+    """`LENGTH KEY=VALUE\\n` records (POSIX pax)."""
+    records: dict[str, str] = {}
+    position = 0
+    while position < len(data) and data[position] != 0:
+        space = data.find(b" ", position)
+        try:
+            length = int(data[position:space])
+        except ValueError:
+            raise stream.fail("not a tar: a malformed pax header") from None
+        if length <= 0 or space < 0:
+            raise stream.fail("not a tar: a malformed pax header")
+        key, _, value = data[space + 1 : position + length - 1].partition(b"=")
+        records[key.decode("utf-8", "surrogateescape")] = value.decode("utf-8", "surrogateescape")
+        position += length
+    return records
+
+
+def _pax_size(value: str, stream: _LayerStream) -> int:
+    if not value.isdigit():
+        raise stream.fail(f"not a tar: a pax size of {value!r}")
+    return int(value)
+
+
+# -- decompression --------------------------------------------------------------------------
 
 
 def _gunzip(stored: Iterator[bytes], stream: _LayerStream) -> Iterator[bytes]:
@@ -851,8 +1026,8 @@ def _unzstd(stored: Iterator[bytes], stream: _LayerStream) -> Iterator[bytes]:
             yield out
     except zstandard.ZstdError as error:
         raise stream.fail(f"corrupt zstd: {error}") from None
-    for _ in source:
-        pass
+    if next(stored, None) is not None or source.pending:
+        raise stream.fail("data after the zstd frames")
 
 
 class _ChunkFile(io.RawIOBase):
@@ -872,39 +1047,40 @@ class _ChunkFile(io.RawIOBase):
         self.pending = self.pending[len(data) :]
         return data
 
-    def __iter__(self) -> Iterator[bytes]:
-        return self.chunks
-
 
 class _ForwardReader:
-    """The file tarfile reads a layer through: read and forward seek only, over the
-    decompressed chunks, counting the bytes. tarfile's own stream mode (`r|`) copies its
-    buffer at every header and skips data in 10 KiB reads; here a skip drops whole chunks."""
+    """A layer's tar, read forward only over its decompressed chunks, counting the bytes.
+    `skip_to` drops bytes from the chunks in hand; past them, `skip` (a plain, unhashed
+    blob's) moves on in the file without reading, else chunks are read and dropped."""
 
-    def __init__(self, chunks: Iterator[bytes], stream: _LayerStream) -> None:
-        self.chunks = chunks
+    def __init__(
+        self,
+        next_chunk: Callable[[], bytes],
+        stream: _LayerStream,
+        skip: Callable[[int], int] | None = None,
+    ) -> None:
+        self.next_chunk = next_chunk
         self.stream = stream
+        self.skip = skip
         self.buffer = b""
         self.start = 0  # of the unread part of `buffer`
-        self.position = 0  # bytes consumed from the stream
-        self.mode = "rb"
+        self.position = 0  # bytes of the tar consumed
 
-    def tell(self) -> int:
-        return self.position
+    def _more(self) -> bytes:
+        try:
+            return self.next_chunk()
+        except StopIteration:
+            return b""
 
-    def read(self, size: int = -1) -> bytes:
-        if size < 0 or size > MAX_HEADER_READ:
-            raise self.stream.fail(f"a tar member header of over {MAX_HEADER_READ} bytes")
-        available = len(self.buffer) - self.start
-        if available >= size:
-            data = self.buffer[self.start : self.start + size]
-            self.start += size
+    def read(self, size: int) -> bytes:
+        end = self.start + size
+        if end <= len(self.buffer):
+            data = self.buffer[self.start : end]
+            self.start = end
         else:
             parts = [self.buffer[self.start :]]
-            while available < size:
-                chunk = next(self.chunks, b"")
-                if not chunk:
-                    break
+            available = len(parts[0])
+            while available < size and (chunk := self._more()):
                 parts.append(chunk)
                 available += len(chunk)
             joined = b"".join(parts)
@@ -912,26 +1088,29 @@ class _ForwardReader:
         self.position += len(data)
         return data
 
-    def seek(self, offset: int, whence: int = 0) -> int:
-        if whence != 0 or offset < self.position:
-            raise self.stream.fail("tar members out of order")
-        remaining = offset - self.position
-        while remaining:
+    def skip_to(self, target: int) -> None:
+        remaining = target - self.position
+        while remaining > 0:
             available = len(self.buffer) - self.start
             if available == 0:
-                self.buffer, self.start = next(self.chunks, b""), 0
+                if self.skip is not None:
+                    self.position += self.skip(remaining)
+                    return
+                self.buffer, self.start = self._more(), 0
                 if not self.buffer:
-                    break  # past the end: the next read finds no data
+                    return  # past the end: the next header read finds no data
                 continue
             step = min(available, remaining)
             self.start += step
             self.position += step
             remaining -= step
-        return self.position
 
     def drain(self) -> None:
         """Read to the end of the blob (the tar's padding), so the digest and size are whole."""
         self.position += len(self.buffer) - self.start
         self.buffer, self.start = b"", 0
-        for chunk in self.chunks:
+        if self.skip is not None:
+            self.position += self.skip(1 << 62)
+            return
+        while chunk := self._more():
             self.position += len(chunk)
