@@ -26,10 +26,12 @@ import io
 import os
 import platform as host
 import posixpath
+import queue
 import re
 import stat
 import struct
 import tarfile
+import threading
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -730,7 +732,7 @@ class _LayerStream:
     def __iter__(self) -> Iterator[Entry]:
         layer = self.layer
         algorithm = layer.digest.partition(":")[0]
-        hasher = hashlib.new(algorithm) if self.opener.verify else None
+        hasher = _Hasher(algorithm) if self.opener.verify else None
         blob = _BlobFile(self.opener.blobs.region(self.name), self.opener.blobs.shown)
         try:
             reader = self._reader(blob, hasher)
@@ -738,13 +740,14 @@ class _LayerStream:
             reader.drain()
         finally:
             blob.close()
+            digest = hasher.finish() if hasher is not None else None
         self._uncompressed = reader.position
         if blob.position != layer.compressed_bytes:
             raise self.fail(f"{blob.position} bytes read, {layer.compressed_bytes} expected")
-        if hasher is not None and f"{algorithm}:{hasher.hexdigest()}" != layer.digest:
+        if digest is not None and f"{algorithm}:{digest}" != layer.digest:
             raise self.fail("its content does not match its digest (corrupted or truncated)")
 
-    def _reader(self, blob: _BlobFile, hasher: hashlib._Hash | None) -> _ForwardReader:
+    def _reader(self, blob: _BlobFile, hasher: _Hasher | None) -> _ForwardReader:
         """The layer's tar as a forward reader: a plain layer not being hashed skips file
         content without reading it; otherwise every stored byte passes through."""
         compression = LAYER_COMPRESSION[self.layer.media_type]
@@ -834,7 +837,35 @@ def _whiteout(path: str) -> Entry | None:
     return Entry(posixpath.join(directory, base[4:]), Kind.WHITEOUT)
 
 
-def _hashed(blob: _BlobFile, hasher: hashlib._Hash | None) -> Iterator[bytes]:
+class _Hasher:
+    """A digest computed in a thread of its own, beside the parsing: hashlib lets go of the
+    GIL while it hashes a large chunk, so on two cores checking a layer's digest costs little
+    more time than not. At most `_QUEUED` chunks wait, so memory stays bounded."""
+
+    def __init__(self, algorithm: str) -> None:
+        self.hasher = hashlib.new(algorithm)
+        self.chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED)
+        self.thread = threading.Thread(target=self._run, name="pitstop-digest", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self.chunks.get()) is not None:
+            self.hasher.update(chunk)
+
+    def update(self, chunk: bytes) -> None:
+        self.chunks.put(chunk)
+
+    def finish(self) -> str:
+        """The hex digest of what was given; ends the thread (also when reading stopped)."""
+        self.chunks.put(None)
+        self.thread.join()
+        return self.hasher.hexdigest()
+
+
+_QUEUED = 8
+
+
+def _hashed(blob: _BlobFile, hasher: _Hasher | None) -> Iterator[bytes]:
     while chunk := blob.chunk():
         if hasher is not None:
             hasher.update(chunk)
@@ -874,18 +905,27 @@ def _tar_members(
     pax: dict[str, str] = {}
     long_name: str | None = None
     long_link: str | None = None
-    unpack, kinds = _HEADER.unpack, _KINDS
+    unpack, kinds, adler32 = _HEADER.unpack, _KINDS, zlib.adler32
     while True:
-        header = reader.read(_BLOCK)
-        if len(header) < _BLOCK:
-            if not header and reader.position == 0:
-                return  # an empty layer: no tar at all (no end-of-archive blocks either)
-            raise stream.fail("not a tar, or truncated: unexpected end of data")
+        # the reads and skips below are _ForwardReader's, inlined: this runs once a member
+        start = reader.start
+        if start + _BLOCK <= len(reader.buffer):
+            header = reader.buffer[start : start + _BLOCK]
+            reader.start = start + _BLOCK
+            reader.position += _BLOCK
+        else:
+            header = reader.read(_BLOCK)
+            if len(header) < _BLOCK:
+                if not header and reader.position == 0:
+                    return  # an empty layer: no tar at all (no end-of-archive blocks either)
+                raise stream.fail("not a tar, or truncated: unexpected end of data")
         if header == _ZERO_BLOCK:
             return  # end of archive (the rest is drained by the caller)
         raw_name, raw_size, raw_checksum, flag, raw_link, magic, prefix = unpack(header)
         size = _number(raw_size, stream)
-        if not _checksum_matches(header, _number(raw_checksum, stream)):
+        summed = adler32(header[156:], adler32(_SPACES, adler32(header[:148])))
+        if summed & 0xFFFF != (1 + _number(raw_checksum, stream)) % 65521:
+            # adler32's low half is 1 + the bytes' sum modulo 65521: the tar checksum, in C
             raise stream.fail(f"not a tar: bad header checksum at byte {reader.position - _BLOCK}")
         if flag in b"xgLK":
             data = _extension_data(reader, size, stream)
@@ -899,35 +939,38 @@ def _tar_members(
         kind = kinds.get(flag, Kind.FILE)  # POSIX: an unknown type reads as a regular file
         if long_name or pax:
             name = long_name or pax.get("path") or _ustar_name(raw_name, magic, prefix)
-        else:
+        elif magic == b"ustar\x00" and prefix[0]:
             name = _ustar_name(raw_name, magic, prefix)
+        else:
+            name = raw_name.partition(b"\0")[0].decode("utf-8", "surrogateescape")
         link = None
         if kind is Kind.FILE:
             if "size" in pax:
                 size = _pax_size(pax["size"], stream)
-            data_end = reader.position + (size + 511) // 512 * 512
+            padded = (size + 511) & ~511
         else:
-            data_end, size = reader.position, 0
+            padded, size = 0, 0
             if kind is Kind.SYMLINK or kind is Kind.HARDLINK:
                 link = long_link or pax.get("linkpath") or _text(raw_link)
+        data_end = reader.position + padded
         yield name, kind, size, link
-        reader.skip_to(data_end)
+        left = data_end - reader.position
+        if left <= len(reader.buffer) - reader.start:
+            reader.start += left
+            reader.position = data_end
+        else:
+            reader.skip_to(data_end)
         if pax or long_name or long_link:
             pax, long_name, long_link = {}, None, None
 
 
-def _checksum_matches(header: bytes, stored: int) -> bool:
-    """The header's bytes summed, its checksum field counted as spaces, is `stored`. Summed
-    with adler32 (in C): its low half is 1 + the sum modulo 65521, exact enough for a check
-    against reading a data block as a header."""
-    running = zlib.adler32(header[:148])
-    running = zlib.adler32(_SPACES, running)
-    running = zlib.adler32(header[156:], running)
-    return running & 0xFFFF == (1 + stored) % 65521
-
-
 def _number(field: bytes, stream: _LayerStream) -> int:
     """An octal header field (NUL or space terminated), or GNU base-256 for large sizes."""
+    if field[-1] == 0:  # the usual form: octal digits and a NUL
+        try:
+            return int(field[:-1], 8)
+        except ValueError:
+            pass
     if field[0] & 0x80:
         return int.from_bytes(field[1:], "big")
     digits = field.partition(b"\0")[0]
