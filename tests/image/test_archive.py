@@ -526,3 +526,71 @@ def docker25_archive(oci_dir: Path, archive: Path) -> Path:
     ]
     (layout / "manifest.json").write_text(json.dumps(legacy))
     return pack(layout, archive)
+
+
+# -- the tar header parser against tarfile ------------------------------------------------------
+
+LONG = "usr/lib/python3.11/site-packages/" + "deep/" * 30 + "module.py"
+
+
+@pytest.mark.parametrize(
+    "tar_format", [tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT]
+)
+def test_headers_read_as_tarfile_reads_them(tmp_path: Path, tar_format: int) -> None:
+    """Long names (ustar prefix, GNU `L`/`K`, pax path/linkpath), non-ASCII names and links,
+    each format as tarfile writes it: the reader's names, kinds and sizes are tarfile's."""
+    buffer = io.BytesIO()
+    members = [
+        ("a" * 90 + "/" + "b" * 90 + ".txt", tarfile.REGTYPE, b"prefix split", ""),
+        ("caf\u00e9/men\u00fc.txt", tarfile.REGTYPE, b"x" * 1000, ""),
+        ("etc/link", tarfile.SYMTYPE, b"", "../" + "t" * 60 + "/target"),
+        ("etc/hard", tarfile.LNKTYPE, b"", "caf\u00e9/men\u00fc.txt"),
+        ("var/empty/", tarfile.DIRTYPE, b"", ""),
+    ]
+    if tar_format != tarfile.USTAR_FORMAT:
+        members += [
+            (LONG, tarfile.REGTYPE, b"long", ""),
+            ("etc/long-link", tarfile.SYMTYPE, b"", LONG),
+        ]
+    with tarfile.open(fileobj=buffer, mode="w", format=tar_format, encoding="utf-8") as archive:
+        for name, kind, content, link in members:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname, info.size = kind, link, len(content)
+            archive.addfile(info, io.BytesIO(content))
+    data = buffer.getvalue()
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        expected = [
+            (info.name.rstrip("/"), info.size if info.isreg() else 0, info.linkname or None)
+            for info in archive.getmembers()
+        ]
+    read = entries(read_image(oci_layout(tmp_path / "layout", [data])), lambda path: True)[0]
+    assert [(entry.path, entry.size, entry.link) for entry in read] == expected
+    assert read[0].content == b"prefix split"
+
+
+def test_a_corrupted_header_is_not_read_as_one(tmp_path: Path) -> None:
+    data = bytearray(tar_of([("f", "file", b"x")]))
+    data[0:1] = b"g"  # the name changes, the checksum does not
+    bad(oci_layout(tmp_path / "layout", [bytes(data)]), "bad header checksum at byte 0")
+
+
+def test_unverified_plain_layers_skip_content_and_still_count_it(tmp_path: Path) -> None:
+    layer = tar_of([("big", "file", os.urandom(3 << 20)), ("small", "file", b"tail")])
+    image = read_image(oci_layout(tmp_path / "layout", [layer]), verify_digests=False)
+    assert image.open_layer is not None
+    stream = image.open_layer(image.layers[0], lambda path: path == "small")
+    assert [(entry.path, entry.size, entry.content) for entry in stream] == [
+        ("big", 3 << 20, None),
+        ("small", 4, b"tail"),
+    ]
+    assert stream.uncompressed_bytes == len(layer)
+
+
+def test_a_layout_blob_linking_out_of_the_layout(tmp_path: Path) -> None:
+    layout = oci_layout(tmp_path / "layout", [tar_of([("f", "file", b"x")])])
+    stored = blob(layout, manifest_of(layout)["layers"][0]["digest"])
+    outside = tmp_path / "outside.tar"
+    outside.write_bytes(stored.read_bytes())
+    stored.unlink()
+    stored.symlink_to(outside)
+    bad(layout, "a link outside the layout")
