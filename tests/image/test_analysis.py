@@ -435,6 +435,31 @@ def test_an_unmatched_step_gets_no_line_and_no_boundary():
     assert analysis.base.source is not BaseSource.DOCKERFILE  # the match was incomplete
 
 
+def test_a_shell_instruction_sets_the_shell_runs_are_matched_with():
+    dockerfile = parse_dockerfile(
+        'FROM scratch\nRUN make\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN make\n', "D"
+    )
+    history = steps(
+        "RUN /bin/sh -c make # buildkit",
+        "-SHELL [/bin/bash -o pipefail -c]",
+        "RUN /bin/bash -o pipefail -c make # buildkit",
+    )
+    image = make_image([file("a", 1)], [file("b", 1)], history=history)
+    assert _lines(analyse(image, dockerfile=dockerfile)) == [2, 3, 4]
+
+
+def test_an_unexplained_layer_among_the_dockerfile_steps_places_no_boundary():
+    dockerfile = parse_dockerfile("FROM scratch\nCOPY a /x\nRUN make\n", "D")
+    history = steps(
+        "ADD rootfs", "COPY a /x # buildkit", "RUN /bin/sh -c other", "RUN /bin/sh -c make"
+    )
+    analysis = analyse(
+        make_image(*[[file(f"f{i}", 1)] for i in range(4)], history=history), dockerfile=dockerfile
+    )
+    assert _lines(analysis) == [None, 2, None, 3]
+    assert analysis.base.source is BaseSource.UNKNOWN
+
+
 def test_repeated_instructions_map_in_order():
     dockerfile = parse_dockerfile("FROM scratch\nCOPY a /x\nRUN make\nCOPY a /x\nRUN make\n", "D")
     history = steps("COPY a /x # buildkit", "RUN /bin/sh -c make # buildkit") * 2
@@ -459,7 +484,9 @@ MATCHES = [
     ("/bin/sh -c pip install .", "RUN pip install .", True),
     ("|2 PY=3.12 X=1 /bin/sh -c pip install .", "RUN pip install .", True),
     ("RUN |1 PY=3.12 /bin/sh -c pip install . # buildkit", "RUN pip install .", True),
-    ("RUN /bin/bash -o pipefail -c make # buildkit", "RUN make", True),
+    ("RUN /bin/bash -o pipefail -c make # buildkit", "RUN make", False),  # not its shell
+    ("RUN /bin/sh -c python -c pip install . # buildkit", "RUN pip install .", False),
+    ("RUN |1 PY=3.12 echo hi # buildkit", 'RUN ["echo", "hi"]', True),
     ("RUN /bin/sh -c pip install other # buildkit", "RUN pip install .", False),
     ("RUN echo hi # buildkit", 'RUN ["echo", "hi"]', True),
     ("COPY requirements.txt /app/ # buildkit", "COPY requirements.txt /app/", True),

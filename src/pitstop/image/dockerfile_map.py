@@ -40,6 +40,7 @@ class DockerfileLine:
     keyword: str
 
 
+DEFAULT_SHELL: tuple[str, ...] = ("/bin/sh", "-c")
 _NOP = re.compile(r"^/bin/sh -c #\(nop\)\s+")
 _BUILD_ARGS = re.compile(r"^\|(\d+)\s+")
 _LEGACY_SOURCE = re.compile(r"^(?:file|dir|multi):\S+ in (?P<dest>.+)$")
@@ -61,6 +62,7 @@ def align(
     created_by: Sequence[str | None], instructions: Sequence[Instruction]
 ) -> dict[int, Instruction]:
     """Step index -> the instruction that wrote it, matched from the top down and in order."""
+    shells = _shells(instructions)
     found: dict[int, Instruction] = {}
     remaining = len(instructions)
     for index in reversed(range(len(created_by))):
@@ -68,19 +70,34 @@ def align(
         if text is None or remaining == 0:
             continue
         for candidate in reversed(range(remaining)):
-            if matches(text, instructions[candidate]):
+            if matches(text, instructions[candidate], shells[candidate]):
                 found[index], remaining = instructions[candidate], candidate
                 break
     return found
 
 
-def matches(created_by: str, instruction: Instruction) -> bool:
-    """Whether the history's `created_by` text describes `instruction`."""
+def _shells(instructions: Sequence[Instruction]) -> list[tuple[str, ...]]:
+    """The shell each instruction's shell form runs in: `/bin/sh -c` until a SHELL sets
+    another (a stage inherits its parent's, as the list is the lineage in order)."""
+    shells: list[tuple[str, ...]] = []
+    shell = DEFAULT_SHELL
+    for instruction in instructions:
+        if instruction.keyword == "SHELL" and instruction.json_form:
+            shell = instruction.args
+        shells.append(shell)
+    return shells
+
+
+def matches(
+    created_by: str, instruction: Instruction, shell: Sequence[str] = DEFAULT_SHELL
+) -> bool:
+    """Whether the history's `created_by` text describes `instruction` (a shell-form RUN
+    run by `shell`)."""
     keyword, rest = split_created_by(created_by)
     if keyword != instruction.keyword or instruction.heredocs:
         return False
     if keyword == "RUN":
-        return _same_run(rest, instruction)
+        return _same_run(rest, instruction, shell)
     if keyword in ("COPY", "ADD"):
         return _same_copy(rest, instruction)
     if keyword == "EXPOSE":
@@ -101,13 +118,11 @@ def split_created_by(text: str) -> tuple[str, str]:
     return "RUN", text
 
 
-def _same_run(rest: str, instruction: Instruction) -> bool:
+def _same_run(rest: str, instruction: Instruction, shell: Sequence[str]) -> bool:
     command = _normal(_without_build_args(rest))
     if instruction.json_form:
         return command == _normal(" ".join(instruction.args))
-    script = _normal(instruction.shell_script)
-    # the shell is `/bin/sh -c` unless a SHELL instruction set another; either ends in -c
-    return bool(script) and (command.endswith(" -c " + script) or command == script)
+    return command == _normal(" ".join((*shell, instruction.shell_script)))
 
 
 def _without_build_args(rest: str) -> str:
