@@ -107,15 +107,17 @@ class LayeredFilesystem:
         size = entry.size if entry.kind is Kind.FILE else 0
         if entry.kind is Kind.FILE:
             self.counts.file_bytes += size
+        node = Visible(entry.path, entry.kind, size, layer)
         if old is None or old.kind is Kind.DIRECTORY:
             self.counts.added += 1
             if old is not None:  # the directory and all it holds give way to the file
                 self._hide_subtree(entry.path, layer, Hidden.REPLACED, True, below=False)
-        else:
+            self._insert(node)
+        else:  # the hot path: the children index already holds the path
             if old.layer < layer:
                 self.counts.changed += 1
-            self._remove(old, layer, Hidden.OVERWRITTEN)
-        self._insert(Visible(entry.path, entry.kind, size, layer))
+            self._discard(old, layer, Hidden.OVERWRITTEN)
+            self.visible[entry.path] = node
         if entry.kind is Kind.HARDLINK and entry.link is not None:
             target = entry.link.lstrip("/").removeprefix("./")  # tar link names may carry these
             self._links.setdefault((layer, target), []).append(entry.path)
@@ -139,14 +141,19 @@ class LayeredFilesystem:
 
     def _remove(self, node: Visible, layer: int, how: Hidden) -> None:
         del self.visible[node.path]
-        siblings = self._children.get(_parent(node.path))
+        parent = _parent(node.path)
+        siblings = self._children.get(parent)
         if siblings is not None:
             siblings.discard(node.path)
             if not siblings:
-                del self._children[_parent(node.path)]
-        if node.kind is not Kind.DIRECTORY and node.layer < layer and how is not Hidden.OVERWRITTEN:
-            self.counts.deleted += 1  # an overwrite from below is counted as changed instead
-        if node.size > 0 and not self._moved_to_link(node):
+                del self._children[parent]
+        if node.kind is not Kind.DIRECTORY and node.layer < layer:
+            self.counts.deleted += 1
+        self._discard(node, layer, how)
+
+    def _discard(self, node: Visible, layer: int, how: Hidden) -> None:
+        """`node` is no longer visible: its bytes are waste, unless a hard link holds them."""
+        if node.size > 0 and not (self._links and self._moved_to_link(node)):
             self.wasted.append(WastedFile(node.path, node.size, node.layer, layer, how))
 
     def _moved_to_link(self, node: Visible) -> bool:
