@@ -80,6 +80,16 @@ WASTE_CASES = {
         {("d/x", 5, 0, 1, REPL)},
         {"d": (9, 1)},
     ),
+    "a subtree whose tar skips the middle directories is still removed whole": (
+        [[directory("d"), file("d/e/f/x", 5)], [file("d", 9)], [whiteout("d")]],
+        {("d/e/f/x", 5, 0, 1, REPL), ("d", 9, 1, 2, DEL)},
+        {},
+    ),
+    "a whiteout of a directory no entry wrote deletes what is under it": (
+        [[file("d/e/x", 5)], [whiteout("d")]],
+        {("d/e/x", 5, 0, 1, DEL)},
+        {},
+    ),
     "a directory written over a file removes the file": (
         [[file("d", 9)], [directory("d"), file("d/x", 1)]],
         {("d", 9, 0, 1, REPL)},

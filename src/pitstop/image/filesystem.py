@@ -124,7 +124,35 @@ class LayeredFilesystem:
 
     def _insert(self, node: Visible) -> None:
         self.visible[node.path] = node
-        self._children.setdefault(_parent(node.path), set()).add(node.path)
+        self._link(node.path)
+
+    def _link(self, path: str) -> None:
+        """Index `path` under its parent, and the parent under its own, up to a directory
+        already indexed: a tar need not hold an entry for every parent (`a/b/c` may come
+        without `a/b`), and a subtree is found through this index."""
+        while path:
+            parent = _parent(path)
+            siblings = self._children.get(parent)
+            if siblings is not None:
+                siblings.add(path)
+                return
+            self._children[parent] = {path}
+            path = parent
+
+    def _unlink(self, path: str) -> None:
+        """Drop `path` from the index, and each parent left empty that no entry wrote."""
+        while path and path not in self._children:  # a path with children stays, implicit
+            parent = _parent(path)
+            siblings = self._children.get(parent)
+            if siblings is None:
+                return
+            siblings.discard(path)
+            if siblings:
+                return
+            del self._children[parent]
+            if parent in self.visible:
+                return
+            path = parent
 
     def _hide_subtree(
         self, root: str, layer: int, how: Hidden, include_self: bool, *, below: bool
@@ -141,12 +169,7 @@ class LayeredFilesystem:
 
     def _remove(self, node: Visible, layer: int, how: Hidden) -> None:
         del self.visible[node.path]
-        parent = _parent(node.path)
-        siblings = self._children.get(parent)
-        if siblings is not None:
-            siblings.discard(node.path)
-            if not siblings:
-                del self._children[parent]
+        self._unlink(node.path)
         if node.kind is not Kind.DIRECTORY and node.layer < layer:
             self.counts.deleted += 1
         self._discard(node, layer, how)
