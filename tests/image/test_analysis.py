@@ -499,6 +499,11 @@ MATCHES = [
     ("RUN |1 PY=3.12 echo hi # buildkit", 'RUN ["echo", "hi"]', True),
     ("RUN /bin/sh -c pip install other # buildkit", "RUN pip install .", False),
     ("RUN echo hi # buildkit", 'RUN ["echo", "hi"]', True),
+    (
+        "RUN /bin/sh -c pip install x # buildkit",
+        "RUN --mount=type=cache,target=/root/.cache pip install x",
+        True,
+    ),
     ("COPY requirements.txt /app/ # buildkit", "COPY requirements.txt /app/", True),
     ("COPY requirements.txt /app/ # buildkit", "COPY --chown=1:1 requirements.txt /app", True),
     ("COPY setup.py /app/ # buildkit", "COPY requirements.txt /app/", False),
