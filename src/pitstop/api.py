@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from pitstop.history.recording import Recorded
     from pitstop.history.records import HistoryReport, SlowTest
     from pitstop.history.store import Store
+    from pitstop.config import ImageConfig
+    from pitstop.image.records import ImageReport
     from pitstop.impact.audit import AuditResult
     from pitstop.impact.explain import Explanation
     from pitstop.impact.selection_run import Run
@@ -737,6 +739,76 @@ def bench_exit_code(comparison: BenchComparison, fail_on: str = "regression") ->
     if fail_on == "never":
         return EXIT_OK
     return EXIT_FINDINGS if comparison.with_verdict(Verdict.REGRESSION) else EXIT_OK
+
+
+# `pitstop image`: a built image's layers, waste, Python weight and budget.
+
+
+def image(
+    archive: str | Path,
+    *,
+    platform: str | None = None,
+    dockerfile: str | Path | None = None,
+    target: str | None = None,
+    base: str | None = None,
+    budget: str | int | None = None,
+    budget_added: str | int | None = None,
+    verify_digests: bool = True,
+) -> ImageReport:
+    """Measure a built image (a `docker save` archive, or an OCI layout as a directory or a
+    tar) without a daemon and without extracting it. `budget` applies to the whole image's
+    uncompressed bytes, `budget_added` to the bytes above the base (one of them)."""
+    from pitstop.image.budget import Budget, parse_budget
+    from pitstop.image.inspect import inspect_image
+
+    if budget is not None and budget_added is not None:
+        raise PitstopError("give one budget: --budget (whole image) or --budget-added")
+    chosen: Budget | None = None
+    if budget is not None or budget_added is not None:
+        given = budget if budget is not None else budget_added
+        added = budget_added is not None
+        assert given is not None
+        chosen = (
+            Budget(given, added) if isinstance(given, int) else parse_budget(given, added=added)
+        )
+    return inspect_image(
+        Path(archive),
+        platform=platform,
+        dockerfile=Path(dockerfile) if dockerfile is not None else None,
+        target=target,
+        base=base,
+        budget=chosen,
+        verify_digests=verify_digests,
+    )
+
+
+def image_config(root: str | Path, config_file: str | Path | None = None) -> ImageConfig:
+    """The `[image]` budgets of the configuration at `root` (its schema checked; the rule
+    codes are `review`'s to check, so the rules are not loaded for this)."""
+    from pitstop.config import load_config
+
+    return load_config(Path(root), Path(config_file) if config_file else None).image
+
+
+def render_image(report: ImageReport, fmt: str) -> str:
+    """The image report as text, json or markdown."""
+    from pitstop.reports.image_report import render
+
+    return render(report, fmt)
+
+
+def image_exit_code(report: ImageReport) -> int:
+    """1 when the image is over its budget, 0 otherwise (and without a budget); a budget on
+    the added bytes that cannot be judged (the base unknown) is a PitstopError (exit 2)."""
+    verdict = report.analysis.budget
+    if verdict is None:
+        return EXIT_OK
+    if verdict.over is None:
+        raise PitstopError(
+            f"--budget-added cannot be judged: {verdict.reason}; give --base (the base "
+            "image's archive) or --dockerfile"
+        )
+    return EXIT_FINDINGS if verdict.over else EXIT_OK
 
 
 def profile_diff(

@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_history(commands)
     _add_bench(commands)
     _add_profile(commands)
+    _add_image(commands)
     rules = commands.add_parser("rules", help="list the rules (markdown: the rules reference)")
     rules.add_argument(
         "--format",
@@ -203,6 +204,8 @@ def _run(args: argparse.Namespace) -> int:
         return _bench(args)
     if args.command == "profile":
         return _profile_diff(args)
+    if args.command == "image":
+        return _image(args)
     return _review(args)
 
 
@@ -958,6 +961,83 @@ def _add_profile(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default="never",
         help="exit 1 when a regression is listed (default: never)",
     )
+
+
+def _add_image(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    image = commands.add_parser(
+        "image",
+        help="a built image's layers, waste and Python weight, against a budget",
+        description="Measure a built image from a `docker save` archive or an OCI image "
+        "layout (a directory, or its tar as `docker buildx build --output type=oci` writes "
+        "it), read streaming, with no daemon and nothing extracted: each layer's bytes and "
+        "files, the instruction (and Dockerfile line) that made it, the base's bytes and "
+        "the bytes added, the waste (file versions stored but hidden by a later layer, each "
+        "counted once), and the Python weight (site-packages by distribution, bytecode, "
+        "tests, build toolchains, caches). Exit 1 when over --budget, 0 otherwise, 2 on bad "
+        "input.",
+    )
+    image.add_argument("archive", metavar="IMAGE", help="the image archive or OCI layout")
+    image.add_argument("--dockerfile", metavar="PATH", help="map layers to this Dockerfile")
+    image.add_argument(
+        "--target", metavar="STAGE", help="the Dockerfile's stage built (default: the last)"
+    )
+    image.add_argument(
+        "--base",
+        metavar="IMAGE_OR_DIGEST",
+        help="the base image: its archive or layout (its layers, certain), or its digest",
+    )
+    budget = image.add_mutually_exclusive_group()
+    budget.add_argument(
+        "--budget", metavar="SIZE", help="exit 1 when the image is over SIZE (e.g. 1GB)"
+    )
+    budget.add_argument(
+        "--budget-added",
+        metavar="SIZE",
+        help="exit 1 when the bytes added above the base are over SIZE",
+    )
+    image.add_argument(
+        "--platform", metavar="OS/ARCH", help="the index's image to read (default: the host's)"
+    )
+    image.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="do not check the blobs' sha256 digests while reading (faster)",
+    )
+    image.add_argument(
+        "--format",
+        "-f",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="output format (default: text)",
+    )
+    image.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    image.add_argument("--config", metavar="FILE", help="configuration file ([image] budgets)")
+    image.add_argument(
+        "--root", default=".", metavar="DIR", help="where the configuration is (default: .)"
+    )
+
+
+def _image(args: argparse.Namespace) -> int:
+    from pitstop import api
+
+    budget, budget_added = args.budget, args.budget_added
+    if budget is None and budget_added is None:
+        configured = api.image_config(args.root, args.config)
+        budget, budget_added = configured.budget, configured.budget_added
+        if budget is not None and budget_added is not None:
+            budget = None  # both configured: the added bytes are what the Dockerfile owns
+    report = api.image(
+        args.archive,
+        platform=args.platform,
+        dockerfile=args.dockerfile,
+        target=args.target,
+        base=args.base,
+        budget=budget,
+        budget_added=budget_added,
+        verify_digests=not args.no_verify,
+    )
+    _emit(api.render_image(report, args.format), args.output)
+    return api.image_exit_code(report)
 
 
 def _positive(text: str) -> int:

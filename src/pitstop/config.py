@@ -39,7 +39,9 @@ KEYS = (
     "context-budget-mb",
     "affected",
     "slo",
+    "image",
 )
+IMAGE_KEYS = ("budget", "budget-added")
 AFFECTED_KEYS = ("run-all", "source-roots")
 # `[slo]`: each key is the id of the report row its target applies to (see SloTargets).
 SLO_DURATION_KEYS = (
@@ -93,6 +95,14 @@ class SloTargets:
 
 
 @dataclass(frozen=True)
+class ImageConfig:
+    """`[image]`: `pitstop image`'s default budgets in bytes (the command line's win)."""
+
+    budget: int | None = None  # on the whole image
+    budget_added: int | None = None  # on the bytes the Dockerfile added above the base
+
+
+@dataclass(frozen=True)
 class Config:
     """Which rules run, at what severity, where, and what fails the run."""
 
@@ -105,6 +115,7 @@ class Config:
     context_budget_mb: float = DEFAULT_CONTEXT_BUDGET_MB
     affected: AffectedConfig = AffectedConfig()
     slo: SloTargets = SloTargets()
+    image: ImageConfig = ImageConfig()
     source: str | None = None
 
     def enabled(self, code: str) -> bool:
@@ -219,6 +230,7 @@ def _validated(table: Mapping[str, Any], text: str, path: str) -> Config:
         context_budget_mb=_budget(table, problem),
         affected=_affected(table, problem),
         slo=_slo(table, problem),
+        image=_image(table, problem),
         source=path,
     )
     if problems:
@@ -252,6 +264,23 @@ def _affected(table: Mapping[str, Any], problem: Problem) -> AffectedConfig:
     run_all = _strings(value, "run-all", problem, "affected.")
     roots = _strings(value, "source-roots", problem, "affected.")
     return AffectedConfig(run_all=run_all, source_roots=tuple(r.strip("/") for r in roots))
+
+
+def _image(table: Mapping[str, Any], problem: Problem) -> ImageConfig:
+    value = table.get("image", {})
+    if not isinstance(value, dict):
+        problem("image", "image must be a table")
+        return ImageConfig()
+    for key in value:
+        if key not in IMAGE_KEYS:
+            problem(key, f"image: unknown key {key!r} (valid keys: {', '.join(IMAGE_KEYS)})")
+    sizes: dict[str, int | None] = {}
+    for key in IMAGE_KEYS:
+        found = _slo_value(value[key], parse_size) if key in value else None
+        if key in value and found is None:
+            problem(key, f'image.{key} must be a size such as "1GB" or "500MiB"')
+        sizes[key] = None if found is None else int(found)
+    return ImageConfig(budget=sizes["budget"], budget_added=sizes["budget-added"])
 
 
 def _slo(table: Mapping[str, Any], problem: Problem) -> SloTargets:

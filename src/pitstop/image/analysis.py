@@ -12,71 +12,29 @@ Bytes: `uncompressed` is the layers' tars as read (what the image takes once pul
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 
 from pitstop.errors import PitstopError
 from pitstop.image.base import BaseBoundary, BaseLayers, find_base
-from pitstop.image.budget import Budget, BudgetVerdict, judge
+from pitstop.image.budget import Budget, judge
 from pitstop.image.dockerfile_map import DockerfileLine, align, shipped_instructions
-from pitstop.image.filesystem import LayerCounts, LayeredFilesystem, WastedFile
+from pitstop.image.filesystem import LayerCounts, LayeredFilesystem
 from pitstop.image.history import Pairing, Row, pair_history
 from pitstop.image.observer import Observer
+from pitstop.image.records import (
+    ImageAnalysis as ImageAnalysis,
+)
+from pitstop.image.records import (
+    ImageBytes as ImageBytes,
+)
+from pitstop.image.records import (
+    LayerFigures as LayerFigures,
+)
+from pitstop.image.records import (
+    Waste as Waste,
+)
 from pitstop.parsers.dockerfile import Dockerfile, Instruction
 from pitstop.parsers.image_model import Image, Kind
-
-
-@dataclass(frozen=True, slots=True)
-class LayerFigures:
-    """One row of the image: a layer with what it did, or a history step that made none."""
-
-    index: int | None  # the layer's index, bottom 0; None for an empty step
-    digest: str | None
-    diff_id: str | None
-    created_by: str | None  # None when the history does not say (see `history_note`)
-    comment: str | None
-    empty: bool  # a step that made no layer (ENV, CMD, ...)
-    compressed_bytes: int
-    compressed: bool  # whether the blob is stored compressed (a docker save tar is not)
-    uncompressed_bytes: int
-    file_bytes: int  # content bytes of the regular files the layer stores
-    files_added: int
-    files_changed: int
-    files_deleted: int
-    base: bool  # below the base boundary (how it was found: `ImageAnalysis.base`)
-    instruction: DockerfileLine | None  # the Dockerfile line that wrote it, when matched
-
-
-@dataclass(frozen=True, slots=True)
-class ImageBytes:
-    compressed: int
-    uncompressed: int
-    base: int | None  # None when the base's layers are unknown
-    added: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Waste:
-    """Bytes stored in a layer and not visible in the final filesystem, each version once."""
-
-    bytes: int
-    files: tuple[WastedFile, ...]  # largest first
-
-
-@dataclass(frozen=True, slots=True)
-class ImageAnalysis:
-    source: str
-    platform: str
-    other_platforms: tuple[str, ...]
-    layers: tuple[LayerFigures, ...]  # history order, bottom first, empty steps included
-    history_note: str | None  # why steps are not paired with layers, when they are not
-    bytes: ImageBytes
-    base: BaseBoundary
-    waste: Waste
-    visible_files: int  # non-directory paths in the final filesystem
-    visible_bytes: int  # their content bytes (a hard link's once, see filesystem)
-    budget: BudgetVerdict | None
-    dockerfile: str | None  # the Dockerfile mapped, if one was given
 
 
 def analyse(

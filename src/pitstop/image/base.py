@@ -19,19 +19,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 from pitstop.image.history import Pairing, Row
+from pitstop.image.records import (
+    BaseBoundary as BaseBoundary,
+)
+from pitstop.image.records import (
+    BaseSource as BaseSource,
+)
 
 BASE_ANNOTATION = "org.opencontainers.image.base.digest"
 _BUILDKIT_COMMENT = "buildkit.dockerfile.v0"
-
-
-class BaseSource(Enum):
-    LAYERS = "layers"  # the base's own layers were given: certain
-    DOCKERFILE = "dockerfile"  # the history's top steps match the Dockerfile: assumed
-    BUILDKIT = "buildkit"  # the history's top steps were written by BuildKit: assumed
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +37,6 @@ class BaseLayers:
     """The base image's layers, bottom first, by diff_id or by layer digest."""
 
     ids: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class BaseBoundary:
-    """How many bottom layers are the base's, how that was found, and whether it is assumed."""
-
-    layers: int | None  # None when unknown
-    rows: int  # how many history rows (layers and empty steps) are the base's: 0 if unknown
-    source: BaseSource
-    assumed: bool
-    reason: str
-    digest: str | None = None  # the base's manifest digest, when given or annotated
 
 
 def find_base(

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from pitstop.errors import PitstopError
 from pitstop.image.base import BaseBoundary
+from pitstop.image.records import (
+    BudgetVerdict as BudgetVerdict,
+)
 from pitstop.units import parse_size
 
 
@@ -19,16 +22,6 @@ from pitstop.units import parse_size
 class Budget:
     limit: int  # bytes
     added: bool = False  # on the bytes above the base, not the whole image
-
-
-@dataclass(frozen=True, slots=True)
-class BudgetVerdict:
-    limit: int
-    added: bool
-    measured: int | None  # None when the added bytes are unknown (the base is unknown)
-    over: bool | None  # None when unmeasured: never called over on a guess
-    reason: str | None = None  # why unmeasured, or the assumption the measure rests on
-    assumed: bool = False  # the added bytes rest on a base boundary found by assumption
 
 
 def parse_budget(text: str, *, added: bool = False) -> Budget:

@@ -20,25 +20,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from pitstop.image.records import (
+    DockerfileLine as DockerfileLine,
+)
 from pitstop.parsers.dockerfile import (
     KNOWN_INSTRUCTIONS,
     Dockerfile,
     Instruction,
     env_pairs,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class DockerfileLine:
-    """Where in the Dockerfile a step's instruction is written."""
-
-    path: str
-    line: int
-    end_line: int
-    keyword: str
-
 
 DEFAULT_SHELL: tuple[str, ...] = ("/bin/sh", "-c")
 _NOP = re.compile(r"^/bin/sh -c #\(nop\)\s+")

@@ -26,30 +26,15 @@ directory's children), never to the bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import Enum
 
 from pitstop.image.observer import Visible
+from pitstop.image.records import (
+    Hidden as Hidden,
+)
+from pitstop.image.records import (
+    WastedFile as WastedFile,
+)
 from pitstop.parsers.image_model import Entry, Kind
-
-
-class Hidden(Enum):
-    """How a stored version came to be invisible."""
-
-    OVERWRITTEN = "overwritten"  # the same path written again, later in the tar or a layer above
-    DELETED = "deleted"  # a whiteout of the path or of a directory above it
-    OPAQUE = "opaque"  # an opaque marker on a directory above it
-    REPLACED = "replaced"  # a directory replaced by a file, or a file by a directory
-
-
-@dataclass(frozen=True, slots=True)
-class WastedFile:
-    """One stored file version the final filesystem does not show."""
-
-    path: str
-    bytes: int
-    stored_in: int  # index of the layer whose tar stores these bytes
-    hidden_by: int  # index of the layer that hid them (the same layer for a double write)
-    how: Hidden
 
 
 @dataclass(slots=True)

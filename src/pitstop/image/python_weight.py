@@ -17,10 +17,30 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import TypeVar
 
 from pitstop.image.observer import Visible
+from pitstop.image.records import (
+    Category as Category,
+)
+from pitstop.image.records import (
+    Distribution as Distribution,
+)
+from pitstop.image.records import (
+    Folder as Folder,
+)
+from pitstop.image.records import (
+    Ownership as Ownership,
+)
+from pitstop.image.records import (
+    PythonWeight as PythonWeight,
+)
+from pitstop.image.records import (
+    ToolchainPackage as ToolchainPackage,
+)
+from pitstop.image.records import (
+    Weight as Weight,
+)
 from pitstop.parsers.image_model import Entry, Kind, Layer
 from pitstop.parsers.image_packages import (
     SystemPackage,
@@ -74,88 +94,7 @@ def is_toolchain_package(name: str) -> bool:
     """Whether a dpkg or apk package name is a compiler, binutils or a `-dev` headers package."""
     return _TOOLCHAIN.fullmatch(name) is not None
 
-
-class Ownership(Enum):
-    """How a distribution's files were found."""
-
-    RECORD = "RECORD"  # the `.dist-info/RECORD` pip (or uv, Poetry) wrote
-    INSTALLED_FILES = "installed-files.txt"  # an `.egg-info` install's file list
-    FOLDER = "folder"  # no RECORD lists these files: grouped by their top-level name
-
-
-@dataclass(frozen=True, slots=True)
-class Weight:
-    """Visible bytes and files, with the layers that stored them."""
-
-    bytes: int = 0
-    files: int = 0
-    layer: int | None = None  # the layer that stored most of these bytes (lowest on a tie)
-    layers: tuple[tuple[int, int], ...] = ()  # (layer index, bytes), most bytes first
-
-
-@dataclass(frozen=True, slots=True)
-class Folder:
-    """A folder (or a cache root) and the visible weight under it."""
-
-    path: str
-    weight: Weight
-
-
-@dataclass(frozen=True, slots=True)
-class Distribution:
-    """One installed Python distribution, or a top-level name no RECORD owns."""
-
-    name: str  # as the `.dist-info` folder spells it (`typing_extensions`), or the folder
-    version: str | None
-    site_packages: str  # the folder the RECORD's paths are relative to
-    ownership: Ownership
-    weight: Weight  # its files wherever they are, scripts in `bin/` included
-
-
-@dataclass(frozen=True, slots=True)
-class Category:
-    """One kind of weight, ready to render: what it is, how much, where, and what prevents it."""
-
-    key: str  # stable id: pip-cache, uv-cache, poetry-cache, apt-lists, apt-archives,
-    # bytecode, tests, docs, testing-modules, build-toolchain
-    title: str
-    weight: Weight
-    rules: tuple[str, ...]  # pitstop review rules that would have kept it out; () for none
-    note: str  # what the figure means, and how sure the claim is
-    folders: tuple[Folder, ...] = ()  # where it is, most bytes first
-    unmeasured_bytes: int = 0  # declared by a package database whose file list is absent
-
-
-@dataclass(frozen=True, slots=True)
-class ToolchainPackage:
-    """A build toolchain package installed in the final image."""
-
-    name: str
-    version: str | None
-    manager: str  # "dpkg" or "apk"
-    bytes: int  # measured from its visible files when `measured`, else as declared
-    measured: bool
-    weight: Weight | None  # its visible files and their layers, when measured; unmeasured,
     # the declared bytes in the layer of its distroless `status.d` file, or None
-
-
-@dataclass(frozen=True, slots=True)
-class PythonWeight:
-    """What Python packaging and its build left in the final filesystem."""
-
-    site_packages: tuple[Folder, ...]  # every site-packages / dist-packages folder
-    distributions: tuple[Distribution, ...]  # most bytes first
-    unowned: Weight  # files in site-packages that no RECORD lists (the FOLDER distributions)
-    bytecode: Category  # `.pyc` and `__pycache__` anywhere in the image
-    bytecode_in_site_packages: Weight
-    bytecode_with_sources: Weight  # `.pyc` whose `.py` is visible too
-    tests: Category
-    docs: Category
-    testing_modules: Category
-    toolchain: Category  # its folders: compiler files (cc1...) no package database lists
-    toolchain_packages: tuple[ToolchainPackage, ...]  # most bytes first
-    caches: tuple[Category, ...]  # pip, uv, Poetry, apt lists, apt archives: present ones
-    notes: tuple[str, ...] = ()  # assumptions a reader should know (a RECORD unreadable...)
 
 
 _K = TypeVar("_K")
