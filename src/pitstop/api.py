@@ -20,12 +20,11 @@ from pitstop.errors import PitstopError
 from pitstop.model import Finding, ReviewResult, Severity, Verdict
 
 if TYPE_CHECKING:
-    from pitstop.config import Config
+    from pitstop.config import Config, ImageConfig
     from pitstop.history.map_read import Reader as MapReader
     from pitstop.history.recording import Recorded
     from pitstop.history.records import HistoryReport, SlowTest
     from pitstop.history.store import Store
-    from pitstop.config import ImageConfig
     from pitstop.image.records import ImageReport
     from pitstop.impact.audit import AuditResult
     from pitstop.impact.explain import Explanation
