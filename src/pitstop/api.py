@@ -450,13 +450,17 @@ def record_images(
     run: RunIdentity,
     inspect: str | Path | None = None,
     sizes: Sequence[tuple[str, int]] = (),
+    report: str | Path | None = None,
+    name: str | None = None,
 ) -> list[Recorded]:
-    """Record image sizes from `docker image inspect` JSON and/or (image, bytes) pairs."""
+    """Record image sizes from `docker image inspect` JSON, a `pitstop image --format json`
+    report (named `name`, else by its archive's file name) and/or (image, bytes) pairs."""
     from pitstop.history.recording import record_images as record
     from pitstop.runs import ImageSize
 
     given = [ImageSize(image, count) for image, count in sizes]
-    return record(store, Path(inspect) if inspect else None, given, run)
+    found = Path(report) if report else None
+    return record(store, Path(inspect) if inspect else None, given, run, found, name)
 
 
 def record_bench(store: Store, paths: Sequence[str | Path], run: RunIdentity) -> list[Recorded]:

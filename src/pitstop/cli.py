@@ -765,6 +765,10 @@ def _add_history(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     build.add_argument("--metadata", metavar="FILE", help="the build's --metadata-file JSON")
     image = kinds.add_parser("image", help="image sizes: `docker image inspect` JSON or given")
     image.add_argument("--inspect", metavar="FILE", help="`docker image inspect` output")
+    image.add_argument("--report", metavar="FILE", help="a `pitstop image --format json` report")
+    image.add_argument(
+        "--name", metavar="IMAGE", help="the image --report measured (default: its file name)"
+    )
     image.add_argument(
         "--size",
         type=_size,
@@ -862,9 +866,11 @@ def _record(args: argparse.Namespace) -> int:
         elif args.kind == "bench":
             done = api.record_bench(store, args.files, run)
         else:
-            if not args.inspect and not args.size:
-                raise _usage("record image needs --inspect FILE or --size IMAGE=BYTES")
-            done = api.record_images(store, run, args.inspect, args.size)
+            if not args.inspect and not args.size and not args.report:
+                raise _usage(
+                    "record image needs --inspect FILE, --report FILE or --size IMAGE=BYTES"
+                )
+            done = api.record_images(store, run, args.inspect, args.size, args.report, args.name)
     finally:
         store.close()
     for item in done:

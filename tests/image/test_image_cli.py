@@ -248,3 +248,21 @@ def test_the_image_command_loads_no_review_engine(built):
     loaded = loaded_modules("image", str(built["image"]))
     assert "pitstop.parsers.image_archive" in loaded
     assert not [m for m in loaded if m.startswith(("pitstop.review", "sqlalchemy", "rich"))]
+
+
+def test_record_image_takes_the_report_and_report_shows_the_size(built, tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    out = tmp_path / "image.json"
+    assert main(["image", str(built["image"]), "--format", "json", "-o", str(out)]) == 0
+    total = json.loads(out.read_text())["bytes"]["uncompressed"]
+    identity = ["--run-id", "1", "--branch", "main", "--db", url]
+    assert main(["record", "image", "--report", str(out), "--name", "app", *identity]) == 0
+    assert "1 image sizes recorded" in capsys.readouterr().err
+    assert main(["report", "--format", "json", "--db", url, "--root", str(tmp_path)]) == 0
+    images = json.loads(capsys.readouterr().out)["images"]
+    assert [(i["image"], i["latest"]) for i in images] == [("app", total)]
+    assert main(["record", "image", "--report", str(built["dockerfile"]), *identity]) == 2
+    assert "Dockerfile:1: invalid JSON" in capsys.readouterr().err
+    (tmp_path / "other.json").write_text('{"version": 2}')
+    assert main(["record", "image", "--report", str(tmp_path / "other.json"), *identity]) == 2
+    assert "not a `pitstop image --format json` report" in capsys.readouterr().err

@@ -56,9 +56,14 @@ def record_build(store: Store, path: Path, metadata: Path | None, run: RunIdenti
 
 
 def record_images(
-    store: Store, inspect: Path | None, sizes: Sequence[ImageSize], run: RunIdentity
+    store: Store,
+    inspect: Path | None,
+    sizes: Sequence[ImageSize],
+    run: RunIdentity,
+    report: Path | None = None,
+    name: str | None = None,
 ) -> list[Recorded]:
-    from pitstop.parsers.buildlog import read_image_sizes
+    from pitstop.parsers.buildlog import read_image_report, read_image_sizes
 
     found = list(sizes)
     shown = "--image/--size"
@@ -66,6 +71,10 @@ def record_images(
         found += read_image_sizes(inspect, str(inspect))
         shown = str(inspect)
         run = _keyed(run, inspect)
+    if report is not None:
+        found.append(read_image_report(report, str(report), name))
+        shown = str(report) if inspect is None else f"{shown}, {report}"
+        run = _keyed(run, report)
     return [Recorded(shown, "image sizes", store.record_image(run, size), run) for size in found]
 
 

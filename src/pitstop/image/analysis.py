@@ -116,6 +116,8 @@ def _read_layers(
 def _wanted(observers: Sequence[Observer]) -> Callable[[str], bool]:
     if not observers:
         return lambda _path: False
+    if len(observers) == 1:  # the usual case: its method itself, called once per file
+        return observers[0].wants
     return lambda path: any(observer.wants(path) for observer in observers)
 
 

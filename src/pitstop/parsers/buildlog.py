@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pitstop.errors import PitstopError
 from pitstop.files import read_regular_file
@@ -193,6 +193,25 @@ def read_image_sizes(path: Path, shown: str) -> list[ImageSize]:
     if not isinstance(document, list):
         raise PitstopError("not `docker image inspect` output: expected a JSON list", path=shown)
     return [_image_size(entry, index, shown) for index, entry in enumerate(document)]
+
+
+def read_image_report(path: Path, shown: str, name: str | None = None) -> ImageSize:
+    """The image size of a `pitstop image --format json` report: its uncompressed bytes (the
+    layers as pulled), named `name`, else by the archive's file name."""
+    document = load_json(read_regular_file(path, shown), shown)
+    if not isinstance(document, Mapping) or document.get("version") != 1:
+        raise PitstopError("not a `pitstop image --format json` report (version 1)", path=shown)
+    sizes = document.get("bytes")
+    size = sizes.get("uncompressed") if isinstance(sizes, Mapping) else None
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise PitstopError("the report has no `bytes.uncompressed`", path=shown)
+    source = document.get("image")
+    found = name or (
+        PurePosixPath(source.replace("\\", "/")).name if isinstance(source, str) else ""
+    )
+    if not found:
+        raise PitstopError("the report names no image: give --name", path=shown)
+    return ImageSize(found, size)
 
 
 def _image_size(entry: object, index: int, shown: str) -> ImageSize:
