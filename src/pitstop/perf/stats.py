@@ -75,12 +75,18 @@ def ratio_interval(
         raise ValueError("bootstrap of no values")
     base_runs, head_runs = [sorted(r) for r in base], [sorted(r) for r in head]
     generator = random.Random(seed)
-    ratios = sorted(
+    ratios = [
         ratio(_resampled_side(head_runs, generator), _resampled_side(base_runs, generator))
         for _ in range(resamples)
-    )
+    ]
+    return _percentile_interval(ratios, confidence)
+
+
+def _percentile_interval(resampled: list[float], confidence: float) -> tuple[float, float]:
+    """The middle `confidence` of a bootstrap's resampled values."""
+    resampled.sort()
     tail = (1 - confidence) / 2
-    return _quantile(ratios, tail), _quantile(ratios, 1 - tail)
+    return _quantile(resampled, tail), _quantile(resampled, 1 - tail)
 
 
 def _resampled_side(runs: Sequence[Sequence[float]], generator: random.Random) -> float:
@@ -296,9 +302,7 @@ def paired_ratio_interval(
                 _log_ratio(_resampled_median(h, generator), _resampled_median(b, generator))
             )
         ratios.append(math.exp(median(logs)))
-    ratios.sort()
-    tail = (1 - confidence) / 2
-    return _quantile(ratios, tail), _quantile(ratios, 1 - tail)
+    return _percentile_interval(ratios, confidence)
 
 
 def _log_ratio(head: float, base: float) -> float:
