@@ -791,7 +791,7 @@ def _add_history(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     report = commands.add_parser(
         "report",
         help="SLOs, slowest and flaky tests from the recorded history",
-        description="The SLO table (p50 and p95 with 95%% intervals and sample sizes, against "
+        description="The SLO table (p50 and p95 with 95% intervals and sample sizes, against "
         "[tool.pitstop.slo]), the slowest and the flaky tests of the recorded runs.",
     )
     report.add_argument(
