@@ -347,7 +347,7 @@ def test_a_bad_url_is_refused_without_the_password(url, expected, tmp_path):
 
 def test_postgresql_without_psycopg_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "psycopg", None)  # `import psycopg` raises ImportError
-    with pytest.raises(PitstopError, match=r"pip install 'pitstop\[postgresql\]'"):
+    with pytest.raises(PitstopError, match=r"pip install 'pitstop\[history\]'"):
         Store.open("postgresql+psycopg://u@/h?host=/nowhere")
 
 

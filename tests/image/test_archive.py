@@ -9,6 +9,7 @@ import io
 import json
 import os
 import subprocess
+import sys
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -290,6 +291,17 @@ def test_a_truncated_layer(tmp_path: Path) -> None:
     bad(oci_layout(tmp_path / "gz", [packed[:-30]], media_type=GZIP_LAYER), "truncated gzip data")
     plain = tar_of([("big", "file", os.urandom(5000))])
     bad(oci_layout(tmp_path / "plain", [plain[:3000]]), "unexpected end of data")
+
+
+def test_a_zstd_layer_without_the_zstd_extra_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "zstandard", None)  # as if `pitstop[zstd]` were absent
+    zstd_layer = "application/vnd.oci.image.layer.v1.tar+zstd"
+    layout = oci_layout(
+        tmp_path / "layout", [b"\x28\xb5\x2f\xfd" + b"x" * 20], media_type=zstd_layer
+    )
+    bad(layout, "needs zstandard: pip install 'pitstop[zstd]'")
 
 
 def test_a_corrupted_layer_fails_its_digest(tmp_path: Path) -> None:

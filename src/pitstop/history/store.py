@@ -439,7 +439,7 @@ def _engine(url: URL) -> Engine:
         engine = create_engine(url)
     except ImportError:
         raise PitstopError(
-            "a PostgreSQL history needs psycopg 3: pip install 'pitstop[postgresql]'"
+            "a PostgreSQL history needs psycopg 3: pip install 'pitstop[history]'"
         ) from None
     except NoSuchModuleError:
         raise PitstopError(f"unsupported database: {_URL_HELP}") from None

@@ -1057,8 +1057,13 @@ def _gunzip(stored: Iterator[bytes], stream: _LayerStream) -> Iterator[bytes]:
 
 
 def _unzstd(stored: Iterator[bytes], stream: _LayerStream) -> Iterator[bytes]:
-    import zstandard  # only an image with zstd layers needs it
-
+    # Only an image with zstd layers needs the decoder: it is an extra, not a dependency.
+    try:
+        import zstandard
+    except ImportError:
+        raise stream.fail(
+            "a zstd-compressed layer needs zstandard: pip install 'pitstop[zstd]'"
+        ) from None
     source = _ChunkFile(stored)
     reader = zstandard.ZstdDecompressor().stream_reader(
         cast(IO[bytes], source), read_size=READ_BYTES, read_across_frames=True
