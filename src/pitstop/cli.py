@@ -506,7 +506,15 @@ def _emit(text: str, output: str | None) -> None:
 
 def _add_affected(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     affected = commands.add_parser(
-        "affected", help="the test files a change can affect (git diff test selection)"
+        "affected",
+        help="the test files a change can affect (git diff test selection)",
+        description="The test files a change can affect (the change: --base REF from git, "
+        "or --changed PATH...), from the import graph, conftest scoping, data files and the "
+        "test map pytest --pitstop-record wrote, falling back to every test where a change "
+        "cannot be followed. `pitstop affected audit` measures that selection's safety on "
+        "the project by mutation, in a temporary copy: arguments after `--` go to pytest, "
+        "and the options marked (audit) apply to it only; exit 1 when a mutant the suite "
+        "caught failed a test file the selection left out. Exit 0 otherwise, 2 on bad input.",
     )
     change = affected.add_mutually_exclusive_group()
     change.add_argument(
@@ -795,7 +803,7 @@ def _add_history(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "[tool.pitstop.slo]), the slowest and the flaky tests of the recorded runs.",
     )
     report.add_argument(
-        "--since", type=_age, default=_age("30d"), metavar="AGE", help="window (default 30d)"
+        "--since", type=_age, default="30d", metavar="AGE", help="window (default 30d)"
     )
     report.add_argument(
         "--branch", default="main", help="the default branch, for main's pipeline time"
