@@ -12,6 +12,10 @@ case "$SOURCE" in
     action | index) ;;
     *) problems+=("source: '$SOURCE' is neither 'action' nor 'index'") ;;
 esac
+# extras end up inside a pip requirement: names only, so nothing else can be smuggled in
+if ! [[ "$EXTRAS" =~ ^[A-Za-z0-9_-]*(,[A-Za-z0-9_-]+)*$ ]]; then
+    problems+=("extras: '$EXTRAS' is not a comma-separated list of extra names")
+fi
 case "$SARIF" in
     true | false) ;;
     *) problems+=("sarif: '$SARIF' is neither 'true' nor 'false'") ;;
