@@ -13,8 +13,11 @@ workflows are flawed on purpose, for pitstop to find.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -27,6 +30,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from pitstop.cli import build_parser
+
 ROOT = Path(__file__).resolve().parent.parent
 MARKDOWN = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```ya?ml[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -37,6 +42,7 @@ WRAPPER_JOB = "example"
 class Example:
     name: str  # where it comes from, `README.md:631`
     workflow: str  # the text checked: the block itself, or the block wrapped
+    files: tuple[tuple[str, str], ...] = ()  # more files of the repository it runs in
 
 
 def _load(text: str) -> Any:
@@ -114,7 +120,36 @@ def all_examples() -> list[Example]:
     for path in sorted((ROOT / ".github" / "workflows").glob("*.y*ml")):
         examples.append(Example(str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")))
     examples.append(Example("action.yml (its steps)", action_as_workflow()))
+    examples.append(action_used_locally())
     return examples
+
+
+def action_used_locally() -> Example:
+    """A workflow using action.yml as `./` with every input set: actionlint then reads the
+    action's metadata and checks the inputs against it."""
+    action = _load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    given = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    given.update({"fail-on": "warning", "format": "github", "sarif": "true"})
+    workflow = {
+        "on": "push",
+        "permissions": {"contents": "read", "security-events": "write"},
+        "jobs": {
+            "review": {
+                "runs-on": "ubuntu-latest",
+                "timeout-minutes": 10,
+                "steps": [
+                    {"uses": "actions/checkout@v5"},
+                    {"id": "pitstop", "uses": "./", "with": given},
+                    {
+                        "env": {"VERDICT": "${{ steps.pitstop.outputs.verdict }}"},
+                        "run": 'echo "$VERDICT"',
+                    },
+                ],
+            }
+        },
+    }
+    files = (("action.yml", (ROOT / "action.yml").read_text(encoding="utf-8")),)
+    return Example("action.yml (used as ./)", json.dumps(workflow, indent=2), files)
 
 
 EXAMPLES = all_examples()
@@ -134,7 +169,7 @@ def _repository(tmp_path: Path, example: Example) -> Path:
     """A git repository (actionlint looks for one) holding the project and the example as
     its one workflow."""
     repo = tmp_path / "repo"
-    for name, text in {**PROJECT, WORKFLOW: example.workflow}.items():
+    for name, text in {**PROJECT, **dict(example.files), WORKFLOW: example.workflow}.items():
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(text, encoding="utf-8")
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
@@ -194,3 +229,39 @@ def test_every_fragment_kind_is_wrapped() -> None:
     whole = "on: push\njobs: {a: {runs-on: x, steps: []}}\n"
     assert wrap(whole) == whole
     assert wrap("services:\n  app:\n    build: .\n") is None
+
+
+def _action_steps(workflow: Any) -> Iterator[dict[str, Any]]:
+    """The steps that use pitstop's action: this repository (`./`) or its placeholder."""
+    for job in (workflow.get("jobs") or {}).values():
+        for step in job.get("steps") or []:
+            uses = str(step.get("uses", ""))
+            if uses == "./" or uses.startswith("OWNER/pitstop@"):
+                yield step
+
+
+def _command_line(inputs: dict[str, Any]) -> list[str]:
+    """The command line the action runs for these inputs, an expression standing as `1`."""
+    known = (ROOT / "action.yml").read_text(encoding="utf-8")
+    assert set(inputs) <= set(_load(known)["inputs"]), sorted(inputs)
+    words = [str(inputs.get("command", "review"))]
+    words += shlex.split(re.sub(r"\$\{\{.*?\}\}", "1", str(inputs.get("args", ""))))
+    for name in ("format", "fail-on"):
+        if inputs.get(name):
+            words += [f"--{name}", str(inputs[name])]
+    return words
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.name for e in EXAMPLES])
+def test_action_inputs_are_a_valid_command_line(example: Example) -> None:
+    """Every use of the action in an example names inputs the action has and makes a command
+    line pitstop's own parser accepts (its commands, options and --format choices)."""
+    parser = build_parser()
+    for step in _action_steps(_load(example.workflow)):
+        words = _command_line(step.get("with") or {})
+        errors = io.StringIO()
+        with contextlib.redirect_stderr(errors):
+            try:
+                parser.parse_args(words)
+            except SystemExit:
+                pytest.fail(f"pitstop {shlex.join(words)}: {errors.getvalue()}")
