@@ -19,7 +19,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from pitstop.errors import PitstopError
-from pitstop.files import read_text_file
+from pitstop.files import inside_root, read_text_file
 from pitstop.review.discovery import find_dockerfiles, repository_files
 
 # Lock files, in the order they decide the manager (a repository rarely has two).
@@ -98,8 +98,15 @@ def detect(root: Path) -> Detected:
     )
 
 
+def _read(root: Path, name: str) -> str:
+    """A file of the repository; a symlink out of it is refused (it could name any file)."""
+    if not inside_root(root / name, root):
+        raise PitstopError("a link out of the repository; not read", path=name)
+    return read_text_file(root / name, name)
+
+
 def _toml(root: Path, name: str) -> dict[str, Any]:
-    text = read_text_file(root / name, name)
+    text = _read(root, name)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -163,7 +170,7 @@ def _pytest(
         if name in present:
             parser = configparser.ConfigParser(interpolation=None)
             try:
-                parser.read_string(read_text_file(root / name, name))
+                parser.read_string(_read(root, name))
             except configparser.Error:
                 continue  # pytest would say what is wrong with it; init just looks elsewhere
             if parser.has_section(section):
@@ -184,7 +191,7 @@ def _words(value: object) -> tuple[str, ...]:
 
 def _python(root: Path, present: frozenset[str], pyproject: Mapping[str, Any]) -> tuple[str, str]:
     if ".python-version" in present:
-        text = read_text_file(root / ".python-version", ".python-version").strip()
+        text = _read(root, ".python-version").strip()
         match = re.match(r"(3\.\d+)", text)
         if match:
             return match.group(1), ".python-version"
@@ -235,7 +242,8 @@ def _default_branch(root: Path) -> str:
     read, never git run); `main` when it is not known."""
     head = root / ".git" / "refs" / "remotes" / "origin" / "HEAD"
     try:
-        text = read_text_file(head, ".git/refs/remotes/origin/HEAD") if head.is_file() else ""
+        readable = head.is_file() and inside_root(head, root)
+        text = read_text_file(head, ".git/refs/remotes/origin/HEAD") if readable else ""
     except PitstopError:
         return "main"
     match = re.fullmatch(r"ref: refs/remotes/origin/([\w./-]+)\s*", text)

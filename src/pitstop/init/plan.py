@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import itertools
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,8 @@ from pitstop.init.render import config_text, workflow_text
 PYPROJECT = "pyproject.toml"
 DOTFILE = ".pitstop.toml"
 WORKFLOW = ".github/workflows/pitstop.yml"
+# A table header line: `[name]` or `[[name]]`, maybe a comment after it.
+_HEADER = re.compile(r"[ \t]*\[\[?([^\[\]\n]*)\]\]?[ \t]*(?:#.*)?\r?\n?\Z")
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,7 @@ def _refuse_overwrite(root: Path, found: Detected, *, workflow: bool, force: boo
         there.append(WORKFLOW)
     if there and not force:
         raise PitstopError(
-            f"pitstop is set up already: {', '.join(there)}; nothing written "
-            "(--force replaces it)"
+            f"pitstop is set up already: {', '.join(there)}; nothing written (--force replaces it)"
         )
 
 
@@ -112,11 +115,18 @@ def _with_table(before: bytes, table: str) -> bytes | None:
 def _without_pitstop(text: str) -> str:
     """`text` without its `tool.pitstop` table (and its sub-tables), the rest untouched."""
     try:
-        if "pitstop" not in tomllib.loads(text).get("tool", {}):
-            return text
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PitstopError(f"invalid TOML: {error}", path=PYPROJECT) from None
-    import tomlkit  # only here: the one edit that is not an append
+    if "pitstop" not in data.get("tool", {}):
+        return text
+    expected = dict(data, tool={k: v for k, v in data["tool"].items() if k != "pitstop"})
+    if not expected["tool"]:
+        del expected["tool"]
+    cut = _cut_tables(text)
+    if _parses_to(cut, expected):
+        return cut
+    import tomlkit  # only here: the table was not written as plain [tool.pitstop...] headers
 
     document = tomlkit.parse(text)
     tool = document["tool"]
@@ -124,6 +134,39 @@ def _without_pitstop(text: str) -> str:
     if not tool:
         del document["tool"]
     return document.as_string()
+
+
+def _cut_tables(text: str) -> str:
+    """`text` without the lines of its `[tool.pitstop...]` tables. The comments and blank
+    lines just before the next header stay: they usually speak of that table."""
+    lines = text.splitlines(keepends=True)
+    headers = [i for i, line in enumerate(lines) if _HEADER.match(line)] + [len(lines)]
+    ours = [_is_pitstop_header(lines[i]) for i in headers[:-1]] + [False]
+    dropped: set[int] = set()
+    for n, (start, end) in enumerate(itertools.pairwise(headers)):
+        if not ours[n]:
+            continue
+        while not ours[n + 1] and end > start + 1 and _comment_or_blank(lines[end - 1]):
+            end -= 1
+        dropped.update(range(start, end))
+    return "".join(line for i, line in enumerate(lines) if i not in dropped)
+
+
+def _is_pitstop_header(line: str) -> bool:
+    match = _HEADER.match(line)
+    name = re.sub(r"[\s\"']", "", match.group(1)) if match else ""
+    return name == "tool.pitstop" or name.startswith("tool.pitstop.")
+
+
+def _comment_or_blank(line: str) -> bool:
+    return not line.strip() or line.lstrip().startswith("#")
+
+
+def _parses_to(text: str, expected: object) -> bool:
+    try:
+        return tomllib.loads(text) == expected
+    except tomllib.TOMLDecodeError:
+        return False
 
 
 def _new_file(root: Path, path: str, text: str) -> InitWrite:
