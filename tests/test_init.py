@@ -156,6 +156,7 @@ def test_the_comments_say_what_was_found(tmp_path):
         (EXTRA, "testpaths", ("test",)),
         (EXTRA, "test_extra", "test"),
         (REQUIREMENTS, "testpaths", ("checks",)),
+        (POETRY | {"pyproject.toml": "[tool.pytest.ini_options]\n"}, "testpaths", ("tests",)),
         (REQUIREMENTS, "pytest_why", "[pytest] in pytest.ini"),
         (POETRY, "pytest_why", "[tool.pytest.ini_options] in pyproject.toml"),
         (PDM, "test_group", "test"),

@@ -158,7 +158,19 @@ def _pytest(
     root: Path, present: frozenset[str], pyproject: Mapping[str, Any]
 ) -> tuple[str | None, tuple[str, ...]]:
     """Where pytest's configuration is (the first file pytest itself would read) and its
-    testpaths; else the tests folder, if there is one."""
+    testpaths, else the tests folder, if there is one."""
+    where, testpaths = _pytest_config(root, present, pyproject)
+    if testpaths:
+        return where, testpaths
+    folder = next(
+        (f for f in ("tests", "test") if any(p.startswith(f"{f}/") for p in present)), None
+    )
+    return where, (folder,) if folder else ()
+
+
+def _pytest_config(
+    root: Path, present: frozenset[str], pyproject: Mapping[str, Any]
+) -> tuple[str | None, tuple[str, ...]]:
     options = _table(pyproject, "tool", "pytest", "ini_options")
     if options:
         return "[tool.pytest.ini_options] in pyproject.toml", _words(options.get("testpaths"))
@@ -177,9 +189,6 @@ def _pytest(
                 return f"[{section}] in {name}", _words(
                     parser.get(section, "testpaths", fallback="")
                 )
-    for folder in ("tests", "test"):
-        if any(f.startswith(f"{folder}/") for f in present):
-            return None, (folder,)
     return None, ()
 
 
