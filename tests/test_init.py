@@ -308,3 +308,15 @@ def test_invalid_pyproject_is_one_line_with_its_line(tmp_path, capsys):
     assert main(["init", str(root)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("pitstop: error: pyproject.toml:2: invalid TOML") and err.count("\n") == 1
+
+
+def test_init_loads_nothing_heavy(tmp_path):
+    root = make(tmp_path, UV)
+    heavy = ("rich", "dockerfile", "tomlkit", "sqlalchemy", "ruamel", "pitstop.review.engine")
+    code = (
+        "import sys; from pitstop.cli import main; "
+        f"main(['init', {str(root)!r}, '--workflow', '--dry-run']); "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip() == "[]"
