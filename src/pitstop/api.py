@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pitstop.impact.selection_run import Run
     from pitstop.impact.selector import Selection
     from pitstop.impact.shard import Durations, Plan, Sharding
+    from pitstop.init.plan import InitPlan
     from pitstop.parsers.benchmarks import BenchmarkResults
     from pitstop.perf.compare import Comparison as BenchComparison
     from pitstop.perf.profile_records import ProfileDiff
@@ -383,6 +384,28 @@ def open_test_map(url: str, root: Path) -> tuple[CoverageMap | None, Callable[[]
     except BaseException:
         close()
         raise
+
+
+def init(
+    path: str | Path = ".", *, workflow: bool = False, force: bool = False, dry_run: bool = False
+) -> InitPlan:
+    """Look at the repository at `path` and write pitstop's configuration into it (and, with
+    `workflow`, `.github/workflows/pitstop.yml`), fitted to what was found; with `dry_run`,
+    only plan it (`init_diff` shows the plan). PitstopError, nothing written, when a file it
+    would replace exists and `force` is not given."""
+    from pitstop.init.plan import plan_init, write_init
+
+    plan = plan_init(Path(path), workflow=workflow, force=force)
+    if not dry_run:
+        write_init(plan)
+    return plan
+
+
+def init_diff(plan: InitPlan) -> str:
+    """What `init` writes (or would write), as one unified diff."""
+    from pitstop.init.plan import init_diff as diff_of
+
+    return diff_of(plan)
 
 
 def rules() -> tuple[Rule, ...]:

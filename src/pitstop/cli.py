@@ -125,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_bench(commands)
     _add_profile(commands)
     _add_image(commands)
+    _add_init(commands)
     rules = commands.add_parser("rules", help="list the rules (markdown: the rules reference)")
     rules.add_argument(
         "--format",
@@ -206,7 +207,48 @@ def _run(args: argparse.Namespace) -> int:
         return _profile_diff(args)
     if args.command == "image":
         return _image(args)
+    if args.command == "init":
+        return _init(args)
     return _review(args)
+
+
+def _add_init(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = commands.add_parser(
+        "init",
+        help="write pitstop's configuration (and a workflow) fitted to a repository",
+        description="Look at a repository (package manager, test runner, Dockerfiles, "
+        "workflows, existing configuration; nothing of it is run) and write [tool.pitstop] "
+        "into its pyproject.toml (else .pitstop.toml) with what was found in comments. An "
+        "existing configuration or workflow is never replaced without --force: exit 2, "
+        "nothing written.",
+    )
+    init.add_argument("path", nargs="?", default=".", help="the repository (default: .)")
+    init.add_argument(
+        "--workflow",
+        action="store_true",
+        help="also write .github/workflows/pitstop.yml: review, select and shard the tests, "
+        "record the history",
+    )
+    init.add_argument(
+        "--dry-run", action="store_true", help="print the unified diff of each file; write nothing"
+    )
+    init.add_argument(
+        "--force", action="store_true", help="replace an existing configuration or workflow"
+    )
+
+
+def _init(args: argparse.Namespace) -> int:
+    from pitstop import api
+
+    plan = api.init(args.path, workflow=args.workflow, force=args.force, dry_run=args.dry_run)
+    for note in plan.notes:
+        print(f"pitstop: {note}", file=sys.stderr)
+    if args.dry_run:
+        _emit(api.init_diff(plan), None)
+        return 0
+    for write in plan.writes:
+        print(f"pitstop: {'updated' if write.before is not None else 'wrote'} {write.path}")
+    return 0
 
 
 def _fraction(text: str) -> float:
