@@ -48,13 +48,13 @@ def test_every_command_of_the_parser_is_walked():
 def test_a_command_added_later_is_documented_without_touching_the_generator():
     parser = build_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    init = subparsers.add_parser("init", help="write the configuration")
-    init.add_argument("path", nargs="?", default=".", help="the repository")
-    init.add_argument("--dry-run", action="store_true", help="show the diff")
+    later = subparsers.add_parser("later", help="a command added later")
+    later.add_argument("path", nargs="?", default=".", help="the repository")
+    later.add_argument("--dry-run", action="store_true", help="show the diff")
     document = commands_markdown(parser)
-    assert "| [pitstop init](#pitstop-init) | write the configuration |" in document
-    assert "\n## pitstop init\n" in document
-    assert "pitstop init [path] [--dry-run]" in document
+    assert "| [pitstop later](#pitstop-later) | a command added later |" in document
+    assert "\n## pitstop later\n" in document
+    assert "pitstop later [path] [--dry-run]" in document
     assert "| `--dry-run` |  |  | show the diff |" in document
     assert document != commands_markdown()  # so the up-to-date test asks to regenerate
 

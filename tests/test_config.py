@@ -270,3 +270,9 @@ def test_sizes(text, size):
 def test_not_sizes(text):
     with pytest.raises(ValueError, match="not a size"):
         parse_size(text)
+
+
+def test_a_utf8_byte_order_mark_is_read_past(tmp_path):
+    """Editors on Windows write one; TOML does not have it, and it changes nothing."""
+    (tmp_path / "pyproject.toml").write_bytes(b'\xef\xbb\xbf[tool.pitstop]\nignore = ["PS101"]\n')
+    assert load_config(tmp_path).ignore == ("PS101",)

@@ -25,6 +25,7 @@ from typing import Any
 import pathspec
 
 from pitstop.errors import ConfigError, PitstopError
+from pitstop.files import read_regular_file
 from pitstop.lines import text_lines
 from pitstop.model import Severity
 from pitstop.units import parse_duration, parse_size
@@ -176,10 +177,13 @@ def _is_file(path: Path) -> bool:
 
 
 def _from_file(path: Path, *, pyproject: bool) -> Config:
+    # A regular file, bounded, like every input; a UTF-8 byte-order mark is not TOML's but
+    # editors write one, and it says nothing pitstop could misread: it is dropped.
+    raw = read_regular_file(path, str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8-sig")
         data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
         raise PitstopError(f"cannot read configuration: {error}", path=str(path)) from None
     except tomllib.TOMLDecodeError as error:
         message, line = _decode_error(error, text)
@@ -399,7 +403,8 @@ def check_codes(config: Config, known: Collection[str]) -> None:
     unknown = sorted({c for c in named if not any(k.startswith(c) for k in known)})
     if not unknown:
         return
-    text = Path(config.source).read_text(encoding="utf-8") if config.source else ""
+    source = config.source
+    text = read_regular_file(Path(source), source).decode("utf-8-sig") if source else ""
     valid = ", ".join(sorted(known))
     problems = [
         (_line_of(text, code), f"unknown rule code {code!r} (valid codes: {valid})")
