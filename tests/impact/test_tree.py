@@ -58,5 +58,7 @@ def test_only_regular_files_inside_the_root_are_read(tmp_path: Path):
     tree = DiskTree(root)
     assert tree.read("pkg/zero.py") is None
     assert tree.read("pkg/secret.py") is None
+    assert tree.stat("pkg/secret.py") is None  # not even its metadata
+    assert tree.stat("pkg/inside.py") is not None
     assert tree.read("pkg/inside.py") == b"import os\n"
     assert tree.read("pkg/__init__.py") == b"import os\n"

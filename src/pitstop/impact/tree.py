@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISLNK
 from typing import Protocol
 
 from pitstop.errors import PitstopError
@@ -71,21 +72,36 @@ class DiskTree:
         """None also for what pitstop never reads: a path that leaves the root through a
         symlink (`secret.py -> /etc/passwd`), anything but a regular file (`x.py ->
         /dev/zero`, a FIFO), a file over MAX_FILE_BYTES."""
-        full = os.path.realpath(os.path.join(self.root, path))
-        if os.path.commonpath([full, self._resolved]) != self._resolved:
+        full = self._inside(path)
+        if full is None:
             return None
         try:
             return read_regular_file(Path(full), path)
         except PitstopError:
             return None
 
+    def _inside(self, path: str) -> str | None:
+        """`path` resolved, when it stays inside the root (through any symlinks)."""
+        full = os.path.realpath(os.path.join(self.root, path))
+        if os.path.commonpath([full, self._resolved]) != self._resolved:
+            return None
+        return full
+
     @functools.cached_property
     def _resolved(self) -> str:
         return os.path.realpath(self.root)
 
     def stat(self, path: str) -> tuple[int, ...] | None:
+        """None for what `read` refuses to leave the root for: not even the metadata of a
+        file outside the repository is read."""
+        joined = os.path.join(self.root, path)
         try:
-            status = os.stat(os.path.join(self.root, path))
+            status = os.lstat(joined)  # one call for the usual file; a link is resolved
+            if S_ISLNK(status.st_mode):
+                full = self._inside(path)
+                if full is None:
+                    return None
+                status = os.stat(full)
         except OSError:
             return None
         return status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino
