@@ -23,8 +23,6 @@ A benchmark in no file of one side is listed as added or removed, with no verdic
 
 from __future__ import annotations
 
-import math
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,6 +31,7 @@ from typing import Protocol
 from pitstop.perf.stats import (
     MIN_RUNS,
     benjamini_hochberg,
+    log_ratios,
     mann_whitney,
     median,
     paired_ratio,
@@ -238,10 +237,10 @@ def _paired(base: _Side, head: _Side) -> tuple[_Side, _Side]:
 
 def _measure_paired(base: _Side, head: _Side) -> Measured:
     """Each pair's log ratio of run medians: their median and a bootstrap over pairs; the
-    Wilcoxon signed-rank test of the differences of log run medians."""
+    Wilcoxon signed-rank test of those log ratios."""
     base_medians = [median(run) for run in base.runs]
     head_medians = [median(run) for run in head.runs]
-    test = wilcoxon([_log(h) - _log(b) for b, h in zip(base_medians, head_medians, strict=True)])
+    test = wilcoxon(log_ratios(base_medians, head_medians))
     return Measured(
         ratio=paired_ratio(base_medians, head_medians),
         interval=paired_ratio_interval(base.runs, head.runs),
@@ -251,12 +250,6 @@ def _measure_paired(base: _Side, head: _Side) -> Measured:
         test=test.method,
         method="Wilcoxon signed-rank",
     )
-
-
-def _log(seconds: float) -> float:
-    """log of a run median; a coarse timer's 0 is taken as the smallest positive float, so
-    a pair of zeros differs by nothing."""
-    return math.log(max(seconds, sys.float_info.min))
 
 
 def _measure(base: _Side, head: _Side) -> Measured:

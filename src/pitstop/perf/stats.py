@@ -270,9 +270,15 @@ def _signed_rank_cdf(t: int, n: int) -> float:
     return sum(counts[: t + 1]) / float(2**n)
 
 
+def log_ratios(base: Sequence[float], head: Sequence[float]) -> list[float]:
+    """log(head / base) of each pair of run medians, with `ratio`'s reading of a zero timing
+    (a coarse timer): the evidence of a paired comparison."""
+    return [_log_ratio(h, b) for b, h in zip(base, head, strict=True)]
+
+
 def paired_ratio(base: Sequence[float], head: Sequence[float]) -> float:
     """The typical head / base ratio of paired run medians: exp of the median log ratio."""
-    return math.exp(median([_log_ratio(h, b) for b, h in zip(base, head, strict=True)]))
+    return math.exp(median(log_ratios(base, head)))
 
 
 def paired_ratio_interval(
