@@ -6,9 +6,20 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from pitstop.model import Area, AreaScore, Finding, Location, ReviewResult, Severity
+
+Rendered = TypeVar("Rendered")
+
+
+def in_format(renderers: Mapping[str, Callable[[Rendered], str]], fmt: str, what: Rendered) -> str:
+    """`what` rendered by the renderer of `fmt`; ValueError naming the formats there are."""
+    if fmt not in renderers:
+        raise ValueError(f"unknown format {fmt!r} (expected one of: {', '.join(renderers)})")
+    return renderers[fmt](what)
+
 
 # Reports list the worst first.
 SEVERITY_ORDER: tuple[Severity, ...] = (Severity.BLOCKING, Severity.WARNING, Severity.INFO)

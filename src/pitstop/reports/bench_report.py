@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Iterable
 
 from pitstop.perf.compare import BenchmarkComparison, Comparison, Verdict
-from pitstop.reports._common import aligned, printable
+from pitstop.reports._common import aligned, in_format, printable
 from pitstop.reports.markdown import code, table_cell
 
 FORMAT_VERSION = 1
@@ -35,9 +35,7 @@ def render(comparison: Comparison, fmt: str) -> str:
         "json": render_json,
         "markdown": render_markdown,
     }
-    if fmt not in renderers:
-        raise ValueError(f"unknown format {fmt!r} (expected one of: {', '.join(FORMATS)})")
-    return renderers[fmt](comparison)
+    return in_format(renderers, fmt, comparison)
 
 
 def document(comparison: Comparison) -> dict[str, object]:

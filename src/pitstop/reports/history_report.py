@@ -31,7 +31,7 @@ from pitstop.history.records import (
     Trend,
     Unit,
 )
-from pitstop.reports._common import aligned, markdown_text, printable
+from pitstop.reports._common import aligned, in_format, markdown_text, printable
 from pitstop.units import format_size
 
 T = TypeVar("T")
@@ -48,9 +48,7 @@ def render_history(report: HistoryReport, fmt: str) -> str:
         "json": render_json,
         "html": render_html,
     }
-    if fmt not in renderers:
-        raise ValueError(f"unknown format {fmt!r} (expected one of: {', '.join(FORMATS)})")
-    return renderers[fmt](report)
+    return in_format(renderers, fmt, report)
 
 
 def render_slow(tests: Sequence[SlowTest], threshold: float, fmt: str) -> str:

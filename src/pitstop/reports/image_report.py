@@ -27,7 +27,7 @@ from pitstop.image.records import (
     PythonWeight,
     Weight,
 )
-from pitstop.reports._common import aligned, plural, printable
+from pitstop.reports._common import aligned, in_format, plural, printable
 from pitstop.reports.markdown import code, table_cell
 from pitstop.units import format_size
 
@@ -43,9 +43,7 @@ def render(report: ImageReport, fmt: str) -> str:
         "json": render_json,
         "markdown": render_markdown,
     }
-    if fmt not in renderers:
-        raise ValueError(f"unknown format {fmt!r} (expected one of: {', '.join(FORMATS)})")
-    return renderers[fmt](report)
+    return in_format(renderers, fmt, report)
 
 
 # JSON
