@@ -14,6 +14,8 @@ and bytecode caches allowed (one untimed run of each variant warms them first):
   plain:       python -m pytest -q -p no:cacheprovider
   off:         the same with -p no:pitstop (the plugin not even loaded: --off)
   monitoring:  the same with --pitstop-record --pitstop-record-backend=monitoring (3.12+)
+  cold:        monitoring without `.pitstop/record.json`, the recording's cache of each
+               file's digests (--cold): a first recording, or every file changed
   coverage:    the same with --pitstop-record --pitstop-record-backend=coverage
   testmon:     the same with --testmon (when pytest-testmon is installed), without
                -p no:cacheprovider, which pytest-testmon needs (.pytest_cache is deleted
@@ -31,7 +33,8 @@ plain run's median of the same session.
 The tests run with --python (default: this interpreter), which needs pitstop, pytest, the
 projects' test dependencies (freezegun for humanize), coverage and pytest-testmon.
 
-    python benchmarks/bench_record.py [--python PY] [--rounds 5] [--off] [--check]
+    python benchmarks/bench_record.py [--python PY] [--rounds 5] [--off] [--cold]
+                                      [--no-coverage] [--no-testmon] [--check]
                                       [NAME==VERSION ...]
 
 Exit status: 0, or 1 with --check when a recording run (monitoring, coverage) is above
@@ -77,6 +80,7 @@ class Variant:
     arguments: tuple[str, ...]
     database: bool = False  # records the test map into the history (see the docstring)
     testmon: bool = False  # a fresh .testmondata per run
+    cold: bool = False  # no record cache (.pitstop/record.json) per run
     seconds: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)  # the process's user + system seconds
     outcome: str = ""
@@ -100,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--off", action="store_true", help="also time -p no:pitstop")
     parser.add_argument(
+        "--cold", action="store_true", help="also time a recording without its cache"
+    )
+    parser.add_argument(
+        "--no-coverage", action="store_true", help="leave out the coverage.py backend"
+    )
+    parser.add_argument("--no-testmon", action="store_true", help="leave out pytest-testmon")
+    parser.add_argument(
         "--fresh-db", action="store_true", help="a new history database for every recording"
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
@@ -113,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     ok = True
     for project in options.projects:
-        variants = _variants(options.python, options.off)
+        variants = _variants(options.python, options)
         header = f"{'project':<20} {'':<4} {'plain s':>8} " + " ".join(
             f"{v.name:>11}" for v in variants[1:]
         )
@@ -142,16 +153,20 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if options.check and not ok else 0
 
 
-def _variants(python: str, off: bool) -> list[Variant]:
+def _variants(python: str, options: argparse.Namespace) -> list[Variant]:
+    """The variants the options ask for, of those this interpreter can run."""
     variants = [Variant("plain", ())]
-    if off:
+    if options.off:
         variants.append(Variant("off", ("-p", "no:pitstop")))
     record = ("--pitstop-record", "--pitstop-record-backend")
     if _importable(python, "sys; assert sys.version_info >= (3, 12)"):
-        variants.append(Variant("monitoring", (*record[:1], f"{record[1]}=monitoring"), True))
-    if _importable(python, "coverage"):
+        monitoring = (*record[:1], f"{record[1]}=monitoring")
+        variants.append(Variant("monitoring", monitoring, True))
+        if options.cold:
+            variants.append(Variant("cold", monitoring, True, cold=True))
+    if not options.no_coverage and _importable(python, "coverage"):
         variants.append(Variant("coverage", (*record[:1], f"{record[1]}=coverage"), True))
-    if _importable(python, "testmon"):
+    if not options.no_testmon and _importable(python, "testmon"):
         variants.append(Variant("testmon", ("--testmon",), testmon=True))
     return variants
 
@@ -222,6 +237,8 @@ def _time(
         if FRESH_DB:
             database.unlink(missing_ok=True)
         arguments.append(f"--pitstop-db=sqlite:///{database}")
+    if variant.cold:
+        (root / ".pitstop" / "record.json").unlink(missing_ok=True)
     if variant.testmon:
         for name in TESTMON_FILES:
             (root / name).unlink(missing_ok=True)

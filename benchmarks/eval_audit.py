@@ -35,7 +35,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pitstop.api import open_test_map
-from pitstop.impact.audit import AuditResult, PytestRunner, SuiteRun, audit, environment
+from pitstop.impact.audit import (
+    AuditResult,
+    MutantResult,
+    PytestRunner,
+    SuiteRun,
+    audit,
+    environment,
+)
 from pitstop.reports.affected_report import audit_document, render_audit_text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -190,7 +197,7 @@ class TestmonRunner:
         total_time = sum(seconds.get(t, 0.0) for t in tests) or 1.0
         counted = [(r, s) for r, s in zip(result.results, self.selections, strict=True)]
         killed = [(r, s) for r, s in counted if r.killed]
-        unsafe = [r for r, s in killed if not set(r.failing) <= s]
+        unsafe = [r for r, s in killed if not set(r.failing) - _excused(r, s) <= s]
         return {
             "safety": None if not killed else 1 - len(unsafe) / len(killed),
             "unsafe": [f"{r.mutant.path}:{r.mutant.line} {r.mutant.description}" for r in unsafe],
@@ -201,6 +208,14 @@ class TestmonRunner:
             "first_run_seconds": round(self.build_seconds, 2),
             "plain_suite_seconds": round(self.suite_seconds, 2),
         }
+
+
+def _excused(result: MutantResult, selected: set[str]) -> set[str]:
+    """The audit's order-dependent files (failed only after other tests), excused for
+    testmon as for pitstop only when testmon selected a file that fails of itself: the
+    audit ran pitstop's selections alone to see them fail; testmon's, it did not."""
+    own = set(result.failing) - set(result.order_dependent)
+    return set(result.order_dependent) if own & selected else set()
 
 
 def render_testmon(summary: dict[str, object]) -> str:

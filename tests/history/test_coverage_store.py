@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sqlalchemy_inspect
 
 from pitstop.history import schema
 from pitstop.history.coverage import KEEP_COMMITS, EngineReader, write_recording
@@ -198,3 +199,105 @@ def test_an_existing_sqlite_history_is_written_without_the_store(tmp_path):
     found = read_map(reading, "demo")
     assert found is not None and found.commit == "c2" and found.test_files == {"b.py"}
     reading.close()
+
+
+def test_a_version_3_map_is_read_as_it_is_and_upgraded_without_loss(database_url, monkeypatch):
+    """Version 3 wrote a row per (unit, function); version 4 packs a unit's functions into
+    one row. A version 3 database is read as it is, and its upgrade keeps every hit."""
+    from pitstop.history import store as store_module
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store_module, "SCHEMA_VERSION", 3)
+        patched.setattr(store_module, "UPGRADES", store_module.UPGRADES[:3])
+        old = Store.open(database_url)
+        with old.engine.begin() as connection:
+            session = connection.execute(
+                schema.coverage_sessions.insert().returning(schema.coverage_sessions.c.id),
+                {
+                    "repository": "demo",
+                    "commit_sha": "c1",
+                    "dirty": False,
+                    "recorded_at": 1.0,
+                    "backend": "monitoring",
+                    "python": "3.12.1",
+                    "worker": "main",
+                },
+            ).scalar_one()
+            ids = {}
+            for function in (F, G, H):
+                ids[function] = connection.execute(
+                    schema.coverage_functions.insert().returning(schema.coverage_functions.c.id),
+                    {
+                        "key_hash": function.qualname * 64,
+                        "path": function.path,
+                        "qualname": function.qualname,
+                        "digest": function.digest,
+                    },
+                ).scalar_one()
+            ran = {"tests/test_a.py::t": (F, G), "tests/test_b.py::t": (G, H)}
+            for name, functions in ran.items():
+                unit = connection.execute(
+                    schema.coverage_units.insert().returning(schema.coverage_units.c.id),
+                    {
+                        "session": session,
+                        "kind": ITEM,
+                        "name": name,
+                        "test_file": name.partition("::")[0],
+                        "spawned": False,
+                    },
+                ).scalar_one()
+                connection.execute(
+                    schema.coverage_hits.insert(),
+                    [{"unit": unit, "function": ids[f]} for f in functions],
+                )
+        old.close()
+
+    def hits() -> set[tuple[str, str, tuple[str, ...]]]:
+        reading = reader(database_url)
+        try:
+            found = read_map(reading, "demo")
+            assert found is not None
+            return {
+                (h.function.path, h.function.qualname, tuple(sorted(h.test_files)))
+                for h in found.hits(["pkg/a.py", "pkg/b.py"])
+            }
+        finally:
+            reading.close()
+
+    before = hits()  # read from the version 3 tables
+    assert before == {
+        ("pkg/a.py", "f", ("tests/test_a.py",)),
+        ("pkg/a.py", "g", ("tests/test_a.py",)),
+        ("pkg/a.py", "g", ("tests/test_b.py",)),
+        ("pkg/b.py", "h", ("tests/test_b.py",)),
+    }
+    Store.open(database_url).close()  # the upgrade to version 4
+    assert hits() == before
+    upgraded = Store.open(database_url)
+    try:
+        with upgraded.engine.connect() as connection:
+            tables = set(sqlalchemy_inspect(connection).get_table_names())
+            listed = connection.execute(
+                select(func.count()).select_from(schema.coverage_session_functions)
+            ).scalar_one()
+        assert "coverage_hits" not in tables
+        assert listed == 3  # f, g and h, each once for the session
+        # a later recording at another commit supersedes nothing, and shares the functions
+        unit = (Unit(ITEM, "tests/test_a.py::t", "tests/test_a.py", frozenset({0})),)
+        write_recording(upgraded, "demo", recording("c2", "main", unit), recorded_at=2.0)
+    finally:
+        upgraded.close()
+
+
+def test_a_units_functions_pack_into_one_value_and_a_damaged_one_is_an_error():
+    import pytest
+
+    from pitstop.errors import PitstopError
+    from pitstop.history.map_read import pack_ids, unpack_ids
+
+    packed = pack_ids([7, 2**40, 3, 7])
+    assert len(packed) == 24 and list(unpack_ids(memoryview(packed))) == [3, 7, 2**40]
+    assert packed[:8] == (3).to_bytes(8, "little")  # the same bytes on every machine
+    assert list(unpack_ids(pack_ids([]))) == []
+    with pytest.raises(PitstopError, match="damaged"):
+        unpack_ids(packed[:-1])

@@ -192,9 +192,9 @@ def test_a_new_database_gets_the_current_version_and_opening_again_changes_nothi
     database_url,
 ):
     Store.open(database_url).close()
-    assert version(database_url) == store.SCHEMA_VERSION == 3
+    assert version(database_url) == store.SCHEMA_VERSION == 4
     Store.open(database_url).close()
-    assert version(database_url) == 3
+    assert version(database_url) == 4
 
 
 def test_a_version_1_database_gains_the_test_map_and_keeps_its_runs(database_url, monkeypatch):

@@ -108,3 +108,43 @@ def test_a_real_audit_with_pytest(tmp_path: Path):
         "tests/test_core.py",
         "tests/test_extra.py",
     }
+
+
+class OrderRunner(FakeRunner):
+    """With util.py changed, `alone_fails` fail wherever they run; `after_others` fail only
+    in a run of the whole suite (state an earlier failing test left behind)."""
+
+    def __init__(self, alone_fails: Sequence[str], after_others: Sequence[str]) -> None:
+        super().__init__(lambda copy: ())
+        self.alone_fails, self.after_others = set(alone_fails), set(after_others)
+
+    def run(
+        self, root: Path, timeout: float, files: Sequence[str] = (), record: str | None = None
+    ) -> SuiteRun:
+        self.runs += 1
+        tests = list(files) or ["tests/test_core.py", "tests/test_extra.py", "tests/test_alone.py"]
+        failing = set(self.alone_fails) if util_changed(root) else set()
+        if util_changed(root) and not files:
+            failing |= self.after_others
+        return SuiteRun({t: (t in failing, 1.0) for t in tests})
+
+
+def test_a_miss_that_fails_only_after_other_failing_tests_is_listed_apart(tmp_path: Path):
+    root = write(tmp_path / "p", PROJECT)
+    runner = OrderRunner(["tests/test_core.py"], ["tests/test_alone.py"])
+    result = audit(root, mutants=20, runner=runner)
+    caught = [r for r in result.killed if "tests/test_alone.py" in r.failing]
+    assert caught and all(r.order_dependent == ("tests/test_alone.py",) for r in caught)
+    assert result.safety == 1.0 and not result.unsafe
+    text = render_audit_text(result)
+    assert "failed only after other tests" in text and "tests/test_alone.py" in text
+    assert audit_document(result)["order_dependent"][0]["files"] == ["tests/test_alone.py"]
+
+
+def test_an_order_dependent_failure_is_a_miss_when_the_selection_passes_alone(tmp_path: Path):
+    root = write(tmp_path / "p", PROJECT)
+    # nothing fails of itself: the change is not caught by the selection
+    result = audit(root, mutants=20, runner=OrderRunner([], ["tests/test_alone.py"]))
+    assert result.killed and result.safety == 0.0
+    assert all(not r.order_dependent for r in result.results)
+    assert audit_document(result)["order_dependent"] == []

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import threading
+from array import array
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -21,9 +23,10 @@ from pitstop.testmap import FIXTURE, ITEM, CoverageMap, FileState, Function, Hit
 
 EARLY = "early"  # the unit kind of a file imported before recording began
 MAP_SCHEMA = 2  # the first schema version with the test map's tables
+PACKED_SCHEMA = 4  # the first with a unit's functions packed in one row (coverage_unit_functions)
 # The history schema this pitstop writes (`history.store` creates and upgrades it; here so
 # that the test map is read and written without importing SQLAlchemy).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _CHUNK = 500  # values per IN (...) list
 
 
@@ -66,11 +69,35 @@ def repository_name(root: Path, environment: Mapping[str, str] | None = None) ->
     return environment.get("GITHUB_REPOSITORY") or root.resolve().name
 
 
+def pack_ids(ids: Iterable[int]) -> bytes:
+    """Function ids as one value: sorted, distinct, 8 bytes each, little-endian. A unit's
+    functions are one row, not one row each: a call-heavy suite runs about a hundred
+    functions per test, and writing (and superseding) a row per pair was most of what
+    recording cost it."""
+    packed = array("q", sorted(set(ids)))
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def unpack_ids(value: bytes | memoryview) -> array[int]:
+    """The ids `pack_ids` packed; PitstopError when the value cannot be such a list."""
+    data = bytes(value)
+    if len(data) % 8:
+        raise PitstopError("history database: a test map row is damaged (its function list)")
+    ids = array("q")
+    ids.frombytes(data)
+    if sys.byteorder == "big":
+        ids.byteswap()
+    return ids
+
+
 def read_map(reader: Reader, repository: str) -> CoverageMap | None:
     """The map of the newest commit recorded for `repository`, or None when there is none
     (or the database predates the test map). `hits` reads through `reader`, which must stay
     open while the map is used."""
-    if not _has_map(reader):
+    version = _version(reader)
+    if version < MAP_SCHEMA:
         return None
     newest = reader.rows(
         "SELECT commit_sha, recorded_at FROM coverage_sessions WHERE repository = ? "
@@ -101,7 +128,9 @@ def read_map(reader: Reader, repository: str) -> CoverageMap | None:
     early = frozenset(u["name"] for u in units.values() if u["kind"] == EARLY)
 
     def hits(paths: Collection[str]) -> list[Hit]:
-        return _hits(reader, sessions, units, users, paths)
+        if version < PACKED_SCHEMA:  # a database this pitstop has not upgraded yet
+            return _row_hits(reader, sessions, units, users, paths)
+        return _packed_hits(reader, sessions, units, users, paths)
 
     return CoverageMap(
         commit,
@@ -115,12 +144,13 @@ def read_map(reader: Reader, repository: str) -> CoverageMap | None:
     )
 
 
-def _has_map(reader: Reader) -> bool:
+def _version(reader: Reader) -> int:
+    """The database's schema version; 0 for one that is not a pitstop history."""
     try:
-        version = reader.rows("SELECT max(version) FROM pitstop_schema_version")
+        found = reader.rows("SELECT max(version) FROM pitstop_schema_version")
     except PitstopError:
-        return False  # not a pitstop history at all: nothing recorded in it
-    return bool(version) and version[0][0] is not None and int(version[0][0]) >= MAP_SCHEMA
+        return 0  # not a pitstop history at all: nothing recorded in it
+    return int(found[0][0]) if found and found[0][0] is not None else 0
 
 
 def _in(reader: Reader, sql: str, values: Sequence[Any]) -> Iterable[tuple[Any, ...]]:
@@ -169,13 +199,44 @@ def _test_files_of(unit: dict[str, Any], users: dict[tuple[int, str], set[str]])
     return {unit["test_file"]} if unit["test_file"] else set()
 
 
-def _hits(
+def _packed_hits(
     reader: Reader,
     sessions: list[int],
     units: dict[int, dict[str, Any]],
     users: dict[tuple[int, str], set[str]],
     paths: Collection[str],
 ) -> list[Hit]:
+    """The hits on the functions of `paths`: those functions by id, then every unit's
+    packed list read and met with them (a unit's row is small; a change's paths are few)."""
+    wanted: dict[int, Function] = {}
+    query = "SELECT id, path, qualname, digest FROM coverage_functions WHERE path IN ({})"
+    for pk, path, qualname, digest in _in(reader, query, sorted(paths)):
+        wanted[int(pk)] = Function(path, qualname, digest)
+    if not wanted:
+        return []
+    found: list[Hit] = []
+    query = (
+        "SELECT h.unit, h.functions FROM coverage_unit_functions h "
+        "JOIN coverage_units u ON u.id = h.unit WHERE u.session IN ({})"
+    )
+    for unit_id, packed in _in(reader, query, sessions):
+        ran = wanted.keys() & unpack_ids(packed)
+        if not ran:
+            continue
+        unit = units[unit_id]
+        files = frozenset(_test_files_of(unit, users))
+        found += [Hit(unit["kind"], unit["name"], files, wanted[pk]) for pk in sorted(ran)]
+    return found
+
+
+def _row_hits(
+    reader: Reader,
+    sessions: list[int],
+    units: dict[int, dict[str, Any]],
+    users: dict[tuple[int, str], set[str]],
+    paths: Collection[str],
+) -> list[Hit]:
+    """The hits on the functions of `paths` in a version 2 or 3 database: a row each."""
     found: list[Hit] = []
     marks = ",".join("?" * len(sessions))
     query = (

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pitstop.errors import PitstopError
-from pitstop.history.map_read import EARLY, SCHEMA_VERSION
+from pitstop.history.map_read import EARLY, SCHEMA_VERSION, pack_ids
 from pitstop.testmap import ITEM, Function, Recording
 
 KEEP_COMMITS = 3
@@ -130,6 +130,12 @@ def write_map(
         )
     ids = _intern(writer, recording.functions)
     _write_units(writer, session, recording, ids)
+    used = sorted({ids[index] for unit in recording.units for index in unit.hits})
+    if used:
+        writer.many(
+            "INSERT INTO coverage_session_functions (session, function) VALUES (?, ?)",
+            [(session, function) for function in used],
+        )
     _forget_superseded(writer, repository, recording.commit, session)
     _forget_old(writer, repository)
     return session
@@ -176,12 +182,13 @@ def _write_units(writer: Writer, session: int, recording: Recording, ids: list[i
         unit_id = writer.insert(
             insert, [session, unit.kind, unit.name, unit.test_file, unit.spawned]
         )
-        hits += [(unit_id, ids[index]) for index in unit.hits]
+        if unit.hits:
+            hits.append((unit_id, pack_ids(ids[index] for index in unit.hits)))
         fixtures += [(unit_id, name) for name in sorted(set(unit.fixtures))]
     for path in recording.early:
         writer.insert(insert, [session, EARLY, path, "", False])
     if hits:
-        writer.many("INSERT INTO coverage_hits (unit, function) VALUES (?, ?)", hits)
+        writer.many("INSERT INTO coverage_unit_functions (unit, functions) VALUES (?, ?)", hits)
     if fixtures:
         writer.many("INSERT INTO coverage_unit_fixtures (unit, fixture) VALUES (?, ?)", fixtures)
 
@@ -233,12 +240,14 @@ def _delete_sessions(writer: Writer, sessions: list[int]) -> None:
         chunk = sessions[start : start + _CHUNK]
         marks = ",".join("?" * len(chunk))
         units = f"SELECT id FROM coverage_units WHERE session IN ({marks})"
-        writer.execute(f"DELETE FROM coverage_hits WHERE unit IN ({units})", chunk)
+        writer.execute(f"DELETE FROM coverage_unit_functions WHERE unit IN ({units})", chunk)
         writer.execute(f"DELETE FROM coverage_unit_fixtures WHERE unit IN ({units})", chunk)
         writer.execute(f"DELETE FROM coverage_units WHERE session IN ({marks})", chunk)
         writer.execute(f"DELETE FROM coverage_files WHERE session IN ({marks})", chunk)
+        writer.execute(f"DELETE FROM coverage_session_functions WHERE session IN ({marks})", chunk)
         writer.execute(f"DELETE FROM coverage_sessions WHERE id IN ({marks})", chunk)
+    # a function no session ran is gone: each session lists the functions its units ran
     writer.execute(
-        "DELETE FROM coverage_functions WHERE NOT EXISTS "
-        "(SELECT 1 FROM coverage_hits WHERE coverage_hits.function = coverage_functions.id)"
+        "DELETE FROM coverage_functions WHERE NOT EXISTS (SELECT 1 FROM "
+        "coverage_session_functions s WHERE s.function = coverage_functions.id)"
     )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -218,6 +219,7 @@ coverage_unit_fixtures = Table(
     Column("fixture", Text, primary_key=True),
 )
 
+# Version 2's hits, a row per (unit, function): version 4 packs them (below) and drops it.
 coverage_hits = Table(
     "coverage_hits",
     coverage_metadata,
@@ -249,3 +251,33 @@ bench_timings = Table(
     Column("name", Text, nullable=False),
     Column("timings", Text, nullable=False),
 )
+
+# Version 4: a unit's functions in one row (`map_read.pack_ids`), where version 2 wrote a row
+# per (unit, function); and each session's functions once, which keeps an interned function
+# while any session refers to it.
+packed_map_metadata = MetaData()
+
+coverage_unit_functions = Table(
+    "coverage_unit_functions",
+    packed_map_metadata,
+    Column(
+        "unit",
+        Integer,
+        ForeignKey(coverage_units.c.id, ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("functions", LargeBinary, nullable=False),
+)
+
+coverage_session_functions = Table(
+    "coverage_session_functions",
+    packed_map_metadata,
+    Column(
+        "session",
+        Integer,
+        ForeignKey(coverage_sessions.c.id, ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("function", Integer, ForeignKey(coverage_functions.c.id), primary_key=True),
+)
+Index("coverage_session_functions_function", coverage_session_functions.c.function)

@@ -53,6 +53,7 @@ from pitstop.errors import PitstopError
 from pitstop.files import HISTORY_FILE, prepare_state_folder, state_folder
 from pitstop.history import schema
 from pitstop.history.map_read import SCHEMA_VERSION as MAP_SCHEMA_VERSION
+from pitstop.history.map_read import pack_ids
 from pitstop.history.schema import (
     bench_files,
     bench_timings,
@@ -82,7 +83,9 @@ SCHEMA_VERSION = MAP_SCHEMA_VERSION
 1: runs, tests, test_results, jobs, steps, builds, build_steps, images.
 2: the test map (coverage_sessions, coverage_files, coverage_functions, coverage_units,
 coverage_unit_fixtures, coverage_hits).
-3: benchmark runs (bench_files, bench_timings)."""
+3: benchmark runs (bench_files, bench_timings).
+4: the test map's hits packed, a row per unit (coverage_unit_functions, replacing
+coverage_hits), and the functions each session ran (coverage_session_functions)."""
 
 BATCH = 2000  # test results written per executemany: memory stays flat, round trips few
 CACHE_KIB = 64 * 1024  # SQLite's page cache per connection: at most this much memory
@@ -115,11 +118,46 @@ def _create_version_3(connection: Connection) -> None:
     schema.bench_metadata.create_all(connection)
 
 
+def _create_version_4(connection: Connection) -> None:
+    """Pack the hits of version 2 into a row per unit, list each session's functions, and
+    drop the row-per-hit table: nothing recorded is lost."""
+    schema.packed_map_metadata.create_all(connection)
+    hits = schema.coverage_hits
+    units = schema.coverage_units
+    connection.execute(
+        schema.coverage_session_functions.insert().from_select(
+            ["session", "function"],
+            select(units.c.session, hits.c.function)
+            .join(units, units.c.id == hits.c.unit)
+            .distinct(),
+        )
+    )
+    rows = connection.execute(select(hits.c.unit, hits.c.function).order_by(hits.c.unit))
+    unit: int | None = None
+    functions: list[int] = []
+    packed: list[dict[str, object]] = []
+    for unit_id, function in rows:
+        if unit_id != unit and functions:
+            packed.append({"unit": unit, "functions": pack_ids(functions)})
+            functions = []
+        unit = unit_id
+        functions.append(function)
+        if len(packed) >= BATCH:
+            connection.execute(schema.coverage_unit_functions.insert(), packed)
+            packed = []
+    if functions:
+        packed.append({"unit": unit, "functions": pack_ids(functions)})
+    if packed:
+        connection.execute(schema.coverage_unit_functions.insert(), packed)
+    hits.drop(connection)
+
+
 # Applied in order, all in one transaction, from the database's version to SCHEMA_VERSION.
 UPGRADES: list[Upgrade] = [
     Upgrade(1, "the first schema", _create_version_1),
     Upgrade(2, "the test map of pytest --pitstop-record", _create_version_2),
     Upgrade(3, "benchmark runs of pitstop record bench", _create_version_3),
+    Upgrade(4, "the test map's hits packed a row per unit", _create_version_4),
 ]
 
 

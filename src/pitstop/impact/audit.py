@@ -7,8 +7,12 @@ source file that some test loads (`mutate`): the selection is computed for the m
 (with its previous text known, as `--base` has it), precise and module-level, and the whole
 suite runs with the mutant in place. A mutant is *killed* when some test file fails; it is
 *unsafe* when one of those files was not selected. A failing file that fails again on the
-unmutated copy is flaky, not a miss, and is not counted. With `jobs` above 1, as many copies
-each try one mutant at a time, side by side.
+unmutated copy is flaky, not a miss, and is not counted. A failing file that was not
+selected and passes when it runs without the rest of the suite, the mutant in place, failed
+only after other tests (state a failing test left behind): it is *order-dependent*, and not
+a miss when the selection, run alone with the mutant, fails too (the change is caught, and
+once the selected failures are mended it passes again); it is listed apart, never dropped.
+With `jobs` above 1, as many copies each try one mutant at a time, side by side.
 
 Python runs with `PYTHONDONTWRITEBYTECODE=1` (a mutant of the same size in the same second
 must never be served from a stale `.pyc`) and with the copy's source roots first on
@@ -28,6 +32,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -76,6 +81,9 @@ class MutantResult:
     covered: tuple[str, ...] | None = None  # the selection with the test map (--coverage)
     timed_out: bool = False
     broken: bool = False  # the session did not run: not counted either way
+    # failing files not selected that failed only after other tests, while the selections
+    # missing them fail of themselves (the module docstring): not misses, listed apart
+    order_dependent: tuple[str, ...] = ()
 
     @property
     def killed(self) -> bool:
@@ -83,17 +91,20 @@ class MutantResult:
 
     @property
     def missed(self) -> tuple[str, ...]:
-        return () if self.run_all else tuple(f for f in self.failing if f not in self.selected)
+        return self._missed(self.selected)
 
     @property
     def missed_covered(self) -> tuple[str, ...]:
-        if self.run_all or self.covered is None:
-            return ()
-        return tuple(f for f in self.failing if f not in self.covered)
+        return () if self.covered is None else self._missed(self.covered)
 
     @property
     def missed_plain(self) -> tuple[str, ...]:
-        return () if self.run_all else tuple(f for f in self.failing if f not in self.plain)
+        return self._missed(self.plain)
+
+    def _missed(self, chosen: tuple[str, ...]) -> tuple[str, ...]:
+        if self.run_all:
+            return ()
+        return tuple(f for f in self.failing if f not in chosen and f not in self.order_dependent)
 
 
 @dataclass(frozen=True)
@@ -300,10 +311,7 @@ def _try(
     maps: _MapSource,
 ) -> MutantResult:
     """Apply `mutant` in the copy: its selections and the suite's verdict, then undo it."""
-    target = copy / mutant.path
-    original = target.read_bytes()
-    target.write_text(mutant.text, encoding="utf-8")
-    try:
+    with _applied(copy, mutant) as original:
         previous = {mutant.path: original}
         precise = select_run(copy, changed=[mutant.path], previous=previous).selection
         plain = select_run(copy, changed=[mutant.path], previous=previous, precise=False)
@@ -316,12 +324,13 @@ def _try(
             )
             covered = with_map.selection.selected
         outcome = runner.run(copy, timeout)
-    finally:
-        target.write_bytes(original)
     failing = set() if outcome.broken else outcome.failing() - baseline.failing()
     chosen = set(precise.selected) & set(covered if covered is not None else precise.selected)
     missed = [f for f in failing if f not in chosen and not precise.run_all]
     flaky = runner.run(copy, timeout, missed).failing() if missed else set()
+    selections = [precise.selected] if covered is None else [precise.selected, covered]
+    missed = [f for f in missed if f not in flaky]
+    after_others = _order_dependent(copy, mutant, runner, timeout, missed, selections)
     return MutantResult(
         mutant,
         tuple(sorted(failing - flaky)),
@@ -331,7 +340,45 @@ def _try(
         timed_out=outcome.timed_out,
         broken=outcome.broken,
         covered=covered,
+        order_dependent=after_others,
     )
+
+
+@contextmanager
+def _applied(copy: Path, mutant: Mutant) -> Iterator[bytes]:
+    """The mutant in place in the copy for the block, which gets the file's bytes before it;
+    those bytes restored after."""
+    target = copy / mutant.path
+    original = target.read_bytes()
+    target.write_text(mutant.text, encoding="utf-8")
+    try:
+        yield original
+    finally:
+        target.write_bytes(original)
+
+
+def _order_dependent(
+    copy: Path,
+    mutant: Mutant,
+    runner: Runner,
+    timeout: float,
+    missed: list[str],
+    selections: list[tuple[str, ...]],
+) -> tuple[str, ...]:
+    """The missed files that pass when they run without the rest of the suite, the mutant in
+    place, provided every selection missing one of them fails when it runs alone with the
+    mutant (the change caught). Two or three more runs, for the rare mutant with a miss."""
+    if not missed:
+        return ()
+    with _applied(copy, mutant):
+        alone = runner.run(copy, timeout, missed).failing()
+        candidates = {f for f in missed if f not in alone}
+        for selected in selections:
+            if candidates and not candidates <= set(selected):
+                caught = bool(selected) and bool(runner.run(copy, timeout, selected).failing())
+                if not caught:
+                    return ()
+    return tuple(sorted(candidates))
 
 
 def mutable_files(graph: Graph) -> list[str]:

@@ -101,6 +101,16 @@ def audit_document(result: AuditResult) -> dict[str, object]:
             }
             for r in result.unsafe
         ],
+        "order_dependent": [
+            {
+                "path": r.mutant.path,
+                "line": r.mutant.line,
+                "mutation": r.mutant.description,
+                "files": list(r.order_dependent),
+            }
+            for r in result.results
+            if r.order_dependent
+        ],
         "baseline_failing": list(result.baseline_failing),
     }
 
@@ -169,6 +179,17 @@ def render_audit_text(result: AuditResult) -> str:
         ]
     if result.baseline_failing:
         lines.append(f"already failing, set aside: {', '.join(result.baseline_failing)}")
+    after_others = [r for r in result.results if r.order_dependent]
+    if after_others:
+        lines.append(
+            "failed only after other tests (pass alone with the mutant; the selection fails "
+            "of itself), not counted as misses:"
+        )
+        lines += [
+            f"  {r.mutant.path}:{r.mutant.line} {r.mutant.description}: "
+            f"{', '.join(r.order_dependent)}"
+            for r in after_others
+        ]
     lines += ["unsafe mutants:", *(f"  {line}" for r in result.unsafe for line in describe(r))]
     return "\n".join(lines if result.unsafe else lines[:-1]) + "\n"
 
