@@ -206,6 +206,15 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, make, expected):
     assert err.startswith("pitstop: error: ") and expected in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("digest", ["sha256:" + "ab" * 32, "sha512:" + "cd" * 64])
+def test_a_base_given_by_digest_is_kept_and_its_layers_are_not_guessed_from_it(
+    built, capsys, digest
+):
+    code, out, err = run(capsys, built["image"], "--base", digest, "--format", "json")
+    assert (code, err) == (0, "")
+    assert digest in out  # named in the report, as a digest that does not say its layers
+
+
 def test_a_base_that_is_neither_a_file_nor_a_digest_is_exit_2(built, capsys):
     code, _, err = run(capsys, built["image"], "--base", "python:3.11")
     assert code == 2 and "neither an image archive or layout nor a digest" in err

@@ -238,3 +238,16 @@ def test_bad_inspect_output_is_named(tmp_path, document, expected):
 def test_inspect_json_with_nan_names_the_line(tmp_path):
     with pytest.raises(PitstopError, match=r"^i\.json:2: invalid JSON: NaN is not a number$"):
         read_image_sizes(write(tmp_path, '[{"Id": "x",\n "Size": NaN}]', "i.json"), "i.json")
+
+
+def test_the_source_digest_is_of_every_byte_read_even_a_line_cut_short(tmp_path):
+    import hashlib
+
+    from pitstop.parsers.streams import LINE_BYTES
+
+    data = PLAIN.replace("#3 DONE 0.0s", "#3 " + "x" * (3 * LINE_BYTES) + "\n#3 DONE 0.0s")
+    path = tmp_path / "build.log"
+    path.write_bytes(data.encode() + b"no newline at the end")
+    source = hashlib.sha256()
+    read_build_log(path, "build.log", source)
+    assert source.hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()

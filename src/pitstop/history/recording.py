@@ -3,6 +3,7 @@ transaction, so a bad file leaves nothing half-written and the files before it r
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -46,11 +47,12 @@ def record_github(store: Store, path: Path, run: RunIdentity) -> Recorded:
 def record_build(store: Store, path: Path, metadata: Path | None, run: RunIdentity) -> Recorded:
     from pitstop.parsers.buildlog import read_build_log, read_build_metadata
 
-    build = read_build_log(path, str(path))
+    source = hashlib.sha256()
+    build = read_build_log(path, str(path), source)
     if metadata is not None:
         image, digest = read_build_metadata(metadata, str(metadata))
         build = replace(build, image=image or build.image, digest=digest or build.digest)
-    digest = _digest(path)
+    digest = source.hexdigest()  # of the bytes parsed: the log is read once
     keyed = _keyed(run, path, digest)
     return Recorded(str(path), "builds", store.record_build(keyed, build, digest), keyed)
 
@@ -85,8 +87,9 @@ def record_bench(store: Store, paths: Sequence[Path], run: RunIdentity) -> list[
 
     done = []
     for path in paths:
-        results = read_benchmarks(path, str(path))
-        digest = _digest(path)
+        source = hashlib.sha256()
+        results = read_benchmarks(path, str(path), source)
+        digest = source.hexdigest()  # of the bytes parsed: the file is read once
         keyed = _keyed(run, path, digest)
         counts = store.record_bench(keyed, results, digest)
         done.append(Recorded(str(path), "benchmarks", counts, keyed))

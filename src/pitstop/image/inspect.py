@@ -9,7 +9,6 @@ or a digest; the Dockerfile, when given, is parsed by pitstop's one Dockerfile p
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,8 +24,6 @@ from pitstop.image.records import (
 if TYPE_CHECKING:
     from pitstop.parsers.dockerfile import Dockerfile
 
-_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-
 
 def inspect_image(
     archive: Path,
@@ -41,7 +38,8 @@ def inspect_image(
     """Measure the image in `archive` (a docker save archive, an OCI layout or its tar).
 
     `base` is the base image's archive or layout (its layers are then known for certain) or
-    its manifest digest (`sha256:...`, which does not say how many layers it has)."""
+    its manifest digest (`sha256:...` or `sha512:...`, which does not say how many layers
+    it has)."""
     from pitstop.parsers.image_archive import read_image
 
     image = read_image(archive, platform=platform, verify_digests=verify_digests)
@@ -61,17 +59,19 @@ def inspect_image(
 
 def _base(given: str | None, platform: str | None, verify: bool) -> BaseLayers | str | None:
     """The base's layers from its archive, or its digest as given."""
+    from pitstop.parsers.image_archive import is_digest, read_image
+
     if given is None:
         return None
-    if _DIGEST.fullmatch(given):
+    if is_digest(given):
         return given
     path = Path(given)
     if not path.exists():
         raise PitstopError(
-            "--base is neither an image archive or layout nor a digest (sha256:<64 hex>)",
+            "--base is neither an image archive or layout nor a digest (sha256:<64 hex> or "
+            "sha512:<128 hex>)",
             path=given,
         )
-    from pitstop.parsers.image_archive import read_image
 
     layers = read_image(path, platform=platform, verify_digests=verify).layers
     return BaseLayers(tuple(layer.diff_id or layer.digest for layer in layers))

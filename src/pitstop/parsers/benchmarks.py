@@ -13,6 +13,7 @@ from pathlib import Path
 from pitstop.errors import PitstopError
 from pitstop.files import read_regular_file
 from pitstop.parsers.jsonfile import load_json
+from pitstop.parsers.streams import Digest
 
 # pytest-benchmark saves every round: a 1 us benchmark run for its default second has some
 # 200,000 of them, 4 MB of JSON; a suite of such files is far above the 10 MiB other inputs get.
@@ -38,10 +39,13 @@ class BenchmarkResults:
     benchmarks: tuple[Benchmark, ...]
 
 
-def read_benchmarks(path: Path, shown: str) -> BenchmarkResults:
+def read_benchmarks(path: Path, shown: str, source: Digest | None = None) -> BenchmarkResults:
     """The benchmarks of `path`, its format recognised from the content; PitstopError naming
-    `shown` (and the line of a JSON syntax error) on anything else."""
+    `shown` (and the line of a JSON syntax error) on anything else. `source`, if given, is
+    fed the bytes read (the digest of what was parsed, with no second read)."""
     data = read_regular_file(path, shown, MAX_RESULTS_BYTES)
+    if source is not None:
+        source.update(data)
     results = _parse(load_json(data, shown), shown)
     seen: set[str] = set()
     for benchmark in results.benchmarks:

@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from pitstop.errors import PitstopError
 from pitstop.files import read_regular_file
 from pitstop.parsers.jsonfile import load_json
-from pitstop.parsers.streams import bounded_lines, open_regular
+from pitstop.parsers.streams import Digest, bounded_lines, open_regular
 from pitstop.runs import Build, BuildStep, ImageSize
 
 _LINE = re.compile(
@@ -60,11 +60,11 @@ class _BuildRead:
     line: int = 0  # where it starts
 
 
-def read_build_log(path: Path, shown: str) -> Build:
+def read_build_log(path: Path, shown: str, source: Digest | None = None) -> Build:
     """The one build in the log at `path` (image and digest "" until a metadata file gives
     them: `dataclasses.replace(build, image=..., digest=...)`); PitstopError naming `shown`
-    when it holds none or several."""
-    builds = _read(path, shown)
+    when it holds none or several. `source`, if given, is fed the bytes read."""
+    builds = _read(path, shown, source)
     if len(builds) > 1:
         message = "a second build starts here: this log holds several; split it or read all"
         raise PitstopError(message, path=shown, line=builds[1].line)
@@ -76,11 +76,11 @@ def read_build_logs(path: Path, shown: str) -> list[Build]:
     return [_build(build) for build in _read(path, shown)]
 
 
-def _read(path: Path, shown: str) -> list[_BuildRead]:
+def _read(path: Path, shown: str, source: Digest | None = None) -> list[_BuildRead]:
     builds: list[_BuildRead] = []
     legacy: int | None = None
     with open_regular(path, shown) as stream:
-        for number, raw in enumerate(bounded_lines(stream), start=1):
+        for number, raw in enumerate(bounded_lines(stream, digest=source), start=1):
             text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
             found = _LINE.match(text)
             if found is None:

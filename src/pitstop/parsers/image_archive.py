@@ -82,6 +82,13 @@ MANIFEST_TYPES = frozenset(
     }
 )
 _DIGEST = re.compile(r"(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})\Z")
+
+
+def is_digest(value: str) -> bool:
+    """Whether `value` is a digest as OCI writes them: sha256 or sha512, lowercase hex."""
+    return _DIGEST.match(value) is not None
+
+
 _GO_ARCH = {
     "x86_64": "amd64",
     "amd64": "amd64",

@@ -7,7 +7,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from pitstop.errors import PitstopError, last_read
 
@@ -27,11 +27,27 @@ def open_regular(path: Path, shown: str) -> IO[bytes]:
     return os.fdopen(descriptor, "rb")
 
 
-def bounded_lines(stream: IO[bytes], limit: int = LINE_BYTES) -> Iterator[bytes]:
+def bounded_lines(
+    stream: IO[bytes], limit: int = LINE_BYTES, digest: Digest | None = None
+) -> Iterator[bytes]:
     """The lines of `stream`, each cut to `limit` bytes (the rest of a longer line is read
-    and dropped), so one endless line cannot fill the memory."""
+    and dropped), so one endless line cannot fill the memory. `digest`, if given, is fed
+    every byte read, the dropped ones too: read to the end, it is the file's own digest,
+    of the bytes that were parsed (no second read that could see another file)."""
+    update = digest.update if digest is not None else None
     while line := stream.readline(limit):
+        if update is not None:
+            update(line)
         if len(line) == limit and not line.endswith(b"\n"):
-            while (rest := stream.readline(limit)) and not rest.endswith(b"\n"):
-                pass
+            while rest := stream.readline(limit):
+                if update is not None:
+                    update(rest)
+                if rest.endswith(b"\n"):
+                    break
         yield line
+
+
+class Digest(Protocol):
+    """A hashlib object, as far as the readers use it."""
+
+    def update(self, data: bytes, /) -> None: ...
