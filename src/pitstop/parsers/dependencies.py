@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pitstop.errors import PitstopError
+from pitstop.parsers.tomlfile import TomlFile, parse_toml
 
 
 @dataclass(frozen=True)
@@ -234,26 +235,23 @@ class _Locator:
 
 
 def parse_pyproject_dependencies(text: str, path: str) -> list[PathDependency]:
-    """Every local-path dependency a pyproject.toml declares, in document order."""
-    document = _load_toml(text, path)
-    locator = _Locator(text)
+    """Every local-path dependency a pyproject.toml's text declares, in document order."""
+    return pyproject_dependencies(parse_toml(text, path))
+
+
+def pyproject_dependencies(pyproject: TomlFile) -> list[PathDependency]:
+    """Every local-path dependency a decoded pyproject.toml declares, in document order;
+    the file's problem (not TOML, not readable) as a PitstopError."""
+    if pyproject.problem is not None:
+        raise pyproject.problem
+    document, path = pyproject.document, pyproject.path
+    locator = _Locator(pyproject.text)
     found = [
         *_pep621(document, path, locator),
         *_poetry(document, path, locator),
         *_uv(document, path, locator),
     ]
     return sorted(found, key=lambda d: (d.line, d.column))
-
-
-def _load_toml(text: str, path: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        message = str(error)
-        where = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
-        line = int(where.group(1)) if where else None
-        message = message[: where.start()] if where else message
-        raise PitstopError(f"invalid TOML: {message}", path=path, line=line) from None
 
 
 def _table(node: object, *keys: str) -> Mapping[str, Any]:

@@ -12,9 +12,10 @@ from pathlib import Path, PurePosixPath
 from pitstop.config import Config
 from pitstop.errors import PitstopError
 from pitstop.model import InputProblem, Location
-from pitstop.parsers.dependencies import parse_pyproject_dependencies, parse_requirements
+from pitstop.parsers.dependencies import parse_requirements, pyproject_dependencies
 from pitstop.parsers.dockerfile import parse_dockerfile
 from pitstop.parsers.ignore import IgnoreFile, parse_ignore
+from pitstop.parsers.tomlfile import TomlFile
 from pitstop.parsers.workflow import Workflow, parse_workflow
 from pitstop.review.build_resolution import DeclaredBuild, declared_builds
 from pitstop.review.context_walk import ignore_file_candidates
@@ -46,7 +47,8 @@ def load_project(root: Path, config: Config, only: str | None = None) -> Loaded:
     candidates = [only] if only else _dockerfiles(files, declared, config, tree)
     sources, parse_problems = read_dockerfiles(tree, candidates, declared)
     problems += parse_problems
-    dependency_files, dependency_problems = read_dependency_files(tree, files)
+    toml_files: dict[str, TomlFile] = {}  # decoded once, for the dependency parser and rules
+    dependency_files, dependency_problems = read_dependency_files(tree, files, toml_files)
     ignore_files, ignore_problems = read_ignore_files(tree, sources)
     problems += ignore_problems
     project = Project(
@@ -61,6 +63,7 @@ def load_project(root: Path, config: Config, only: str | None = None) -> Loaded:
         context_budget_bytes=int(config.context_budget_mb * 1000 * 1000),
         ignore_fixes=config.enabled("PS206"),
         workflows=tuple(workflows),
+        toml_files=toml_files,
     )
     return Loaded(project, problems + dependency_problems)
 
@@ -124,18 +127,21 @@ def is_dependency_file(path: str) -> bool:
 
 
 def read_dependency_files(
-    tree: Tree, files: Iterable[str]
+    tree: Tree, files: Iterable[str], toml_files: dict[str, TomlFile] | None = None
 ) -> tuple[list[DependencyFile], list[InputProblem]]:
+    """The dependency declarations in `files`; each pyproject.toml decoded is kept in
+    `toml_files`, which the Project passes on to the rules that read it too."""
     found, problems = [], []
+    toml_files = {} if toml_files is None else toml_files
     for path in files:
         if not is_dependency_file(path):
             continue
         try:
-            text = read_text(tree, path)
             if path.endswith("pyproject.toml"):
-                found.append(DependencyFile(path, tuple(parse_pyproject_dependencies(text, path))))
+                toml_files[path] = pyproject = tree.read_toml(path)
+                found.append(DependencyFile(path, tuple(pyproject_dependencies(pyproject))))
             else:
-                dependencies, includes = parse_requirements(text, path)
+                dependencies, includes = parse_requirements(read_text(tree, path), path)
                 found.append(DependencyFile(path, tuple(dependencies), tuple(includes)))
         except PitstopError as error:
             problems.append(InputProblem(error.path or path, error.message, error.line))

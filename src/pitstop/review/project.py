@@ -20,6 +20,7 @@ from pitstop.parsers.build_declarations import HealthyWait
 from pitstop.parsers.dependencies import IncludedFile, PathDependency
 from pitstop.parsers.dockerfile import Dockerfile, Instruction, Stage, unquote
 from pitstop.parsers.ignore import IgnoreFile
+from pitstop.parsers.tomlfile import TomlFile, parse_toml, unreadable_toml
 from pitstop.parsers.workflow import Workflow
 from pitstop.review.context_walk import ContextTree, choose_ignore_file, walk_context
 
@@ -294,6 +295,14 @@ class Tree:
             raise PitstopError(self._unreachable(relative), path=relative)
         return read_text_file(path, relative)
 
+    def read_toml(self, relative: str) -> TomlFile:
+        """The TOML file at `relative`, decoded; what kept it from being read or decoded is
+        its `problem`."""
+        try:
+            return parse_toml(self.read_text(relative), relative)
+        except PitstopError as error:
+            return unreadable_toml(relative, error)
+
 
 @dataclass(frozen=True)
 class DependencyFile:
@@ -323,6 +332,15 @@ class Project:
     _measured: dict[tuple[str, str | None], ContextTree] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # The TOML files read so far, by path: the loader's dependency parser and the rules
+    # share them, so each file is decoded once per review (see `toml`).
+    toml_files: dict[str, TomlFile] = field(default_factory=dict, compare=False, repr=False)
+
+    def toml(self, path: str) -> TomlFile:
+        """The pyproject.toml or hatch.toml at `path`, read and decoded once per review."""
+        if path not in self.toml_files:
+            self.toml_files[path] = self.tree.read_toml(path)
+        return self.toml_files[path]
 
     def measure(self, context: str, ignore: IgnoreFile | None) -> ContextTree:
         """The context as Docker sends it with `ignore` (walked once per pair)."""

@@ -12,7 +12,6 @@ fixes a CI review of a Python project proposes.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -22,6 +21,7 @@ from pitstop.errors import PitstopError
 from pitstop.lines import text_lines
 from pitstop.model import Area, Fix, Location, Related, Severity
 from pitstop.parsers.shell import SimpleCommand, apt_get, pip_install
+from pitstop.parsers.tomlfile import TomlFile
 from pitstop.parsers.workflow import Job, Step, Workflow
 from pitstop.review.project import Project
 from pitstop.review.rules.base import Hit, Rule
@@ -342,10 +342,7 @@ def _hatch_installer_uv(project: Project, folder: str | None, environment: str) 
         path = f"{base}/{name}" if base and base != "." else name
         if path not in project.files:
             continue
-        try:
-            document: object = tomllib.loads(_read(project, path))
-        except tomllib.TOMLDecodeError:
-            continue
+        document: object = project.toml(path).document  # empty when not read or not TOML
         for key in (*prefix, "envs"):
             document = document.get(key, {}) if isinstance(document, dict) else {}
         envs = document if isinstance(document, dict) else {}
@@ -724,11 +721,10 @@ def _requirement_names(project: Project, path: str) -> frozenset[str]:
 
 
 def _pyproject_groups(project: Project, path: str) -> list[DevDeclaration]:
-    text = _read(project, path)
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return []
+    pyproject = project.toml(path)
+    if pyproject.problem is not None:
+        return []  # the dependency parser reports it
+    document = pyproject.document
     groups: list[tuple[str, list[str]]] = []
     extras = _table(_table(document, "project"), "optional-dependencies")
     groups += [(f"[project.optional-dependencies] {g}", _pep508(v)) for g, v in extras.items()]
@@ -745,10 +741,9 @@ def _pyproject_groups(project: Project, path: str) -> list[DevDeclaration]:
         groups.append((f"[tool.poetry.group.{group}]", list(dependencies)))
     if _table(poetry, "dev-dependencies"):
         groups.append(("[tool.poetry.dev-dependencies]", list(_table(poetry, "dev-dependencies"))))
-    lines = text_lines(text)
     return [
         DevDeclaration(
-            path, _header_line(lines, label), label, frozenset(_normal(n) for n in names)
+            path, _header_line(pyproject, label), label, frozenset(_normal(n) for n in names)
         )
         for label, names in groups
     ]
@@ -772,14 +767,11 @@ def _pep508(value: object) -> list[str]:
     return names
 
 
-def _header_line(lines: list[str], label: str) -> int:
+def _header_line(pyproject: TomlFile, label: str) -> int:
+    """The line of a label's table: `[dependency-groups] dev` is the `[dependency-groups]`
+    header alone; `[tool.poetry.group.dev]` the first header starting so."""
     header = label.split("]", 1)[0] + "]"
-    group = label.rsplit(" ", 1)[-1] if " " in label else None
-    for number, text in enumerate(lines, 1):
-        stripped = text.strip()
-        if stripped.startswith(header.rstrip("]")) and (group is None or stripped == header):
-            return number
-    return 1
+    return pyproject.header_line(header, exact=" " in label)
 
 
 _BOOTSTRAP = frozenset(
