@@ -38,7 +38,27 @@ ideal is then computed from run 2). The last column gives pitstop by file agains
 with whole files as units (the longest unit a file), to which its target applies; pitstop by
 item is held to the common ideal. Where pitstop's own `ideal_seconds` differs from the one
 computed here by more than 1% (it counts unmeasured files at an estimate), a note says so.
-The machine may be shared: each real run prints the load average beside its time.
+The machine may be shared: each real run prints the load average beside its time, and the
+benchmark prints it at its start and end.
+
+With --history K, pitstop plans as a team using its history does: each real suite (by
+default networkx, werkzeug, jsonschema and babel's tests/, the larger suites here) runs
+K + 1 times (runs 1 and 2 are the cached ones above); runs 1..K are recorded into a new
+SQLite history (benchmarks/.work/shard-history/, removed first) with the real CLI, one CI
+run each of branch main:
+
+  pitstop record junit RUNk --db sqlite:///DB --root ROOT --branch main --run-id k ...
+
+and pitstop plans from it, each test's median over those runs:
+
+  pitstop shard --root ROOT --all --shards N --db sqlite:///DB --branch main [--by item] ...
+
+pytest-split gets what that workflow leaves it: the last recorded run's durations (run K,
+what `--store-durations` keeps; columns "... last"), and, for fairness, a `.test_durations`
+file of the same medians ("... median"). Every plan is scored as above, exact with the
+medians (the durations planned with; pitstop's ideal is checked against ours, so a median
+read differently from the history shows as a note), noisy with run K + 1. Synthetic suites
+are left out of this mode (they have no runs to record).
 
 With --run-real, one real suite (--run-suite, default networkx, the one with the most test
 time) is split 4 ways by pitstop (by file) and each shard runs on its own, one after
@@ -48,12 +68,16 @@ from its JUnit file.
 
 The tests run with --python (default: this interpreter), which needs pytest and the
 projects' test dependencies (freezegun, hypothesis, pytest-cov, six, simplejson, trio,
-numpy, scipy); this interpreter needs pitstop and pytest-split 0.11.0 (the `bench` extra):
+numpy, scipy; werkzeug's: ephemeral-port-reserve, watchdog, pytest-timeout, and werkzeug
+and jsonschema themselves installed from their unpacked sdists, since werkzeug's dev server
+tests start Python with PYTHONPATH replaced and jsonschema's need its dependencies); this
+interpreter needs pitstop and pytest-split 0.11.0 (the `bench` extra):
 
     pip install -e . pytest-split==0.11.0 freezegun hypothesis pytest-cov six simplejson \
-        trio numpy scipy
+        trio numpy scipy ephemeral-port-reserve watchdog pytest-timeout
+    pip install -e benchmarks/.work/werkzeug-3.1.3 -e benchmarks/.work/jsonschema-4.23.0
     python benchmarks/bench_shard.py [--python PY] [--rerun] [--run-real [--run-suite NAME]]
-                                     [--check] [NAME==VERSION ...]
+                                     [--history K] [--check] [NAME==VERSION ...]
 
 Exit status: 0, or 1 with --check when a target is missed or a pitstop plan loses or
 repeats a test.
@@ -81,6 +105,7 @@ from eval_audit import WORK, unpacked  # benchmarks/ is on sys.path when run
 
 REPO = Path(__file__).resolve().parent.parent
 JUNIT = WORK / "shard-junit"
+HISTORY = WORK / "shard-history"  # --history: each suite's SQLite history, made anew each time
 SYNTHETIC = WORK / "shard-synthetic"
 SHARDS = (2, 4, 8, 16)
 EXACT_TARGET = 1.02
@@ -95,7 +120,13 @@ PROJECTS = {
     "click==8.1.8": SILENCE,
     # No pytest configuration of its own: keep pytest from taking one from a folder above.
     "networkx==3.4.2": ("-c", "pyproject.toml", "--rootdir=.", "networkx"),
+    "babel==2.17.0": ("tests",),  # not its doctests: `pitstop shard --all` plans test files
+    "werkzeug==3.1.3": (),  # its dev server tests start servers on localhost
+    "jsonschema==4.23.0": ("-c", "pyproject.toml", "--rootdir=.", "jsonschema/tests"),
 }
+# --history: the real suites with 20 s or more of tests here (networkx, werkzeug and
+# jsonschema 30 s and more).
+HISTORY_PROJECTS = ["networkx==3.4.2", "werkzeug==3.1.3", "jsonschema==4.23.0", "babel==2.17.0"]
 RUN_SUITE = "networkx==3.4.2"  # the real suite with the most test time
 
 
@@ -136,10 +167,13 @@ class Suite:
     tests: list[str]  # in collection (run) order
     plan: Timing  # run 1
     next: Timing  # run 2
-    durations: Path  # the file pitstop is given
-    recorded: dict[str, float]  # run 1 as recorded (set-up in first tests): pytest-split's
+    durations: Path | None  # the file pitstop is given (None: it reads the history, `db`)
+    # pytest-split's durations as recorded (set-up in first tests), by the label of its
+    # columns: run 1 (""), or with --history the last run ("last") and the medians ("median")
+    recorded: dict[str, dict[str, float]]
     arguments: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
+    db: str | None = None  # --history: the SQLite URL of the recorded runs
 
 
 @dataclass
@@ -154,21 +188,33 @@ class Row:
     notes: list[str] = field(default_factory=list)  # where pitstop's figures differ from ours
 
 
-TOOLS = ("pitstop file", "pitstop item", "least_duration", "duration_based_chunks")
+PITSTOP = ("pitstop file", "pitstop item")
+ALGORITHMS = ("least_duration", "duration_based_chunks")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("projects", nargs="*", default=list(PROJECTS))
+    parser.add_argument("projects", nargs="*", default=[])
     parser.add_argument("--python", default=sys.executable, help="the interpreter of the tests")
     parser.add_argument("--rerun", action="store_true", help="run the real suites anew")
     parser.add_argument("--no-synthetic", action="store_true")
     parser.add_argument("--run-real", action="store_true", help="run one suite's 4 shards")
     parser.add_argument("--run-suite", default=RUN_SUITE)
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="K",
+        help="plan from the median of K recorded runs (real suites only), score on run K+1",
+    )
     options = parser.parse_args(argv)
-    suites = [real_suite(p, options.python, options.rerun) for p in options.projects]
-    if not options.no_synthetic:
+    if options.history < 0:
+        parser.error("--history K needs K >= 1")
+    projects = options.projects or (HISTORY_PROJECTS if options.history else list(PROJECTS))
+    print(f"load average at the start: {_load()}", flush=True)
+    suites = [real_suite(p, options.python, options.rerun, options.history) for p in projects]
+    if not options.no_synthetic and not options.history:
         suites += synthetic_suites()
     rows: list[Row] = []
     problems: list[str] = []
@@ -192,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  MISSED: {line}")
     if not problems and not missed:
         print("  met on every row")
+    print(f"load average at the end: {_load()}")
     if options.run_real:
         run_real(next(s for s in suites if s.name == options.run_suite), options.python)
     return 1 if options.check and (problems or missed) else 0
@@ -200,34 +247,90 @@ def main(argv: list[str] | None = None) -> int:
 # -- real suites ---------------------------------------------------------------------------
 
 
-def real_suite(project: str, python: str, rerun: bool) -> Suite:
-    """`project`'s suite, its tests run twice with --junitxml (or the cached runs read)."""
+def real_suite(project: str, python: str, rerun: bool, history: int = 0) -> Suite:
+    """`project`'s suite, its tests run twice with --junitxml (or the cached runs read); with
+    `history` K, K + 1 times, runs 1..K recorded into a new SQLite history."""
     root = unpacked(project)
     arguments = PROJECTS.get(project, ())
     JUNIT.mkdir(parents=True, exist_ok=True)
     runs = []
     notes = []
-    for run in (1, 2):
-        report = JUNIT / f"{root.name}.run{run}.xml"
+    reports = [JUNIT / f"{root.name}.run{run}.xml" for run in range(1, max(2, history + 1) + 1)]
+    for run, report in enumerate(reports, 1):
         if rerun or not report.is_file():
             load = os.getloadavg()[0]
             seconds, summary = run_pytest(root, python, [*arguments, f"--junitxml={report}"])
             load = max(load, os.getloadavg()[0])  # the machine may be shared: say how busy
             notes.append(f"run {run}: {summary} ({seconds:.1f} s wall, load {load:.1f})")
         runs.append(read_junit(report, root))
-    first, second = runs
+    first, second = runs[0], runs[-1]
+    last = len(runs)
     tests = list(first)
     unseen = [t for t in second if t not in first]
     if unseen:
-        notes.append(f"{len(unseen)} tests of run 2 not in run 1, left out")
+        notes.append(f"{len(unseen)} tests of run {last} not in run 1, left out")
     missing = [t for t in tests if t not in second]
     if missing:
-        notes.append(f"{len(missing)} tests of run 1 not in run 2 (0 s in the next run)")
-    notes.append(f"run 1 {sum(first.values()):.1f} s, run 2 {sum(second.values()):.1f} s of tests")
-    plan = timing(tests, first)
+        notes.append(f"{len(missing)} tests of run 1 not in run {last} (0 s in the next run)")
+    totals = ", ".join(f"run {n} {sum(r.values()):.1f} s" for n, r in enumerate(runs, 1))
+    notes.append(f"{totals} of tests")
     noisy = timing(tests, {t: second.get(t, 0.0) for t in tests})
-    durations = JUNIT / f"{root.name}.run1.xml"
-    return Suite(project, root, tests, plan, noisy, durations, first, arguments, notes)
+    if not history:
+        durations = reports[0]
+        recorded = {"": first}
+        return Suite(
+            project, root, tests, timing(tests, first), noisy, durations, recorded, arguments, notes
+        )
+    medians = _medians(runs[:history])
+    recorded = {"last": runs[history - 1], "median": _stored(root.name, medians)}
+    plan = timing(tests, {t: medians.get(t, 0.0) for t in tests})
+    db = record_history(root, reports[:history])
+    notes.append(
+        f"planned from the median of runs 1-{history} (history {db}), scored on run {last}"
+    )
+    return Suite(project, root, tests, plan, noisy, None, recorded, arguments, notes, db)
+
+
+def _medians(runs: Sequence[dict[str, float]]) -> dict[str, float]:
+    """Each test's median over the runs that timed it, as the history takes it."""
+    values: dict[str, list[float]] = defaultdict(list)
+    for run in runs:
+        for test, seconds in run.items():
+            values[test].append(seconds)
+    return {test: statistics.median(seconds) for test, seconds in values.items()}
+
+
+def _stored(name: str, durations: dict[str, float]) -> dict[str, float]:
+    """`durations` through a pytest-split `.test_durations` file, as pytest-split reads it."""
+    HISTORY.mkdir(parents=True, exist_ok=True)
+    stored = HISTORY / f"{name}.median.test_durations"
+    stored.write_text(json.dumps(durations, indent=1) + "\n", encoding="utf-8")
+    read: dict[str, float] = json.loads(stored.read_text(encoding="utf-8"))
+    return read
+
+
+def record_history(root: Path, reports: Sequence[Path]) -> str:
+    """A new SQLite history holding `reports`, one run each of branch main, recorded with
+    `pitstop record junit` as a CI job would: its URL."""
+    HISTORY.mkdir(parents=True, exist_ok=True)
+    path = HISTORY / f"{root.name}.db"
+    for stale in HISTORY.glob(f"{root.name}.db*"):  # the database and its WAL files
+        stale.unlink()
+    url = f"sqlite:///{path}"
+    for run, report in enumerate(reports, 1):
+        command = [sys.executable, "-m", "pitstop", "record", "junit", str(report), "--db", url]
+        command += ["--root", str(root), "--repository", f"bench/{root.name}"]
+        command += ["--workflow", "test", "--run-id", str(run), "--attempt", "1"]
+        command += ["--job", "pytest", "--commit", f"{run:040x}", "--branch", "main"]
+        command += ["--event", "push"]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(command)}: exit {done.returncode}\n{done.stderr}")
+    return url
+
+
+def _load() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg()) + " (1, 5, 15 min)"
 
 
 def run_pytest(root: Path, python: str, arguments: Sequence[str]) -> tuple[float, str]:
@@ -344,7 +447,7 @@ def synthetic(name: str, count: int, files: int, law: str, seed: int) -> Suite:
         Timing(durations, setup),
         following,
         stored,
-        recorded,
+        {"": recorded},
         (),
         notes,
     )
@@ -385,12 +488,14 @@ def score(suite: Suite, shards: int, problems: list[str]) -> Row:
     file_plan = plans["pitstop file"]
     row.file_ideal = suite.plan.slowest(file_plan) / _file_ideal(suite.plan, shards)
     row.file_ideal_noisy = suite.next.slowest(file_plan) / _file_ideal(suite.next, shards)
-    for name in ("least_duration", "duration_based_chunks"):
-        try:
-            plans[name] = pytest_split(suite, shards, name)
-        except IndexError as error:  # duration_based_chunks can run past its last group
-            row.notes.append(f"pytest-split {name} failed: IndexError: {error}")
-            row.exact[name] = row.noisy[name] = math.inf
+    for label, durations in suite.recorded.items():
+        for algorithm in ALGORITHMS:
+            name = f"{algorithm} {label}".strip()
+            try:
+                plans[name] = pytest_split(suite, shards, algorithm, durations)
+            except IndexError as error:  # duration_based_chunks can run past its last group
+                row.notes.append(f"pytest-split {name} failed: IndexError: {error}")
+                row.exact[name] = row.noisy[name] = math.inf
     for tool, plan in plans.items():
         row.exact[tool] = suite.plan.slowest(plan) / suite.plan.ideal(shards)
         row.noisy[tool] = suite.next.slowest(plan) / suite.next.ideal(shards)
@@ -410,7 +515,11 @@ def _file_ideal(timing: Timing, shards: int) -> float:
 def pitstop(suite: Suite, shards: int, by: str) -> dict[str, Any]:
     """pitstop's plan, from its CLI in its own process, as a user runs it."""
     command = [sys.executable, "-m", "pitstop", "shard", "--root", str(suite.root), "--all"]
-    command += ["--shards", str(shards), "--durations", str(suite.durations)]
+    command += ["--shards", str(shards)]
+    if suite.db:  # the history: each test's median over the branch's last runs
+        command += ["--db", suite.db, "--branch", "main"]
+    else:
+        command += ["--durations", str(suite.durations)]
     command += ["--by", by, "--format", "json"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -468,12 +577,14 @@ def _check_once(plan: list[list[str]], suite: Suite, label: str, problems: list[
             problems.append(f"{label}: {len(tests)} tests {kind}, e.g. {tests[:3]}")
 
 
-def pytest_split(suite: Suite, shards: int, name: str) -> list[list[str]]:
-    """pytest-split's plan: its algorithm on stand-in items, with run 1's durations."""
+def pytest_split(
+    suite: Suite, shards: int, name: str, durations: dict[str, float]
+) -> list[list[str]]:
+    """pytest-split's plan: its algorithm on stand-in items, with `durations`."""
     from pytest_split.algorithms import Algorithms
 
     items = [Item(t) for t in suite.tests]
-    groups = Algorithms[name].value(shards, items, suite.recorded)
+    groups = Algorithms[name].value(shards, items, durations)
     return [[item.nodeid for item in group.selected] for group in groups]
 
 
@@ -481,12 +592,13 @@ def pytest_split(suite: Suite, shards: int, name: str) -> list[list[str]]:
 
 
 def render(rows: list[Row]) -> str:
-    head = "| suite | tests | N | " + " | ".join(f"{t} exact | {t} noisy" for t in TOOLS)
+    tools = list(dict.fromkeys(tool for row in rows for tool in row.exact))
+    head = "| suite | tests | N | " + " | ".join(f"{t} exact | {t} noisy" for t in tools)
     head += " | pitstop file / own ideal (exact, noisy) |"
-    lines = [head, "|" + "---|" * (3 + 2 * len(TOOLS) + 1)]
+    lines = [head, "|" + "---|" * (3 + 2 * len(tools) + 1)]
     for row in rows:
         cells = [row.suite, str(row.tests), str(row.shards)]
-        for tool in TOOLS:
+        for tool in tools:
             cells += [_ratio(row.exact[tool]), _ratio(row.noisy[tool])]
         cells.append(f"{row.file_ideal:.3f}, {row.file_ideal_noisy:.3f}")
         lines.append("| " + " | ".join(cells) + " |")
@@ -510,7 +622,7 @@ def targets_missed(rows: list[Row]) -> list[str]:
         missed += [f"{label}: {n} {v:.3f} > {t}" for n, v, t in checks if v > t]
         for kind in ("exact", "noisy"):
             figures = getattr(row, kind)
-            best = min(figures["least_duration"], figures["duration_based_chunks"])
+            best = min(v for tool, v in figures.items() if tool not in PITSTOP)
             if figures["pitstop item"] > best + 1e-9:
                 missed.append(
                     f"{label}: pitstop item {kind} {figures['pitstop item']:.3f} >"

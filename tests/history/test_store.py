@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, func, select, text, update
 
 from pitstop.errors import PitstopError
 from pitstop.history import schema, store
+from pitstop.history.analysis import recent_durations
 from pitstop.history.schema import build_steps, builds, images, jobs, runs, steps, test_results
 from pitstop.history.store import Counts, Store, Upgrade
 from pitstop.runs import Attempt, Outcome, TestResult
@@ -81,6 +82,20 @@ def test_test_results_round_trip(opened):
     ]
     assert rows[0]["name_hash"] == hashlib.sha256(rows[0]["name"].encode()).hexdigest()
     assert rows[0]["recorded_at"] == 1000.0
+
+
+def test_new_tests_get_ids_in_the_runs_order(opened):
+    # `pitstop shard` takes a file's first test (its setup cost) to be its lowest id: ids
+    # follow the run's order, not a set's. Forty names: a set keeps that order by no chance.
+    names = [f"tests/test_m.py::test_{i:02d}" for i in reversed(range(40))]
+    passed = (Attempt(Outcome.PASSED, 0.1),)
+    opened.record_tests(identity(), [TestResult(n, Outcome.PASSED, passed) for n in names])
+    later = ["tests/test_m.py::test_new", names[0]]
+    opened.record_tests(identity("1002"), [TestResult(n, Outcome.PASSED, passed) for n in later])
+    query = select(schema.tests.c.name).order_by(schema.tests.c.id)
+    with opened.engine.connect() as connection:
+        assert list(connection.execute(query).scalars()) == [*names, later[0]]
+    assert recent_durations(opened.engine, "main").first == {"tests/test_m.py": names[0]}
 
 
 def test_jobs_are_runs_of_their_own_with_steps(opened):

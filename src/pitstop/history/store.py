@@ -255,7 +255,10 @@ class Store:
             total = 0
             for batch in _batches(results):
                 total += len(batch)
-                ids = self._intern(connection, {_clean(r.test) for r in batch})
+                # In the file's order: the history takes a file's first test to be the one
+                # with the lowest id (`pitstop shard`'s setup cost), so ids follow the run.
+                names = list(dict.fromkeys(_clean(r.test) for r in batch))
+                ids = self._intern(connection, names)
                 rows = [_result_row(run_pk, ids[_clean(r.test)], r) for r in batch]
                 self._add_results.execute(connection, rows)
             added = _results_of(connection, run_pk) - before
@@ -418,8 +421,8 @@ class Store:
         returning = statement.returning(*table.primary_key.columns)
         return connection.execute(returning).first() is not None
 
-    def _intern(self, connection: Connection, names: set[str]) -> dict[str, int]:
-        """The tests ids of `names`, inserting the names not yet known."""
+    def _intern(self, connection: Connection, names: Sequence[str]) -> dict[str, int]:
+        """The tests ids of `names`, inserting the names not yet known in their order."""
         hashes = {_name_hash(name): name for name in names}
         ids = self._test_ids(connection, hashes)
         missing = {h: n for h, n in hashes.items() if n not in ids}
