@@ -13,7 +13,8 @@ A test file whose outcome (failed or not) differs between P and C and that was n
 (and the selection was not run_all) is a miss; it is run once more at C and at P alone, and
 the miss is "reproduced" if the outcomes still differ (otherwise it was flaky). A commit
 whose suite at P does not run (pytest exits with neither 0 nor 1, or no outcomes) is
-skipped and noted.
+skipped and noted; a test file that fails to import counts as failed
+(`--continue-on-collection-errors`), so a commit that breaks an import is evaluated.
 
 The shares: selected test files over all test files, and their seconds at P over the
 suite's seconds at P (run_all counts as everything). The tests run with `--python`
@@ -170,7 +171,10 @@ class Runner:
         outcomes = self.work / f"{name}.json"
         outcomes.unlink(missing_ok=True)
         command = [self.python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-        command += [f"--pitstop-outcomes={outcomes}", *extra, *(files or [])]
+        # A test file that fails to import is that file's failure, not the suite's: without
+        # this flag pytest stops with exit 2 and a commit breaking an import would be skipped.
+        command += ["--continue-on-collection-errors", f"--pitstop-outcomes={outcomes}"]
+        command += [*extra, *(files or [])]
         try:
             done = subprocess.run(
                 command,
