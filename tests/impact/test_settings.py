@@ -101,3 +101,48 @@ def test_console_scripts_are_read_from_pep_621_and_poetry(tmp_path):
         ("xg", "x.gui:App.run"),
         ("xp", "x.poetry:main"),
     )
+
+
+@pytest.mark.parametrize(
+    ("testpaths", "path", "expected"),
+    [
+        ((), "tests/test_a.py", True),
+        ((), "tests.py", False),  # not a python_files name, and nothing names it
+        (("tests.py",), "tests.py", True),  # named itself: pytest collects it as given
+        (("./tests.py",), "tests.py", True),
+        (("tests.py",), "tests/test_a.py", False),  # outside the testpaths
+        (("tests",), "tests/unit/test_a.py", True),
+        (("tests",), "tests/helpers.py", False),
+        (("tests",), "testsuite/test_a.py", False),
+        (("pkg/*/tests",), "pkg/core/tests/test_a.py", True),  # a glob pytest expands
+        (("pkg/*/tests",), "pkg/core/sub/tests/test_a.py", False),  # `*` stays in a folder
+        (("src/**/tests",), "src/a/b/tests/test_a.py", True),
+        (("src/**/tests",), "src/tests/test_a.py", True),  # `**/` may be no folder at all
+        (("src/**/tests",), "srcx/tests/test_a.py", False),
+        (("test_[ab]*.py",), "test_b1.py", True),
+        (("check?.py",), "check1.py", True),
+        (("tests",), "tests/conftest.py", False),
+    ],
+)
+def test_what_is_a_test_file_under_testpaths(tmp_path: Path, testpaths, path, expected):
+    from dataclasses import replace
+
+    from pitstop.impact.import_graph import is_test_file
+
+    settings = replace(load_settings(tmp_path), testpaths=testpaths)
+    assert is_test_file(path, settings) is expected
+
+
+def test_a_test_file_testpaths_names_is_selected_for_a_change(tmp_path: Path):
+    from pitstop import api
+
+    write(
+        tmp_path,
+        {
+            "setup.cfg": "[tool:pytest]\ntestpaths = tests.py\n",
+            "signer.py": "def sign(value):\n    return value + '.sig'\n",
+            "tests.py": "from signer import sign\n\ndef test_sign():\n    assert sign('a')\n",
+        },
+    )
+    result = api.affected(tmp_path, changed=["signer.py"])
+    assert result.selected == ("tests.py",)

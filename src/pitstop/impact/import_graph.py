@@ -28,6 +28,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import posixpath
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
@@ -102,18 +103,66 @@ def build_graph(facts: Facts, settings: Settings, deleted: Iterable[str] = ()) -
 
 def is_test_file(path: str, settings: Settings) -> bool:
     """pytest's `python_files` patterns (on the file name, or the path for a pattern with
-    `/`), within `testpaths` when those are set; conftest files are not tests."""
+    `/`), within `testpaths` when those are set; conftest files are not tests. A Python file
+    that `testpaths` names itself is a test file whatever its name: pytest collects a path it
+    is given without asking `python_files` (`testpaths = tests.py`)."""
     name = posixpath.basename(path)
     if name == CONFTEST:
         return False
+    entries = [_testpath(entry) for entry in settings.testpaths]
+    if path.endswith(".py") and any(_names(path, entry) for entry in entries):
+        return True
     matched = any(fnmatch.fnmatchcase(path if "/" in p else name, p) for p in settings.test_files)
-    if not matched or not settings.testpaths:
+    if not matched or not entries:
         return matched
-    return any(_under(path, folder.strip("/")) for folder in settings.testpaths)
+    return any(_under(path, entry) for entry in entries)
 
 
-def _under(path: str, folder: str) -> bool:
-    return folder in ("", ".") or path == folder or path.startswith(folder + "/")
+def _testpath(entry: str) -> str | re.Pattern[str]:
+    """A `testpaths` entry: a path, or a glob pytest expands (`*` and `?` within a folder
+    name, `**` across folders, `[...]` a set)."""
+    entry = entry.strip("/").removeprefix("./")
+    if not any(magic in entry for magic in "*?["):
+        return entry
+    parts: list[str] = []
+    index = 0
+    while index < len(entry):
+        if entry.startswith("**/", index):  # any folders, none included (`src/**/tests`)
+            parts.append("(?:.*/)?")
+            index += 3
+        elif entry.startswith("**", index):
+            parts.append(".*")
+            index += 2
+        elif entry[index] == "*":
+            parts.append("[^/]*")
+            index += 1
+        elif entry[index] == "?":
+            parts.append("[^/]")
+            index += 1
+        elif entry[index] == "[" and (close := entry.find("]", index + 2)) != -1:
+            body = entry[index + 1 : close].replace("\\", "\\\\")
+            parts.append("[^" + body[1:] + "]" if body.startswith("!") else "[" + body + "]")
+            index = close + 1
+        else:
+            parts.append(re.escape(entry[index]))
+            index += 1
+    return re.compile("".join(parts))
+
+
+def _names(path: str, entry: str | re.Pattern[str]) -> bool:
+    return path == entry if isinstance(entry, str) else entry.fullmatch(path) is not None
+
+
+def _under(path: str, entry: str | re.Pattern[str]) -> bool:
+    """Whether `path` is `entry` or inside it (for a glob, inside a path it matches)."""
+    if isinstance(entry, str):
+        return entry in ("", ".") or path == entry or path.startswith(entry + "/")
+    prefix = ""
+    for part in path.split("/"):
+        prefix = f"{prefix}/{part}" if prefix else part
+        if entry.fullmatch(prefix):
+            return True
+    return False
 
 
 class Graph:
