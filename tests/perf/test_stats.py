@@ -63,7 +63,12 @@ def test_mann_whitney_of_identical_constant_samples_is_no_evidence():
     st.lists(st.integers(0, 6), min_size=1, max_size=12),
 )
 def test_mann_whitney_matches_scipy_on_any_small_sample(x, y):
-    """Ties, exact and asymptotic, unequal sizes: whatever scipy's default computes."""
+    """Ties, exact and asymptotic, unequal sizes: whatever scipy's default computes. Where
+    every value is the same, scipy 1.18 answers nan (1.17 answered 1.0): pitstop keeps 1.0,
+    no evidence of a difference (the test above)."""
+    if len(set(x + y)) == 1:
+        assert mann_whitney(x, y).p_value == 1.0
+        return
     expected = scipy_stats.mannwhitneyu(x, y).pvalue
     assert mann_whitney(x, y).p_value == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
