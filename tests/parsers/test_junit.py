@@ -488,3 +488,23 @@ def test_a_test_written_with_and_without_its_file_attribute_is_one_result(tmp_pa
     (result,) = read_junit(path, "junit.xml")
     assert result.test == "tests/test_x.py::TestA::test_a"
     assert result.outcome is Outcome.FLAKY and len(result.attempts) == 2
+
+
+@pytest.mark.parametrize("family", ["xunit1", "xunit2"])
+def test_a_whole_module_skipped_or_broken_at_collection_is_named_by_its_file(tmp_path, family):
+    """pytest writes such a report with no classname and the module's dotted path as its
+    name: it is the module's file, as `pitstop shard` and the history count by file."""
+    write_tests(tmp_path)
+    unit = tmp_path / "tests" / "unit"
+    (unit / "test_skipped.py").write_text(
+        "import pytest\n\npytest.skip('not here', allow_module_level=True)\n"
+    )
+    (unit / "test_broken.py").write_text("import nothing_of_that_name\n")
+    (tmp_path / "test_top.py").write_text("raise RuntimeError('broken at import')\n")
+    arguments = ["-o", f"junit_family={family}", "-p", "no:flaky"]
+    report = run_pytest(tmp_path, *arguments, "--continue-on-collection-errors")
+    results = {r.test: r.outcome for r in read_junit(report, "r")}
+    assert results["tests/unit/test_skipped.py"] == S
+    assert results["tests/unit/test_broken.py"] == E
+    assert results["test_top.py"] == E
+    assert "tests/unit/test_x.py::test_ok" in results  # the others as before

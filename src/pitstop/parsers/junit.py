@@ -370,7 +370,11 @@ class _Handler(_Events):
             classname, name, file = attrs.get("classname", ""), attrs["name"], attrs.get("file", "")
             # The id: just the name without classname and file, or when the two are equal
             # (jest-junit); else the prefix (_id_prefix) and the name.
-            if (not classname and not file) or classname == name:
+            module = _module_path(name) if suite and not classname else None
+            if module is not None and file in ("", module):
+                # a whole module skipped or broken at collection: its file (_module_path)
+                test, pytest, key = module, True, case_key(classname, name)
+            elif (not classname and not file) or classname == name:
                 test, pytest, key = name, False, case_key(classname, name)
             else:
                 group = groups.get(classname)
@@ -491,6 +495,16 @@ def _classes_after_file(parts: list[str], file: str) -> list[str]:
         return parts[len(module) :]
     end = _module_end(parts)
     return parts[end + 1 :] if end is not None else []
+
+
+def _module_path(name: str) -> str | None:
+    """The file of a pytest report on a whole module, which pytest's junitxml writes with no
+    classname and the module's dotted path as its name (a module skipped or failing at
+    collection: `pkg.tests.test_x`); None for any other name."""
+    parts = name.split(".")
+    if not all(p.isidentifier() for p in parts):
+        return None
+    return "/".join(parts) + ".py" if _module_end(parts) == len(parts) - 1 else None
 
 
 def _module_end(parts: list[str]) -> int | None:
