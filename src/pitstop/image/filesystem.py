@@ -25,7 +25,7 @@ directory's children), never to the bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from pitstop.image.observer import Visible
 from pitstop.image.records import (
@@ -170,7 +170,7 @@ class LayeredFilesystem:
         for index, path in enumerate(links):
             link = self.visible.get(path)
             if link is not None and link.kind is Kind.HARDLINK and link.layer == node.layer:
-                self.visible[path] = replace(link, size=node.size)
+                self.visible[path] = link._replace(size=node.size)
                 rest = links[index + 1 :]
                 if rest:  # the other links now share the bytes through this one
                     self._links.setdefault((node.layer, path), []).extend(rest)
