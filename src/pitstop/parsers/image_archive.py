@@ -936,6 +936,10 @@ def _tar_members(
         raw_name, raw_size, raw_checksum, flag, magic, prefixed = unpack(header)
         if not raw_name[0] and header == _ZERO_BLOCK:
             return  # end of archive (the rest is drained by the caller)
+        try:
+            size = int(raw_size.partition(b"\0")[0], 8)
+        except ValueError:
+            size = _number(raw_size, stream)  # GNU base-256, spaces, or malformed
         # One adler32 of the header gives 1 + the sum of its bytes modulo 65521 (its low
         # half), in C; the tar checksum sums the same bytes with its own field as spaces.
         # Both sides are compared modulo 65521; the field's own bytes sum to at most 2040.
@@ -948,10 +952,6 @@ def _tar_members(
                 known_sums[raw_checksum] = expected
         if summed % 65521 != expected:
             raise stream.fail(f"not a tar: bad header checksum at byte {reader.position - _BLOCK}")
-        try:
-            size = int(raw_size.partition(b"\0")[0], 8)
-        except ValueError:
-            size = _number(raw_size, stream)  # GNU base-256, spaces, or malformed
         if flag in b"xgLK":
             data = _extension_data(reader, size, stream)
             if flag == b"x":
