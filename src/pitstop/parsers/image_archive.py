@@ -907,7 +907,7 @@ member needs, in one call (the link name and the prefix are sliced when used).""
 _LINK = slice(157, 257)
 _PREFIX = slice(345, 500)
 _CHECKSUM_SPACES = 8 * 0x20  # the checksum is summed with its own field as spaces
-_KNOWN_SUMS = 1 << 16  # checksum fields remembered per layer (a few MiB at most)
+_KNOWN_SUMS = 1 << 14  # checksum fields remembered per layer (about 2 MiB at most)
 
 
 def _tar_members(
