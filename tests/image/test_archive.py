@@ -363,6 +363,28 @@ def test_a_decompression_bomb_is_stopped(tmp_path: Path, monkeypatch: pytest.Mon
     bad(layout, "expands past 100000 bytes")
 
 
+@pytest.mark.parametrize("media_type", [PLAIN_LAYER, GZIP_LAYER])
+def test_any_read_size_gives_the_same_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, media_type: str
+) -> None:
+    # reads of 700 bytes (not a multiple of the tar's 512) split headers and contents
+    # across chunks at every offset; the entries and the kept contents stay the same
+    files = [(f"d/f{i}", "file", bytes([i]) * (i * 397 % 3000)) for i in range(40)]
+    layer = tar_of([("d", "dir", b""), *files])
+    blob = gzip.compress(layer) if media_type == GZIP_LAYER else layer
+    layout = oci_layout(tmp_path / "layout", [blob], media_type=media_type)
+    expected = [
+        (f"d/f{i}", "file", len(content), None, content) for i, (_, _, content) in enumerate(files)
+    ]
+    for read_bytes in (700, 4096, 1 << 20):
+        monkeypatch.setattr(image_archive, "READ_BYTES", read_bytes)
+        (found,) = entries(read_image(layout), lambda path: path.endswith(("1", "5")))
+        kept = [(e.path, e.kind.value, e.size, e.link, e.content) for e in found[1:]]
+        assert kept == [
+            (*row[:4], row[4] if row[0].endswith(("1", "5")) else None) for row in expected
+        ]
+
+
 def test_too_many_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     layers = [tar_of([(f"f{i}", "file", b"") for i in range(3)]), tar_of([("g", "file", b"")])]
     layout = oci_layout(tmp_path / "layout", layers)

@@ -26,6 +26,13 @@ SITE = "opt/venv/lib/python3.12/site-packages"
         ('"pkg/a,b.py",sha256=x,3', [f"{SITE}/pkg/a,b.py"]),  # CSV quoting
         ("../../../../../../../etc/passwd,,", []),  # leaves the image root: ignored
         ("", []),
+        # rows a plain join would leave unnormalised (the common rows skip normpath)
+        ("pkg//mod.py,,", [f"{SITE}/pkg/mod.py"]),
+        ("pkg/./mod.py,,", [f"{SITE}/pkg/mod.py"]),
+        ("pkg/sub/../mod.py,,", [f"{SITE}/pkg/mod.py"]),
+        ("./top.py,,", [f"{SITE}/top.py"]),
+        ("pkg/data/,,", [f"{SITE}/pkg/data"]),
+        ("pkg/.hidden,,", [f"{SITE}/pkg/.hidden"]),
     ],
 )
 def test_record_paths_are_image_relative(row: str, expected: list[str]) -> None:

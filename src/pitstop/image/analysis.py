@@ -102,13 +102,15 @@ def _read_layers(
     wanted = _wanted(observers)
     fs = LayeredFilesystem()
     measured: _Measured = {}
+    apply, sees = fs.apply, [observer.see for observer in observers]
     for layer in image.layers:
         counts = fs.start_layer()
         stream = image.open_layer(layer, wanted)
-        for entry in stream:
-            fs.apply(layer.index, entry)
-            for observer in observers:
-                observer.see(layer, entry)
+        index = layer.index
+        for entry in stream:  # once per file of every layer: bound methods, no lookups
+            apply(index, entry)
+            for see in sees:
+                see(layer, entry)
         measured[layer.index] = (counts, stream.uncompressed_bytes)
     return fs, measured
 

@@ -25,7 +25,7 @@ directory's children), never to the bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from pitstop.image.observer import Visible
 from pitstop.image.records import (
@@ -35,6 +35,9 @@ from pitstop.image.records import (
     WastedFile as WastedFile,
 )
 from pitstop.parsers.image_model import Entry, Kind
+
+_FILE = Kind.FILE  # module globals: read once per entry
+_DIRECTORY = Kind.DIRECTORY
 
 
 @dataclass(slots=True)
@@ -72,40 +75,49 @@ class LayeredFilesystem:
 
     def apply(self, layer: int, entry: Entry) -> None:
         """One entry of layer `layer`, in the order its tar holds it."""
-        if entry.kind is Kind.WHITEOUT:
-            self._hide_subtree(entry.path, layer, Hidden.DELETED, include_self=True, below=True)
-        elif entry.kind is Kind.OPAQUE:
-            self._hide_subtree(entry.path, layer, Hidden.OPAQUE, include_self=False, below=True)
-        elif entry.kind is Kind.DIRECTORY:
+        kind = entry.kind
+        if kind is _DIRECTORY:
             self._write_directory(layer, entry)
+        elif kind is Kind.WHITEOUT:
+            self._hide_subtree(entry.path, layer, Hidden.DELETED, include_self=True, below=True)
+        elif kind is Kind.OPAQUE:
+            self._hide_subtree(entry.path, layer, Hidden.OPAQUE, include_self=False, below=True)
         else:
             self._write_other(layer, entry)
 
     def _write_directory(self, layer: int, entry: Entry) -> None:
         old = self.visible.get(entry.path)
-        if old is not None and old.kind is not Kind.DIRECTORY:
+        if old is not None and old.kind is not _DIRECTORY:
             self._remove(old, layer, Hidden.REPLACED)
-        self._insert(Visible(entry.path, Kind.DIRECTORY, 0, layer))
+        self._insert(Visible(entry.path, _DIRECTORY, 0, layer))
 
     def _write_other(self, layer: int, entry: Entry) -> None:
-        old = self.visible.get(entry.path)
-        size = entry.size if entry.kind is Kind.FILE else 0
-        if entry.kind is Kind.FILE:
-            self.counts.file_bytes += size
-        node = Visible(entry.path, entry.kind, size, layer)
-        if old is None or old.kind is Kind.DIRECTORY:
-            self.counts.added += 1
-            if old is not None:  # the directory and all it holds give way to the file
-                self._hide_subtree(entry.path, layer, Hidden.REPLACED, True, below=False)
+        # once per file of every layer: the attribute reads are made once, into locals
+        path, kind = entry.path, entry.kind
+        visible, counts = self.visible, self.counts
+        old = visible.get(path)
+        if kind is _FILE:
+            size = entry.size
+            counts.file_bytes += size
+        else:
+            size = 0
+        node = Visible(path, kind, size, layer)
+        if old is None:  # the common case: a path no layer below showed
+            counts.added += 1
+            visible[path] = node
+            self._link(path)
+        elif old.kind is _DIRECTORY:  # the directory and all it holds give way to the file
+            counts.added += 1
+            self._hide_subtree(path, layer, Hidden.REPLACED, True, below=False)
             self._insert(node)
-        else:  # the hot path: the children index already holds the path
+        else:  # the children index already holds the path
             if old.layer < layer:
-                self.counts.changed += 1
+                counts.changed += 1
             self._discard(old, layer, Hidden.OVERWRITTEN)
-            self.visible[entry.path] = node
-        if entry.kind is Kind.HARDLINK and entry.link is not None:
+            visible[path] = node
+        if kind is Kind.HARDLINK and entry.link is not None:
             target = entry.link.lstrip("/").removeprefix("./")  # tar link names may carry these
-            self._links.setdefault((layer, target), []).append(entry.path)
+            self._links.setdefault((layer, target), []).append(path)
 
     def _insert(self, node: Visible) -> None:
         self.visible[node.path] = node
@@ -115,13 +127,14 @@ class LayeredFilesystem:
         """Index `path` under its parent, and the parent under its own, up to a directory
         already indexed: a tar need not hold an entry for every parent (`a/b/c` may come
         without `a/b`), and a subtree is found through this index."""
+        children = self._children
         while path:
-            parent = _parent(path)
-            siblings = self._children.get(parent)
+            parent = path.rpartition("/")[0]  # _parent, inlined: once per new path
+            siblings = children.get(parent)
             if siblings is not None:
                 siblings.add(path)
                 return
-            self._children[parent] = {path}
+            children[parent] = {path}
             path = parent
 
     def _unlink(self, path: str) -> None:
@@ -170,7 +183,7 @@ class LayeredFilesystem:
         for index, path in enumerate(links):
             link = self.visible.get(path)
             if link is not None and link.kind is Kind.HARDLINK and link.layer == node.layer:
-                self.visible[path] = replace(link, size=node.size)
+                self.visible[path] = link._replace(size=node.size)
                 rest = links[index + 1 :]
                 if rest:  # the other links now share the bytes through this one
                     self._links.setdefault((node.layer, path), []).extend(rest)

@@ -9,15 +9,14 @@ files visible in the final filesystem.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from pitstop.parsers.image_model import Entry, Kind, Layer
 
 
-@dataclass(frozen=True, slots=True)
-class Visible:
-    """A path as the final filesystem shows it, and the layer whose version is shown."""
+class Visible(NamedTuple):
+    """A path as the final filesystem shows it, and the layer whose version is shown (a
+    NamedTuple: one is made per file of every layer, as `Entry`)."""
 
     path: str
     kind: Kind

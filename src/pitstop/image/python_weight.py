@@ -66,6 +66,8 @@ DPKG_STATUS = "var/lib/dpkg/status"
 DPKG_STATUS_D = "var/lib/dpkg/status.d/"  # distroless: one file per package
 DPKG_INFO = "var/lib/dpkg/info/"
 APK_INSTALLED = "lib/apk/db/installed"
+_LISTED_NAMES = ("/RECORD", "/installed-files.txt")  # a distribution's list of its files ...
+_LISTS = (".dist-info/RECORD", ".egg-info/installed-files.txt")  # ... in its own folder
 
 # Packages that build software rather than run it: compilers, binutils and headers. Matched
 # against names from the package databases only (a few hundred), never per file entry.
@@ -276,10 +278,8 @@ class PythonWeightObserver:
 
     def wants(self, path: str) -> bool:
         """RECORDs, egg-info file lists, dpkg's and apk's databases, toolchains' dpkg lists."""
-        if path.endswith("/RECORD"):
-            return path.endswith(".dist-info/RECORD")
-        if path.endswith("/installed-files.txt"):
-            return path.endswith(".egg-info/installed-files.txt")
+        if path.endswith(_LISTED_NAMES):  # one test per path for the two names
+            return path.endswith(_LISTS)
         if path.startswith("var/lib/dpkg/"):
             return self._wants_dpkg(path)
         return path == APK_INSTALLED
@@ -567,10 +567,11 @@ class _Walk:
             _add(self.package_tallies, package, size, layer)
         elif path.endswith(_COMPILER_FILES):
             _add(self.loose_compilers, path.rpartition("/")[0], size, layer)
-        cache = cache_of(path)
+        # cheap tests first: the two calls below find nothing for most paths of an image
+        cache = cache_of(path) if path.startswith("var/") or ".cache/" in path else None
         if cache is not None and path not in self.run.shared:
             _add(self.caches.setdefault(cache[0], {}), cache[1], size, layer)
-        site = site_packages_of(path)
+        site = site_packages_of(path) if "-packages/" in path else None
         if bytecode:
             self._bytecode(path, site is not None, size, layer)
         if site is not None:

@@ -901,9 +901,13 @@ _KINDS = {
 _CONTENT_KINDS = frozenset({Kind.FILE})  # the members whose size is followed by data
 
 
-_HEADER = struct.Struct("100s24x12s12x8sc100s6s2x80x155s12x")
-"""name, size, checksum, type, link name, magic, prefix: the ustar fields read, in one call."""
-_SPACES = b" " * 8
+_HEADER = struct.Struct("100s24x12s12x8sc100x6s2x80xc")
+"""name, size, checksum, type, magic and the prefix's first byte: the ustar fields every
+member needs, in one call (the link name and the prefix are sliced when used)."""
+_LINK = slice(157, 257)
+_PREFIX = slice(345, 500)
+_CHECKSUM_SPACES = 8 * 0x20  # the checksum is summed with its own field as spaces
+_KNOWN_SUMS = 1 << 14  # checksum fields remembered per layer (about 2 MiB at most)
 
 
 def _tar_members(
@@ -914,7 +918,8 @@ def _tar_members(
     pax: dict[str, str] = {}
     long_name: str | None = None
     long_link: str | None = None
-    unpack, kinds, adler32 = _HEADER.unpack, _KINDS, zlib.adler32
+    unpack, kinds, adler32, file_kind = _HEADER.unpack_from, _KINDS, zlib.adler32, Kind.FILE
+    known_sums: dict[bytes, int] = {}  # checksum field -> its value as compared, parsed once
     while True:
         # the reads and skips below are _ForwardReader's, inlined: this runs once a member
         start = reader.start
@@ -928,13 +933,24 @@ def _tar_members(
                 if not header and reader.position == 0:
                     return  # an empty layer: no tar at all (no end-of-archive blocks either)
                 raise stream.fail("not a tar, or truncated: unexpected end of data")
-        if header == _ZERO_BLOCK:
+        raw_name, raw_size, raw_checksum, flag, magic, prefixed = unpack(header)
+        if not raw_name[0] and header == _ZERO_BLOCK:
             return  # end of archive (the rest is drained by the caller)
-        raw_name, raw_size, raw_checksum, flag, raw_link, magic, prefix = unpack(header)
-        size = _number(raw_size, stream)
-        summed = adler32(header[156:], adler32(_SPACES, adler32(header[:148])))
-        if summed & 0xFFFF != (1 + _number(raw_checksum, stream)) % 65521:
-            # adler32's low half is 1 + the bytes' sum modulo 65521: the tar checksum, in C
+        try:
+            size = int(raw_size.partition(b"\0")[0], 8)
+        except ValueError:
+            size = _number(raw_size, stream)  # GNU base-256, spaces, or malformed
+        # One adler32 of the header gives 1 + the sum of its bytes modulo 65521 (its low
+        # half), in C; the tar checksum sums the same bytes with its own field as spaces.
+        # Both sides are compared modulo 65521; the field's own bytes sum to at most 2040.
+        field_sum = (adler32(raw_checksum) & 0xFFFF) - 1
+        summed = (adler32(header) & 0xFFFF) - field_sum + _CHECKSUM_SPACES
+        expected = known_sums.get(raw_checksum)
+        if expected is None:  # a field not seen yet (a layer repeats a few thousand)
+            expected = (1 + _number(raw_checksum, stream)) % 65521
+            if len(known_sums) < _KNOWN_SUMS:
+                known_sums[raw_checksum] = expected
+        if summed % 65521 != expected:
             raise stream.fail(f"not a tar: bad header checksum at byte {reader.position - _BLOCK}")
         if flag in b"xgLK":
             data = _extension_data(reader, size, stream)
@@ -945,22 +961,23 @@ def _tar_members(
             elif flag == b"K":
                 long_link = _text(data)
             continue  # a global pax header (`g`) changes nothing pitstop reports
-        kind = kinds.get(flag, Kind.FILE)  # POSIX: an unknown type reads as a regular file
+        kind = kinds.get(flag, file_kind)  # POSIX: an unknown type reads as a regular file
+        ustar_prefix = magic == b"ustar\x00" and prefixed != b"\0"
         if long_name or pax:
-            name = long_name or pax.get("path") or _ustar_name(raw_name, magic, prefix)
-        elif magic == b"ustar\x00" and prefix[0]:
-            name = _ustar_name(raw_name, magic, prefix)
+            name = long_name or pax.get("path") or _ustar_name(header, ustar_prefix)
+        elif ustar_prefix:
+            name = _ustar_name(header, ustar_prefix)
         else:
             name = raw_name.partition(b"\0")[0].decode("utf-8", "surrogateescape")
         link = None
-        if kind is Kind.FILE:
+        if kind is file_kind:
             if "size" in pax:
                 size = _pax_size(pax["size"], stream)
             padded = (size + 511) & ~511
         else:
             padded, size = 0, 0
             if kind is Kind.SYMLINK or kind is Kind.HARDLINK:
-                link = long_link or pax.get("linkpath") or _text(raw_link)
+                link = long_link or pax.get("linkpath") or _text(header[_LINK])
         data_end = reader.position + padded
         yield name, kind, size, link
         left = data_end - reader.position
@@ -993,10 +1010,10 @@ def _text(data: bytes) -> str:
     return data.partition(b"\0")[0].decode("utf-8", "surrogateescape")
 
 
-def _ustar_name(raw_name: bytes, magic: bytes, prefix: bytes) -> str:
-    name = raw_name.partition(b"\0")[0].decode("utf-8", "surrogateescape")
-    if magic == b"ustar\x00" and prefix[0]:  # POSIX ustar's prefix field (GNU puts times there)
-        return f"{_text(prefix)}/{name}"
+def _ustar_name(header: bytes, ustar_prefix: bool) -> str:
+    name = _text(header[:100])
+    if ustar_prefix:  # POSIX ustar's prefix field (GNU puts times there)
+        return f"{_text(header[_PREFIX])}/{name}"
     return name
 
 
@@ -1140,8 +1157,13 @@ class _ForwardReader:
             while available < size and (chunk := self._more()):
                 parts.append(chunk)
                 available += len(chunk)
-            joined = b"".join(parts)
-            data, self.buffer, self.start = joined[:size], joined, min(size, len(joined))
+            if available <= size:  # all in hand is read
+                data, self.buffer, self.start = b"".join(parts), b"", 0
+            else:  # the last chunk stays in hand: only its part that is read is copied
+                last = parts.pop()
+                used = len(last) - (available - size)
+                parts.append(last[:used])
+                data, self.buffer, self.start = b"".join(parts), last, used
         self.position += len(data)
         return data
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 class Kind(Enum):
@@ -32,9 +32,10 @@ class Kind(Enum):
     OPAQUE = "opaque"  # `.wh..wh..opq`: the directory's content below is hidden
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One member of a layer's tar, as its header says."""
+class Entry(NamedTuple):
+    """One member of a layer's tar, as its header says. A NamedTuple, not a frozen
+    dataclass: one is made per file of the image, and a NamedTuple is made about three
+    times faster (a frozen dataclass sets each field through object.__setattr__)."""
 
     path: str
     kind: Kind

@@ -35,6 +35,14 @@ def _image_path(base: str, written: str) -> str | None:
     written = written.strip()
     if not written:
         return None
+    if (
+        base
+        and written[0] not in "./"
+        and written[-1] != "/"
+        and "/." not in written
+        and "//" not in written
+    ):
+        return f"{base}/{written}"  # already normal (as `base` is): what normpath returns
     joined = written.lstrip("/") if written.startswith("/") else posixpath.join(base, written)
     path = posixpath.normpath(joined)
     if path == "." or path == ".." or path.startswith("../"):
