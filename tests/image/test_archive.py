@@ -628,3 +628,11 @@ def test_a_layout_blob_linking_out_of_the_layout(tmp_path: Path) -> None:
     stored.unlink()
     stored.symlink_to(outside)
     bad(layout, "a link outside the layout")
+
+
+def test_a_negative_size_is_damage_not_a_member(tmp_path: Path) -> None:
+    data = bytearray(tar_of([("f", "file", b"x")]))
+    data[124:136] = b"-0000000001\0"  # int() would take the sign; no tar writes one
+    data[148:156] = b" " * 8
+    data[148:156] = b"%06o\0 " % sum(data[:512])  # a checksum that holds
+    bad(oci_layout(tmp_path / "layout", [bytes(data)]), "negative size at byte 0")

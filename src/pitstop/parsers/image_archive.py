@@ -940,6 +940,8 @@ def _tar_members(
             size = int(raw_size.partition(b"\0")[0], 8)
         except ValueError:
             size = _number(raw_size, stream)  # GNU base-256, spaces, or malformed
+        if size < 0:  # int() takes a sign, which no tar writes: a size of "-1" is damage
+            raise stream.fail(f"not a tar: a negative size at byte {reader.position - _BLOCK}")
         # One adler32 of the header gives 1 + the sum of its bytes modulo 65521 (its low
         # half), in C; the tar checksum sums the same bytes with its own field as spaces.
         # Both sides are compared modulo 65521; the field's own bytes sum to at most 2040.
