@@ -186,8 +186,7 @@ def _from_file(path: Path, *, pyproject: bool) -> Config:
     except UnicodeDecodeError as error:
         raise PitstopError(f"cannot read configuration: {error}", path=str(path)) from None
     except tomllib.TOMLDecodeError as error:
-        message, line = _decode_error(error, text)
-        raise PitstopError(f"invalid TOML: {message}", path=str(path), line=line) from None
+        raise invalid_toml(error, text, str(path)) from None
     if not pyproject:
         return _validated(data, text, str(path))
     return _validated(_pitstop_table(data, text, str(path)), text, str(path))
@@ -205,14 +204,16 @@ def _pitstop_table(data: Mapping[str, Any], text: str, path: str) -> Mapping[str
     return table
 
 
-def _decode_error(error: tomllib.TOMLDecodeError, text: str) -> tuple[str, int | None]:
-    """tomllib's message without its position, and the line it names."""
+def invalid_toml(error: tomllib.TOMLDecodeError, text: str, path: str) -> PitstopError:
+    """tomllib's refusal of `text` as pitstop reports it: the message without its position,
+    and the line it names (the last line for "at end of document"). Every reader of a TOML
+    file (configuration, pyproject model, `pitstop init`) reports it so."""
     message = str(error)
     match = re.search(r"\s*\((?:at line (\d+), column \d+|at end of document)\)", message)
     if match is None:
-        return message, None
+        return PitstopError(f"invalid TOML: {message}", path=path)
     line = int(match.group(1)) if match.group(1) else max(1, len(text_lines(text)))
-    return message[: match.start()], line
+    return PitstopError(f"invalid TOML: {message[: match.start()]}", path=path, line=line)
 
 
 def _validated(table: Mapping[str, Any], text: str, path: str) -> Config:

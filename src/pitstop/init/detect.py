@@ -18,6 +18,7 @@ from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from pitstop.config import invalid_toml
 from pitstop.errors import PitstopError
 from pitstop.files import inside_root, read_text_file
 from pitstop.review.discovery import find_dockerfiles, repository_files
@@ -110,10 +111,7 @@ def _toml(root: Path, name: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        match = re.search(r"at line (\d+)", str(error))
-        line = int(match.group(1)) if match else None
-        message = re.sub(r"\s*\(at .*\)$", "", str(error))
-        raise PitstopError(f"invalid TOML: {message}", path=name, line=line) from None
+        raise invalid_toml(error, text, name) from None
 
 
 def _table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:

@@ -18,6 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from pitstop.config import invalid_toml
 from pitstop.errors import PitstopError
 from pitstop.files import MAX_FILE_BYTES, read_regular_file, write_all
 from pitstop.init.detect import Detected, detect
@@ -117,7 +118,7 @@ def _without_pitstop(text: str) -> str:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise PitstopError(f"invalid TOML: {error}", path=PYPROJECT) from None
+        raise invalid_toml(error, text, PYPROJECT) from None
     if "pitstop" not in data.get("tool", {}):
         return text
     expected = dict(data, tool={k: v for k, v in data["tool"].items() if k != "pitstop"})

@@ -9,12 +9,12 @@ parser reports and rules, having nothing to read, pass over.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from pitstop.config import invalid_toml
 from pitstop.errors import PitstopError
 from pitstop.lines import text_lines
 
@@ -49,17 +49,9 @@ def parse_toml(text: str, path: str) -> TomlFile:
     try:
         return TomlFile(path, text, tomllib.loads(text))
     except tomllib.TOMLDecodeError as error:
-        return TomlFile(path, text, {}, _decode_error(error, path))
+        return TomlFile(path, text, {}, invalid_toml(error, text, path))
 
 
 def unreadable_toml(path: str, problem: PitstopError) -> TomlFile:
     """The model of a file that could not be read (a symlink out of the root, not UTF-8)."""
     return TomlFile(path, "", {}, problem)
-
-
-def _decode_error(error: tomllib.TOMLDecodeError, path: str) -> PitstopError:
-    message = str(error)
-    where = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
-    line = int(where.group(1)) if where else None
-    message = message[: where.start()] if where else message
-    return PitstopError(f"invalid TOML: {message}", path=path, line=line)
