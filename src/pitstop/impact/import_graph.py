@@ -118,9 +118,10 @@ def is_test_file(path: str, settings: Settings) -> bool:
     return any(_under(path, entry) for entry in entries)
 
 
+@functools.lru_cache(maxsize=64)
 def _testpath(entry: str) -> str | re.Pattern[str]:
     """A `testpaths` entry: a path, or a glob pytest expands (`*` and `?` within a folder
-    name, `**` across folders, `[...]` a set)."""
+    name, `**` across folders, `[...]` a set). Translated once: every file of the tree asks."""
     entry = entry.strip("/").removeprefix("./")
     if not any(magic in entry for magic in "*?["):
         return entry
