@@ -168,7 +168,9 @@ _CACHES = (
 
 
 def cache_of(path: str) -> tuple[str, str] | None:
-    """(category key, cache root) of a path inside a package cache, or None."""
+    """(category key, cache root) of a path inside a package cache, or None. Every cache it
+    knows starts with `var/` or holds `.cache/`: `_Walk.visit` calls it only for such paths
+    (a call per file of the image costs), so a cache elsewhere must widen that test too."""
     if path.startswith("var/lib/apt/lists/"):
         return "apt-lists", "var/lib/apt/lists"
     if path.startswith("var/cache/apt/archives/") and path.endswith(".deb"):
