@@ -276,3 +276,16 @@ def test_a_utf8_byte_order_mark_is_read_past(tmp_path):
     """Editors on Windows write one; TOML does not have it, and it changes nothing."""
     (tmp_path / "pyproject.toml").write_bytes(b'\xef\xbb\xbf[tool.pitstop]\nignore = ["PS101"]\n')
     assert load_config(tmp_path).ignore == ("PS101",)
+
+
+def test_a_configuration_file_leading_out_of_the_repository_is_not_read(tmp_path):
+    (tmp_path / "shared").mkdir()
+    outside = tmp_path / "shared" / "pyproject.toml"
+    outside.write_text('[tool.pitstop]\nselect = ["PS1"]\n')
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "pyproject.toml").symlink_to(outside)
+    with pytest.raises(PitstopError, match="outside the repository"):
+        load_config(root)
+    # given on the command line, the same file is the user's choice and is read
+    assert load_config(root, outside).select == ("PS1",)

@@ -25,7 +25,7 @@ from typing import Any
 import pathspec
 
 from pitstop.errors import ConfigError, PitstopError
-from pitstop.files import read_regular_file
+from pitstop.files import inside_root, read_regular_file
 from pitstop.lines import text_lines
 from pitstop.model import Severity
 from pitstop.units import parse_duration, parse_size
@@ -118,6 +118,10 @@ class Config:
     slo: SloTargets = SloTargets()
     image: ImageConfig = ImageConfig()
     source: str | None = None
+    # The TOML file the settings came from, as read and as tomllib decoded it: a review that
+    # reads the same text (the root pyproject.toml) takes this decoding, so the file is
+    # decoded once. Not a setting: two configurations with the same settings are equal.
+    decoded: DecodedToml | None = field(default=None, compare=False, repr=False)
 
     def enabled(self, code: str) -> bool:
         selected = not self.select or any(code.startswith(p) for p in self.select)
@@ -146,6 +150,14 @@ class Config:
         return updated
 
 
+@dataclass(frozen=True)
+class DecodedToml:
+    """A TOML file's text and tomllib's decoding of it (read, never changed)."""
+
+    text: str
+    document: dict[str, Any]
+
+
 def parse_fail_on(text: str) -> Severity | None:
     if text == NEVER:
         return None
@@ -160,11 +172,19 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
         return _from_file(explicit, pyproject=explicit.name == "pyproject.toml")
     dotfile = root / ".pitstop.toml"
     if _is_file(dotfile):
-        return _from_file(dotfile, pyproject=False)
+        return _from_file(_inside(dotfile, root), pyproject=False)
     pyproject = root / "pyproject.toml"
     if _is_file(pyproject):
-        return _from_file(pyproject, pyproject=True)
+        return _from_file(_inside(pyproject, root), pyproject=True)
     return Config()
+
+
+def _inside(path: Path, root: Path) -> Path:
+    """A configuration file found in the repository is read only if it lies in it (one given
+    with --config is the user's choice, wherever it is)."""
+    if not inside_root(path, root):
+        raise PitstopError("symlink points outside the repository; not followed", path=str(path))
+    return path
 
 
 def _is_file(path: Path) -> bool:
@@ -187,9 +207,8 @@ def _from_file(path: Path, *, pyproject: bool) -> Config:
         raise PitstopError(f"cannot read configuration: {error}", path=str(path)) from None
     except tomllib.TOMLDecodeError as error:
         raise invalid_toml(error, text, str(path)) from None
-    if not pyproject:
-        return _validated(data, text, str(path))
-    return _validated(_pitstop_table(data, text, str(path)), text, str(path))
+    table = _pitstop_table(data, text, str(path)) if pyproject else data
+    return replace(_validated(table, text, str(path)), decoded=DecodedToml(text, data))
 
 
 def _pitstop_table(data: Mapping[str, Any], text: str, path: str) -> Mapping[str, Any]:

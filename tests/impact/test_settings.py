@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pitstop.errors import ConfigError
+from pitstop.errors import ConfigError, PitstopError
 from pitstop.impact.settings import DEFAULT_RUN_ALL, DEFAULT_TEST_FILES, load_settings
 from tests.impact.fakes import write
 
@@ -146,3 +146,44 @@ def test_a_test_file_testpaths_names_is_selected_for_a_change(tmp_path: Path):
     )
     result = api.affected(tmp_path, changed=["signer.py"])
     assert result.selected == ("tests.py",)
+
+
+def test_the_pyproject_is_decoded_once_for_the_configuration_and_pytest(tmp_path, monkeypatch):
+    import tomllib
+
+    pyproject = '[tool.pitstop.affected]\nrun-all = ["data/*"]\n\n[tool.pytest.ini_options]\n'
+    pyproject += 'python_files = ["check_*.py"]\n'
+    write(tmp_path, {"pyproject.toml": pyproject})
+    decoded: list[str] = []
+    loads = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text: decoded.append(text) or loads(text))
+    settings = load_settings(tmp_path)
+    assert settings.test_files == ("check_*.py",) and "data/*" in settings.run_all
+    assert decoded == [pyproject]
+
+
+def test_a_settings_file_leading_out_of_the_repository_is_refused(tmp_path: Path):
+    outside = tmp_path / "outside.ini"
+    outside.write_text("[pytest]\npython_files = check_*.py\n")
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "pytest.ini").symlink_to(outside)
+    with pytest.raises(PitstopError, match="outside the repository") as raised:
+        load_settings(root)
+    assert raised.value.path == str(root / "pytest.ini")
+
+
+def test_a_settings_file_is_read_bounded(tmp_path: Path, monkeypatch):
+    import pitstop.files
+
+    monkeypatch.setattr(pitstop.files.read_regular_file, "__defaults__", (64,))
+    write(tmp_path, {"tox.ini": "[pytest]\n" + "# padding\n" * 20})
+    with pytest.raises(PitstopError, match="larger than"):
+        load_settings(tmp_path)
+
+
+def test_an_invalid_pyproject_names_its_line(tmp_path: Path):
+    write(tmp_path, {".pitstop.toml": "", "pyproject.toml": '[project]\nname = "a"\nname = "b"\n'})
+    with pytest.raises(PitstopError, match="invalid TOML") as raised:
+        load_settings(tmp_path)
+    assert raised.value.line == 3

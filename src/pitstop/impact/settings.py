@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pitstop.config import load_config
+from pitstop.config import Config, invalid_toml, load_config
 from pitstop.errors import PitstopError
+from pitstop.files import inside_root, read_text_file
 
 # Files whose change can alter every test: dependencies, interpreter, test settings.
 DEFAULT_RUN_ALL = (
@@ -57,8 +58,9 @@ class Settings:
 
 def load_settings(root: Path) -> Settings:
     """The settings of the project at `root`; ConfigError for a malformed pitstop table."""
-    own = load_config(root).affected
-    pyproject = _toml(root / "pyproject.toml")
+    config = load_config(root)
+    own = config.affected
+    pyproject = _pyproject(root, config)
     pytest = _pytest_options(root, pyproject)
     return Settings(
         run_all=DEFAULT_RUN_ALL + own.run_all,
@@ -72,38 +74,59 @@ def load_settings(root: Path) -> Settings:
     )
 
 
-def _toml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+def _pyproject(root: Path, config: Config) -> Mapping[str, Any]:
+    """The root pyproject.toml, decoded; the configuration's decoding when it read the same
+    text (it reads this file for `[tool.pitstop]`), so the file is decoded once."""
+    path = root / "pyproject.toml"
+    text = _text(root, path)
+    if text is None:
         return {}
+    if config.decoded is not None and config.decoded.text == text:
+        return config.decoded.document
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise PitstopError(f"cannot read: {error}", path=str(path)) from None
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise invalid_toml(error, text, str(path)) from None
+
+
+def _text(root: Path, path: Path) -> str | None:
+    """A settings file's text, None when there is none; PitstopError for one that leads out
+    of the repository, or is too large or not UTF-8 (read as every input is: bounded, and
+    only when it is a regular file)."""
+    try:
+        if not path.is_file():
+            return None
+    except OSError:
+        return None
+    if not inside_root(path, root):
+        raise PitstopError("symlink points outside the repository; not followed", path=str(path))
+    return read_text_file(path, str(path))
 
 
 def _pytest_options(root: Path, pyproject: Mapping[str, Any]) -> Mapping[str, Any]:
     """pytest's ini options from the first file that has them, in pytest's order."""
     for name, section in (("pytest.ini", "pytest"), (".pytest.ini", "pytest")):
-        options = _ini_section(root / name, section)
+        options = _ini_section(root, root / name, section)
         if options is not None:
             return options
     table = _dig(pyproject, "tool", "pytest", "ini_options")
     if isinstance(table, Mapping):
         return table
     for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
-        options = _ini_section(root / name, section)
+        options = _ini_section(root, root / name, section)
         if options is not None:
             return options
     return {}
 
 
-def _ini_section(path: Path, section: str) -> dict[str, str] | None:
-    if not path.is_file():
+def _ini_section(root: Path, path: Path, section: str) -> dict[str, str] | None:
+    text = _text(root, path)
+    if text is None:
         return None
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError, OSError):
+        parser.read_string(text, str(path))
+    except configparser.Error:
         return None
     return dict(parser[section]) if parser.has_section(section) else None
 

@@ -35,7 +35,7 @@ class Loaded:
 
 def load_project(root: Path, config: Config, only: str | None = None) -> Loaded:
     """The project at `root`; with `only`, just that Dockerfile (and no builds)."""
-    tree = Tree(root)
+    tree = Tree(root, config.decoded)
     problems: list[InputProblem] = []
     files = [only] if only else repository_files(root)
     workflows, workflow_problems = read_workflows(tree, [] if only else files)

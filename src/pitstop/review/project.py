@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
+from pitstop.config import DecodedToml
 from pitstop.errors import PitstopError
 from pitstop.files import read_head, read_text_file
 from pitstop.model import InputProblem, Location
@@ -247,8 +248,9 @@ def _repository_name(image: str) -> str:
 class Tree:
     """Read-only access to the reviewed repository; never leaves `root`, even through a symlink."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, decoded: DecodedToml | None = None):
         self.root = root.resolve()
+        self.decoded = decoded  # the configuration's TOML file, decoded once already
 
     def _unreachable(self, relative: str) -> str:
         """Why a path `_inside` refused cannot be read: a loop or a dangling link, or a
@@ -299,9 +301,12 @@ class Tree:
         """The TOML file at `relative`, decoded; what kept it from being read or decoded is
         its `problem`."""
         try:
-            return parse_toml(self.read_text(relative), relative)
+            text = self.read_text(relative)
         except PitstopError as error:
             return unreadable_toml(relative, error)
+        if self.decoded is not None and self.decoded.text == text:  # the same text decodes
+            return TomlFile(relative, text, self.decoded.document)  # the same: not again
+        return parse_toml(text, relative)
 
 
 @dataclass(frozen=True)
