@@ -7,6 +7,7 @@ The Markdown and text reports are golden files; after an intended change, rewrit
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,24 @@ def test_a_folder_is_not_a_workflow(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, err = run(capsys, ".")
     assert (code, err) == (2, "pitstop: error: .: is a folder, not a workflow file\n")
+
+
+@pytest.mark.parametrize("fifo", ["ci.yml", "t.json"])
+def test_a_fifo_is_refused_without_waiting_on_it(capsys, tmp_path, monkeypatch, fifo):
+    # nothing writes to the FIFO: a plain read would block for ever
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ci.yml").write_bytes(b"on: push\njobs: {a: {steps: []}}\n")
+    (tmp_path / fifo).unlink(missing_ok=True)
+    os.mkfifo(tmp_path / fifo)
+    code, out, err = run(capsys, "ci.yml", "--timings", "t.json")
+    assert (code, out, err) == (2, "", f"pitstop: error: {fifo}: not a regular file; not read\n")
+
+
+def test_a_workflow_is_read_bounded(capsys, tmp_path, monkeypatch):
+    import pitstop.files
+
+    monkeypatch.setattr(pitstop.files.read_regular_file, "__defaults__", (64,))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ci.yml").write_bytes(b"on: push\njobs: {a: {steps: []}}\n" + b"#\n" * 40)
+    code, _, err = run(capsys, "ci.yml")
+    assert (code, err) == (2, "pitstop: error: ci.yml: larger than 0 MiB; not read\n")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pitstop.errors import PitstopError
+from pitstop.files import read_regular_file
 from pitstop.parsers.workflow import Workflow, parse_workflow
 from pitstop.pipeline.analysis import Change, redundant_jobs, unneeded_needs
 from pitstop.pipeline.job_graph import CriticalPath, JobGraph, critical_path, job_graph
@@ -65,12 +66,9 @@ def read_workflow(path: Path) -> Workflow:
     shown = str(path)
     if path.is_dir():
         raise PitstopError("is a folder, not a workflow file", path=shown)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise PitstopError("no such workflow file", path=shown) from None
-    except OSError as error:
-        raise PitstopError(f"cannot read the workflow: {error.strerror}", path=shown) from None
+    if not path.exists():
+        raise PitstopError("no such workflow file", path=shown)
+    data = read_regular_file(path, shown)  # bounded; a FIFO is refused, not waited on
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

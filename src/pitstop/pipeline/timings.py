@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pitstop.errors import PitstopError
+from pitstop.files import read_regular_file
 from pitstop.parsers.github_jobs import jobs_from_document
 from pitstop.parsers.jsonfile import parse_json
 from pitstop.parsers.workflow import Job, Workflow
@@ -53,12 +54,9 @@ def load_timings(path: str | Path) -> dict[str, float]:
 
 
 def _read_json(path: Path) -> object:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise PitstopError("no such timings file", path=str(path)) from None
-    except OSError as error:
-        raise PitstopError(f"cannot read timings: {error.strerror}", path=str(path)) from None
+    if not path.exists():
+        raise PitstopError("no such timings file", path=str(path))
+    data = read_regular_file(path, str(path))  # bounded; a FIFO is refused, not waited on
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
