@@ -203,7 +203,7 @@ https://example.com/x.tar.gz
 
 
 def test_requirements_path_dependencies_and_includes():
-    found, includes = parse_requirements(REQUIREMENTS, "requirements.txt")
+    found, includes, names = parse_requirements(REQUIREMENTS, "requirements.txt")
     assert [(d.kind, d.name, d.raw, d.line, d.column, d.path, d.absolute) for d in found] == [
         ("requirements-editable", None, "../shared", 5, 4, "../shared", False),
         (
@@ -237,10 +237,17 @@ def test_requirements_path_dependencies_and_includes():
         IncludedFile("requirements.txt", 3, "more.txt"),
         IncludedFile("requirements.txt", 4, "constraints.txt", constraint=True),
     ]
+    # a bare path or URL names no distribution; an editable line is read for its path only
+    assert names == {"requests", "named", "remote", "pinned"}
+
+
+def test_requirement_names_are_normalised_as_pep_503_compares_them():
+    text = "Foo_Bar.baz>=1\nZope.Interface[test] ; python_version > '3'\n"
+    assert parse_requirements(text, "r.txt").names == {"foo-bar-baz", "zope-interface"}
 
 
 def test_requirements_continuation_positions_point_at_the_later_line():
-    found, _ = parse_requirements("-e \\\n  ../far\n", "r.txt")
+    found, _, _ = parse_requirements("-e \\\n  ../far\n", "r.txt")
     assert [(d.raw, d.line, d.column) for d in found] == [("../far", 2, 3)]
 
 

@@ -24,7 +24,7 @@ import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from pitstop.errors import PitstopError
@@ -403,14 +403,24 @@ class _LogicalLine:
         return line, offset - start + 1
 
 
-def parse_requirements(text: str, path: str) -> tuple[list[PathDependency], list[IncludedFile]]:
-    """Local-path requirements and included files of a pip requirements file.
+class Requirements(NamedTuple):
+    """What a pip requirements file declares, as pitstop reads it."""
+
+    dependencies: list[PathDependency]  # the local-path requirements
+    includes: list[IncludedFile]  # the `-r` and `-c` lines
+    names: frozenset[str]  # every requirement's distribution name, normalised (PEP 503)
+
+
+def parse_requirements(text: str, path: str) -> Requirements:
+    """The local-path requirements, included files and requirement names of a pip
+    requirements file.
 
     Follows pip's reading: `\\` joins lines, `#` after whitespace starts a comment,
     per-requirement options (`--hash`) and environment markers are dropped.
     """
     dependencies: list[PathDependency] = []
     includes: list[IncludedFile] = []
+    names: set[str] = set()
     for logical in _logical_lines(text):
         stripped = logical.text.strip()
         if not stripped:
@@ -418,10 +428,20 @@ def parse_requirements(text: str, path: str) -> tuple[list[PathDependency], list
         if stripped.startswith("-"):
             _option_line(logical, path, dependencies, includes)
         else:
-            dependency = _requirement_line(logical, stripped, path)
+            dependency, name = _requirement_line(logical, stripped, path)
             if dependency is not None:
                 dependencies.append(dependency)
-    return dependencies, includes
+            if name is not None:
+                names.add(normalized_name(name))
+    return Requirements(dependencies, includes, frozenset(names))
+
+
+def normalized_name(name: str) -> str:
+    """A distribution name as PEP 503 compares them: `Foo_Bar.baz` is `foo-bar-baz`."""
+    return _SEPARATORS.sub("-", name).lower()
+
+
+_SEPARATORS = re.compile(r"[-_.]+")
 
 
 def _logical_lines(text: str) -> Iterator[_LogicalLine]:
@@ -474,22 +494,27 @@ def _is_local(location: str) -> bool:
     return location[:5].lower() == "file:" or not _URL_SCHEME.match(location)
 
 
-def _requirement_line(logical: _LogicalLine, stripped: str, path: str) -> PathDependency | None:
+def _requirement_line(
+    logical: _LogicalLine, stripped: str, path: str
+) -> tuple[PathDependency | None, str | None]:
+    """The line's local-path dependency, if it names one, and its distribution name, if it
+    gives one (`name @ url` and plain requirements do; a bare path or URL does not)."""
     requirement = _without_options(stripped)
     if _PEP508_URL.match(requirement):
         return _requirement_url(logical, requirement, path)
     location = _without_markers(requirement)
     if location[:5].lower() == "file:":
-        return _located(logical, location, "requirements-file-url", path)
+        return _located(logical, location, "requirements-file-url", path), None
     if _URL_SCHEME.match(location):
-        return None  # a remote archive or VCS URL
+        return None, None  # a remote archive or VCS URL
     if _looks_like_path(location):
-        return _located(logical, location, "requirements-path", path)
-    _check_requirement(requirement, path, logical.line)
-    return None
+        return _located(logical, location, "requirements-path", path), None
+    return None, _checked_requirement(requirement, path, logical.line)
 
 
-def _requirement_url(logical: _LogicalLine, text: str, path: str) -> PathDependency | None:
+def _requirement_url(
+    logical: _LogicalLine, text: str, path: str
+) -> tuple[PathDependency | None, str]:
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:
@@ -501,15 +526,17 @@ def _requirement_url(logical: _LogicalLine, text: str, path: str) -> PathDepende
         ) from None
     url = requirement.url
     if url is None or not _names_local_path(url):
-        return None
-    return _located(logical, url, "pep508-file-url", path, requirement.name)
+        return None, requirement.name
+    return _located(logical, url, "pep508-file-url", path, requirement.name), requirement.name
 
 
-def _check_requirement(text: str, path: str, line: int) -> None:
+def _checked_requirement(text: str, path: str, line: int) -> str:
+    """The distribution name of a PEP 508 requirement; PitstopError naming the line when
+    pip would refuse it."""
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:
-        Requirement(text)
+        return Requirement(text).name
     except InvalidRequirement as error:
         reason = str(error).splitlines()[0]
         raise PitstopError(

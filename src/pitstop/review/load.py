@@ -23,7 +23,8 @@ from pitstop.review.discovery import find_dockerfiles, repository_files
 from pitstop.review.project import Build, DependencyFile, DockerfileSource, Project, Tree
 
 _REQUIREMENTS = re.compile(
-    r"^(requirements|constraints)[\w.-]*\.(txt|in)$|^requirements/.*\.(txt|in)$"
+    r"(requirements|constraints)[\w.-]*\.(txt|in)"  # requirements.txt, requirements-dev.in
+    r"|[\w.-]*[-_]requirements[\w.-]*\.txt"  # dev-requirements.txt, test_requirements.txt
 )
 
 
@@ -122,8 +123,18 @@ def _builds_of(path: str, declared: list[DeclaredBuild]) -> tuple[Build, ...]:
 
 
 def is_dependency_file(path: str) -> bool:
-    name = PurePosixPath(path).name
-    return name == "pyproject.toml" or bool(_REQUIREMENTS.match(name))
+    """pyproject.toml, and pip requirements files by the names projects give them: in a
+    `requirements/` folder, any `.txt` or `.in` file (`requirements/base.txt`), unless the
+    folder is inside a hidden one: tools keep generated lock files there by the thousand
+    (riot's `.riot/requirements/`), which are no project's declarations."""
+    posix = PurePosixPath(path)
+    if posix.name == "pyproject.toml" or _REQUIREMENTS.fullmatch(posix.name):
+        return True
+    return (
+        posix.parent.name == "requirements"
+        and posix.suffix in (".txt", ".in")
+        and not any(part.startswith(".") for part in posix.parts[:-1])
+    )
 
 
 def read_dependency_files(
@@ -141,8 +152,12 @@ def read_dependency_files(
                 toml_files[path] = pyproject = tree.read_toml(path)
                 found.append(DependencyFile(path, tuple(pyproject_dependencies(pyproject))))
             else:
-                dependencies, includes = parse_requirements(read_text(tree, path), path)
-                found.append(DependencyFile(path, tuple(dependencies), tuple(includes)))
+                parsed = parse_requirements(read_text(tree, path), path)
+                found.append(
+                    DependencyFile(
+                        path, tuple(parsed.dependencies), tuple(parsed.includes), parsed.names
+                    )
+                )
         except PitstopError as error:
             problems.append(InputProblem(error.path or path, error.message, error.line))
     return found, problems

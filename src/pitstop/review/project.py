@@ -311,11 +311,13 @@ class Tree:
 
 @dataclass(frozen=True)
 class DependencyFile:
-    """A file that declares Python dependencies, with the local paths it depends on."""
+    """A file that declares Python dependencies, with the local paths it depends on; for a
+    requirements file, also the names of all it requires (a pyproject's are in its model)."""
 
     path: str
     dependencies: tuple[PathDependency, ...]
     includes: tuple[IncludedFile, ...] = ()
+    names: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

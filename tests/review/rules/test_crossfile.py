@@ -438,3 +438,64 @@ def test_a_shell_variable_is_not_a_path(tmp_path):
     flow = WORKFLOW.split("      - uses: docker/build-push-action")[0] + steps
     repo(tmp_path, {".github/workflows/ci.yml": flow, "Dockerfile": DOCKERFILE})
     assert found(tmp_path, "PS201") == []
+
+
+FOLDER_DOCKERFILE = (
+    "FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements/ requirements/\n"
+    "RUN pip install --no-cache-dir -r requirements/prod.txt\nUSER app\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("requirement", "expected"),
+    [
+        # pip resolves `.` and `../x` against where it runs (/app here, the folder above
+        # requirements/), not the file's folder: where they lead is not judged
+        ("-e .", []),
+        ("-e ../libs/core", []),
+        ("./libs/core", []),
+        # an absolute path is wrong from any working directory
+        ("-e /home/dev/core", [("PS301", "requirements/prod.txt", 2)]),
+        ("-e /home/dev/proj/libs/core", [("PS301", "requirements/prod.txt", 2)]),
+        ("fastapi==0.110", []),
+    ],
+)
+def test_requirements_in_a_requirements_folder(tmp_path, requirement, expected):
+    # no fix either: a path made relative to the file's folder would be read by pip from
+    # the directory the install runs in
+    repo(
+        tmp_path,
+        {
+            "Dockerfile": FOLDER_DOCKERFILE,
+            "requirements/prod.txt": "-r base.txt\n" + requirement + "\n",
+            "requirements/base.txt": "django==5.0\n",
+            "libs/core/pyproject.toml": "[project]\nname = 'core'\n",
+        },
+    )
+    assert found(tmp_path, "PS3") == expected
+    assert not [f for f in api.review(tmp_path).findings if f.fix is not None and f.rule < "PS4"]
+
+
+@pytest.mark.parametrize(
+    ("path", "read"),
+    [
+        ("requirements.txt", True),
+        ("requirements-dev.in", True),
+        ("constraints.txt", True),
+        ("dev-requirements.txt", True),
+        ("test_requirements.txt", True),
+        ("requirements/base.txt", True),
+        ("backend/requirements/prod.in", True),
+        ("pyproject.toml", True),
+        ("docs/requirements.md", False),
+        ("requirements/README.md", False),
+        (".riot/requirements/1a2b3c.txt", False),  # a tool's generated lock files
+        (".ci/requirements.txt", True),  # named so: a declaration wherever it is
+        ("notes.txt", False),
+        ("myrequirements.txt", False),
+    ],
+)
+def test_which_files_are_read_as_dependency_declarations(path, read):
+    from pitstop.review.load import is_dependency_file
+
+    assert is_dependency_file(path) is read

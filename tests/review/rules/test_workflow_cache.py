@@ -357,6 +357,16 @@ DEV_GROUP = {
         ),
         ("python -m pip install --upgrade pytest-cov coverage", DEV_GROUP, [("PS430", 7)]),
         ("pip install pytest", {"requirements-dev.txt": "pytest\n"}, [("PS430", 7)]),
+        ("pip install pytest", {"requirements/dev.txt": "pytest\n"}, [("PS430", 7)]),
+        ("pip install pytest", {"requirements/tests.in": "-r base.in\npytest\n"}, [("PS430", 7)]),
+        ("pip install pytest", {"requirements/prod.txt": "pytest\n"}, []),  # not a dev file
+        # the names come from the one requirements parser, PEP 503 normalised
+        ("pip install pytest_cov", {"test-requirements.txt": "Pytest-Cov\n"}, [("PS430", 7)]),
+        (
+            "pip install pytest",
+            {"backend/requirements/dev.txt": "pytest\n"},
+            [],  # a nested project's requirements folder
+        ),
         (
             "pip install pytest",
             {"pyproject.toml": "[dependency-groups]\ntest = ['pytest']\n"},
@@ -383,6 +393,19 @@ DEV_GROUP = {
 )
 def test_tools_installed_by_hand(tmp_path, run, files, expected):
     assert hits(tmp_path, "PS430", job(f"      - run: {run}\n"), files) == expected
+
+
+def test_a_requirements_file_the_parser_refuses_names_no_tool(tmp_path):
+    # still the project's dev declaration, but what it lists is not known: the finding
+    # does not say pytest is in it
+    from pitstop import api
+
+    files = {"requirements-dev.txt": "pytest\nnot a requirement!\n"}
+    write(tmp_path, {".github/workflows/ci.yml": job("      - run: pip install pytest\n"), **files})
+    result = api.review(tmp_path, select=("PS430",))
+    assert [(p.path, p.line) for p in result.problems] == [("requirements-dev.txt", 2)]
+    (finding,) = result.findings
+    assert "declared there already" not in finding.message
 
 
 def test_tools_installed_by_hand_says_which_are_declared_and_points_at_the_line(tmp_path):

@@ -47,10 +47,24 @@ def uses(project: Project) -> Iterator[Use]:
 
 
 def target_in_repository(file: DependencyFile, dependency: PathDependency) -> str | None:
+    """The repository path a relative path dependency names; None when it names none, or
+    when where it leads is not known (below)."""
     if dependency.path is None or dependency.absolute:
+        return None
+    if dependency.kind.startswith("requirements-") and in_requirements_folder(file):
         return None
     folder = posixpath.dirname(file.path)
     return posixpath.normpath(posixpath.join(folder or ".", dependency.path))
+
+
+def in_requirements_folder(file: DependencyFile) -> bool:
+    """Whether `file` sits in a `requirements/` folder. pip resolves a requirements file's
+    local paths against the directory it runs in, not the file's folder (pypa/pip#8765).
+    Beside the project, both are taken to be the folder the file is copied with; a
+    `requirements/` folder is read from the project above it (`pip install -r
+    requirements/prod.txt`), an assumption pitstop does not make: where its relative paths
+    lead is not judged, and no fix rewrites them."""
+    return posixpath.basename(posixpath.dirname(file.path)) == "requirements"
 
 
 def inside(context: str, path: str) -> bool:
@@ -163,7 +177,7 @@ def _fix(
     from pitstop.review.relocate import relocation_fix
 
     sources = {u.source.path for u in file_uses}
-    if len(sources) != 1:
+    if len(sources) != 1 or in_requirements_folder(file):
         return None
     targets: dict[PathDependency, str] = {}
     for dependency in [d for d in file.dependencies if d.path and not d.malformed]:

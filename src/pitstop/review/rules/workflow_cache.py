@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from pitstop.errors import PitstopError
-from pitstop.lines import text_lines
 from pitstop.model import Area, Fix, Location, Related, Severity
+from pitstop.parsers.dependencies import normalized_name
 from pitstop.parsers.shell import SimpleCommand, apt_get, pip_install
 from pitstop.parsers.tomlfile import TomlFile
 from pitstop.parsers.workflow import Job, Step, Workflow
@@ -684,40 +683,27 @@ def _tool(requirement: str) -> str | None:
     return name if name in _TOOLS or name.startswith(_TOOL_PREFIXES) else None
 
 
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+_DEV_REQUIREMENTS = re.compile(
+    r"(requirements|constraints)[-_](dev|test|lint|ci)\w*\.(txt|in)"
+    r"|(dev|test)[-_]requirements\w*\.txt"
+)
+_DEV_FOLDER_FILE = re.compile(r"(dev|test|lint|ci)\w*\.(txt|in)")  # in a requirements/ folder
 
 
 def dev_declarations(project: Project) -> list[DevDeclaration]:
     found: list[DevDeclaration] = []
+    requirements = {file.path: file for file in project.dependency_files}
     for path in sorted(project.files):
-        name = PurePosixPath(path).name
-        if name == "pyproject.toml":
+        posix = PurePosixPath(path)
+        if posix.name == "pyproject.toml":
             found += _pyproject_groups(project, path)
-        elif re.fullmatch(
-            r"(requirements|constraints)[-_](dev|test|lint|ci)\w*\.(txt|in)", name
-        ) or (
-            re.fullmatch(r"(dev|test)[-_]requirements\w*\.txt", name)
-            or re.match(r"requirements/(dev|test|lint|ci)\w*\.(txt|in)$", path.split("/", 1)[-1])
+        elif _DEV_REQUIREMENTS.fullmatch(posix.name) or (
+            posix.parent.name == "requirements" and _DEV_FOLDER_FILE.fullmatch(posix.name)
         ):
-            found.append(DevDeclaration(path, 1, path, _requirement_names(project, path)))
+            parsed = requirements.get(path)  # None: it could not be read (a problem says why)
+            names = parsed.names if parsed is not None else frozenset()
+            found.append(DevDeclaration(path, 1, path, names))
     return found
-
-
-def _read(project: Project, path: str) -> str:
-    try:
-        return project.tree.read_text(path)
-    except PitstopError:
-        return ""
-
-
-def _requirement_names(project: Project, path: str) -> frozenset[str]:
-    names = set()
-    for line in text_lines(_read(project, path)):
-        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
-        if match and not line.lstrip().startswith(("-", "#")):
-            names.add(_normal(match.group(1)))
-    return frozenset(names)
 
 
 def _pyproject_groups(project: Project, path: str) -> list[DevDeclaration]:
@@ -743,7 +729,10 @@ def _pyproject_groups(project: Project, path: str) -> list[DevDeclaration]:
         groups.append(("[tool.poetry.dev-dependencies]", list(_table(poetry, "dev-dependencies"))))
     return [
         DevDeclaration(
-            path, _header_line(pyproject, label), label, frozenset(_normal(n) for n in names)
+            path,
+            _header_line(pyproject, label),
+            label,
+            frozenset(normalized_name(n) for n in names),
         )
         for label, names in groups
     ]
@@ -784,7 +773,10 @@ by hand is how their documentation starts a CI job, not a second copy of the dev
 def _applies_to(declaration: DevDeclaration, at: StepAt) -> bool:
     """Whether a declaration is the project the step works on: at the repository root, or in
     the step's working directory or one above it (a nested project in a monorepo is not)."""
-    folder = str(PurePosixPath(declaration.path).parent).removeprefix(".")
+    parent = PurePosixPath(declaration.path).parent
+    if parent.name == "requirements":  # requirements/dev.txt belongs to the project above
+        parent = parent.parent
+    folder = str(parent).removeprefix(".")
     where = (at.step.working_directory or "").removeprefix("./").rstrip("/")
     return not folder or where == folder or where.startswith(f"{folder}/")
 
@@ -805,7 +797,7 @@ def check_tools_installed_by_hand(project: Project) -> Iterator[Hit]:
 def _tools_hit(
     at: StepAt, command: Command, tools: list[str], declarations: list[DevDeclaration]
 ) -> Hit:
-    declared = sorted({t for t in tools for d in declarations if _normal(t) in d.names})
+    declared = sorted({t for t in tools for d in declarations if normalized_name(t) in d.names})
     where = declarations[0]
     already = (
         f" ({', '.join(declared)} {'is' if len(declared) == 1 else 'are'} declared there "
