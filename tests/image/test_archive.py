@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -636,3 +636,53 @@ def test_a_negative_size_is_damage_not_a_member(tmp_path: Path) -> None:
     data[148:156] = b" " * 8
     data[148:156] = b"%06o\0 " % sum(data[:512])  # a checksum that holds
     bad(oci_layout(tmp_path / "layout", [bytes(data)]), "negative size at byte 0")
+
+
+def test_a_gzip_layer_decompressed_ahead_reports_the_fault_the_stream_meets_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The decompression runs ahead of the parsing in a thread of its own; a fault it meets
+    # later in the stream must not overtake one the parsing meets first.
+    monkeypatch.setattr(image_archive, "READ_BYTES", 4096)
+    member = tar_of([("a", "file", os.urandom(3000))])
+    packed = gzip.compress(b"\xff" * 512 + member[512:] + os.urandom(200_000))
+    damaged = packed[:150_000] + bytes(4000) + packed[154_000:]  # its CRC fails at the end
+    bad(oci_layout(tmp_path / "both", [damaged], media_type=GZIP_LAYER), "bad header checksum")
+    # the deflate fault alone is still reported
+    packed = gzip.compress(member + os.urandom(200_000))
+    damaged = packed[:150_000] + bytes(4000) + packed[154_000:]
+    bad(oci_layout(tmp_path / "gz", [damaged], media_type=GZIP_LAYER), "corrupt gzip")
+
+
+def test_what_runs_ahead_comes_in_order_with_its_fault_last() -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b"one"
+        yield b"two"
+        raise PitstopError("the fault")
+
+    ahead = image_archive._Ahead(chunks())
+    assert [ahead.next_chunk(), ahead.next_chunk()] == [b"one", b"two"]
+    with pytest.raises(PitstopError, match="the fault"):
+        ahead.next_chunk()
+    assert ahead.next_chunk() == b""
+    ahead.stop()
+    # a reader that stops early ends the thread, though it was blocked on a full queue
+    endless = image_archive._Ahead(iter(lambda: b"x", None))
+    assert endless.next_chunk() == b"x"
+    endless.stop()
+    assert not endless.thread.is_alive()
+
+
+def test_the_decompression_thread_ends_and_the_switch_interval_is_restored(
+    tmp_path: Path,
+) -> None:
+    import sys
+    import threading
+
+    before = sys.getswitchinterval()
+    good = gzip.compress(tar_of([(f"f{i}", "file", os.urandom(1000)) for i in range(20)]))
+    assert len(entries(read_image(oci_layout(tmp_path / "ok", [good], media_type=GZIP_LAYER))))
+    broken = gzip.compress(b"\xff" * 2048 + bytes(500_000))  # fails at its first header
+    bad(oci_layout(tmp_path / "bad", [broken], media_type=GZIP_LAYER), "not a tar")
+    assert sys.getswitchinterval() == before
+    assert not [t for t in threading.enumerate() if t.name == "pitstop-inflate"]

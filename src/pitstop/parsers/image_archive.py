@@ -23,6 +23,7 @@ runs for hours; each is a module constant so tests can lower it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -32,6 +33,7 @@ import queue
 import re
 import stat
 import struct
+import sys
 import tarfile
 import threading
 import zlib
@@ -743,11 +745,15 @@ class _LayerStream:
         algorithm = layer.digest.partition(":")[0]
         hasher = _Hasher(algorithm) if self.opener.verify else None
         blob = _BlobFile(self.opener.blobs.region(self.name), self.opener.blobs.shown)
+        ahead: _Ahead | None = None
         try:
-            reader = self._reader(blob, hasher)
-            yield from self._entries(reader)
-            reader.drain()
+            reader, ahead = self._reader(blob, hasher)
+            with _quick_switches() if ahead is not None else contextlib.nullcontext():
+                yield from self._entries(reader)
+                reader.drain()
         finally:
+            if ahead is not None:
+                ahead.stop()  # before the blob closes: the thread reads it
             blob.close()
             digest = hasher.finish() if hasher is not None else None
         self._uncompressed = reader.position
@@ -756,18 +762,21 @@ class _LayerStream:
         if digest is not None and f"{algorithm}:{digest}" != layer.digest:
             raise self.fail("its content does not match its digest (corrupted or truncated)")
 
-    def _reader(self, blob: _BlobFile, hasher: _Hasher | None) -> _ForwardReader:
+    def _reader(
+        self, blob: _BlobFile, hasher: _Hasher | None
+    ) -> tuple[_ForwardReader, _Ahead | None]:
         """The layer's tar as a forward reader: a plain layer not being hashed skips file
-        content without reading it; otherwise every stored byte passes through."""
+        content without reading it; otherwise every stored byte passes through. A compressed
+        layer is read and decompressed ahead of the parsing, in a thread of its own."""
         compression = LAYER_COMPRESSION[self.layer.media_type]
         if compression == _PLAIN and hasher is None:
-            return _ForwardReader(blob.chunk, self, blob.skip)
+            return _ForwardReader(blob.chunk, self, blob.skip), None
         stored = _hashed(blob, hasher)
-        if compression == _GZIP:
-            return _ForwardReader(_gunzip(stored, self).__next__, self)
-        if compression == _ZSTD:
-            return _ForwardReader(_unzstd(stored, self).__next__, self)
-        return _ForwardReader(stored.__next__, self)
+        if compression == _PLAIN:
+            return _ForwardReader(stored.__next__, self), None
+        unpacked = _gunzip(stored, self) if compression == _GZIP else _unzstd(stored, self)
+        ahead = _Ahead(unpacked)
+        return _ForwardReader(ahead.next_chunk, self), ahead
 
     def count(self, produced: int) -> None:
         """Called as decompressed bytes arrive: the bomb bounds."""
@@ -872,6 +881,84 @@ class _Hasher:
 
 
 _QUEUED = 8
+
+
+class _Ahead:
+    """A layer's decompression, run in a thread of its own ahead of the tar parsing: zlib
+    lets go of the GIL while it inflates, so on two cores the two overlap (the benchmark's
+    0.5 GB gzip layout: 4.5 s read in one thread, 3.3 s so; zstd layers take the same path,
+    not measured). At most `_QUEUED`
+    chunks wait, so the memory stays bounded. What the decompression raises (corrupt data,
+    a bomb bound) takes its place in the stream: the parsing meets it after the chunks
+    before it, as it would reading in one thread, so the same fault is reported."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=_QUEUED)
+        self.stopped = False
+        self.ended = False
+        self.thread = threading.Thread(
+            target=self._run, args=(chunks,), name="pitstop-inflate", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self, chunks: Iterator[bytes]) -> None:
+        try:
+            for chunk in chunks:
+                if not self._put(chunk):
+                    return
+            self._put(b"")  # the end
+        except BaseException as error:  # the parsing raises it where the stream reached it
+            self._put(error)
+
+    def _put(self, item: bytes | BaseException) -> bool:
+        while not self.stopped:
+            try:
+                self.chunks.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def next_chunk(self) -> bytes:
+        """The next decompressed chunk; b"" at the end (and after it)."""
+        if self.ended:
+            return b""
+        item = self.chunks.get()
+        if isinstance(item, BaseException):
+            self.ended = True
+            raise item
+        self.ended = not item
+        return item
+
+    def stop(self) -> None:
+        """Ends the thread (the layer is read, or failed): it stops at its next chunk."""
+        self.stopped = True
+        self.thread.join()
+
+
+@contextlib.contextmanager
+def _quick_switches() -> Iterator[None]:
+    """A shorter GIL switch interval while a decompression thread runs beside the parsing.
+    At the default 5 ms, the thread waits that long for the GIL after each chunk it
+    inflates, and runs at a fraction of its speed; at 0.1 ms it keeps up. The interval is
+    the process's: it is restored when the last reader that shortened it is done."""
+    with _SWITCHES:
+        if not _SWITCHING:
+            _SWITCHING.append(sys.getswitchinterval())
+            sys.setswitchinterval(_SWITCH_SECONDS)
+        _SWITCHING.append(0.0)
+    try:
+        yield
+    finally:
+        with _SWITCHES:
+            _SWITCHING.pop()
+            if len(_SWITCHING) == 1:
+                sys.setswitchinterval(_SWITCHING.pop())
+
+
+_SWITCH_SECONDS = 0.0001
+_SWITCHES = threading.Lock()
+_SWITCHING: list[float] = []  # the interval found first, then one entry per reader
 
 
 def _hashed(blob: _BlobFile, hasher: _Hasher | None) -> Iterator[bytes]:
