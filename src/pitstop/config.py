@@ -25,7 +25,7 @@ from typing import Any
 import pathspec
 
 from pitstop.errors import ConfigError, PitstopError
-from pitstop.files import inside_root, read_regular_file
+from pitstop.files import read_regular_file, refuse_outside
 from pitstop.lines import text_lines
 from pitstop.model import Severity
 from pitstop.units import parse_duration, parse_size
@@ -170,21 +170,15 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
         if not _is_file(explicit):
             raise PitstopError("configuration file not found", path=str(explicit))
         return _from_file(explicit, pyproject=explicit.name == "pyproject.toml")
+    # A file found in the repository is read only if it lies in it; one --config names is
+    # the user's choice, wherever it is.
     dotfile = root / ".pitstop.toml"
     if _is_file(dotfile):
-        return _from_file(_inside(dotfile, root), pyproject=False)
+        return _from_file(refuse_outside(dotfile, root), pyproject=False)
     pyproject = root / "pyproject.toml"
     if _is_file(pyproject):
-        return _from_file(_inside(pyproject, root), pyproject=True)
+        return _from_file(refuse_outside(pyproject, root), pyproject=True)
     return Config()
-
-
-def _inside(path: Path, root: Path) -> Path:
-    """A configuration file found in the repository is read only if it lies in it (one given
-    with --config is the user's choice, wherever it is)."""
-    if not inside_root(path, root):
-        raise PitstopError("symlink points outside the repository; not followed", path=str(path))
-    return path
 
 
 def _is_file(path: Path) -> bool:

@@ -242,6 +242,14 @@ def inside_root(path: Path, root: Path) -> bool:
     return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
 
 
+def refuse_outside(path: Path, root: Path) -> Path:
+    """`path`, a file found in the repository at `root`; PitstopError naming it when a
+    symlink leads it out of the repository (pitstop reads nothing outside it)."""
+    if not inside_root(path, root):
+        raise PitstopError("symlink points outside the repository; not followed", path=str(path))
+    return path
+
+
 def _journal_temporary(target: Path, token: str) -> Path:
     return target.parent / f".{target.name}.pitstop-{token}.tmp"
 

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import configparser
 import shlex
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pitstop.config import Config, invalid_toml, load_config
-from pitstop.errors import PitstopError
-from pitstop.files import inside_root, read_text_file
+from pitstop.config import Config, load_config
+from pitstop.files import read_text_file, refuse_outside
+from pitstop.parsers.tomlfile import parse_toml
 
 # Files whose change can alter every test: dependencies, interpreter, test settings.
 DEFAULT_RUN_ALL = (
@@ -81,12 +80,10 @@ def _pyproject(root: Path, config: Config) -> Mapping[str, Any]:
     text = _text(root, path)
     if text is None:
         return {}
-    if config.decoded is not None and config.decoded.text == text:
-        return config.decoded.document
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise invalid_toml(error, text, str(path)) from None
+    pyproject = parse_toml(text, str(path), config.decoded)
+    if pyproject.problem is not None:
+        raise pyproject.problem
+    return pyproject.document
 
 
 def _text(root: Path, path: Path) -> str | None:
@@ -98,9 +95,7 @@ def _text(root: Path, path: Path) -> str | None:
             return None
     except OSError:
         return None
-    if not inside_root(path, root):
-        raise PitstopError("symlink points outside the repository; not followed", path=str(path))
-    return read_text_file(path, str(path))
+    return read_text_file(refuse_outside(path, root), str(path))
 
 
 def _pytest_options(root: Path, pyproject: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from pitstop.config import invalid_toml
+from pitstop.config import DecodedToml, invalid_toml
 from pitstop.errors import PitstopError
 from pitstop.lines import text_lines
 
@@ -44,8 +44,12 @@ class TomlFile:
         return 1
 
 
-def parse_toml(text: str, path: str) -> TomlFile:
-    """The model of `text`; a document tomllib refuses keeps its error, with the line."""
+def parse_toml(text: str, path: str, known: DecodedToml | None = None) -> TomlFile:
+    """The model of `text`; a document tomllib refuses keeps its error, with the line.
+    `known` is a decoding already made (the configuration's, of the root pyproject.toml):
+    taken when it was made from this very text, so the file is not decoded twice."""
+    if known is not None and known.text == text:
+        return TomlFile(path, text, known.document)
     try:
         return TomlFile(path, text, tomllib.loads(text))
     except tomllib.TOMLDecodeError as error:

@@ -20,7 +20,14 @@ from pitstop.parsers.workflow import Workflow, parse_workflow
 from pitstop.review.build_resolution import DeclaredBuild, declared_builds
 from pitstop.review.context_walk import ignore_file_candidates
 from pitstop.review.discovery import find_dockerfiles, repository_files
-from pitstop.review.project import Build, DependencyFile, DockerfileSource, Project, Tree
+from pitstop.review.project import (
+    Build,
+    DependencyFile,
+    DockerfileSource,
+    Project,
+    Tree,
+    in_requirements_folder,
+)
 
 _REQUIREMENTS = re.compile(
     r"(requirements|constraints)[\w.-]*\.(txt|in)"  # requirements.txt, requirements-dev.in
@@ -131,7 +138,7 @@ def is_dependency_file(path: str) -> bool:
     if posix.name == "pyproject.toml" or _REQUIREMENTS.fullmatch(posix.name):
         return True
     return (
-        posix.parent.name == "requirements"
+        in_requirements_folder(path)
         and posix.suffix in (".txt", ".in")
         and not any(part.startswith(".") for part in posix.parts[:-1])
     )

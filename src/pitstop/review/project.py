@@ -304,9 +304,13 @@ class Tree:
             text = self.read_text(relative)
         except PitstopError as error:
             return unreadable_toml(relative, error)
-        if self.decoded is not None and self.decoded.text == text:  # the same text decodes
-            return TomlFile(relative, text, self.decoded.document)  # the same: not again
-        return parse_toml(text, relative)
+        return parse_toml(text, relative, self.decoded)
+
+
+def in_requirements_folder(path: str) -> bool:
+    """Whether `path` sits in a `requirements/` folder (`requirements/dev.txt`), which
+    belongs to the project in the folder above it: pip installs such a file from there."""
+    return PurePosixPath(path).parent.name == "requirements"
 
 
 @dataclass(frozen=True)

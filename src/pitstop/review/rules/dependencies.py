@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 from pitstop.model import Area, Fix, Location, Related, Severity
 from pitstop.parsers.dependencies import PathDependency
-from pitstop.review.project import Build, CopySource, DependencyFile, DockerfileSource, Project
+from pitstop.review.project import (
+    Build,
+    CopySource,
+    DependencyFile,
+    DockerfileSource,
+    Project,
+    in_requirements_folder,
+)
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.common import commands
 from pitstop.review.rules.context_paths import build_related, context_label
@@ -51,20 +58,20 @@ def target_in_repository(file: DependencyFile, dependency: PathDependency) -> st
     when where it leads is not known (below)."""
     if dependency.path is None or dependency.absolute:
         return None
-    if dependency.kind.startswith("requirements-") and in_requirements_folder(file):
+    if dependency.kind.startswith("requirements-") and _working_directory_unknown(file):
         return None
     folder = posixpath.dirname(file.path)
     return posixpath.normpath(posixpath.join(folder or ".", dependency.path))
 
 
-def in_requirements_folder(file: DependencyFile) -> bool:
-    """Whether `file` sits in a `requirements/` folder. pip resolves a requirements file's
-    local paths against the directory it runs in, not the file's folder (pypa/pip#8765).
-    Beside the project, both are taken to be the folder the file is copied with; a
-    `requirements/` folder is read from the project above it (`pip install -r
-    requirements/prod.txt`), an assumption pitstop does not make: where its relative paths
-    lead is not judged, and no fix rewrites them."""
-    return posixpath.basename(posixpath.dirname(file.path)) == "requirements"
+def _working_directory_unknown(file: DependencyFile) -> bool:
+    """Whether where pip resolves `file`'s relative paths is unknown. pip resolves them
+    against the directory it runs in, not the file's folder (pypa/pip#8765). Beside the
+    project, both are taken to be the folder the file is copied with; a `requirements/`
+    folder is read from the project above it (`pip install -r requirements/prod.txt`), an
+    assumption pitstop does not make: where its relative paths lead is not judged, and no
+    fix rewrites them."""
+    return in_requirements_folder(file.path)
 
 
 def inside(context: str, path: str) -> bool:
@@ -177,7 +184,7 @@ def _fix(
     from pitstop.review.relocate import relocation_fix
 
     sources = {u.source.path for u in file_uses}
-    if len(sources) != 1 or in_requirements_folder(file):
+    if len(sources) != 1 or _working_directory_unknown(file):
         return None
     targets: dict[PathDependency, str] = {}
     for dependency in [d for d in file.dependencies if d.path and not d.malformed]:

@@ -22,7 +22,7 @@ from pitstop.parsers.dependencies import normalized_name
 from pitstop.parsers.shell import SimpleCommand, apt_get, pip_install
 from pitstop.parsers.tomlfile import TomlFile
 from pitstop.parsers.workflow import Job, Step, Workflow
-from pitstop.review.project import Project
+from pitstop.review.project import Project, in_requirements_folder
 from pitstop.review.rules.base import Hit, Rule
 from pitstop.review.rules.workflow_common import (
     PULL_REQUEST_EVENTS,
@@ -698,7 +698,7 @@ def dev_declarations(project: Project) -> list[DevDeclaration]:
         if posix.name == "pyproject.toml":
             found += _pyproject_groups(project, path)
         elif _DEV_REQUIREMENTS.fullmatch(posix.name) or (
-            posix.parent.name == "requirements" and _DEV_FOLDER_FILE.fullmatch(posix.name)
+            in_requirements_folder(path) and _DEV_FOLDER_FILE.fullmatch(posix.name)
         ):
             parsed = requirements.get(path)  # None: it could not be read (a problem says why)
             names = parsed.names if parsed is not None else frozenset()
@@ -774,7 +774,7 @@ def _applies_to(declaration: DevDeclaration, at: StepAt) -> bool:
     """Whether a declaration is the project the step works on: at the repository root, or in
     the step's working directory or one above it (a nested project in a monorepo is not)."""
     parent = PurePosixPath(declaration.path).parent
-    if parent.name == "requirements":  # requirements/dev.txt belongs to the project above
+    if in_requirements_folder(declaration.path):  # it belongs to the project above
         parent = parent.parent
     folder = str(parent).removeprefix(".")
     where = (at.step.working_directory or "").removeprefix("./").rstrip("/")
