@@ -748,7 +748,7 @@ class _LayerStream:
         ahead: _Ahead | None = None
         try:
             reader, ahead = self._reader(blob, hasher)
-            with _quick_switches() if ahead is not None else contextlib.nullcontext():
+            with _SWITCH_INTERVAL.shortened() if ahead is not None else contextlib.nullcontext():
                 yield from self._entries(reader)
                 reader.drain()
         finally:
@@ -887,10 +887,10 @@ class _Ahead:
     """A layer's decompression, run in a thread of its own ahead of the tar parsing: zlib
     lets go of the GIL while it inflates, so on two cores the two overlap (the benchmark's
     0.5 GB gzip layout: 4.5 s read in one thread, 3.3 s so; zstd layers take the same path,
-    not measured). At most `_QUEUED`
-    chunks wait, so the memory stays bounded. What the decompression raises (corrupt data,
-    a bomb bound) takes its place in the stream: the parsing meets it after the chunks
-    before it, as it would reading in one thread, so the same fault is reported."""
+    not measured). At most `_QUEUED` chunks wait, so the memory stays bounded. What the
+    decompression raises (corrupt data, a bomb bound) takes its place in the stream: the
+    parsing meets it after the chunks before it, as it would reading in one thread, so the
+    same fault is reported."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self.chunks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=_QUEUED)
@@ -936,29 +936,35 @@ class _Ahead:
         self.thread.join()
 
 
-@contextlib.contextmanager
-def _quick_switches() -> Iterator[None]:
+class _SwitchInterval:
     """A shorter GIL switch interval while a decompression thread runs beside the parsing.
     At the default 5 ms, the thread waits that long for the GIL after each chunk it
     inflates, and runs at a fraction of its speed; at 0.1 ms it keeps up. The interval is
     the process's: it is restored when the last reader that shortened it is done."""
-    with _SWITCHES:
-        if not _SWITCHING:
-            _SWITCHING.append(sys.getswitchinterval())
-            sys.setswitchinterval(_SWITCH_SECONDS)
-        _SWITCHING.append(0.0)
-    try:
-        yield
-    finally:
-        with _SWITCHES:
-            _SWITCHING.pop()
-            if len(_SWITCHING) == 1:
-                sys.setswitchinterval(_SWITCHING.pop())
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.readers = 0
+        self.saved = 0.0  # the interval found when the first reader began
+
+    @contextlib.contextmanager
+    def shortened(self) -> Iterator[None]:
+        with self.lock:
+            if not self.readers:
+                self.saved = sys.getswitchinterval()
+                sys.setswitchinterval(_SWITCH_SECONDS)
+            self.readers += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.readers -= 1
+                if not self.readers:
+                    sys.setswitchinterval(self.saved)
 
 
 _SWITCH_SECONDS = 0.0001
-_SWITCHES = threading.Lock()
-_SWITCHING: list[float] = []  # the interval found first, then one entry per reader
+_SWITCH_INTERVAL = _SwitchInterval()
 
 
 def _hashed(blob: _BlobFile, hasher: _Hasher | None) -> Iterator[bytes]:
